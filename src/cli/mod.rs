@@ -1,0 +1,184 @@
+//! The command line: `whygo serve` (the default), `whygo load FILE`,
+//! `whygo report`. Settings come from flags or the environment, with defaults
+//! that make `cargo run --release` need none.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::db::{self, Database, Location};
+use crate::domain::report;
+use crate::server::{self, ServeOptions};
+use crate::telemetry;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "whygo",
+    version,
+    about = "Run a company on WhyGOs: goals with a WHY, a GOAL and quarterly OUTCOMES."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+struct DbArgs {
+    /// PostgreSQL URL; without it whygo runs its own cluster in --data-dir.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Where the embedded PostgreSQL cluster keeps its data.
+    #[arg(long, env = "WHYGO_DATA_DIR", default_value = ".data", global = true)]
+    data_dir: PathBuf,
+}
+
+impl DbArgs {
+    fn location(&self) -> Location {
+        Location::from_settings(self.database_url.clone(), &self.data_dir)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web application (the default command).
+    Serve(ServeArgs),
+    /// Create or update an organization from a TOML workbook (see docs/workbook.md).
+    Load {
+        /// The workbook file.
+        file: PathBuf,
+    },
+    /// Print the weekly pacing report of an organization.
+    Report {
+        /// The organization's slug, e.g. kartel.
+        #[arg(long)]
+        tenant: String,
+        /// The date to judge pacing at (YYYY-MM-DD); defaults to today.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "WHYGO_ADDR", default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// Load the Kartel AI demo when the database has no organization yet.
+    #[arg(long, env = "WHYGO_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    demo: bool,
+    /// Folder of static files (CSS).
+    #[arg(long, env = "WHYGO_STATIC_DIR")]
+    static_dir: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Format {
+    Json,
+    Markdown,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("whygo: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs {
+        addr: std::env::var("WHYGO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned()),
+        demo: std::env::var("WHYGO_DEMO").map_or(true, |v| v != "false"),
+        static_dir: std::env::var_os("WHYGO_STATIC_DIR").map(PathBuf::from),
+    }));
+    match runtime.block_on(run(command, cli.db)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("whygo: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => {
+            server::run(ServeOptions {
+                addr: args.addr,
+                location: db_args.location(),
+                demo: args.demo,
+                static_dir: args
+                    .static_dir
+                    .unwrap_or_else(crate::http::default_static_dir),
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Load { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let name = file.display().to_string();
+            // Check the file before touching the database: a bad file is refused as is.
+            let workbook = match db::load::check(&name, &text) {
+                Ok(w) => w,
+                Err(errors) => return Ok(refuse(&name, &errors)),
+            };
+            let database = Database::open(&db_args.location()).await?;
+            let result =
+                db::load::apply(&database.pool, &workbook, &format!("workbook {name}")).await;
+            database.close().await;
+            let summary = result?;
+            println!("{name}: {summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            tenant,
+            as_of,
+            format,
+        } => {
+            let database = Database::open(&db_args.location()).await?;
+            let result = print_report(&database, &tenant, as_of, format).await;
+            database.close().await;
+            result
+        }
+    }
+}
+
+fn refuse(name: &str, errors: &[crate::domain::workbook::WorkbookError]) -> ExitCode {
+    for e in errors {
+        eprintln!("{e}");
+    }
+    eprintln!(
+        "{name}: refused, {} problem{}; nothing was written.",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    ExitCode::from(2)
+}
+
+async fn print_report(
+    database: &Database,
+    slug: &str,
+    as_of: Option<NaiveDate>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let Some(tenant) = db::plan::tenant_by_slug(&database.pool, slug).await? else {
+        eprintln!("whygo: no organization with the slug “{slug}”");
+        return Ok(ExitCode::from(2));
+    };
+    let as_of = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let plan = db::plan::load(&database.pool, &tenant, as_of).await?;
+    let r = report::build(&plan, as_of);
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+        Format::Markdown => print!("{}", r.to_markdown()),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,958 @@
+//! `whygo load`: writes a checked workbook into the database in one
+//! transaction. Idempotent: every row is compared with what is stored and only
+//! a difference is written (and audited), so loading the same file twice
+//! changes nothing; an edited file updates in place; actuals are append-only,
+//! so only entries not already stored are added. Rows that are missing from
+//! the file are kept: a workbook never deletes history.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::domain::target::{Direction as PacingDirection, OutcomeOptions, OutcomeSpec};
+use crate::domain::workbook::{self, Workbook, WorkbookError};
+
+/// Parses the workbook and checks what only the pacing module can: that each
+/// actual's value fits its outcome (a number for a number, a stage of the ladder).
+pub fn check(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
+    let wb = workbook::parse(file, text)?;
+    let mut specs: HashMap<&str, OutcomeSpec> = HashMap::new();
+    for w in &wb.whygos {
+        for o in &w.outcomes {
+            specs.insert(o.key.as_str(), outcome_spec(o));
+        }
+    }
+    let mut errors = Vec::new();
+    for (i, a) in wb.actuals.iter().enumerate() {
+        let Some(spec) = specs.get(a.outcome.as_str()) else {
+            continue; // parse() has already refused unknown outcomes
+        };
+        if let Err(e) = spec.parse_actual(&a.value) {
+            let (line, column) = a.value_pos;
+            errors.push(WorkbookError {
+                file: file.to_owned(),
+                line,
+                column,
+                key: format!("actual[{i}].value"),
+                message: format!("{e} (outcome “{}”)", a.outcome),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(wb)
+    } else {
+        Err(errors)
+    }
+}
+
+fn outcome_spec(o: &workbook::Outcome) -> OutcomeSpec {
+    OutcomeSpec::new(
+        &o.targets,
+        OutcomeOptions {
+            direction: o.direction.map(|d| match d {
+                workbook::Direction::Higher => PacingDirection::Higher,
+                workbook::Direction::Lower => PacingDirection::Lower,
+            }),
+            cumulative: o.cumulative,
+            start: o.start,
+            stages: o.stages.clone(),
+        },
+    )
+}
+
+/// What a load did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadSummary {
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub actuals_added: u32,
+    pub actuals_already_stored: u32,
+}
+
+impl LoadSummary {
+    pub fn changed_nothing(&self) -> bool {
+        self.created == 0 && self.updated == 0 && self.actuals_added == 0
+    }
+}
+
+impl fmt::Display for LoadSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} created, {} updated, {} unchanged; {} actuals added, {} already stored",
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.actuals_added,
+            self.actuals_already_stored
+        )
+    }
+}
+
+struct Ctx<'a> {
+    tx: Transaction<'a, Postgres>,
+    tenant: Uuid,
+    actor: &'a str,
+    summary: LoadSummary,
+}
+
+impl Ctx<'_> {
+    /// Records a create or update in the audit log (and the summary); an
+    /// unchanged row only counts.
+    async fn record<T: Serialize + PartialEq>(
+        &mut self,
+        entity: &str,
+        key: &str,
+        before: Option<&T>,
+        after: &T,
+    ) -> anyhow::Result<bool> {
+        let action = match before {
+            None => "create",
+            Some(b) if b == after => {
+                self.summary.unchanged += 1;
+                return Ok(false);
+            }
+            Some(_) => "update",
+        };
+        if action == "create" {
+            self.summary.created += 1;
+        } else {
+            self.summary.updated += 1;
+        }
+        sqlx::query(
+            "insert into audit_log (tenant_id, actor, action, entity, entity_key, before, after)
+             values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.tenant)
+        .bind(self.actor)
+        .bind(action)
+        .bind(entity)
+        .bind(key)
+        .bind(before.map(serde_json::to_value).transpose()?)
+        .bind(serde_json::to_value(after)?)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(true)
+    }
+}
+
+#[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
+struct TenantSnap {
+    name: String,
+    fiscal_year_start: NaiveDate,
+    on_pace: f64,
+    slightly_off: f64,
+    signers: Vec<String>,
+}
+
+#[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
+struct DepartmentSnap {
+    name: String,
+    head: Option<String>,
+    position: i32,
+}
+
+#[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
+struct PersonSnap {
+    /// The row's key: equal on both sides of a comparison, not part of the audit record.
+    #[serde(skip)]
+    key: String,
+    name: String,
+    title: String,
+    department: Option<String>,
+    reports_to: Option<String>,
+    email: Option<String>,
+    role: String,
+    position: i32,
+    kpis: serde_json::Value,
+}
+
+#[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
+struct WhyGoSnap {
+    /// The row's key: equal on both sides of a comparison, not part of the audit record.
+    #[serde(skip)]
+    key: String,
+    level: String,
+    department: Option<String>,
+    person: Option<String>,
+    owner: Option<String>,
+    number: Option<i32>,
+    title: String,
+    why: String,
+    goal: String,
+    status: String,
+    ladders_to: Vec<String>,
+    position: i32,
+}
+
+#[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
+struct OutcomeSnap {
+    /// The row's key: equal on both sides of a comparison, not part of the audit record.
+    #[serde(skip)]
+    key: String,
+    whygo: String,
+    name: String,
+    targets: Vec<String>,
+    direction: Option<String>,
+    cumulative: Option<bool>,
+    start_value: Option<f64>,
+    weight: f64,
+    stages: Option<Vec<String>>,
+    owners: Vec<String>,
+    position: i32,
+}
+
+#[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
+struct HandoffSnap {
+    /// The row's key: equal on both sides of a comparison, not part of the audit record.
+    #[serde(skip)]
+    key: String,
+    number: i32,
+    name: String,
+    from_department: String,
+    to_department: String,
+    trigger: String,
+    sla_hours: Option<i32>,
+    sla: String,
+    checklist: Vec<String>,
+}
+
+#[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
+struct DependencySnap {
+    deliverable: String,
+    partner: Option<String>,
+    due: String,
+    criteria: String,
+    position: i32,
+}
+
+fn position(i: usize) -> i32 {
+    i32::try_from(i).unwrap_or(i32::MAX)
+}
+
+/// Writes the workbook in one transaction. `actor` names the source in the
+/// audit log, e.g. "workbook seeds/kartel-2026.toml".
+pub async fn apply(pool: &PgPool, wb: &Workbook, actor: &str) -> anyhow::Result<LoadSummary> {
+    let mut tx = pool.begin().await?;
+    // Serialise concurrent loads of the same organization.
+    sqlx::query("select pg_advisory_xact_lock(hashtext('whygo-load:' || $1))")
+        .bind(&wb.organization.slug)
+        .execute(&mut *tx)
+        .await?;
+    let existing: Option<Uuid> = sqlx::query_scalar("select id from tenants where slug = $1")
+        .bind(&wb.organization.slug)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let tenant = existing.unwrap_or_else(Uuid::now_v7);
+    sqlx::query("select set_config('whygo.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let mut ctx = Ctx {
+        tx,
+        tenant,
+        actor,
+        summary: LoadSummary::default(),
+    };
+
+    organization(&mut ctx, wb, existing.is_some())
+        .await
+        .context("organization")?;
+    departments(&mut ctx, wb).await.context("departments")?;
+    people(&mut ctx, wb).await.context("people")?;
+    department_heads_and_signers(&mut ctx, wb)
+        .await
+        .context("department heads")?;
+    whygos(&mut ctx, wb).await.context("WhyGOs")?;
+    outcomes(&mut ctx, wb).await.context("outcomes")?;
+    handoff_types(&mut ctx, wb).await.context("handoff types")?;
+    dependencies(&mut ctx, wb).await.context("dependencies")?;
+    signoffs(&mut ctx, wb).await.context("sign-offs")?;
+    actuals(&mut ctx, wb).await.context("actuals")?;
+
+    let summary = ctx.summary;
+    ctx.tx.commit().await?;
+    Ok(summary)
+}
+
+async fn organization(ctx: &mut Ctx<'_>, wb: &Workbook, exists: bool) -> anyhow::Result<()> {
+    let org = &wb.organization;
+    let th = (org.on_pace.unwrap_or(1.0), org.slightly_off.unwrap_or(0.8));
+    let before: Option<TenantSnap> = if exists {
+        sqlx::query_as(
+            "select t.name, t.fiscal_year_start, t.on_pace, t.slightly_off,
+                    coalesce((select array_agg(p.key order by s.position) from signers s
+                              join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
+                              where s.tenant_id = t.id), '{}') as signers
+             from tenants t where t.id = $1",
+        )
+        .bind(ctx.tenant)
+        .fetch_optional(&mut *ctx.tx)
+        .await?
+    } else {
+        None
+    };
+    let after = TenantSnap {
+        name: org.name.clone(),
+        fiscal_year_start: org.fiscal_year_start,
+        on_pace: th.0,
+        slightly_off: th.1,
+        signers: org.signers.clone(),
+    };
+    if ctx
+        .record("organization", &org.slug, before.as_ref(), &after)
+        .await?
+    {
+        sqlx::query(
+            "insert into tenants (id, slug, name, fiscal_year_start, on_pace, slightly_off)
+             values ($1, $2, $3, $4, $5, $6)
+             on conflict (id) do update set name = excluded.name,
+                 fiscal_year_start = excluded.fiscal_year_start, on_pace = excluded.on_pace,
+                 slightly_off = excluded.slightly_off, updated_at = now()",
+        )
+        .bind(ctx.tenant)
+        .bind(&org.slug)
+        .bind(&org.name)
+        .bind(org.fiscal_year_start)
+        .bind(th.0)
+        .bind(th.1)
+        .execute(&mut *ctx.tx)
+        .await?;
+    }
+    use chrono::Datelike as _;
+    sqlx::query(
+        "insert into cycles (tenant_id, id, name, starts_on) values ($1, $2, $3, $4)
+         on conflict (tenant_id, starts_on) do nothing",
+    )
+    .bind(ctx.tenant)
+    .bind(Uuid::now_v7())
+    .bind(format!("FY{}", org.fiscal_year_start.year()))
+    .bind(org.fiscal_year_start)
+    .execute(&mut *ctx.tx)
+    .await?;
+    Ok(())
+}
+
+async fn departments(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    let rows: Vec<(String, String, Option<String>, i32)> = sqlx::query_as(
+        "select d.key, d.name, h.key, d.position from departments d
+         left join people h on h.tenant_id = d.tenant_id and h.id = d.head_id
+         where d.tenant_id = $1",
+    )
+    .bind(ctx.tenant)
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    let mut stored: HashMap<String, DepartmentSnap> = rows
+        .into_iter()
+        .map(|(k, name, head, position)| {
+            (
+                k,
+                DepartmentSnap {
+                    name,
+                    head,
+                    position,
+                },
+            )
+        })
+        .collect();
+    for (i, d) in wb.departments.iter().enumerate() {
+        let after = DepartmentSnap {
+            name: d.name.clone(),
+            head: d.head.clone(),
+            position: position(i),
+        };
+        let before = stored.remove(&d.key);
+        if ctx
+            .record("department", &d.key, before.as_ref(), &after)
+            .await?
+        {
+            // The head is set once the people exist (department_heads_and_signers).
+            sqlx::query(
+                "insert into departments (tenant_id, id, key, name, position) values ($1, $2, $3, $4, $5)
+                 on conflict (tenant_id, key) do update set name = excluded.name,
+                     position = excluded.position, updated_at = now()",
+            )
+            .bind(ctx.tenant)
+            .bind(Uuid::now_v7())
+            .bind(&d.key)
+            .bind(&d.name)
+            .bind(position(i))
+            .execute(&mut *ctx.tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn kpis_json(p: &workbook::Person) -> serde_json::Value {
+    serde_json::Value::Array(
+        p.kpis
+            .iter()
+            .map(
+                |k| serde_json::json!({"group": k.group, "metric": k.metric, "targets": k.targets}),
+            )
+            .collect(),
+    )
+}
+
+async fn people(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    let mut stored: HashMap<String, PersonSnap> = sqlx::query_as::<_, PersonSnap>(
+        "select p.key, p.name, p.title, d.key as department, m.key as reports_to, p.email, p.role, p.position,
+                coalesce((select jsonb_agg(jsonb_build_object('group', k.grp, 'metric', k.metric, 'targets', k.targets)
+                                           order by k.position)
+                          from person_kpis k where k.tenant_id = p.tenant_id and k.person_id = p.id), '[]') as kpis
+         from people p
+         left join departments d on d.tenant_id = p.tenant_id and d.id = p.department_id
+         left join people m on m.tenant_id = p.tenant_id and m.id = p.reports_to_id
+         where p.tenant_id = $1",
+    )
+    .bind(ctx.tenant)
+    .fetch_all(&mut *ctx.tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.key.clone(), r))
+    .collect();
+
+    let mut changed = Vec::new();
+    for (i, p) in wb.people.iter().enumerate() {
+        let after = PersonSnap {
+            key: p.key.clone(),
+            name: p.name.clone(),
+            title: p.title.clone(),
+            department: p.department.clone(),
+            reports_to: p.reports_to.clone(),
+            email: p.email.clone(),
+            role: p.role.as_str().to_owned(),
+            position: position(i),
+            kpis: kpis_json(p),
+        };
+        let before = stored.remove(&p.key);
+        if ctx
+            .record("person", &p.key, before.as_ref(), &after)
+            .await?
+        {
+            sqlx::query(
+                "insert into people (tenant_id, id, key, name, title, department_id, email, role, position)
+                 values ($1, $2, $3, $4, $5,
+                         (select id from departments where tenant_id = $1 and key = $6), $7, $8, $9)
+                 on conflict (tenant_id, key) do update set name = excluded.name, title = excluded.title,
+                     department_id = excluded.department_id, email = excluded.email, role = excluded.role,
+                     position = excluded.position, active = true, updated_at = now()",
+            )
+            .bind(ctx.tenant)
+            .bind(Uuid::now_v7())
+            .bind(&p.key)
+            .bind(&p.name)
+            .bind(&p.title)
+            .bind(&p.department)
+            .bind(&p.email)
+            .bind(p.role.as_str())
+            .bind(position(i))
+            .execute(&mut *ctx.tx)
+            .await?;
+            changed.push(p);
+        }
+    }
+    // Second pass, now that everyone exists: managers and suggested KPIs.
+    for p in changed {
+        sqlx::query(
+            "update people set reports_to_id = (select id from people where tenant_id = $1 and key = $3)
+             where tenant_id = $1 and key = $2",
+        )
+        .bind(ctx.tenant)
+        .bind(&p.key)
+        .bind(&p.reports_to)
+        .execute(&mut *ctx.tx)
+        .await?;
+        sqlx::query(
+            "delete from person_kpis where tenant_id = $1
+             and person_id = (select id from people where tenant_id = $1 and key = $2)",
+        )
+        .bind(ctx.tenant)
+        .bind(&p.key)
+        .execute(&mut *ctx.tx)
+        .await?;
+        for (i, k) in p.kpis.iter().enumerate() {
+            sqlx::query(
+                "insert into person_kpis (tenant_id, person_id, position, grp, metric, targets)
+                 values ($1, (select id from people where tenant_id = $1 and key = $2), $3, $4, $5, $6)",
+            )
+            .bind(ctx.tenant)
+            .bind(&p.key)
+            .bind(position(i))
+            .bind(&k.group)
+            .bind(&k.metric)
+            .bind(&k.targets)
+            .execute(&mut *ctx.tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn department_heads_and_signers(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    for d in &wb.departments {
+        sqlx::query(
+            "update departments set head_id = (select id from people where tenant_id = $1 and key = $3)
+             where tenant_id = $1 and key = $2
+               and head_id is distinct from (select id from people where tenant_id = $1 and key = $3)",
+        )
+        .bind(ctx.tenant)
+        .bind(&d.key)
+        .bind(&d.head)
+        .execute(&mut *ctx.tx)
+        .await?;
+    }
+    let stored: Vec<String> = sqlx::query_scalar(
+        "select p.key from signers s join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
+         where s.tenant_id = $1 order by s.position",
+    )
+    .bind(ctx.tenant)
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    if stored != wb.organization.signers {
+        sqlx::query("delete from signers where tenant_id = $1")
+            .bind(ctx.tenant)
+            .execute(&mut *ctx.tx)
+            .await?;
+        for (i, key) in wb.organization.signers.iter().enumerate() {
+            sqlx::query(
+                "insert into signers (tenant_id, person_id, position)
+                 values ($1, (select id from people where tenant_id = $1 and key = $2), $3)",
+            )
+            .bind(ctx.tenant)
+            .bind(key)
+            .bind(position(i))
+            .execute(&mut *ctx.tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn whygos(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    let mut stored: HashMap<String, WhyGoSnap> = sqlx::query_as::<_, WhyGoSnap>(
+        "select w.key, w.level, d.key as department, p.key as person, o.key as owner, w.number,
+                w.title, w.why, w.goal, w.status, w.position,
+                coalesce((select array_agg(pw.key order by l.is_primary desc, l.position)
+                          from whygo_links l join whygos pw on pw.tenant_id = l.tenant_id and pw.id = l.parent_id
+                          where l.tenant_id = w.tenant_id and l.child_id = w.id), '{}') as ladders_to
+         from whygos w
+         left join departments d on d.tenant_id = w.tenant_id and d.id = w.department_id
+         left join people p on p.tenant_id = w.tenant_id and p.id = w.person_id
+         left join people o on o.tenant_id = w.tenant_id and o.id = w.owner_id
+         where w.tenant_id = $1",
+    )
+    .bind(ctx.tenant)
+    .fetch_all(&mut *ctx.tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.key.clone(), r))
+    .collect();
+
+    let mut changed = Vec::new();
+    for (i, w) in wb.whygos.iter().enumerate() {
+        let after = WhyGoSnap {
+            key: w.key.clone(),
+            level: w.level.as_str().to_owned(),
+            department: w.department.clone(),
+            person: w.person.clone(),
+            owner: Some(w.owner.clone()),
+            number: Some(w.number),
+            title: w.title.clone(),
+            why: w.why.clone(),
+            goal: w.goal.clone(),
+            status: w.status.as_str().to_owned(),
+            ladders_to: w.ladders_to.clone(),
+            position: position(i),
+        };
+        let before = stored.remove(&w.key);
+        if ctx.record("whygo", &w.key, before.as_ref(), &after).await? {
+            sqlx::query(
+                "insert into whygos (tenant_id, id, cycle_id, key, level, department_id, person_id, owner_id,
+                                     number, title, why, goal, status, position)
+                 values ($1, $2, (select id from cycles where tenant_id = $1 and starts_on = $3), $4, $5,
+                         (select id from departments where tenant_id = $1 and key = $6),
+                         (select id from people where tenant_id = $1 and key = $7),
+                         (select id from people where tenant_id = $1 and key = $8),
+                         $9, $10, $11, $12, $13, $14)
+                 on conflict (tenant_id, key) do update set cycle_id = excluded.cycle_id, level = excluded.level,
+                     department_id = excluded.department_id, person_id = excluded.person_id,
+                     owner_id = excluded.owner_id, number = excluded.number, title = excluded.title,
+                     why = excluded.why, goal = excluded.goal, status = excluded.status,
+                     position = excluded.position, version = whygos.version + 1, updated_at = now()",
+            )
+            .bind(ctx.tenant)
+            .bind(Uuid::now_v7())
+            .bind(wb.organization.fiscal_year_start)
+            .bind(&w.key)
+            .bind(w.level.as_str())
+            .bind(&w.department)
+            .bind(&w.person)
+            .bind(&w.owner)
+            .bind(w.number)
+            .bind(&w.title)
+            .bind(&w.why)
+            .bind(&w.goal)
+            .bind(w.status.as_str())
+            .bind(position(i))
+            .execute(&mut *ctx.tx)
+            .await?;
+            changed.push(w);
+        }
+    }
+    // Ladder links once every WhyGO exists.
+    for w in changed {
+        sqlx::query(
+            "delete from whygo_links where tenant_id = $1
+             and child_id = (select id from whygos where tenant_id = $1 and key = $2)",
+        )
+        .bind(ctx.tenant)
+        .bind(&w.key)
+        .execute(&mut *ctx.tx)
+        .await?;
+        for (i, parent) in w.ladders_to.iter().enumerate() {
+            sqlx::query(
+                "insert into whygo_links (tenant_id, child_id, parent_id, is_primary, position)
+                 values ($1, (select id from whygos where tenant_id = $1 and key = $2),
+                         (select id from whygos where tenant_id = $1 and key = $3), $4, $5)",
+            )
+            .bind(ctx.tenant)
+            .bind(&w.key)
+            .bind(parent)
+            .bind(i == 0)
+            .bind(position(i))
+            .execute(&mut *ctx.tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn outcomes(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    let mut stored: HashMap<String, OutcomeSnap> = sqlx::query_as::<_, OutcomeSnap>(
+        "select o.key, w.key as whygo, o.name, o.targets, o.direction, o.cumulative, o.start_value,
+                o.weight, o.stages, o.position,
+                coalesce((select array_agg(p.key order by oo.position)
+                          from outcome_owners oo join people p on p.tenant_id = oo.tenant_id and p.id = oo.person_id
+                          where oo.tenant_id = o.tenant_id and oo.outcome_id = o.id), '{}') as owners
+         from outcomes o join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
+         where o.tenant_id = $1",
+    )
+    .bind(ctx.tenant)
+    .fetch_all(&mut *ctx.tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.key.clone(), r))
+    .collect();
+
+    for w in &wb.whygos {
+        for (i, o) in w.outcomes.iter().enumerate() {
+            let after = OutcomeSnap {
+                key: o.key.clone(),
+                whygo: w.key.clone(),
+                name: o.name.clone(),
+                targets: o.targets.to_vec(),
+                direction: o.direction.map(|d| d.as_str().to_owned()),
+                cumulative: o.cumulative,
+                start_value: o.start,
+                weight: o.weight.unwrap_or(1.0),
+                stages: o.stages.clone(),
+                owners: o.owners.clone(),
+                position: position(i),
+            };
+            let before = stored.remove(&o.key);
+            if !ctx
+                .record("outcome", &o.key, before.as_ref(), &after)
+                .await?
+            {
+                continue;
+            }
+            sqlx::query(
+                "insert into outcomes (tenant_id, id, whygo_id, key, name, position, targets, direction,
+                                       cumulative, start_value, weight, stages)
+                 values ($1, $2, (select id from whygos where tenant_id = $1 and key = $3), $4, $5, $6, $7, $8,
+                         $9, $10, $11, $12)
+                 on conflict (tenant_id, key) do update set whygo_id = excluded.whygo_id, name = excluded.name,
+                     position = excluded.position, targets = excluded.targets, direction = excluded.direction,
+                     cumulative = excluded.cumulative, start_value = excluded.start_value,
+                     weight = excluded.weight, stages = excluded.stages, updated_at = now()",
+            )
+            .bind(ctx.tenant)
+            .bind(Uuid::now_v7())
+            .bind(&w.key)
+            .bind(&o.key)
+            .bind(&o.name)
+            .bind(position(i))
+            .bind(&after.targets)
+            .bind(&after.direction)
+            .bind(o.cumulative)
+            .bind(o.start)
+            .bind(after.weight)
+            .bind(&o.stages)
+            .execute(&mut *ctx.tx)
+            .await?;
+            sqlx::query(
+                "delete from outcome_owners where tenant_id = $1
+                 and outcome_id = (select id from outcomes where tenant_id = $1 and key = $2)",
+            )
+            .bind(ctx.tenant)
+            .bind(&o.key)
+            .execute(&mut *ctx.tx)
+            .await?;
+            for (j, owner) in o.owners.iter().enumerate() {
+                sqlx::query(
+                    "insert into outcome_owners (tenant_id, outcome_id, person_id, position)
+                     values ($1, (select id from outcomes where tenant_id = $1 and key = $2),
+                             (select id from people where tenant_id = $1 and key = $3), $4)",
+                )
+                .bind(ctx.tenant)
+                .bind(&o.key)
+                .bind(owner)
+                .bind(position(j))
+                .execute(&mut *ctx.tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn handoff_types(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    let mut stored: HashMap<String, HandoffSnap> = sqlx::query_as::<_, HandoffSnap>(
+        "select h.key, h.number, h.name, f.key as from_department, t.key as to_department, h.trigger,
+                h.sla_hours, h.sla, h.checklist
+         from handoff_types h
+         join departments f on f.tenant_id = h.tenant_id and f.id = h.from_department_id
+         join departments t on t.tenant_id = h.tenant_id and t.id = h.to_department_id
+         where h.tenant_id = $1",
+    )
+    .bind(ctx.tenant)
+    .fetch_all(&mut *ctx.tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.key.clone(), r))
+    .collect();
+    for h in &wb.handoff_types {
+        let after = HandoffSnap {
+            key: h.key.clone(),
+            number: h.number,
+            name: h.name.clone(),
+            from_department: h.from.clone(),
+            to_department: h.to.clone(),
+            trigger: h.trigger.clone(),
+            sla_hours: Some(h.sla_hours),
+            sla: h.sla.clone(),
+            checklist: h.checklist.clone(),
+        };
+        let before = stored.remove(&h.key);
+        if ctx
+            .record("handoff type", &h.key, before.as_ref(), &after)
+            .await?
+        {
+            sqlx::query(
+                "insert into handoff_types (tenant_id, id, key, number, name, from_department_id, to_department_id,
+                                            trigger, sla_hours, sla, checklist)
+                 values ($1, $2, $3, $4, $5, (select id from departments where tenant_id = $1 and key = $6),
+                         (select id from departments where tenant_id = $1 and key = $7), $8, $9, $10, $11)
+                 on conflict (tenant_id, key) do update set number = excluded.number, name = excluded.name,
+                     from_department_id = excluded.from_department_id, to_department_id = excluded.to_department_id,
+                     trigger = excluded.trigger, sla_hours = excluded.sla_hours, sla = excluded.sla,
+                     checklist = excluded.checklist, updated_at = now()",
+            )
+            .bind(ctx.tenant)
+            .bind(Uuid::now_v7())
+            .bind(&h.key)
+            .bind(h.number)
+            .bind(&h.name)
+            .bind(&h.from)
+            .bind(&h.to)
+            .bind(&h.trigger)
+            .bind(h.sla_hours)
+            .bind(&h.sla)
+            .bind(&h.checklist)
+            .execute(&mut *ctx.tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn dependencies(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    let mut stored: HashMap<(String, String, String), DependencySnap> = sqlx::query_as::<
+        _,
+        (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            i32,
+        ),
+    >(
+        "select f.key, o.key, d.need, d.deliverable, d.partner, d.due, d.criteria, d.position
+             from dependencies d
+             join departments f on f.tenant_id = d.tenant_id and f.id = d.from_department_id
+             join departments o on o.tenant_id = d.tenant_id and o.id = d.on_department_id
+             where d.tenant_id = $1",
+    )
+    .bind(ctx.tenant)
+    .fetch_all(&mut *ctx.tx)
+    .await?
+    .into_iter()
+    .map(
+        |(f, o, need, deliverable, partner, due, criteria, position)| {
+            (
+                (f, o, need),
+                DependencySnap {
+                    deliverable,
+                    partner,
+                    due,
+                    criteria,
+                    position,
+                },
+            )
+        },
+    )
+    .collect();
+    for (i, d) in wb.dependencies.iter().enumerate() {
+        let after = DependencySnap {
+            deliverable: d.deliverable.clone(),
+            partner: d.partner.clone(),
+            due: d.due.clone(),
+            criteria: d.criteria.clone().unwrap_or_default(),
+            position: position(i),
+        };
+        let key = (d.from.clone(), d.on.clone(), d.need.clone());
+        let before = stored.remove(&key);
+        let label = format!("{} needs {} from {}", d.from, d.need, d.on);
+        if ctx
+            .record("dependency", &label, before.as_ref(), &after)
+            .await?
+        {
+            sqlx::query(
+                "insert into dependencies (tenant_id, id, from_department_id, on_department_id, need,
+                                           deliverable, due, criteria, position, partner)
+                 values ($1, $2, (select id from departments where tenant_id = $1 and key = $3),
+                         (select id from departments where tenant_id = $1 and key = $4), $5, $6, $7, $8, $9, $10)
+                 on conflict (tenant_id, from_department_id, on_department_id, need) do update set
+                     deliverable = excluded.deliverable, due = excluded.due, criteria = excluded.criteria,
+                     partner = excluded.partner,
+                     position = excluded.position, updated_at = now()",
+            )
+            .bind(ctx.tenant)
+            .bind(Uuid::now_v7())
+            .bind(&d.from)
+            .bind(&d.on)
+            .bind(&d.need)
+            .bind(&after.deliverable)
+            .bind(&after.due)
+            .bind(&after.criteria)
+            .bind(position(i))
+            .bind(&d.partner)
+            .execute(&mut *ctx.tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn signoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    for s in &wb.signoffs {
+        // A sign-off approves the WhyGO's current version; one already given is kept.
+        let inserted = sqlx::query(
+            "insert into signoffs (tenant_id, id, whygo_id, person_id, whygo_version, signed_on)
+             select $1, $2, w.id, p.id, w.version, $5
+             from whygos w, people p
+             where w.tenant_id = $1 and w.key = $3 and p.tenant_id = $1 and p.key = $4
+               and not exists (select 1 from signoffs s where s.tenant_id = $1 and s.whygo_id = w.id
+                               and s.person_id = p.id)",
+        )
+        .bind(ctx.tenant)
+        .bind(Uuid::now_v7())
+        .bind(&s.whygo)
+        .bind(&s.by)
+        .bind(s.date)
+        .execute(&mut *ctx.tx)
+        .await?
+        .rows_affected();
+        if inserted > 0 {
+            let after = serde_json::json!({"by": s.by, "date": s.date});
+            ctx.record::<serde_json::Value>("sign-off", &s.whygo, None, &after)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn actuals(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    // Everything already stored, as comparable tuples; the file's entries not
+    // among them are appended. Counting handles two identical entries.
+    type Entry = (String, i16, String, String, NaiveDate, Option<String>);
+    let rows: Vec<Entry> = sqlx::query_as(
+        "select o.key, a.quarter, a.value, a.note, a.entered_on, p.key
+         from actuals a join outcomes o on o.tenant_id = a.tenant_id and o.id = a.outcome_id
+         left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
+         where a.tenant_id = $1",
+    )
+    .bind(ctx.tenant)
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    let mut stored: HashMap<Entry, u32> = HashMap::new();
+    for r in rows {
+        *stored.entry(r).or_default() += 1;
+    }
+    for a in &wb.actuals {
+        let entry: Entry = (
+            a.outcome.clone(),
+            i16::from(a.quarter),
+            a.value.clone(),
+            a.note.clone().unwrap_or_default(),
+            a.date,
+            Some(a.by.clone()),
+        );
+        if let Some(n) = stored.get_mut(&entry).filter(|n| **n > 0) {
+            *n -= 1;
+            ctx.summary.actuals_already_stored += 1;
+            continue;
+        }
+        sqlx::query(
+            "insert into actuals (tenant_id, id, outcome_id, quarter, value, note, entered_on, entered_by, source)
+             values ($1, $2, (select id from outcomes where tenant_id = $1 and key = $3), $4, $5, $6, $7,
+                     (select id from people where tenant_id = $1 and key = $8), 'workbook')",
+        )
+        .bind(ctx.tenant)
+        .bind(Uuid::now_v7())
+        .bind(&entry.0)
+        .bind(entry.1)
+        .bind(&entry.2)
+        .bind(&entry.3)
+        .bind(entry.4)
+        .bind(&entry.5)
+        .execute(&mut *ctx.tx)
+        .await?;
+        ctx.summary.actuals_added += 1;
+    }
+    if ctx.summary.actuals_added > 0 {
+        let after = serde_json::json!({"added": ctx.summary.actuals_added});
+        sqlx::query(
+            "insert into audit_log (tenant_id, actor, action, entity, entity_key, after)
+             values ($1, $2, 'append', 'actuals', $3, $4)",
+        )
+        .bind(ctx.tenant)
+        .bind(ctx.actor)
+        .bind(&wb.organization.slug)
+        .bind(after)
+        .execute(&mut *ctx.tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! Storage: the connection pool, migrations, the embedded cluster, and the
+//! queries. Every query on a tenant's rows takes the tenant first and filters
+//! on it; tenant transactions also set `whygo.tenant_id` for row-level security.
+
+pub mod embedded;
+pub mod load;
+pub mod plan;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions as _, Connection as _, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use embedded::{EmbeddedOptions, EmbeddedPostgres};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The database name the embedded cluster holds whygo's data in.
+pub const EMBEDDED_DATABASE: &str = "whygo";
+
+/// Where the data lives: a server given by URL, or the embedded cluster.
+#[derive(Clone, Debug)]
+pub enum Location {
+    Url(String),
+    Embedded { dir: PathBuf },
+}
+
+impl Location {
+    pub fn from_settings(database_url: Option<String>, data_dir: &Path) -> Location {
+        match database_url.filter(|u| !u.trim().is_empty()) {
+            Some(url) => Location::Url(url),
+            None => Location::Embedded {
+                dir: data_dir.to_path_buf(),
+            },
+        }
+    }
+}
+
+/// An open database: the pool, and the embedded cluster when we started one
+/// (it is stopped by [`Database::close`], or when dropped).
+pub struct Database {
+    pub pool: PgPool,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects (starting the embedded cluster if that is the location, or
+    /// joining the one a running `whygo serve` already started there), creates
+    /// the database if needed and runs the migrations.
+    pub async fn open(location: &Location) -> anyhow::Result<Database> {
+        let (url, embedded) = match location {
+            Location::Url(url) => (url.clone(), None),
+            Location::Embedded { dir } => {
+                if let Some(port) = running_cluster_port(dir).await {
+                    tracing::info!(port, dir = %dir.display(), "using the embedded PostgreSQL another whygo process started");
+                    (embedded_url(port, EMBEDDED_DATABASE), None)
+                } else {
+                    let opts = EmbeddedOptions {
+                        dir: dir.clone(),
+                        durable: true,
+                    };
+                    let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&opts))
+                        .await
+                        .context("the PostgreSQL launcher stopped unexpectedly")??;
+                    create_database_if_missing(&pg.url("postgres"), EMBEDDED_DATABASE).await?;
+                    (pg.url(EMBEDDED_DATABASE), Some(pg))
+                }
+            }
+        };
+        let pool = connect(&url).await?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .context("running the database migrations")?;
+        Ok(Database { pool, embedded })
+    }
+
+    /// Closes the pool, then stops the embedded cluster if we own one.
+    pub async fn close(self) {
+        self.pool.close().await;
+        if let Some(mut pg) = self.embedded {
+            let stopped = tokio::task::spawn_blocking(move || pg.stop()).await;
+            match stopped {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "stopping the embedded PostgreSQL"),
+                Err(e) => tracing::warn!(error = %e, "stopping the embedded PostgreSQL"),
+            }
+        }
+    }
+}
+
+/// A pool with settings suited to a web server.
+pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = url
+        .parse()
+        .with_context(|| "DATABASE_URL is not a valid PostgreSQL URL".to_owned())?;
+    let options = options.log_statements(tracing::log::LevelFilter::Trace);
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .context("connecting to PostgreSQL")
+}
+
+pub fn embedded_url(port: u16, database: &str) -> String {
+    format!("postgres://postgres@127.0.0.1:{port}/{database}")
+}
+
+pub async fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::Result<()> {
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .context("connecting to the embedded PostgreSQL")?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        // Identifiers cannot be bound; `name` is ours, never user input.
+        sqlx::query(&format!("create database \"{name}\""))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await?;
+    Ok(())
+}
+
+/// The port of a live cluster in `dir`, from its postmaster.pid, when one
+/// answers: lets `whygo report` and `whygo load` run beside `whygo serve`.
+async fn running_cluster_port(dir: &Path) -> Option<u16> {
+    let pid_file = tokio::fs::read_to_string(dir.join("pgdata").join("postmaster.pid"))
+        .await
+        .ok()?;
+    // Line 4 of postmaster.pid is the port.
+    let port: u16 = pid_file.lines().nth(3)?.trim().parse().ok()?;
+    let url = embedded_url(port, "postgres");
+    let mut conn = tokio::time::timeout(Duration::from_secs(2), sqlx::PgConnection::connect(&url))
+        .await
+        .ok()?
+        .ok()?;
+    let _ = sqlx::query("select 1").execute(&mut conn).await.ok()?;
+    let _ = conn.close().await;
+    Some(port)
+}
+
+/// Starts a transaction scoped to one tenant: row-level security policies
+/// match only that tenant's rows for the rest of the transaction.
+pub async fn begin_tenant(
+    pool: &PgPool,
+    tenant_id: Uuid,
+) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("select set_config('whygo.tenant_id', $1, true)")
+        .bind(tenant_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}

@@ -1,0 +1,268 @@
+//! Reads a tenant's plan into the domain's [`Plan`] snapshot: a fixed number of
+//! queries (one per table) whatever the size of the organization.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::calendar::Quarter;
+use crate::domain::pacing::Thresholds;
+use crate::domain::plan::{Actual, Department, Level, Outcome, Person, Plan, Tenant, WhyGo};
+use crate::domain::target::Direction;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TenantRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub fiscal_year_start: NaiveDate,
+    pub on_pace: f64,
+    pub slightly_off: f64,
+}
+
+pub async fn tenant_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<TenantRow>> {
+    sqlx::query_as(
+        "select id, slug, name, fiscal_year_start, on_pace, slightly_off from tenants where slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn all_tenants(pool: &PgPool) -> sqlx::Result<Vec<TenantRow>> {
+    sqlx::query_as(
+        "select id, slug, name, fiscal_year_start, on_pace, slightly_off from tenants order by name",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Loads the plan of the cycle that contains `as_of` (or the nearest one).
+pub async fn load(pool: &PgPool, tenant: &TenantRow, as_of: NaiveDate) -> sqlx::Result<Plan> {
+    let mut tx = super::begin_tenant(pool, tenant.id).await?;
+    let t = tenant.id;
+
+    // The cycle containing as_of: the latest that starts on or before it, else the first.
+    let cycle: Option<(Uuid, NaiveDate)> = sqlx::query_as(
+        "select id, starts_on from cycles where tenant_id = $1
+         order by (starts_on <= $2) desc, case when starts_on <= $2 then starts_on end desc, starts_on
+         limit 1",
+    )
+    .bind(t)
+    .bind(as_of)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (cycle_id, cycle_start) = match cycle {
+        Some((id, start)) => (Some(id), start),
+        None => (None, tenant.fiscal_year_start),
+    };
+
+    let departments: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "select d.key, d.name, h.key from departments d
+         left join people h on h.tenant_id = d.tenant_id and h.id = d.head_id
+         where d.tenant_id = $1 order by d.position, d.name",
+    )
+    .bind(t)
+    .fetch_all(&mut *tx)
+    .await?;
+
+    let people: Vec<(String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "select p.key, p.name, p.title, d.key, m.key from people p
+         left join departments d on d.tenant_id = p.tenant_id and d.id = p.department_id
+         left join people m on m.tenant_id = p.tenant_id and m.id = p.reports_to_id
+         where p.tenant_id = $1 and p.active order by p.position, p.name",
+    )
+    .bind(t)
+    .fetch_all(&mut *tx)
+    .await?;
+
+    let whygos: Vec<WhyGoRow> = sqlx::query_as(
+        "select w.id, w.key, w.level, d.key as department, p.key as person, o.key as owner,
+                w.number, w.title, w.why, w.goal, w.status,
+                coalesce((select array_agg(pw.key order by l.is_primary desc, l.position)
+                          from whygo_links l join whygos pw on pw.tenant_id = l.tenant_id and pw.id = l.parent_id
+                          where l.tenant_id = w.tenant_id and l.child_id = w.id), '{}') as ladders_to
+         from whygos w
+         left join departments d on d.tenant_id = w.tenant_id and d.id = w.department_id
+         left join people p on p.tenant_id = w.tenant_id and p.id = w.person_id
+         left join people o on o.tenant_id = w.tenant_id and o.id = w.owner_id
+         where w.tenant_id = $1 and w.cycle_id is not distinct from $2
+         order by case w.level when 'company' then 0 when 'department' then 1 else 2 end,
+                  w.position, w.number nulls last, w.title",
+    )
+    .bind(t)
+    .bind(cycle_id)
+    .fetch_all(&mut *tx)
+    .await?;
+
+    let outcomes: Vec<OutcomeRow> = sqlx::query_as(
+        "select o.id, o.whygo_id, o.key, o.name, o.targets, o.direction, o.cumulative,
+                o.start_value, o.weight, o.stages,
+                coalesce((select array_agg(p.key order by oo.position)
+                          from outcome_owners oo join people p on p.tenant_id = oo.tenant_id and p.id = oo.person_id
+                          where oo.tenant_id = o.tenant_id and oo.outcome_id = o.id), '{}') as owners
+         from outcomes o join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
+         where o.tenant_id = $1 and w.cycle_id is not distinct from $2
+         order by o.position, o.name",
+    )
+    .bind(t)
+    .bind(cycle_id)
+    .fetch_all(&mut *tx)
+    .await?;
+
+    let actuals: Vec<ActualRow> = sqlx::query_as(
+        "select a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by
+         from actuals a
+         join outcomes o on o.tenant_id = a.tenant_id and o.id = a.outcome_id
+         join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
+         left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
+         where a.tenant_id = $1 and w.cycle_id is not distinct from $2
+         order by a.entered_on, a.seq",
+    )
+    .bind(t)
+    .bind(cycle_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    let mut actuals_by_outcome: HashMap<Uuid, Vec<Actual>> = HashMap::new();
+    for a in actuals {
+        // The schema's check keeps quarter within 1..=4; anything else is skipped.
+        let Some(quarter) = u8::try_from(a.quarter).ok().and_then(Quarter::new) else {
+            continue;
+        };
+        actuals_by_outcome
+            .entry(a.outcome_id)
+            .or_default()
+            .push(Actual {
+                quarter,
+                value: a.value,
+                note: a.note,
+                date: a.entered_on,
+                seq: a.seq,
+                by: a.by,
+            });
+    }
+    let mut outcomes_by_whygo: HashMap<Uuid, Vec<Outcome>> = HashMap::new();
+    for o in outcomes {
+        let targets = to_four(o.targets);
+        outcomes_by_whygo
+            .entry(o.whygo_id)
+            .or_default()
+            .push(Outcome {
+                actuals: actuals_by_outcome.remove(&o.id).unwrap_or_default(),
+                key: o.key,
+                name: o.name,
+                owners: o.owners,
+                targets,
+                direction: o.direction.as_deref().and_then(parse_direction),
+                cumulative: o.cumulative,
+                start: o.start_value,
+                weight: o.weight,
+                stages: o.stages,
+            });
+    }
+
+    Ok(Plan {
+        tenant: Tenant {
+            slug: tenant.slug.clone(),
+            name: tenant.name.clone(),
+            fiscal_year_start: cycle_start,
+            thresholds: Thresholds {
+                on_pace: tenant.on_pace,
+                slightly_off: tenant.slightly_off,
+            },
+        },
+        departments: departments
+            .into_iter()
+            .map(|(key, name, head)| Department { key, name, head })
+            .collect(),
+        people: people
+            .into_iter()
+            .map(|(key, name, title, department, reports_to)| Person {
+                key,
+                name,
+                title,
+                department,
+                reports_to,
+            })
+            .collect(),
+        whygos: whygos
+            .into_iter()
+            .filter_map(|w| {
+                Some(WhyGo {
+                    level: Level::parse(&w.level)?,
+                    outcomes: outcomes_by_whygo.remove(&w.id).unwrap_or_default(),
+                    key: w.key,
+                    department: w.department,
+                    person: w.person,
+                    owner: w.owner,
+                    number: w.number,
+                    title: w.title,
+                    why: w.why,
+                    goal: w.goal,
+                    status: w.status,
+                    ladders_to: w.ladders_to,
+                })
+            })
+            .collect(),
+    })
+}
+
+pub fn parse_direction(s: &str) -> Option<Direction> {
+    match s {
+        "higher" => Some(Direction::Higher),
+        "lower" => Some(Direction::Lower),
+        _ => None,
+    }
+}
+
+/// The schema guarantees four targets; pad defensively rather than panic.
+fn to_four(v: Vec<String>) -> [String; 4] {
+    let mut it = v.into_iter();
+    std::array::from_fn(|_| it.next().unwrap_or_default())
+}
+
+#[derive(sqlx::FromRow)]
+struct WhyGoRow {
+    id: Uuid,
+    key: String,
+    level: String,
+    department: Option<String>,
+    person: Option<String>,
+    owner: Option<String>,
+    number: Option<i32>,
+    title: String,
+    why: String,
+    goal: String,
+    status: String,
+    ladders_to: Vec<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OutcomeRow {
+    id: Uuid,
+    whygo_id: Uuid,
+    key: String,
+    name: String,
+    targets: Vec<String>,
+    direction: Option<String>,
+    cumulative: Option<bool>,
+    start_value: Option<f64>,
+    weight: f64,
+    stages: Option<Vec<String>>,
+    owners: Vec<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ActualRow {
+    outcome_id: Uuid,
+    quarter: i16,
+    value: String,
+    note: String,
+    entered_on: NaiveDate,
+    seq: i64,
+    by: Option<String>,
+}

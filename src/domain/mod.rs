@@ -1,0 +1,10 @@
+//! The domain: pure code with no web or database imports, shared by the pages,
+//! the CLI and the report so two views can never disagree.
+
+pub mod calendar;
+pub mod pacing;
+pub mod plan;
+pub mod report;
+pub mod rollup;
+pub mod target;
+pub mod workbook;

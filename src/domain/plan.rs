@@ -1,0 +1,173 @@
+//! A tenant's plan as one in-memory snapshot: departments, people, WhyGOs,
+//! outcomes and their actuals. Storage loads it in a fixed number of queries;
+//! the report and the pages compute everything else from it, so a page costs
+//! the same number of queries whatever the size of the organization.
+
+use chrono::NaiveDate;
+
+use super::calendar::{FiscalYear, Quarter};
+use super::pacing::{ActualEntry, Thresholds};
+use super::target::{Direction, OutcomeOptions, OutcomeSpec};
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub tenant: Tenant,
+    pub departments: Vec<Department>,
+    pub people: Vec<Person>,
+    pub whygos: Vec<WhyGo>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub slug: String,
+    pub name: String,
+    pub fiscal_year_start: NaiveDate,
+    pub thresholds: Thresholds,
+}
+
+impl Tenant {
+    pub fn fiscal_year(&self) -> FiscalYear {
+        FiscalYear::new(self.fiscal_year_start)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Department {
+    pub key: String,
+    pub name: String,
+    pub head: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub key: String,
+    pub name: String,
+    pub title: String,
+    pub department: Option<String>,
+    pub reports_to: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Company,
+    Department,
+    Individual,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Company => "company",
+            Level::Department => "department",
+            Level::Individual => "individual",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "company" => Some(Level::Company),
+            "department" => Some(Level::Department),
+            "individual" => Some(Level::Individual),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct WhyGo {
+    pub key: String,
+    pub level: Level,
+    pub department: Option<String>,
+    pub person: Option<String>,
+    pub owner: Option<String>,
+    pub number: Option<i32>,
+    pub title: String,
+    pub why: String,
+    pub goal: String,
+    /// draft | submitted | approved | changes_requested | archived
+    pub status: String,
+    /// Parent WhyGO keys, primary first.
+    pub ladders_to: Vec<String>,
+    pub outcomes: Vec<Outcome>,
+}
+
+impl WhyGo {
+    pub fn is_archived(&self) -> bool {
+        self.status == "archived"
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub key: String,
+    pub name: String,
+    /// Person keys.
+    pub owners: Vec<String>,
+    pub targets: [String; 4],
+    pub direction: Option<Direction>,
+    pub cumulative: Option<bool>,
+    pub start: Option<f64>,
+    pub weight: f64,
+    pub stages: Option<Vec<String>>,
+    pub actuals: Vec<Actual>,
+}
+
+impl Outcome {
+    pub fn spec(&self) -> OutcomeSpec {
+        OutcomeSpec::new(
+            &self.targets,
+            OutcomeOptions {
+                direction: self.direction,
+                cumulative: self.cumulative,
+                start: self.start,
+                stages: self.stages.clone(),
+            },
+        )
+    }
+
+    pub fn entries(&self) -> Vec<ActualEntry> {
+        self.actuals
+            .iter()
+            .map(|a| ActualEntry {
+                quarter: a.quarter,
+                value: a.value.clone(),
+                date: a.date,
+                seq: a.seq,
+            })
+            .collect()
+    }
+
+    /// The note of the entry that counts for quarter `q` as of `as_of`, if any.
+    pub fn counting_actual(&self, q: Quarter, as_of: NaiveDate) -> Option<&Actual> {
+        self.actuals
+            .iter()
+            .filter(|a| a.quarter == q && a.date <= as_of)
+            .max_by_key(|a| (a.date, a.seq))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Actual {
+    pub quarter: Quarter,
+    pub value: String,
+    pub note: String,
+    pub date: NaiveDate,
+    pub seq: i64,
+    /// Person key of who entered it.
+    pub by: Option<String>,
+}
+
+impl Plan {
+    pub fn person(&self, key: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.key == key)
+    }
+
+    pub fn department(&self, key: &str) -> Option<&Department> {
+        self.departments.iter().find(|d| d.key == key)
+    }
+
+    pub fn person_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.person(key).map_or(key, |p| p.name.as_str())
+    }
+}

@@ -1,0 +1,553 @@
+//! The weekly report: the pacing of every WhyGO and outcome of a plan as of a
+//! date, with the company and department roll-ups and the lists leadership
+//! works from ([-] escalations, [~] needs attention, missing check-ins). The
+//! JSON form is the machine-readable view; the markdown is what a leadership
+//! team pastes into its weekly sync. Pages read the same structure.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::calendar::Quarter;
+use super::pacing::{QuarterEval, Status, evaluate};
+use super::plan::{Level, Plan};
+use super::rollup::{Counts, Rollup, rollup_groups, rollup_outcomes};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub tenant: String,
+    pub tenant_name: String,
+    pub as_of: NaiveDate,
+    pub quarter: Quarter,
+    /// How far through the headline quarter the as-of date is, 0..=1.
+    pub quarter_fraction: f64,
+    pub company: Rollup,
+    pub departments: Vec<DepartmentReport>,
+    pub whygos: Vec<WhyGoReport>,
+    pub escalations: Vec<Attention>,
+    pub needs_attention: Vec<Attention>,
+    pub missing: Vec<Attention>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DepartmentReport {
+    pub key: String,
+    pub name: String,
+    pub head: Option<String>,
+    pub credit: Option<f64>,
+    pub status: Status,
+    pub counts: Counts,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WhyGoReport {
+    pub key: String,
+    pub level: Level,
+    pub department: Option<String>,
+    pub person: Option<String>,
+    pub number: Option<i32>,
+    pub title: String,
+    pub owner: Option<String>,
+    pub approval: String,
+    pub ladders_to: Vec<String>,
+    pub credit: Option<f64>,
+    pub status: Status,
+    pub counts: Counts,
+    pub outcomes: Vec<OutcomeReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OutcomeReport {
+    pub key: String,
+    pub name: String,
+    pub owners: Vec<String>,
+    pub quarters: Vec<QuarterEval>,
+}
+
+/// One line of the escalation, needs-attention or missing list.
+#[derive(Clone, Debug, Serialize)]
+pub struct Attention {
+    pub whygo: String,
+    pub whygo_title: String,
+    pub department: Option<String>,
+    pub outcome: String,
+    pub outcome_name: String,
+    /// Owner names, for people reading the list.
+    pub owners: Vec<String>,
+    pub target: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    pub note: Option<String>,
+    pub status: Status,
+    pub explanation: String,
+}
+
+/// Builds the report of `plan` as of `as_of`. Archived WhyGOs are left out.
+pub fn build(plan: &Plan, as_of: NaiveDate) -> Report {
+    let th = &plan.tenant.thresholds;
+    let fy = plan.tenant.fiscal_year();
+    let quarter = fy.headline_quarter(as_of);
+
+    let mut whygos = Vec::new();
+    let mut rollups: HashMap<&str, Rollup> = HashMap::new();
+    let (mut escalations, mut needs_attention, mut missing) = (Vec::new(), Vec::new(), Vec::new());
+
+    for w in plan.whygos.iter().filter(|w| !w.is_archived()) {
+        let mut outcomes = Vec::with_capacity(w.outcomes.len());
+        let mut headline = Vec::with_capacity(w.outcomes.len());
+        for o in &w.outcomes {
+            let eval = evaluate(&o.spec(), &o.entries(), &fy, as_of, th);
+            let q = eval.quarter(quarter).clone();
+            let list = match q.status {
+                Status::OffPace => Some(&mut escalations),
+                Status::SlightlyOff => Some(&mut needs_attention),
+                Status::Missing => Some(&mut missing),
+                Status::OnPace | Status::NotScored => None,
+            };
+            if let Some(list) = list {
+                list.push(Attention {
+                    whygo: w.key.clone(),
+                    whygo_title: w.title.clone(),
+                    department: w.department.clone(),
+                    outcome: o.key.clone(),
+                    outcome_name: o.name.clone(),
+                    owners: o
+                        .owners
+                        .iter()
+                        .map(|k| plan.person_name(k).to_owned())
+                        .collect(),
+                    target: q.target.clone(),
+                    expected: q.expected_text.clone(),
+                    actual: q.actual.clone(),
+                    note: o
+                        .counting_actual(quarter, as_of)
+                        .map(|a| a.note.clone())
+                        .filter(|n| !n.trim().is_empty()),
+                    status: q.status,
+                    explanation: q.explanation.clone(),
+                });
+            }
+            headline.push((q, o.weight));
+            outcomes.push(OutcomeReport {
+                key: o.key.clone(),
+                name: o.name.clone(),
+                owners: o.owners.clone(),
+                quarters: eval.quarters.to_vec(),
+            });
+        }
+        let rollup = rollup_outcomes(headline.iter().map(|(q, wt)| (q, *wt)), th);
+        rollups.insert(&w.key, rollup.clone());
+        whygos.push(WhyGoReport {
+            key: w.key.clone(),
+            level: w.level,
+            department: w.department.clone(),
+            person: w.person.clone(),
+            number: w.number,
+            title: w.title.clone(),
+            owner: w.owner.clone(),
+            approval: w.status.clone(),
+            ladders_to: w.ladders_to.clone(),
+            credit: rollup.credit,
+            status: rollup.status,
+            counts: rollup.counts,
+            outcomes,
+        });
+    }
+
+    let of_level = |level: Level, dept: Option<&str>| -> Vec<&Rollup> {
+        plan.whygos
+            .iter()
+            .filter(|w| !w.is_archived() && w.level == level)
+            .filter(|w| dept.is_none() || w.department.as_deref() == dept)
+            .filter_map(|w| rollups.get(w.key.as_str()))
+            .collect()
+    };
+
+    let company = rollup_groups(of_level(Level::Company, None), th);
+    let departments = plan
+        .departments
+        .iter()
+        .filter_map(|d| {
+            let children = of_level(Level::Department, Some(&d.key));
+            // A department without WhyGOs of its own (e.g. Executive) has no pace to show.
+            if children.is_empty() {
+                return None;
+            }
+            let r = rollup_groups(children, th);
+            Some(DepartmentReport {
+                key: d.key.clone(),
+                name: d.name.clone(),
+                head: d.head.clone(),
+                credit: r.credit,
+                status: r.status,
+                counts: r.counts,
+            })
+        })
+        .collect();
+
+    Report {
+        tenant: plan.tenant.slug.clone(),
+        tenant_name: plan.tenant.name.clone(),
+        as_of,
+        quarter,
+        quarter_fraction: fy.elapsed_fraction(quarter, as_of),
+        company,
+        departments,
+        whygos,
+        escalations,
+        needs_attention,
+        missing,
+    }
+}
+
+/// "87%" or "—" when nothing is scored.
+pub fn percent(credit: Option<f64>) -> String {
+    credit.map_or_else(|| "—".to_owned(), |c| format!("{:.0}%", c * 100.0))
+}
+
+/// A one-line summary of counts: "5 [+], 2 [~], 1 [-], 3 needs check-in".
+pub fn counts_line(c: &Counts) -> String {
+    format!(
+        "{} [+], {} [~], {} [-], {} needs check-in",
+        c.on_pace, c.slightly_off, c.off_pace, c.missing
+    )
+}
+
+impl Report {
+    /// The markdown leadership pastes into its weekly sync.
+    pub fn to_markdown(&self) -> String {
+        let mut md = String::new();
+        // Writing to a String cannot fail; the results are ignored on purpose.
+        let _ = writeln!(md, "# Weekly WhyGO report: {}", cell(&self.tenant_name));
+        let _ = writeln!(
+            md,
+            "\nAs of {} ({}, {:.0}% through the quarter).\n",
+            self.as_of.format("%A %-d %B %Y"),
+            self.quarter,
+            self.quarter_fraction * 100.0
+        );
+        let _ = writeln!(
+            md,
+            "## Company pace: {} {}\n\n{}.\n",
+            self.company.status.chip(),
+            percent(self.company.credit),
+            counts_line(&self.company.counts)
+        );
+
+        let _ = writeln!(md, "## Departments\n");
+        let _ = writeln!(
+            md,
+            "| Department | Pace | Credit | [+] | [~] | [-] | Needs check-in |"
+        );
+        let _ = writeln!(md, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        for d in &self.departments {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(&d.name),
+                d.status.chip(),
+                percent(d.credit),
+                d.counts.on_pace,
+                d.counts.slightly_off,
+                d.counts.off_pace,
+                d.counts.missing
+            );
+        }
+
+        self.attention_section(
+            &mut md,
+            "Escalations [-]",
+            "Off pace by more than the tolerance: leadership decides what changes this week.",
+            &self.escalations,
+        );
+        self.attention_section(
+            &mut md,
+            "Needs attention [~]",
+            "Slightly off pace: owners bring blockers and tactics.",
+            &self.needs_attention,
+        );
+
+        let _ = writeln!(md, "\n## Missing check-ins\n");
+        if self.missing.is_empty() {
+            let _ = writeln!(
+                md,
+                "None: every scored outcome has an actual for {}.",
+                self.quarter
+            );
+        } else {
+            let _ = writeln!(md, "| Outcome | WhyGO | Owner | Target |");
+            let _ = writeln!(md, "| --- | --- | --- | --- |");
+            for a in &self.missing {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} |",
+                    cell(&a.outcome_name),
+                    cell(&a.whygo_title),
+                    cell(&a.owners.join(", ")),
+                    cell(&a.target)
+                );
+            }
+        }
+
+        let _ = writeln!(md, "\n## Company WhyGOs\n");
+        for w in self.whygos.iter().filter(|w| w.level == Level::Company) {
+            let _ = writeln!(
+                md,
+                "- {} **{}** {} ({})",
+                w.status.chip(),
+                cell(&w.title),
+                percent(w.credit),
+                counts_line(&w.counts)
+            );
+        }
+        md
+    }
+
+    fn attention_section(&self, md: &mut String, title: &str, intro: &str, items: &[Attention]) {
+        let _ = writeln!(md, "\n## {title}\n");
+        if items.is_empty() {
+            let _ = writeln!(md, "None this week.");
+            return;
+        }
+        let _ = writeln!(md, "{intro}\n");
+        let _ = writeln!(
+            md,
+            "| Outcome | WhyGO | Owner | Target | Expected | Actual | Last note |"
+        );
+        let _ = writeln!(md, "| --- | --- | --- | --- | --- | --- | --- |");
+        for a in items {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(&a.outcome_name),
+                cell(&a.whygo_title),
+                cell(&a.owners.join(", ")),
+                cell(&a.target),
+                cell(a.expected.as_deref().unwrap_or("—")),
+                cell(a.actual.as_deref().unwrap_or("—")),
+                cell(a.note.as_deref().unwrap_or(""))
+            );
+        }
+    }
+}
+
+/// Makes text safe inside a markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::pacing::Thresholds;
+    use crate::domain::plan::{Actual, Department, Outcome, Person, Tenant, WhyGo};
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+    }
+
+    fn outcome(key: &str, targets: [&str; 4], actuals: &[(u8, &str, &str, &str)]) -> Outcome {
+        Outcome {
+            key: key.to_owned(),
+            name: format!("Outcome {key}"),
+            owners: vec!["ann".to_owned()],
+            targets: targets.map(str::to_owned),
+            direction: None,
+            cumulative: Some(false),
+            start: None,
+            weight: 1.0,
+            stages: None,
+            actuals: actuals
+                .iter()
+                .enumerate()
+                .map(|(i, (q, v, d, note))| Actual {
+                    quarter: Quarter::new(*q).expect("quarter"),
+                    value: (*v).to_owned(),
+                    note: (*note).to_owned(),
+                    date: date(d),
+                    seq: i as i64,
+                    by: Some("ann".to_owned()),
+                })
+                .collect(),
+        }
+    }
+
+    fn whygo(key: &str, level: Level, dept: Option<&str>, outcomes: Vec<Outcome>) -> WhyGo {
+        WhyGo {
+            key: key.to_owned(),
+            level,
+            department: dept.map(str::to_owned),
+            person: None,
+            owner: Some("ann".to_owned()),
+            number: Some(1),
+            title: format!("WhyGO {key}"),
+            why: String::new(),
+            goal: String::new(),
+            status: "approved".to_owned(),
+            ladders_to: vec![],
+            outcomes,
+        }
+    }
+
+    /// Level targets of 100 all year; as of the end of Q1 an actual of 100 is
+    /// [+], 90 is [~], 50 is [-], and no actual is missing.
+    fn plan() -> Plan {
+        let t = ["100", "100", "100", "100"];
+        Plan {
+            tenant: Tenant {
+                slug: "acme".to_owned(),
+                name: "Acme | Co".to_owned(),
+                fiscal_year_start: date("2026-01-01"),
+                thresholds: Thresholds::default(),
+            },
+            departments: vec![
+                Department {
+                    key: "ops".to_owned(),
+                    name: "Ops".to_owned(),
+                    head: Some("ann".to_owned()),
+                },
+                Department {
+                    key: "exec".to_owned(),
+                    name: "Exec".to_owned(),
+                    head: None,
+                },
+            ],
+            people: vec![Person {
+                key: "ann".to_owned(),
+                name: "Ann Lee".to_owned(),
+                title: "COO".to_owned(),
+                department: Some("ops".to_owned()),
+                reports_to: None,
+            }],
+            whygos: vec![
+                whygo(
+                    "c1",
+                    Level::Company,
+                    None,
+                    vec![
+                        outcome("on", t, &[(1, "100", "2026-03-20", "")]),
+                        outcome("slight", t, &[(1, "90", "2026-03-20", "waiting on legal")]),
+                    ],
+                ),
+                whygo(
+                    "c2",
+                    Level::Company,
+                    None,
+                    vec![outcome(
+                        "off",
+                        t,
+                        &[(1, "50", "2026-03-20", "hiring | delayed")],
+                    )],
+                ),
+                whygo(
+                    "d1",
+                    Level::Department,
+                    Some("ops"),
+                    vec![outcome("gap", t, &[])],
+                ),
+                {
+                    let mut w = whygo(
+                        "old",
+                        Level::Department,
+                        Some("ops"),
+                        vec![outcome("gone", t, &[])],
+                    );
+                    w.status = "archived".to_owned();
+                    w
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn the_company_is_the_mean_of_its_whygos_and_counts_every_status() {
+        let r = build(&plan(), date("2026-03-31"));
+        assert_eq!(r.quarter, Quarter::new(1).expect("q1"));
+        // c1 = mean(1.0, 0.9) = 0.95, c2 = 0.5: company = 0.725.
+        let credit = r.company.credit.expect("scored");
+        assert!((credit - 0.725).abs() < 1e-9, "{credit}");
+        assert_eq!(r.company.status, Status::OffPace);
+        assert_eq!(
+            (
+                r.company.counts.on_pace,
+                r.company.counts.slightly_off,
+                r.company.counts.off_pace
+            ),
+            (1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn lists_sort_outcomes_by_status_with_owner_names_and_last_notes() {
+        let r = build(&plan(), date("2026-03-31"));
+        assert_eq!(r.escalations.len(), 1);
+        assert_eq!(r.escalations[0].outcome, "off");
+        assert_eq!(r.escalations[0].owners, vec!["Ann Lee".to_owned()]);
+        assert_eq!(r.escalations[0].note.as_deref(), Some("hiring | delayed"));
+        assert_eq!(r.needs_attention.len(), 1);
+        assert_eq!(r.needs_attention[0].outcome, "slight");
+        let missing: Vec<&str> = r.missing.iter().map(|a| a.outcome.as_str()).collect();
+        assert_eq!(missing, vec!["gap"], "the archived WhyGO is left out");
+    }
+
+    #[test]
+    fn a_department_without_whygos_has_no_pace_and_one_with_only_missing_is_missing() {
+        let r = build(&plan(), date("2026-03-31"));
+        let keys: Vec<&str> = r.departments.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(keys, vec!["ops"]);
+        assert_eq!(r.departments[0].status, Status::Missing);
+        assert_eq!(r.departments[0].counts.missing, 1);
+    }
+
+    #[test]
+    fn actuals_entered_after_the_as_of_date_are_ignored() {
+        let r = build(&plan(), date("2026-03-19"));
+        // Nothing was entered by March 19: everything scored is missing.
+        assert_eq!(r.escalations.len(), 0);
+        assert_eq!(r.missing.len(), 4);
+    }
+
+    #[test]
+    fn the_markdown_escapes_table_cells_and_lists_each_section() {
+        let r = build(&plan(), date("2026-03-31"));
+        let md = r.to_markdown();
+        assert!(
+            md.starts_with("# Weekly WhyGO report: Acme \\| Co\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| Outcome off | WhyGO c2 | Ann Lee | 100 | 100 | 50 | hiring \\| delayed |"
+            ),
+            "{md}"
+        );
+        let pace = format!("## Company pace: [-] {}\n", percent(r.company.credit));
+        assert!(md.contains(&pace), "{md}");
+        assert!(
+            md.contains("| Ops | needs check-in | — | 0 | 0 | 0 | 1 |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn the_json_uses_the_design_shape() {
+        let v = serde_json::to_value(build(&plan(), date("2026-03-31"))).expect("json");
+        assert_eq!(v["tenant"], "acme");
+        assert_eq!(v["as_of"], "2026-03-31");
+        assert_eq!(v["quarter"], 1);
+        assert_eq!(v["company"]["status"], "-");
+        assert_eq!(v["company"]["counts"]["+"], 1);
+        assert_eq!(v["departments"][0]["status"], "missing");
+        let q1 = &v["whygos"][0]["outcomes"][1]["quarters"][0];
+        assert_eq!(q1["status"], "~");
+        assert_eq!(q1["target"], "100");
+        assert_eq!(q1["actual"], "90");
+        assert!(
+            q1["credit"]
+                .as_f64()
+                .is_some_and(|c| (c - 0.9).abs() < 1e-9)
+        );
+    }
+}

@@ -1,0 +1,978 @@
+//! The workbook: a whole organization's plan as one TOML file.
+//!
+//! [`parse`] turns the text into a validated [`Workbook`] or into every problem
+//! it found, each with file, line, column and dotted key, so that a person can fix
+//! a whole file in one pass. The format is documented in `docs/workbook.md`.
+//!
+//! This module is pure: it takes text and returns values. It does not read files,
+//! touch the database or judge target texts; judging whether an actual fits its
+//! outcome is the pacing module's job, which is why every outcome and actual
+//! keeps the position of its `targets` / `value` here.
+
+mod read;
+mod validate;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use toml::de::{DeTable, DeValue};
+
+use read::{Fields, Reader};
+
+/// The only format version this code reads (`workbook = 1`).
+pub const FORMAT_VERSION: i64 = 1;
+/// `on_pace` when the organization does not say.
+pub const DEFAULT_ON_PACE: f64 = 1.0;
+/// `slightly_off` when the organization does not say.
+pub const DEFAULT_SLIGHTLY_OFF: f64 = 0.8;
+/// An outcome's weight in its WhyGO's roll-up when it does not say.
+pub const DEFAULT_WEIGHT: f64 = 1.0;
+/// Longest organization name, as the database stores it.
+const MAX_NAME: usize = 200;
+/// Longest actual value, as the database stores it.
+const MAX_VALUE: usize = 200;
+
+/// One problem in a workbook, pointing at where it is.
+///
+/// Displays as `file:line:column: key: message`, the shape compilers use, so
+/// editors and terminals can jump to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {key}: {message}")]
+pub struct WorkbookError {
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    /// Dotted path of the offending value, e.g. `actual[3].by` (indexes from 0).
+    pub key: String,
+    pub message: String,
+}
+
+impl WorkbookError {
+    /// Builds an error of the same shape elsewhere (e.g. "value does not fit its
+    /// outcome", found later by the pacing module at an actual's `value_pos`).
+    pub fn at(
+        file: impl Into<String>,
+        line: usize,
+        column: usize,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        WorkbookError {
+            file: file.into(),
+            line,
+            column,
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A validated workbook: every key it references exists and every rule in
+/// `docs/workbook.md` holds. Items keep the order of the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workbook {
+    pub organization: Organization,
+    pub departments: Vec<Department>,
+    pub people: Vec<Person>,
+    pub whygos: Vec<WhyGo>,
+    pub signoffs: Vec<Signoff>,
+    pub handoff_types: Vec<HandoffType>,
+    pub dependencies: Vec<Dependency>,
+    pub actuals: Vec<Actual>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Organization {
+    pub name: String,
+    pub slug: String,
+    /// First day of Q1.
+    pub fiscal_year_start: NaiveDate,
+    /// Credit at or above which an outcome is on pace `[+]`; `None`: not
+    /// written, [`DEFAULT_ON_PACE`] applies (see [`Organization::thresholds`]).
+    pub on_pace: Option<f64>,
+    /// Credit at or above which it is slightly off `[~]`; `None`: [`DEFAULT_SLIGHTLY_OFF`].
+    pub slightly_off: Option<f64>,
+    /// People who sign off department WhyGOs besides the department head.
+    pub signers: Vec<String>,
+}
+
+impl Organization {
+    /// The thresholds in force: (on_pace, slightly_off), defaults filled in.
+    pub fn thresholds(&self) -> (f64, f64) {
+        (
+            self.on_pace.unwrap_or(DEFAULT_ON_PACE),
+            self.slightly_off.unwrap_or(DEFAULT_SLIGHTLY_OFF),
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Department {
+    pub key: String,
+    pub name: String,
+    /// Person key.
+    pub head: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Leader,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::Member => "member",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub key: String,
+    pub name: String,
+    pub title: String,
+    /// Department key.
+    pub department: Option<String>,
+    /// Person key; `None` for people who report to the board.
+    pub reports_to: Option<String>,
+    pub email: Option<String>,
+    pub role: Role,
+    /// The role's suggested KPIs (a starting point for individual WhyGOs).
+    pub kpis: Vec<Kpi>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Kpi {
+    pub metric: String,
+    /// Heading the KPI sits under, e.g. "Sales WhyGO #1: Land Enterprise Clients".
+    pub group: Option<String>,
+    /// Four quarterly texts (`targets = [...]`) or one text for the year
+    /// (`target = "..."`), as written.
+    pub targets: Vec<String>,
+}
+
+impl Kpi {
+    /// Whether the KPI has a target per quarter rather than one for the year.
+    pub fn is_quarterly(&self) -> bool {
+        self.targets.len() == 4
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Company,
+    Department,
+    Individual,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Company => "company",
+            Level::Department => "department",
+            Level::Individual => "individual",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhyGoStatus {
+    Draft,
+    Submitted,
+    Approved,
+    ChangesRequested,
+    Archived,
+}
+
+impl WhyGoStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WhyGoStatus::Draft => "draft",
+            WhyGoStatus::Submitted => "submitted",
+            WhyGoStatus::Approved => "approved",
+            WhyGoStatus::ChangesRequested => "changes_requested",
+            WhyGoStatus::Archived => "archived",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WhyGo {
+    pub key: String,
+    pub level: Level,
+    /// Department key; set exactly for department WhyGOs.
+    pub department: Option<String>,
+    /// Person key; set exactly for individual WhyGOs.
+    pub person: Option<String>,
+    /// Person key (an individual WhyGO defaults to its person).
+    pub owner: String,
+    /// 1 and up, unique among the WhyGOs of the same company / department / person.
+    pub number: i32,
+    pub title: String,
+    pub why: String,
+    pub goal: String,
+    pub status: WhyGoStatus,
+    /// WhyGO keys of higher levels; the first is the primary link.
+    pub ladders_to: Vec<String>,
+    pub outcomes: Vec<Outcome>,
+    /// Line and column of the `[[whygo]]` header.
+    pub pos: (usize, usize),
+}
+
+/// Which way an outcome improves; when absent the pacing module infers it from
+/// the targets (durations and `<` targets are lower-is-better).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Higher,
+    Lower,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// Unique across the whole workbook (actuals name it alone).
+    pub key: String,
+    pub name: String,
+    /// Person keys; defaults to the WhyGO's owner.
+    pub owners: Vec<String>,
+    /// Q1..Q4 target texts exactly as written ("6-8", "90%+", "—", "MVP").
+    pub targets: [String; 4],
+    pub direction: Option<Direction>,
+    /// Running total (true) or level (false); `None` lets the unit decide.
+    pub cumulative: Option<bool>,
+    /// Start value / baseline, in the outcome's unit (42% is 42).
+    pub start: Option<f64>,
+    /// Weight in its WhyGO's roll-up, > 0; `None`: [`DEFAULT_WEIGHT`].
+    pub weight: Option<f64>,
+    /// A declared stage ladder, when longer than the distinct stage targets.
+    pub stages: Option<Vec<String>>,
+    /// Line and column of the `[[whygo.outcome]]` header.
+    pub pos: (usize, usize),
+    /// Line and column of the `targets` array.
+    pub targets_pos: (usize, usize),
+    /// Line and column of each quarter's target text.
+    pub target_pos: [(usize, usize); 4],
+}
+
+impl Outcome {
+    /// The weight in force, default filled in.
+    pub fn weight_or_default(&self) -> f64 {
+        self.weight.unwrap_or(DEFAULT_WEIGHT)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signoff {
+    /// WhyGO key.
+    pub whygo: String,
+    /// Person key.
+    pub by: String,
+    pub date: NaiveDate,
+}
+
+/// A kind of handoff in the engagement cycle, with its checklist and SLA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HandoffType {
+    pub key: String,
+    /// Position in the cycle, 1 and up, unique.
+    pub number: i32,
+    pub name: String,
+    /// Department key handing over.
+    pub from: String,
+    /// Department key receiving.
+    pub to: String,
+    pub trigger: String,
+    /// The SLA in hours, for measuring compliance (> 0).
+    pub sla_hours: i32,
+    /// The SLA as written, e.g. "48 hours after SOW signature".
+    pub sla: String,
+    pub checklist: Vec<String>,
+}
+
+/// What one department needs from another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dependency {
+    /// Department key that needs.
+    pub from: String,
+    /// Department key that delivers (or is accountable for an outside partner).
+    pub on: String,
+    pub need: String,
+    pub deliverable: String,
+    /// When, as written: "Q1", "Per project", "Monthly" ("—" when no date is set).
+    pub due: String,
+    pub criteria: Option<String>,
+    /// An outside party that actually delivers, e.g. "Lighthouse".
+    pub partner: Option<String>,
+}
+
+/// One check-in entry; the latest-dated per quarter counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actual {
+    /// Outcome key.
+    pub outcome: String,
+    /// 1..=4.
+    pub quarter: u8,
+    /// As written: "7", "42%", "$1.2M", "MVP".
+    pub value: String,
+    pub date: NaiveDate,
+    /// Person key.
+    pub by: String,
+    pub note: Option<String>,
+    /// Line and column of the `[[actual]]` header.
+    pub pos: (usize, usize),
+    /// Line and column of `value`.
+    pub value_pos: (usize, usize),
+}
+
+impl Workbook {
+    pub fn department(&self, key: &str) -> Option<&Department> {
+        self.departments.iter().find(|d| d.key == key)
+    }
+
+    pub fn person(&self, key: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.key == key)
+    }
+
+    pub fn whygo(&self, key: &str) -> Option<&WhyGo> {
+        self.whygos.iter().find(|w| w.key == key)
+    }
+
+    /// Every outcome with its WhyGO, in file order.
+    pub fn outcomes(&self) -> impl Iterator<Item = (&WhyGo, &Outcome)> {
+        self.whygos
+            .iter()
+            .flat_map(|w| w.outcomes.iter().map(move |o| (w, o)))
+    }
+
+    pub fn outcome(&self, key: &str) -> Option<(&WhyGo, &Outcome)> {
+        self.outcomes().find(|(_, o)| o.key == key)
+    }
+
+    /// The actuals entered for one outcome, in file order.
+    pub fn actuals_for<'a>(&'a self, outcome: &'a str) -> impl Iterator<Item = &'a Actual> {
+        self.actuals.iter().filter(move |a| a.outcome == outcome)
+    }
+}
+
+const TOP_KEYS: &[&str] = &[
+    "workbook",
+    "organization",
+    "department",
+    "person",
+    "whygo",
+    "signoff",
+    "handoff_type",
+    "dependency",
+    "actual",
+];
+const ORGANIZATION_KEYS: &[&str] = &[
+    "name",
+    "slug",
+    "fiscal_year_start",
+    "on_pace",
+    "slightly_off",
+    "signers",
+];
+const DEPARTMENT_KEYS: &[&str] = &["key", "name", "head"];
+const PERSON_KEYS: &[&str] = &[
+    "key",
+    "name",
+    "title",
+    "department",
+    "reports_to",
+    "email",
+    "role",
+    "kpi",
+];
+const KPI_KEYS: &[&str] = &["metric", "group", "targets", "target"];
+const WHYGO_KEYS: &[&str] = &[
+    "key",
+    "level",
+    "department",
+    "person",
+    "owner",
+    "number",
+    "title",
+    "why",
+    "goal",
+    "status",
+    "ladders_to",
+    "outcome",
+];
+const OUTCOME_KEYS: &[&str] = &[
+    "key",
+    "name",
+    "owners",
+    "targets",
+    "direction",
+    "cumulative",
+    "start",
+    "weight",
+    "stages",
+];
+const SIGNOFF_KEYS: &[&str] = &["whygo", "by", "date"];
+const HANDOFF_KEYS: &[&str] = &[
+    "key",
+    "number",
+    "name",
+    "from",
+    "to",
+    "trigger",
+    "sla_hours",
+    "sla",
+    "checklist",
+];
+const DEPENDENCY_KEYS: &[&str] = &[
+    "from",
+    "on",
+    "need",
+    "deliverable",
+    "due",
+    "criteria",
+    "partner",
+];
+const ACTUAL_KEYS: &[&str] = &["outcome", "quarter", "value", "date", "by", "note"];
+
+/// Parses and validates a workbook. `file` is only used in error messages.
+///
+/// Returns every problem found, sorted by position. A file that is not valid
+/// TOML, or whose `workbook` version is not 1, is not checked further: its
+/// other complaints would be noise.
+pub fn parse(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
+    let mut r = Reader::new(file, text);
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in syntax {
+            let span = e.span().unwrap_or(0..0);
+            let mut message = e.message().lines().next().unwrap_or("").trim().to_string();
+            // toml's messages do not quote the text they are about ("duplicate key").
+            let snippet = text.get(span.clone()).unwrap_or("").trim();
+            if !snippet.is_empty() && snippet.len() <= 40 && !snippet.contains('\n') {
+                message.push_str(&format!(" “{snippet}”"));
+            }
+            let (line, column) = r.src.position(span.start);
+            r.errors.push(WorkbookError::at(
+                file,
+                line,
+                column,
+                "toml",
+                format!("{message} (the file is not valid TOML)"),
+            ));
+        }
+        return Err(sorted(r.errors));
+    }
+    let top = r.open(doc.get_ref(), doc.span(), "", "the workbook", TOP_KEYS);
+    if !read_version(&mut r, &top) {
+        return Err(r.errors);
+    }
+
+    let organization = read_organization(&mut r, &top);
+    let departments = top
+        .tables(&mut r, "department")
+        .into_iter()
+        .map(|(path, v)| read_department(&mut r, v, &path))
+        .collect();
+    let people = top
+        .tables(&mut r, "person")
+        .into_iter()
+        .map(|(path, v)| read_person(&mut r, v, &path))
+        .collect();
+    let whygos = top
+        .tables(&mut r, "whygo")
+        .into_iter()
+        .map(|(path, v)| read_whygo(&mut r, v, &path))
+        .collect();
+    let signoffs = top
+        .tables(&mut r, "signoff")
+        .into_iter()
+        .map(|(path, v)| read_signoff(&mut r, v, &path))
+        .collect();
+    let handoff_types = top
+        .tables(&mut r, "handoff_type")
+        .into_iter()
+        .map(|(path, v)| read_handoff(&mut r, v, &path))
+        .collect();
+    let dependencies = top
+        .tables(&mut r, "dependency")
+        .into_iter()
+        .map(|(path, v)| read_dependency(&mut r, v, &path))
+        .collect();
+    let actuals = top
+        .tables(&mut r, "actual")
+        .into_iter()
+        .map(|(path, v)| read_actual(&mut r, v, &path))
+        .collect();
+
+    let workbook = Workbook {
+        organization,
+        departments,
+        people,
+        whygos,
+        signoffs,
+        handoff_types,
+        dependencies,
+        actuals,
+    };
+    validate::check(&mut r, &workbook);
+    if r.errors.is_empty() {
+        Ok(workbook)
+    } else {
+        Err(sorted(r.errors))
+    }
+}
+
+fn sorted(mut errors: Vec<WorkbookError>) -> Vec<WorkbookError> {
+    errors.sort_by_key(|e| (e.line, e.column));
+    errors
+}
+
+/// Refuses anything but `workbook = 1`, before reading the rest: a future
+/// version may mean something else by the same keys.
+fn read_version(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> bool {
+    let Some(v) = top.get("workbook") else {
+        r.error_at(
+            &(0..0),
+            "workbook",
+            format!(
+                "missing format version (expected `workbook = {FORMAT_VERSION}` at the top of the file)"
+            ),
+        );
+        return false;
+    };
+    match v.get_ref() {
+        DeValue::Integer(i) if i64::from_str_radix(i.as_str(), i.radix()) == Ok(FORMAT_VERSION) => {
+            true
+        }
+        DeValue::Integer(i) => {
+            r.error_at(
+                &v.span(),
+                "workbook",
+                format!(
+                    "unsupported format version {} (this program reads `workbook = {FORMAT_VERSION}`)",
+                    i.as_str()
+                ),
+            );
+            false
+        }
+        _ => {
+            let found = read::describe(r, v);
+            r.error_at(
+                &v.span(),
+                "workbook",
+                format!("expected the format version `workbook = {FORMAT_VERSION}`, found {found}"),
+            );
+            false
+        }
+    }
+}
+
+fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> Organization {
+    let mut org = Organization {
+        name: String::new(),
+        slug: String::new(),
+        fiscal_year_start: NaiveDate::MIN,
+        on_pace: None,
+        slightly_off: None,
+        signers: Vec::new(),
+    };
+    let Some(v) = top.get("organization") else {
+        r.error_at(
+            &(0..0),
+            "organization",
+            "missing [organization] table (expected name, slug and fiscal_year_start)",
+        );
+        return org;
+    };
+    let f = r.table(v, "organization", "[organization]", ORGANIZATION_KEYS);
+    org.name = f.text(r, "name", true).unwrap_or_default();
+    if org.name.chars().count() > MAX_NAME {
+        r.error(
+            &f.key("name"),
+            format!("the name is too long (expected at most {MAX_NAME} characters)"),
+        );
+    }
+    if let Some(slug) = f.text(r, "slug", true) {
+        if !is_slug(&slug) {
+            r.error(
+                &f.key("slug"),
+                format!(
+                    "“{slug}” is not a valid slug (expected lowercase letters, digits and '-', e.g. \"kartel\")"
+                ),
+            );
+        }
+        org.slug = slug;
+    }
+    if let Some(d) = f.date(r, "fiscal_year_start", true) {
+        org.fiscal_year_start = d;
+    }
+    org.on_pace = f.number(r, "on_pace", false);
+    org.slightly_off = f.number(r, "slightly_off", false);
+    org.signers = f.key_list(r, "signers", false).unwrap_or_default();
+    org
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn read_department(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> Department {
+    let f = r.table(v, path, "[[department]]", DEPARTMENT_KEYS);
+    Department {
+        key: f.key_text(r, "key", true).unwrap_or_default(),
+        name: f.text(r, "name", true).unwrap_or_default(),
+        head: f.key_text(r, "head", false),
+    }
+}
+
+fn read_person(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> Person {
+    let f = r.table(v, path, "[[person]]", PERSON_KEYS);
+    let email = f.text(r, "email", false);
+    if let Some(e) = &email
+        && !is_email(e)
+    {
+        r.error(
+            &f.key("email"),
+            format!("“{e}” is not an email address (expected name@domain, e.g. \"kevin@kartel.example\")"),
+        );
+    }
+    let kpis = f
+        .tables(r, "kpi")
+        .into_iter()
+        .filter_map(|(kpath, kv)| read_kpi(r, kv, &kpath))
+        .collect();
+    Person {
+        key: f.key_text(r, "key", true).unwrap_or_default(),
+        name: f.text(r, "name", true).unwrap_or_default(),
+        title: f.text(r, "title", true).unwrap_or_default(),
+        department: f.key_text(r, "department", false),
+        reports_to: f.key_text(r, "reports_to", false),
+        email,
+        role: f
+            .choice(
+                r,
+                "role",
+                false,
+                &[
+                    ("admin", Role::Admin),
+                    ("leader", Role::Leader),
+                    ("member", Role::Member),
+                ],
+            )
+            .unwrap_or(Role::Member),
+        kpis,
+    }
+}
+
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((user, domain)) => {
+            !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !s.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// Four texts, one per quarter; reports the count when it is not four.
+fn four_targets(
+    r: &mut Reader<'_>,
+    f: &Fields<'_, '_>,
+    name: &str,
+    required: bool,
+) -> Option<Vec<toml::Spanned<String>>> {
+    let list = f.text_list(r, name, required)?;
+    if list.len() != 4 {
+        r.error(
+            &f.key(name),
+            format!(
+                "expected exactly four quarterly targets [\"Q1\", \"Q2\", \"Q3\", \"Q4\"] (write \"—\" for a quarter without one), found {}",
+                list.len()
+            ),
+        );
+        return None;
+    }
+    Some(list)
+}
+
+fn to_array(list: &[toml::Spanned<String>]) -> [String; 4] {
+    // Callers pass exactly four (checked by `four_targets`); a shorter list
+    // only occurs for a workbook that is refused anyway.
+    std::array::from_fn(|i| list.get(i).map(|t| t.get_ref().clone()).unwrap_or_default())
+}
+
+fn read_kpi(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> Option<Kpi> {
+    let f = r.table(v, path, "[[person.kpi]]", KPI_KEYS);
+    let metric = f.text(r, "metric", true).unwrap_or_default();
+    let group = f.text(r, "group", false);
+    let targets = match (f.get("targets").is_some(), f.get("target").is_some()) {
+        (true, false) => four_targets(r, &f, "targets", true)?
+            .into_iter()
+            .map(toml::Spanned::into_inner)
+            .collect(),
+        (false, true) => vec![f.raw_text(r, "target", true)?],
+        (both, _) => {
+            let message = if both {
+                "give either targets = [four quarterly texts] or target = \"one text\", not both"
+            } else {
+                "missing target (expected targets = [\"Q1\", \"Q2\", \"Q3\", \"Q4\"] or target = \"one text\")"
+            };
+            let key = f.key(if both { "target" } else { "targets" });
+            r.error_at(&f.span, &key, message);
+            return None;
+        }
+    };
+    Some(Kpi {
+        metric,
+        group,
+        targets,
+    })
+}
+
+fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> WhyGo {
+    let f = r.table(v, path, "[[whygo]]", WHYGO_KEYS);
+    let level = f.choice(
+        r,
+        "level",
+        true,
+        &[
+            ("company", Level::Company),
+            ("department", Level::Department),
+            ("individual", Level::Individual),
+        ],
+    );
+    let person = f.key_text(r, "person", false);
+    let owner = f.key_text(r, "owner", false);
+    let owner = match (owner, level, &person) {
+        (Some(o), _, _) => o,
+        (None, Some(Level::Individual), Some(p)) => p.clone(),
+        (None, Some(Level::Individual), None) => String::new(),
+        (None, _, _) => {
+            r.error_at(
+                &f.span,
+                &f.key("owner"),
+                "missing required key “owner” in [[whygo]] (expected a [[person]] key such as \"kevin\")",
+            );
+            String::new()
+        }
+    };
+    let number = positive(r, &f, "number", true).unwrap_or(0);
+    let status = f
+        .choice(
+            r,
+            "status",
+            false,
+            &[
+                ("draft", WhyGoStatus::Draft),
+                ("submitted", WhyGoStatus::Submitted),
+                ("approved", WhyGoStatus::Approved),
+                ("changes_requested", WhyGoStatus::ChangesRequested),
+                ("archived", WhyGoStatus::Archived),
+            ],
+        )
+        .unwrap_or(WhyGoStatus::Approved);
+    let outcomes = f
+        .tables(r, "outcome")
+        .into_iter()
+        .map(|(opath, ov)| read_outcome(r, ov, &opath, &owner))
+        .collect();
+    let pos = r.src.position(f.span.start);
+    WhyGo {
+        key: f.key_text(r, "key", true).unwrap_or_default(),
+        // An unreadable level has been reported; Company is a placeholder that
+        // the level checks skip (they look for an error on `level` first).
+        level: level.unwrap_or(Level::Company),
+        department: f.key_text(r, "department", false),
+        person,
+        owner,
+        number,
+        title: f.text(r, "title", true).unwrap_or_default(),
+        why: f.text(r, "why", true).unwrap_or_default(),
+        goal: f.text(r, "goal", true).unwrap_or_default(),
+        status,
+        ladders_to: f.key_list(r, "ladders_to", false).unwrap_or_default(),
+        outcomes,
+        pos,
+    }
+}
+
+/// A whole number of at least 1 (numbers, hours); `i32` because that is what
+/// the database stores.
+fn positive(r: &mut Reader<'_>, f: &Fields<'_, '_>, name: &str, required: bool) -> Option<i32> {
+    let n = f.integer(r, name, required)?;
+    match i32::try_from(n) {
+        Ok(n) if n >= 1 => Some(n),
+        _ => {
+            r.error(
+                &f.key(name),
+                format!("expected a whole number of at least 1, found {n}"),
+            );
+            None
+        }
+    }
+}
+
+fn read_outcome(
+    r: &mut Reader<'_>,
+    v: &toml::Spanned<DeValue<'_>>,
+    path: &str,
+    whygo_owner: &str,
+) -> Outcome {
+    let f = r.table(v, path, "[[whygo.outcome]]", OUTCOME_KEYS);
+    let targets = four_targets(r, &f, "targets", true);
+    let weight = f.number(r, "weight", false);
+    if let Some(weight) = weight
+        && weight <= 0.0
+    {
+        r.error(
+            &f.key("weight"),
+            format!(
+                "weight must be greater than 0 (expected a number such as 1 or 2.5), found {weight}"
+            ),
+        );
+    }
+    let stages = f.text_list(r, "stages", false).map(|list| {
+        list.into_iter()
+            .map(|s| s.into_inner().trim().to_string())
+            .collect::<Vec<_>>()
+    });
+    let owners = f
+        .key_list(r, "owners", false)
+        .unwrap_or_else(|| vec![whygo_owner.to_string()]);
+    let targets_key = f.key("targets");
+    let targets_pos = r.position_of(&targets_key);
+    let target_pos = std::array::from_fn(|i| r.position_of(&format!("{targets_key}[{i}]")));
+    Outcome {
+        key: f.key_text(r, "key", true).unwrap_or_default(),
+        name: f.text(r, "name", true).unwrap_or_default(),
+        owners,
+        targets: targets.as_deref().map(to_array).unwrap_or_default(),
+        direction: f.choice(
+            r,
+            "direction",
+            false,
+            &[("higher", Direction::Higher), ("lower", Direction::Lower)],
+        ),
+        cumulative: f.boolean(r, "cumulative"),
+        start: f.number(r, "start", false),
+        weight,
+        stages,
+        pos: r.src.position(f.span.start),
+        targets_pos,
+        target_pos,
+    }
+}
+
+fn read_signoff(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> Signoff {
+    let f = r.table(v, path, "[[signoff]]", SIGNOFF_KEYS);
+    Signoff {
+        whygo: f.key_text(r, "whygo", true).unwrap_or_default(),
+        by: f.key_text(r, "by", true).unwrap_or_default(),
+        date: f.date(r, "date", true).unwrap_or(NaiveDate::MIN),
+    }
+}
+
+fn read_handoff(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> HandoffType {
+    let f = r.table(v, path, "[[handoff_type]]", HANDOFF_KEYS);
+    let checklist: Vec<String> = f
+        .text_list(r, "checklist", true)
+        .unwrap_or_default()
+        .into_iter()
+        .map(toml::Spanned::into_inner)
+        .collect();
+    HandoffType {
+        key: f.key_text(r, "key", true).unwrap_or_default(),
+        number: positive(r, &f, "number", true).unwrap_or(0),
+        name: f.text(r, "name", true).unwrap_or_default(),
+        from: f.key_text(r, "from", true).unwrap_or_default(),
+        to: f.key_text(r, "to", true).unwrap_or_default(),
+        trigger: f.text(r, "trigger", true).unwrap_or_default(),
+        sla_hours: positive(r, &f, "sla_hours", true).unwrap_or(0),
+        sla: f.text(r, "sla", true).unwrap_or_default(),
+        checklist,
+    }
+}
+
+fn read_dependency(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> Dependency {
+    let f = r.table(v, path, "[[dependency]]", DEPENDENCY_KEYS);
+    Dependency {
+        from: f.key_text(r, "from", true).unwrap_or_default(),
+        on: f.key_text(r, "on", true).unwrap_or_default(),
+        need: f.text(r, "need", true).unwrap_or_default(),
+        deliverable: f.text(r, "deliverable", true).unwrap_or_default(),
+        due: f.text(r, "due", true).unwrap_or_default(),
+        criteria: f.text(r, "criteria", false),
+        partner: f.text(r, "partner", false),
+    }
+}
+
+fn read_actual(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> Actual {
+    let f = r.table(v, path, "[[actual]]", ACTUAL_KEYS);
+    let quarter = f.integer(r, "quarter", true).and_then(|q| {
+        let ok = (1..=4).contains(&q);
+        if !ok {
+            r.error(
+                &f.key("quarter"),
+                format!("quarter must be 1, 2, 3 or 4, found {q}"),
+            );
+        }
+        u8::try_from(q).ok().filter(|_| ok)
+    });
+    let value = f.text(r, "value", true).unwrap_or_default();
+    if value.chars().count() > MAX_VALUE {
+        r.error(
+            &f.key("value"),
+            format!(
+                "the value is too long (expected at most {MAX_VALUE} characters, such as \"42%\"; put explanations in note)"
+            ),
+        );
+    }
+    let value_pos = r.position_of(&f.key("value"));
+    Actual {
+        outcome: f.key_text(r, "outcome", true).unwrap_or_default(),
+        quarter: quarter.unwrap_or(0),
+        value,
+        date: f.date(r, "date", true).unwrap_or(NaiveDate::MIN),
+        by: f.key_text(r, "by", true).unwrap_or_default(),
+        note: f.text(r, "note", false),
+        pos: r.src.position(f.span.start),
+        value_pos,
+    }
+}
+
+/// The Kartel AI demo workbook, for the tests of this module.
+#[cfg(test)]
+const KARTEL: &str = include_str!("../../seeds/kartel-2026.toml");
+
+/// The format's documentation, whose example the tests parse.
+#[cfg(test)]
+const DOC: &str = include_str!("../../docs/workbook.md");
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! View models shared by pages: the report's figures shaped for templates, so
+//! every page shows pacing the same way (status chip, credit, counts).
+
+use crate::domain::pacing::{QuarterEval, Status};
+use crate::domain::plan::Plan;
+use crate::domain::report::{self, Report, WhyGoReport};
+use crate::domain::rollup::Counts;
+
+/// A status as the templates show it: symbol and words, never colour alone.
+#[derive(Clone, Debug)]
+pub struct Chip {
+    pub text: &'static str,
+    pub label: &'static str,
+    pub css: &'static str,
+}
+
+impl From<Status> for Chip {
+    fn from(s: Status) -> Self {
+        Chip {
+            text: s.chip(),
+            label: s.label(),
+            css: s.css(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Pace {
+    pub chip: Chip,
+    pub credit: String,
+    pub counts: Counts,
+}
+
+impl Pace {
+    pub fn new(status: Status, credit: Option<f64>, counts: Counts) -> Self {
+        Pace {
+            chip: status.into(),
+            credit: report::percent(credit),
+            counts,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub target: String,
+    pub actual: String,
+    pub chip: Chip,
+    pub explanation: String,
+    pub judged: bool,
+    pub headline: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutcomeRow {
+    pub name: String,
+    pub owners: String,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Clone, Debug)]
+pub struct WhyGoCard {
+    pub key: String,
+    pub heading: String,
+    pub owner: String,
+    pub pace: Pace,
+    pub outcomes: Vec<OutcomeRow>,
+}
+
+impl WhyGoCard {
+    pub fn new(plan: &Plan, report: &Report, w: &WhyGoReport) -> Self {
+        let heading = match w.number {
+            Some(n) => format!("#{n} {}", w.title),
+            None => w.title.clone(),
+        };
+        WhyGoCard {
+            key: w.key.clone(),
+            heading,
+            owner: w
+                .owner
+                .as_deref()
+                .map(|k| plan.person_name(k).to_owned())
+                .unwrap_or_default(),
+            pace: Pace::new(w.status, w.credit, w.counts),
+            outcomes: w
+                .outcomes
+                .iter()
+                .map(|o| OutcomeRow {
+                    name: o.name.clone(),
+                    owners: o
+                        .owners
+                        .iter()
+                        .map(|k| plan.person_name(k))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    cells: o
+                        .quarters
+                        .iter()
+                        .map(|q| cell(q, q.quarter == report.quarter))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn cell(q: &QuarterEval, headline: bool) -> Cell {
+    Cell {
+        target: q.target.clone(),
+        actual: q.actual.clone().unwrap_or_default(),
+        chip: q.status.into(),
+        explanation: q.explanation.clone(),
+        judged: q.judged,
+        headline,
+    }
+}

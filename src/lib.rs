@@ -1,0 +1,9 @@
+//! whygo: run a company on WhyGOs. The library holds the whole application so
+//! tests can build it; `main.rs` only calls [`cli::main`].
+
+pub mod cli;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod server;
+pub mod telemetry;

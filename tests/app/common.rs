@@ -1,0 +1,250 @@
+//! Test harness: one PostgreSQL for the whole run (the embedded launcher when
+//! DATABASE_URL is unset, the given server otherwise), one template database
+//! migrated once, and a fresh database cloned from it for every test.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::body::Body;
+use http_body_util::BodyExt as _;
+use sqlx::{Connection as _, PgPool};
+use tower::ServiceExt as _;
+use uuid::Uuid;
+
+use whygo::db::embedded::{EmbeddedOptions, EmbeddedPostgres};
+
+struct Server {
+    /// URL of the server's maintenance database ("postgres").
+    admin_url: String,
+    template: String,
+    /// Databases on a server we do not own are dropped after each test.
+    external: bool,
+}
+
+/// Kept for the whole run: the launcher's postmaster dies with this process.
+static EMBEDDED: OnceLock<EmbeddedPostgres> = OnceLock::new();
+static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+
+fn server() -> &'static Server {
+    let s = SERVER.get_or_init(|| {
+        // Set up on a thread of its own with its own runtime: tests each run
+        // their own runtime, and this must outlive any one of them.
+        std::thread::spawn(setup)
+            .join()
+            .unwrap_or_else(|_| Err("test database setup panicked".to_owned()))
+    });
+    match s {
+        Ok(s) => s,
+        Err(e) => panic!("cannot set up the test database: {e}"),
+    }
+}
+
+fn setup() -> Result<Server, String> {
+    let (admin_url, external) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => (with_database(&url, "postgres"), true),
+        None => {
+            let dir = test_cluster_dir();
+            let pg = EmbeddedPostgres::start(&EmbeddedOptions {
+                dir,
+                durable: false,
+            })
+            .map_err(|e| e.to_string())?;
+            let url = pg.url("postgres");
+            let _ = EMBEDDED.set(pg);
+            (url, false)
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let template = rt
+        .block_on(make_template(&admin_url))
+        .map_err(|e| format!("{e:#}"))?;
+    Ok(Server {
+        admin_url,
+        template,
+        external,
+    })
+}
+
+/// A folder per run under target/, so nothing is left in the source tree and
+/// old runs' clusters are cleaned up.
+fn test_cluster_dir() -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pg");
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for e in entries.flatten() {
+            let pid: Option<i32> = e.file_name().to_str().and_then(|s| s.parse().ok());
+            // SAFETY: kill with signal 0 only checks whether the process exists.
+            if pid.is_some_and(|p| unsafe { libc::kill(p, 0) } != 0) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    base.join(std::process::id().to_string())
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    // postgres://user@host:port/db?params -> replace the path.
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{}", &base[..path_start], db);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+async fn make_template(admin_url: &str) -> anyhow::Result<String> {
+    // Named after the migrations, so a changed schema gets a new template.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for m in whygo::db::MIGRATOR.iter() {
+        for b in m.checksum.iter() {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    let name = format!("whygo_tpl_{h:016x}");
+    let mut admin = sqlx::PgConnection::connect(admin_url).await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await?;
+    if !exists {
+        let building = format!("{name}_{}", std::process::id());
+        sqlx::query(&format!("drop database if exists \"{building}\""))
+            .execute(&mut admin)
+            .await?;
+        sqlx::query(&format!("create database \"{building}\""))
+            .execute(&mut admin)
+            .await?;
+        let pool = PgPool::connect(&with_database(admin_url, &building)).await?;
+        whygo::db::MIGRATOR.run(&pool).await?;
+        pool.close().await;
+        // Renaming last: a template that exists is always fully migrated.
+        sqlx::query(&format!(
+            "alter database \"{building}\" rename to \"{name}\""
+        ))
+        .execute(&mut admin)
+        .await?;
+    }
+    admin.close().await?;
+    Ok(name)
+}
+
+/// A fresh database for one test, dropped afterwards on a server we don't own.
+pub struct TestDb {
+    pub pool: PgPool,
+    pub url: String,
+    name: String,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let server = server();
+        let name = format!("t_{}", Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&server.admin_url)
+            .await
+            .expect("connect to the test server");
+        sqlx::query(&format!(
+            "create database \"{name}\" template \"{}\"",
+            server.template
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("clone the template database");
+        let _ = admin.close().await;
+        let url = with_database(&server.admin_url, &name);
+        let pool = PgPool::connect(&url)
+            .await
+            .expect("connect to the test database");
+        TestDb { pool, url, name }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let server = server();
+        if !server.external {
+            return; // the whole cluster goes away with the run
+        }
+        let (admin_url, name, pool) = (
+            server.admin_url.clone(),
+            self.name.clone(),
+            self.pool.clone(),
+        );
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                pool.close().await;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ =
+                        sqlx::query(&format!("drop database if exists \"{name}\" with (force)"))
+                            .execute(&mut c)
+                            .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub const KARTEL: &str = include_str!("../../seeds/kartel-2026.toml");
+
+/// A test database with the Kartel demo loaded.
+pub async fn kartel_db() -> TestDb {
+    let db = TestDb::new().await;
+    let wb =
+        whygo::db::load::check("kartel-2026.toml", KARTEL).expect("the demo workbook is valid");
+    whygo::db::load::apply(&db.pool, &wb, "test")
+        .await
+        .expect("load the demo");
+    db
+}
+
+pub fn app(db: &TestDb) -> Router {
+    whygo::http::app(
+        db.pool.clone(),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static"),
+    )
+}
+
+pub struct Page {
+    pub status: axum::http::StatusCode,
+    pub body: String,
+    pub content_type: String,
+}
+
+/// GET a path from the router in process.
+pub async fn get(app: &Router, path: &str) -> Page {
+    let req = axum::http::Request::get(path)
+        .body(Body::empty())
+        .expect("request");
+    let res = app.clone().oneshot(req).await.expect("the router answers");
+    let status = res.status();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Page {
+        status,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        content_type,
+    }
+}

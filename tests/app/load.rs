@@ -1,0 +1,213 @@
+//! `whygo load`: the workbook written into the database, idempotently.
+
+use whygo::db::load::{apply, check};
+
+use crate::common::{KARTEL, TestDb, kartel_db};
+
+async fn count(db: &TestDb, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("select count(*) from {table}"))
+        .fetch_one(&db.pool)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn the_kartel_workbook_loads_the_whole_organization() {
+    let db = kartel_db().await;
+    assert_eq!(count(&db, "tenants").await, 1);
+    assert_eq!(count(&db, "people").await, 22);
+    assert_eq!(count(&db, "whygos where level = 'company'").await, 4);
+    let heads: Vec<(String, String)> = sqlx::query_as(
+        "select d.key, p.key from departments d join people p on p.tenant_id = d.tenant_id and p.id = d.head_id
+         order by d.key",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("heads");
+    for (dept, head) in [
+        ("production", "wayan"),
+        ("generative", "fill"),
+        ("sales", "ben"),
+        ("platform", "niels"),
+    ] {
+        assert!(
+            heads.contains(&(dept.to_owned(), head.to_owned())),
+            "{dept} should be headed by {head}: {heads:?}"
+        );
+    }
+    // Noah reports to Veronica, as in the org chart.
+    let manager: String = sqlx::query_scalar(
+        "select m.key from people p join people m on m.tenant_id = p.tenant_id and m.id = p.reports_to_id
+         where p.key = 'noah'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("noah's manager");
+    assert_eq!(manager, "veronica");
+    // Targets are stored exactly as written.
+    let targets: Vec<Vec<String>> = sqlx::query_scalar("select targets from outcomes order by key")
+        .fetch_all(&db.pool)
+        .await
+        .expect("targets");
+    assert!(targets.contains(&vec!["6-8".into(), "12".into(), "16".into(), "20".into()]));
+    assert!(targets.contains(&vec![
+        "Baseline".into(),
+        "Track".into(),
+        "Track".into(),
+        "Target 4:1".into()
+    ]));
+    assert!(count(&db, "actuals").await > 50);
+    assert!(count(&db, "handoff_types").await == 4);
+    assert!(count(&db, "dependencies").await > 5);
+}
+
+#[tokio::test]
+async fn loading_the_same_workbook_twice_changes_nothing() {
+    let db = kartel_db().await;
+    let audit_before = count(&db, "audit_log").await;
+    let actuals_before = count(&db, "actuals").await;
+    let stamps_before: Vec<(String, chrono::DateTime<chrono::Utc>, i32)> =
+        sqlx::query_as("select key, updated_at, version from whygos order by key")
+            .fetch_all(&db.pool)
+            .await
+            .expect("stamps");
+
+    let wb = check("kartel-2026.toml", KARTEL).expect("valid");
+    let summary = apply(&db.pool, &wb, "test").await.expect("second load");
+
+    assert!(
+        summary.changed_nothing(),
+        "second load changed something: {summary}"
+    );
+    assert!(summary.unchanged > 0);
+    assert_eq!(summary.actuals_already_stored as i64, actuals_before);
+    assert_eq!(
+        count(&db, "audit_log").await,
+        audit_before,
+        "nothing new is audited"
+    );
+    assert_eq!(count(&db, "actuals").await, actuals_before);
+    let stamps_after: Vec<(String, chrono::DateTime<chrono::Utc>, i32)> =
+        sqlx::query_as("select key, updated_at, version from whygos order by key")
+            .fetch_all(&db.pool)
+            .await
+            .expect("stamps");
+    assert_eq!(stamps_before, stamps_after);
+}
+
+/// The first `title = "..."` of a [[whygo]] table, for editing a copy of the demo.
+fn edited_kartel() -> String {
+    let mut text = KARTEL.to_owned();
+    let start = text.find("[[whygo]]").expect("a whygo table");
+    let title_at = start + text[start..].find("title = \"").expect("a title") + "title = \"".len();
+    let title_end = title_at + text[title_at..].find('"').expect("closing quote");
+    text.replace_range(title_at..title_end, "Renamed in the workbook");
+    // One new actual, appended.
+    let first_outcome_key = {
+        let o = text.find("[[whygo.outcome]]").expect("an outcome");
+        let k = o + text[o..].find("key = \"").expect("outcome key") + "key = \"".len();
+        let e = k + text[k..].find('"').expect("closing quote");
+        text[k..e].to_owned()
+    };
+    let first_person = {
+        let p = text.find("[[person]]").expect("a person");
+        let k = p + text[p..].find("key = \"").expect("person key") + "key = \"".len();
+        let e = k + text[k..].find('"').expect("closing quote");
+        text[k..e].to_owned()
+    };
+    text.push_str(&format!(
+        "\n[[actual]]\noutcome = \"{first_outcome_key}\"\nquarter = 4\nvalue = \"{}\"\ndate = 2026-11-20\nby = \"{first_person}\"\nnote = \"added by the edit test\"\n",
+        first_value(&text, &first_outcome_key)
+    ));
+    text
+}
+
+/// A value that fits the outcome: the latest one the demo already has for it.
+fn first_value(text: &str, outcome: &str) -> String {
+    let needle = format!("outcome = \"{outcome}\"");
+    let at = text
+        .rfind(&needle)
+        .expect("the outcome has an actual in the demo");
+    let v = at + text[at..].find("value = \"").expect("value") + "value = \"".len();
+    let e = v + text[v..].find('"').expect("closing quote");
+    text[v..e].to_owned()
+}
+
+#[tokio::test]
+async fn an_edited_workbook_updates_in_place_and_appends_only_new_actuals() {
+    let db = kartel_db().await;
+    let ids_before: Vec<(String, uuid::Uuid)> =
+        sqlx::query_as("select key, id from whygos order by key")
+            .fetch_all(&db.pool)
+            .await
+            .expect("ids");
+    let actuals_before = count(&db, "actuals").await;
+
+    let wb = check("kartel-2026.toml", &edited_kartel()).expect("the edit is valid");
+    let summary = apply(&db.pool, &wb, "test").await.expect("load the edit");
+
+    assert_eq!(summary.created, 0, "{summary}");
+    assert_eq!(summary.updated, 1, "{summary}");
+    assert_eq!(summary.actuals_added, 1, "{summary}");
+    assert_eq!(count(&db, "actuals").await, actuals_before + 1);
+    let ids_after: Vec<(String, uuid::Uuid)> =
+        sqlx::query_as("select key, id from whygos order by key")
+            .fetch_all(&db.pool)
+            .await
+            .expect("ids");
+    assert_eq!(ids_before, ids_after, "updated in place, same ids");
+    let renamed: (String, i32) =
+        sqlx::query_as("select title, version from whygos where title = 'Renamed in the workbook'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("the renamed WhyGO");
+    assert_eq!(renamed.1, 2, "an edit bumps the version");
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where action = 'update' and entity = 'whygo'
+         and after->>'title' = 'Renamed in the workbook'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn an_actual_that_does_not_fit_its_outcome_is_refused_with_its_line() {
+    // A stage that is not on the ladder, and text where a number is expected.
+    let stage_outcome = {
+        let at = KARTEL.find("\"MVP\"").expect("a stage target in the demo");
+        let o = KARTEL[..at]
+            .rfind("[[whygo.outcome]]")
+            .expect("its outcome");
+        let k = o + KARTEL[o..].find("key = \"").expect("key") + "key = \"".len();
+        let e = k + KARTEL[k..].find('"').expect("quote");
+        KARTEL[k..e].to_owned()
+    };
+    let number_outcome = {
+        let at = KARTEL
+            .find("\"6-8\"")
+            .expect("a numeric target in the demo");
+        let o = KARTEL[..at]
+            .rfind("[[whygo.outcome]]")
+            .expect("its outcome");
+        let k = o + KARTEL[o..].find("key = \"").expect("key") + "key = \"".len();
+        let e = k + KARTEL[k..].find('"').expect("quote");
+        KARTEL[k..e].to_owned()
+    };
+    let base_lines = KARTEL.lines().count();
+    let text = format!(
+        "{KARTEL}\n[[actual]]\noutcome = \"{stage_outcome}\"\nquarter = 1\nvalue = \"Shipped-ish\"\ndate = 2026-03-01\nby = \"kevin\"\n\n[[actual]]\noutcome = \"{number_outcome}\"\nquarter = 1\nvalue = \"lots\"\ndate = 2026-03-01\nby = \"kevin\"\n"
+    );
+    let errors = check("bad.toml", &text).expect_err("refused");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors[0].line, base_lines + 5, "{shown:?}");
+    assert!(
+        shown[0].starts_with(&format!("bad.toml:{}:", base_lines + 5)),
+        "{shown:?}"
+    );
+    assert!(shown[0].contains("Shipped-ish"), "{shown:?}");
+    assert_eq!(errors[1].line, base_lines + 12, "{shown:?}");
+    assert!(shown[1].contains("lots"), "{shown:?}");
+}

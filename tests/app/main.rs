@@ -1,0 +1,9 @@
+//! One integration test binary: the real router and CLI against a real
+//! PostgreSQL, a fresh database per test (see `common`).
+
+mod cli;
+mod common;
+mod dashboard;
+mod load;
+mod schema;
+mod serve;

@@ -1,0 +1,68 @@
+//! Properties of the schema itself: append-only actuals, tenant isolation by
+//! row-level security.
+
+use crate::common::kartel_db;
+
+#[tokio::test]
+async fn actuals_cannot_be_changed_once_entered() {
+    let db = kartel_db().await;
+    let err =
+        sqlx::query("update actuals set value = '0' where seq = (select min(seq) from actuals)")
+            .execute(&db.pool)
+            .await
+            .expect_err("an update is refused");
+    assert!(err.to_string().contains("append-only"), "{err}");
+}
+
+#[tokio::test]
+async fn row_level_security_shows_a_role_only_its_own_tenants_rows() {
+    let db = kartel_db().await;
+    // A second tenant with one person.
+    let other = uuid::Uuid::now_v7();
+    sqlx::query("insert into tenants (id, slug, name, fiscal_year_start) values ($1, 'other', 'Other', '2026-01-01')")
+        .bind(other)
+        .execute(&db.pool)
+        .await
+        .expect("tenant");
+    sqlx::query(
+        "insert into people (tenant_id, id, key, name) values ($1, $2, 'someone', 'Someone Else')",
+    )
+    .bind(other)
+    .bind(uuid::Uuid::now_v7())
+    .execute(&db.pool)
+    .await
+    .expect("person");
+
+    let mut tx = db.pool.begin().await.expect("tx");
+    for stmt in [
+        "do $$ begin if not exists (select 1 from pg_roles where rolname = 'rls_probe') then create role rls_probe nologin; end if; end $$",
+        "grant select on all tables in schema public to rls_probe",
+        "set local role rls_probe",
+    ] {
+        sqlx::query(stmt).execute(&mut *tx).await.expect(stmt);
+    }
+    let unset: i64 = sqlx::query_scalar("select count(*) from people")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("count");
+    assert_eq!(unset, 0, "no tenant set: no rows");
+    sqlx::query("select set_config('whygo.tenant_id', $1, true)")
+        .bind(other.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("set tenant");
+    let names: Vec<String> = sqlx::query_scalar("select name from people")
+        .fetch_all(&mut *tx)
+        .await
+        .expect("people");
+    assert_eq!(names, vec!["Someone Else".to_owned()]);
+    let outcomes: i64 = sqlx::query_scalar("select count(*) from outcomes")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("outcomes");
+    assert_eq!(
+        outcomes, 0,
+        "Kartel's outcomes are invisible to the other tenant"
+    );
+    tx.rollback().await.expect("rollback");
+}

@@ -1,0 +1,90 @@
+//! `whygo serve` end to end with no DATABASE_URL: it starts its own
+//! PostgreSQL, loads the demo, serves pages, and stops everything on SIGTERM.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect to whygo");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
+#[test]
+fn serve_runs_on_its_own_postgres_with_the_demo_and_stops_cleanly() {
+    let data = tempfile::Builder::new()
+        .prefix("serve-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_whygo"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .env("WHYGO_DATA_DIR", data.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start whygo serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    // The server prints its address once it is ready to answer.
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("whygo is listening on http://")
+                .map(|a| a.trim_end_matches('/').to_owned())
+        })
+        .expect("whygo prints its address");
+    let demo_line = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(
+        demo_line.contains("/kartel"),
+        "announces the demo: {demo_line}"
+    );
+
+    let (status, body) = http_get(&addr, "/healthz");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http_get(&addr, "/kartel");
+    assert_eq!(status, 200);
+    assert!(body.contains("Kartel AI"));
+    assert!(
+        data.path().join("pgdata").join("postmaster.pid").exists(),
+        "the cluster runs in the data dir"
+    );
+
+    // SAFETY: sending SIGTERM to our own child process.
+    let pid = i32::try_from(child.id()).expect("pid");
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "whygo did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "clean exit: {status:?}");
+    assert!(
+        !data.path().join("pgdata").join("postmaster.pid").exists(),
+        "the cluster was shut down cleanly"
+    );
+}
