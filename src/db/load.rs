@@ -100,12 +100,14 @@ struct Ctx<'a> {
     tenant: Uuid,
     actor: &'a str,
     summary: LoadSummary,
+    audit: Vec<AuditEntry>,
 }
 
 impl Ctx<'_> {
-    /// Records a create or update in the audit log (and the summary); an
-    /// unchanged row only counts.
-    async fn record<T: Serialize + PartialEq>(
+    /// Compares a row with what is stored: a create or update is counted and
+    /// queued for the audit log (written at the end, once the rows exist); an
+    /// unchanged row only counts. Returns whether the row must be written.
+    fn record<T: Serialize + PartialEq>(
         &mut self,
         entity: &str,
         key: &str,
@@ -125,21 +127,55 @@ impl Ctx<'_> {
         } else {
             self.summary.updated += 1;
         }
+        self.audit.push(AuditEntry {
+            action,
+            entity: entity.to_owned(),
+            key: key.to_owned(),
+            before: before.map(serde_json::to_value).transpose()?,
+            after: Some(serde_json::to_value(after)?),
+        });
+        Ok(true)
+    }
+
+    /// Writes the queued audit entries in one statement.
+    async fn write_audit(&mut self) -> sqlx::Result<()> {
+        if self.audit.is_empty() {
+            return Ok(());
+        }
+        let entries = std::mem::take(&mut self.audit);
+        let actions: Vec<&str> = entries.iter().map(|e| e.action).collect();
+        let entities: Vec<&str> = entries.iter().map(|e| e.entity.as_str()).collect();
+        let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+        let befores: Vec<Option<serde_json::Value>> =
+            entries.iter().map(|e| e.before.clone()).collect();
+        let afters: Vec<Option<serde_json::Value>> =
+            entries.iter().map(|e| e.after.clone()).collect();
         sqlx::query(
             "insert into audit_log (tenant_id, actor, action, entity, entity_key, before, after)
-             values ($1, $2, $3, $4, $5, $6, $7)",
+             select $1, $2, a, e, k, b, af
+             from unnest($3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
+                  with ordinality as t(a, e, k, b, af, n)
+             order by n",
         )
         .bind(self.tenant)
         .bind(self.actor)
-        .bind(action)
-        .bind(entity)
-        .bind(key)
-        .bind(before.map(serde_json::to_value).transpose()?)
-        .bind(serde_json::to_value(after)?)
+        .bind(actions)
+        .bind(entities)
+        .bind(keys)
+        .bind(befores)
+        .bind(afters)
         .execute(&mut *self.tx)
         .await?;
-        Ok(true)
+        Ok(())
     }
+}
+
+struct AuditEntry {
+    action: &'static str,
+    entity: String,
+    key: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
 }
 
 #[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -259,6 +295,7 @@ pub async fn apply(pool: &PgPool, wb: &Workbook, actor: &str) -> anyhow::Result<
         tenant,
         actor,
         summary: LoadSummary::default(),
+        audit: Vec::new(),
     };
 
     organization(&mut ctx, wb, existing.is_some())
@@ -276,6 +313,7 @@ pub async fn apply(pool: &PgPool, wb: &Workbook, actor: &str) -> anyhow::Result<
     signoffs(&mut ctx, wb).await.context("sign-offs")?;
     actuals(&mut ctx, wb).await.context("actuals")?;
 
+    ctx.write_audit().await.context("audit log")?;
     let summary = ctx.summary;
     ctx.tx.commit().await?;
     Ok(summary)
@@ -305,10 +343,7 @@ async fn organization(ctx: &mut Ctx<'_>, wb: &Workbook, exists: bool) -> anyhow:
         slightly_off: th.1,
         signers: org.signers.clone(),
     };
-    if ctx
-        .record("organization", &org.slug, before.as_ref(), &after)
-        .await?
-    {
+    if ctx.record("organization", &org.slug, before.as_ref(), &after)? {
         sqlx::query(
             "insert into tenants (id, slug, name, fiscal_year_start, on_pace, slightly_off)
              values ($1, $2, $3, $4, $5, $6)
@@ -368,10 +403,7 @@ async fn departments(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             position: position(i),
         };
         let before = stored.remove(&d.key);
-        if ctx
-            .record("department", &d.key, before.as_ref(), &after)
-            .await?
-        {
+        if ctx.record("department", &d.key, before.as_ref(), &after)? {
             // The head is set once the people exist (department_heads_and_signers).
             sqlx::query(
                 "insert into departments (tenant_id, id, key, name, position) values ($1, $2, $3, $4, $5)
@@ -433,10 +465,7 @@ async fn people(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             kpis: kpis_json(p),
         };
         let before = stored.remove(&p.key);
-        if ctx
-            .record("person", &p.key, before.as_ref(), &after)
-            .await?
-        {
+        if ctx.record("person", &p.key, before.as_ref(), &after)? {
             sqlx::query(
                 "insert into people (tenant_id, id, key, name, title, department_id, email, role, position)
                  values ($1, $2, $3, $4, $5,
@@ -573,7 +602,7 @@ async fn whygos(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             position: position(i),
         };
         let before = stored.remove(&w.key);
-        if ctx.record("whygo", &w.key, before.as_ref(), &after).await? {
+        if ctx.record("whygo", &w.key, before.as_ref(), &after)? {
             sqlx::query(
                 "insert into whygos (tenant_id, id, cycle_id, key, level, department_id, person_id, owner_id,
                                      number, title, why, goal, status, position)
@@ -668,10 +697,7 @@ async fn outcomes(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
                 position: position(i),
             };
             let before = stored.remove(&o.key);
-            if !ctx
-                .record("outcome", &o.key, before.as_ref(), &after)
-                .await?
-            {
+            if !ctx.record("outcome", &o.key, before.as_ref(), &after)? {
                 continue;
             }
             sqlx::query(
@@ -752,10 +778,7 @@ async fn handoff_types(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             checklist: h.checklist.clone(),
         };
         let before = stored.remove(&h.key);
-        if ctx
-            .record("handoff type", &h.key, before.as_ref(), &after)
-            .await?
-        {
+        if ctx.record("handoff type", &h.key, before.as_ref(), &after)? {
             sqlx::query(
                 "insert into handoff_types (tenant_id, id, key, number, name, from_department_id, to_department_id,
                                             trigger, sla_hours, sla, checklist)
@@ -834,10 +857,7 @@ async fn dependencies(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
         let key = (d.from.clone(), d.on.clone(), d.need.clone());
         let before = stored.remove(&key);
         let label = format!("{} needs {} from {}", d.from, d.need, d.on);
-        if ctx
-            .record("dependency", &label, before.as_ref(), &after)
-            .await?
-        {
+        if ctx.record("dependency", &label, before.as_ref(), &after)? {
             sqlx::query(
                 "insert into dependencies (tenant_id, id, from_department_id, on_department_id, need,
                                            deliverable, due, criteria, position, partner)
@@ -886,8 +906,7 @@ async fn signoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
         .rows_affected();
         if inserted > 0 {
             let after = serde_json::json!({"by": s.by, "date": s.date});
-            ctx.record::<serde_json::Value>("sign-off", &s.whygo, None, &after)
-                .await?;
+            ctx.record::<serde_json::Value>("sign-off", &s.whygo, None, &after)?;
         }
     }
     Ok(())
@@ -942,17 +961,13 @@ async fn actuals(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
         ctx.summary.actuals_added += 1;
     }
     if ctx.summary.actuals_added > 0 {
-        let after = serde_json::json!({"added": ctx.summary.actuals_added});
-        sqlx::query(
-            "insert into audit_log (tenant_id, actor, action, entity, entity_key, after)
-             values ($1, $2, 'append', 'actuals', $3, $4)",
-        )
-        .bind(ctx.tenant)
-        .bind(ctx.actor)
-        .bind(&wb.organization.slug)
-        .bind(after)
-        .execute(&mut *ctx.tx)
-        .await?;
+        ctx.audit.push(AuditEntry {
+            action: "append",
+            entity: "actuals".to_owned(),
+            key: wb.organization.slug.clone(),
+            before: None,
+            after: Some(serde_json::json!({"added": ctx.summary.actuals_added})),
+        });
     }
     Ok(())
 }
