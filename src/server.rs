@@ -60,7 +60,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
 }
 
 /// Loads the demo workbook when no organization exists yet; returns its slug.
-async fn load_demo_if_empty(database: &Database) -> anyhow::Result<Option<String>> {
+pub async fn load_demo_if_empty(database: &Database) -> anyhow::Result<Option<String>> {
     let tenants: i64 = sqlx::query_scalar("select count(*) from tenants")
         .fetch_one(&database.pool)
         .await?;

@@ -1,11 +1,10 @@
 //! Logging: human-readable by default, JSON with `RUST_LOG_FORMAT=json`;
-//! levels from `RUST_LOG` (default: info for whygo and HTTP requests).
+//! levels from `RUST_LOG`, else the given default.
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("whygo=info,tower_http=info,sqlx=warn"));
+pub fn init(default: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -85,7 +85,13 @@ enum Format {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
+    // The server logs its requests; one-shot commands only warnings.
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    telemetry::init(if serving {
+        "whygo=info,tower_http=info,sqlx=warn"
+    } else {
+        "warn"
+    });
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -143,7 +149,15 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
             as_of,
             format,
         } => {
-            let database = Database::open(&db_args.location()).await?;
+            let location = db_args.location();
+            let database = Database::open(&location).await?;
+            // The embedded database starts with the demo, whichever command opens it first.
+            if matches!(location, Location::Embedded { .. }) {
+                if let Err(e) = server::load_demo_if_empty(&database).await {
+                    database.close().await;
+                    return Err(e);
+                }
+            }
             let result = print_report(&database, &tenant, as_of, format).await;
             database.close().await;
             result

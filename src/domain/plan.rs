@@ -96,6 +96,12 @@ impl WhyGo {
     pub fn is_archived(&self) -> bool {
         self.status == "archived"
     }
+
+    /// Only approved WhyGOs are in force: drafts and proposals awaiting
+    /// approval are shown but do not count in roll-ups or the weekly lists.
+    pub fn in_force(&self) -> bool {
+        self.status == "approved"
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -84,7 +84,8 @@ pub struct Attention {
     pub explanation: String,
 }
 
-/// Builds the report of `plan` as of `as_of`. Archived WhyGOs are left out.
+/// Builds the report of `plan` as of `as_of`. Archived WhyGOs are left out;
+/// WhyGOs not yet approved are reported but count in no roll-up or list.
 pub fn build(plan: &Plan, as_of: NaiveDate) -> Report {
     let th = &plan.tenant.thresholds;
     let fy = plan.tenant.fiscal_year();
@@ -101,6 +102,7 @@ pub fn build(plan: &Plan, as_of: NaiveDate) -> Report {
             let eval = evaluate(&o.spec(), &o.entries(), &fy, as_of, th);
             let q = eval.quarter(quarter).clone();
             let list = match q.status {
+                _ if !w.in_force() => None,
                 Status::OffPace => Some(&mut escalations),
                 Status::SlightlyOff => Some(&mut needs_attention),
                 Status::Missing => Some(&mut missing),
@@ -159,7 +161,7 @@ pub fn build(plan: &Plan, as_of: NaiveDate) -> Report {
     let of_level = |level: Level, dept: Option<&str>| -> Vec<&Rollup> {
         plan.whygos
             .iter()
-            .filter(|w| !w.is_archived() && w.level == level)
+            .filter(|w| w.in_force() && w.level == level)
             .filter(|w| dept.is_none() || w.department.as_deref() == dept)
             .filter_map(|w| rollups.get(w.key.as_str()))
             .collect()
@@ -457,6 +459,16 @@ mod tests {
                     w.status = "archived".to_owned();
                     w
                 },
+                {
+                    let mut w = whygo(
+                        "idea",
+                        Level::Department,
+                        Some("ops"),
+                        vec![outcome("draft", t, &[])],
+                    );
+                    w.status = "draft".to_owned();
+                    w
+                },
             ],
         }
     }
@@ -489,7 +501,11 @@ mod tests {
         assert_eq!(r.needs_attention.len(), 1);
         assert_eq!(r.needs_attention[0].outcome, "slight");
         let missing: Vec<&str> = r.missing.iter().map(|a| a.outcome.as_str()).collect();
-        assert_eq!(missing, vec!["gap"], "the archived WhyGO is left out");
+        assert_eq!(
+            missing,
+            vec!["gap"],
+            "archived and draft WhyGOs are left out"
+        );
     }
 
     #[test]
@@ -499,6 +515,26 @@ mod tests {
         assert_eq!(keys, vec!["ops"]);
         assert_eq!(r.departments[0].status, Status::Missing);
         assert_eq!(r.departments[0].counts.missing, 1);
+    }
+
+    #[test]
+    fn a_draft_whygo_is_reported_with_its_approval_state_but_counts_nowhere() {
+        let r = build(&plan(), date("2026-03-31"));
+        let draft = r
+            .whygos
+            .iter()
+            .find(|w| w.key == "idea")
+            .expect("the draft is reported");
+        assert_eq!(draft.approval, "draft");
+        assert_eq!(draft.counts.missing, 1, "its own pace is still computed");
+        assert!(
+            r.whygos.iter().all(|w| w.key != "old"),
+            "archived WhyGOs are not"
+        );
+        assert_eq!(
+            r.departments[0].counts.missing, 1,
+            "only the approved WhyGO counts"
+        );
     }
 
     #[test]
