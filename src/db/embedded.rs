@@ -26,7 +26,7 @@
 //!
 //! Linux only: it relies on `prctl(PR_SET_PDEATHSIG)` and on `/proc`.
 
-use std::ffi::{CString, OsStr};
+use std::ffi::{CStr, CString, OsStr};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -219,6 +219,7 @@ impl EmbeddedPostgres {
         }
         check_owner(&pgdata, run_as.as_ref())?;
         let pgdata = fs::canonicalize(&pgdata).map_err(io_error("could not resolve", &pgdata))?;
+        clear_stale_state(&dir, &pgdata)?;
 
         let mut attempt = 1;
         let (postmaster, port) = loop {
@@ -461,25 +462,33 @@ fn system_user(name: &str) -> Result<RunAs, EmbeddedError> {
 /// getpwnam_r (the reentrant one: other threads may use the passwd database).
 fn lookup_user(name: &str) -> io::Result<Option<RunAs>> {
     let cname = CString::new(name).map_err(io::Error::other)?;
+    passwd_entry(|pwd, buf, found| {
+        // SAFETY: every pointer is valid for the call: `cname` is a live
+        // NUL-terminated string, `pwd` and `found` are live, and `buf` has
+        // exactly `buf.len()` writable bytes.
+        unsafe { libc::getpwnam_r(cname.as_ptr(), pwd, buf.as_mut_ptr(), buf.len(), found) }
+    })
+}
+
+fn lookup_uid(uid: libc::uid_t) -> io::Result<Option<RunAs>> {
+    passwd_entry(|pwd, buf, found| {
+        // SAFETY: as in `lookup_user`.
+        unsafe { libc::getpwuid_r(uid, pwd, buf.as_mut_ptr(), buf.len(), found) }
+    })
+}
+
+/// One passwd entry, through getpwnam_r or getpwuid_r: the reentrant forms,
+/// as other threads may read the passwd database too.
+fn passwd_entry(
+    lookup: impl Fn(&mut libc::passwd, &mut [libc::c_char], &mut *mut libc::passwd) -> libc::c_int,
+) -> io::Result<Option<RunAs>> {
     let mut buf: Vec<libc::c_char> = vec![0; 1024];
     loop {
         // SAFETY: passwd is a plain C struct for which all-zeroes is a valid
-        // value; getpwnam_r overwrites it.
+        // value; the lookup overwrites it.
         let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
         let mut found: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: every pointer is valid for the call: `cname` is a live
-        // NUL-terminated string, `pwd` and `found` are live locals, and `buf`
-        // has exactly `buf.len()` writable bytes. The strings getpwnam_r
-        // stores point into `buf`, and we read only the numeric fields.
-        let rc = unsafe {
-            libc::getpwnam_r(
-                cname.as_ptr(),
-                &mut pwd,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut found,
-            )
-        };
+        let rc = lookup(&mut pwd, &mut buf, &mut found);
         if rc == libc::ERANGE && buf.len() < (1 << 20) {
             buf.resize(buf.len() * 2, 0);
             continue;
@@ -487,11 +496,14 @@ fn lookup_user(name: &str) -> io::Result<Option<RunAs>> {
         if rc != 0 {
             return Err(io::Error::from_raw_os_error(rc));
         }
-        if found.is_null() {
+        if found.is_null() || pwd.pw_name.is_null() {
             return Ok(None);
         }
+        // SAFETY: on success pw_name points to a NUL-terminated string inside
+        // `buf`, which is alive and unchanged here.
+        let name = unsafe { CStr::from_ptr(pwd.pw_name) };
         return Ok(Some(RunAs {
-            name: name.to_owned(),
+            name: name.to_string_lossy().into_owned(),
             uid: pwd.pw_uid,
             gid: pwd.pw_gid,
         }));
@@ -568,7 +580,10 @@ fn check_owner(pgdata: &Path, run_as: Option<&RunAs>) -> Result<(), EmbeddedErro
         Some(user) => (user.uid, user.name.clone()),
         None => {
             let uid = effective_uid();
-            let name = lookup_user_name(uid).unwrap_or_else(|| format!("uid {uid}"));
+            let name = match lookup_uid(uid) {
+                Ok(Some(user)) => user.name,
+                _ => format!("uid {uid}"),
+            };
             (uid, name)
         }
     };
@@ -581,17 +596,6 @@ fn check_owner(pgdata: &Path, run_as: Option<&RunAs>) -> Result<(), EmbeddedErro
         user,
         uid,
     })
-}
-
-fn lookup_user_name(uid: libc::uid_t) -> Option<String> {
-    // `id -nu` rather than getpwuid_r: this runs only to word an error.
-    let out = Command::new("id")
-        .args(["-nu", &uid.to_string()])
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let name = String::from_utf8(out.stdout).ok()?.trim().to_owned();
-    (out.status.success() && !name.is_empty()).then_some(name)
 }
 
 /// Takes the advisory lock that keeps two launchers off one directory.
@@ -671,8 +675,8 @@ fn init_cluster(
     // C.UTF-8 gives byte-order collation (fast, the same on every machine)
     // and Unicode-aware upper()/lower(); it also keeps the server's messages
     // in English, which `port_was_taken` reads. Not every libc has it.
-    let locales: [&[&str]; 2] = [&["--locale=C.UTF-8"], &["--no-locale"]];
-    for (i, locale) in locales.iter().enumerate() {
+    let mut locale = "--locale=C.UTF-8";
+    loop {
         if tmp.exists() {
             fs::remove_dir_all(&tmp).map_err(io_error("could not remove", &tmp))?;
         }
@@ -693,7 +697,7 @@ fn init_cluster(
         cmd.arg("-D")
             .arg(&tmp)
             .args(["-U", SUPERUSER, "--auth=trust", "-E", "UTF8"])
-            .args(*locale);
+            .arg(locale);
         if !durable {
             cmd.arg("--no-sync");
         }
@@ -720,8 +724,9 @@ fn init_cluster(
         }
         let tail = log_tail(log_path, offset);
         let _ = fs::remove_dir_all(&tmp);
-        if i + 1 < locales.len() && tail.contains("locale") {
+        if locale != "--no-locale" && tail.contains("locale") {
             warn!("initdb rejected the C.UTF-8 locale; trying again with the C locale");
+            locale = "--no-locale";
             continue;
         }
         return Err(EmbeddedError::InitdbFailed {
@@ -730,12 +735,6 @@ fn init_cluster(
             tail,
         });
     }
-    // Unreachable: the last attempt always returns.
-    Err(EmbeddedError::InitdbFailed {
-        status: "no attempt made".to_owned(),
-        log: log_path.to_path_buf(),
-        tail: String::new(),
-    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1408,7 +1407,6 @@ fn postgres_processes_in(pgdata: &Path) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::BufRead;
     use std::os::unix::fs::PermissionsExt;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -1594,71 +1592,6 @@ mod tests {
         assert_eq!(psql(pg.port(), "select 1"), "1");
     }
 
-    const HELPER_ENV: &str = "WHYGO_EMBEDDED_TEST_HELPER_DIR";
-
-    /// Not a test of its own: `the_postmaster_dies_when_its_process_is_killed`
-    /// runs it in a child process (the test binary again), which it kills.
-    #[test]
-    #[ignore = "a helper run by the_postmaster_dies_when_its_process_is_killed"]
-    fn helper_starts_a_cluster_and_waits_to_be_killed() {
-        let Some(dir) = std::env::var_os(HELPER_ENV) else {
-            return;
-        };
-        let opts = EmbeddedOptions {
-            dir: PathBuf::from(dir),
-            durable: false,
-        };
-        let pg = EmbeddedPostgres::start(&opts).expect("start in the helper");
-        println!("POSTMASTER {} {}", pg.pid().expect("pid"), pg.port());
-        io::stdout().flush().expect("flush");
-        thread::sleep(Duration::from_secs(60));
-        panic!("the helper was not killed");
-    }
-
-    #[test]
-    fn the_postmaster_dies_when_its_process_is_killed() {
-        let dir = TestDir::new("orphan");
-        let module = module_path!()
-            .split_once("::")
-            .map_or(module_path!(), |(_, rest)| rest);
-        let mut helper = Command::new(std::env::current_exe().expect("test binary"))
-            .args([
-                &format!("{module}::helper_starts_a_cluster_and_waits_to_be_killed"),
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(HELPER_ENV, &dir.0)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn the helper");
-        let stdout = helper.stdout.take().expect("helper stdout");
-        let line = io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| {
-                // libtest prints "test NAME ... " before the helper's output.
-                l.find("POSTMASTER ").map(|at| l[at..].to_owned())
-            })
-            .expect("the helper reports its postmaster");
-        let mut fields = line.split_whitespace().skip(1);
-        let pid: u32 = fields.next().and_then(|p| p.parse().ok()).expect("pid");
-        let port: u16 = fields.next().and_then(|p| p.parse().ok()).expect("port");
-        assert_eq!(psql(port, "select 1"), "1");
-
-        helper.kill().expect("SIGKILL the helper");
-        helper.wait().expect("reap the helper");
-
-        assert!(
-            wait_until_gone(pid, Duration::from_secs(30)),
-            "postmaster {pid} outlived its killed process"
-        );
-        // And the directory is usable again at once.
-        let pg = EmbeddedPostgres::start(&dir.opts()).expect("start after the kill");
-        assert_eq!(psql(pg.port(), "select 1"), "1");
-    }
-
     #[test]
     fn a_stale_postmaster_pid_from_a_killed_postmaster_is_handled() {
         let dir = TestDir::new("killed");
@@ -1773,6 +1706,53 @@ mod tests {
         assert!(dir.0.join("pgdata/precious.txt").exists());
     }
 
+    /// A bindir whose `initdb` is the given shell script and whose `postgres`
+    /// is the real one. Mode 0755, so that `postgres` (when we are root) can
+    /// run it.
+    fn fake_bindir(initdb_script: &str) -> TestDir {
+        let bin = TestDir::new("fakebin");
+        fs::set_permissions(&bin.0, fs::Permissions::from_mode(0o755)).expect("chmod");
+        fs::write(bin.0.join("initdb"), initdb_script).expect("write initdb");
+        fs::set_permissions(bin.0.join("initdb"), fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        std::os::unix::fs::symlink(bindir().join("postgres"), bin.0.join("postgres"))
+            .expect("link postgres");
+        bin
+    }
+
+    #[test]
+    fn a_failing_initdb_is_reported_with_its_output() {
+        let bin = fake_bindir("#!/bin/sh\necho 'initdb: error: the disk is on fire' >&2\nexit 3\n");
+        let dir = TestDir::new("initdbfails");
+        let err =
+            EmbeddedPostgres::start_with_bindir(&dir.opts(), &bin.0).expect_err("initdb fails");
+        let message = err.to_string();
+        assert!(
+            message.starts_with("initdb failed (exit code 3)"),
+            "{message}"
+        );
+        assert!(message.contains("the disk is on fire"), "{message}");
+        assert!(!dir.0.join(DATA_SUBDIR).exists());
+        assert!(!dir.0.join(INIT_SUBDIR).exists());
+    }
+
+    #[test]
+    fn without_the_c_utf8_locale_the_cluster_falls_back_to_c() {
+        let real_initdb = bindir().join("initdb");
+        let bin = fake_bindir(&format!(
+            "#!/bin/sh\nfor a in \"$@\"; do\n  if [ \"$a\" = --locale=C.UTF-8 ]; then\n    echo 'initdb: error: invalid locale name \"C.UTF-8\"' >&2; exit 1\n  fi\ndone\nexec '{}' \"$@\"\n",
+            real_initdb.display()
+        ));
+        let dir = TestDir::new("nolocale");
+        fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o755)).expect("chmod");
+        // What an initdb killed half-way leaves behind is cleared too.
+        fs::create_dir(dir.0.join(INIT_SUBDIR)).expect("mkdir");
+        fs::write(dir.0.join(INIT_SUBDIR).join("junk"), "x").expect("write");
+        let pg = EmbeddedPostgres::start_with_bindir(&dir.opts(), &bin.0).expect("start");
+        assert_eq!(psql(pg.port(), "show lc_collate"), "C");
+        assert_eq!(psql(pg.port(), "show server_encoding"), "UTF8");
+    }
+
     #[test]
     fn an_empty_whygo_pg_bindir_asks_to_install_postgresql() {
         let empty = TestDir::new("emptybin");
@@ -1848,6 +1828,24 @@ mod tests {
             other => panic!("unexpected error: {other}"),
         }
         assert!(err.to_string().contains("chmod o+x"), "{err}");
+    }
+
+    #[test]
+    fn a_cluster_owned_by_someone_else_is_refused_with_the_fix() {
+        let dir = TestDir::new("owner");
+        let stranger = RunAs {
+            name: "stranger".to_owned(),
+            uid: effective_uid().wrapping_add(54_321),
+            gid: 54_321,
+        };
+        let err = check_owner(&dir.0, Some(&stranger)).expect_err("not the stranger's");
+        let message = err.to_string();
+        assert!(message.contains("run whygo as its owner"), "{message}");
+        assert!(
+            message.contains(&format!("chown -R stranger {}", dir.0.display())),
+            "{message}"
+        );
+        check_owner(&dir.0, None).expect("ours");
     }
 
     #[test]

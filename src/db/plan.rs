@@ -68,8 +68,8 @@ pub async fn load(pool: &PgPool, tenant: &TenantRow, as_of: NaiveDate) -> sqlx::
     .fetch_all(&mut *tx)
     .await?;
 
-    let people: Vec<(String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "select p.key, p.name, p.title, d.key, m.key from people p
+    let people: Vec<PersonRow> = sqlx::query_as(
+        "select p.key, p.name, p.title, d.key as department, m.key as reports_to from people p
          left join departments d on d.tenant_id = p.tenant_id and d.id = p.department_id
          left join people m on m.tenant_id = p.tenant_id and m.id = p.reports_to_id
          where p.tenant_id = $1 and p.active order by p.position, p.name",
@@ -181,12 +181,12 @@ pub async fn load(pool: &PgPool, tenant: &TenantRow, as_of: NaiveDate) -> sqlx::
             .collect(),
         people: people
             .into_iter()
-            .map(|(key, name, title, department, reports_to)| Person {
-                key,
-                name,
-                title,
-                department,
-                reports_to,
+            .map(|p| Person {
+                key: p.key,
+                name: p.name,
+                title: p.title,
+                department: p.department,
+                reports_to: p.reports_to,
             })
             .collect(),
         whygos: whygos
@@ -223,6 +223,15 @@ pub fn parse_direction(s: &str) -> Option<Direction> {
 fn to_four(v: Vec<String>) -> [String; 4] {
     let mut it = v.into_iter();
     std::array::from_fn(|_| it.next().unwrap_or_default())
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    key: String,
+    name: String,
+    title: String,
+    department: Option<String>,
+    reports_to: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]

@@ -88,3 +88,51 @@ fn serve_runs_on_its_own_postgres_with_the_demo_and_stops_cleanly() {
         "the cluster was shut down cleanly"
     );
 }
+
+/// The postmaster's pid, from the first line of postmaster.pid.
+fn postmaster_pid(data: &std::path::Path) -> Option<i32> {
+    std::fs::read_to_string(data.join("pgdata").join("postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[test]
+fn the_embedded_postgres_does_not_outlive_a_killed_server() {
+    let data = tempfile::Builder::new()
+        .prefix("kill-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_whygo"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--demo", "false"])
+        .env_remove("DATABASE_URL")
+        .env("WHYGO_DATA_DIR", data.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start whygo serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let ready = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l.starts_with("whygo is listening on"));
+    assert!(ready, "whygo started");
+    let postgres = postmaster_pid(data.path()).expect("a running postmaster");
+
+    // SIGKILL: no chance to stop the cluster itself.
+    child.kill().expect("kill whygo");
+    child.wait().expect("reap whygo");
+    let started = Instant::now();
+    // SAFETY: signal 0 only asks whether the process exists.
+    while unsafe { libc::kill(postgres, 0) } == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "postgres {postgres} outlived its killed server"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
