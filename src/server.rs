@@ -2,19 +2,19 @@
 //! is given), load the demo into an empty database, serve until Ctrl-C or
 //! SIGTERM, then shut down gracefully and stop the cluster.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 use crate::db::{self, Database, Location};
+use crate::domain::permissions::Role;
 
 pub struct ServeOptions {
     pub addr: String,
     pub location: Location,
     pub demo: bool,
-    pub static_dir: PathBuf,
+    pub settings: crate::http::Settings,
 }
 
 /// The Kartel AI demo workbook, built into the binary so it loads from any folder.
@@ -32,7 +32,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
 
     let mut demo_slug = None;
     if opts.demo {
-        match load_demo_if_empty(&database).await {
+        match load_demo_if_empty(&database.pool).await {
             Ok(slug) => demo_slug = slug,
             Err(e) => {
                 database.close().await;
@@ -41,7 +41,8 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         }
     }
 
-    let app = crate::http::app(database.pool.clone(), opts.static_dir);
+    let app = crate::http::app(database.pool.clone(), opts.settings)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tracing::info!(
         address = %local,
         ready_ms = started.elapsed().as_millis() as u64,
@@ -59,10 +60,31 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     served.context("serving HTTP")
 }
 
-/// Loads the demo workbook when no organization exists yet; returns its slug.
-pub async fn load_demo_if_empty(database: &Database) -> anyhow::Result<Option<String>> {
+/// The demo's sign-ins: one of each kind of user. The password is public (it
+/// is in the README): the demo is for trying whygo, not for real data.
+pub const DEMO_PASSWORD: &str = "whygo-demo-2026";
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, bool); 4] = [
+    ("kevin", "CEO, leader", Role::Leader, false),
+    ("wayan", "head of Production", Role::Member, false),
+    (
+        "trent",
+        "individual contributor, Generative",
+        Role::Member,
+        false,
+    ),
+    (
+        "zac",
+        "admin of Kartel AI and of this installation",
+        Role::Admin,
+        true,
+    ),
+];
+
+/// Loads the demo workbook when no organization exists yet, with its demo
+/// accounts; returns its slug.
+pub async fn load_demo_if_empty(pool: &sqlx::PgPool) -> anyhow::Result<Option<String>> {
     let tenants: i64 = sqlx::query_scalar("select count(*) from tenants")
-        .fetch_one(&database.pool)
+        .fetch_one(pool)
         .await?;
     if tenants > 0 {
         return Ok(None);
@@ -74,9 +96,45 @@ pub async fn load_demo_if_empty(database: &Database) -> anyhow::Result<Option<St
             lines.join("\n")
         )
     })?;
-    let summary = db::load::apply(&database.pool, &workbook, "demo workbook").await?;
+    let summary = db::load::apply(pool, &workbook, "demo workbook").await?;
     tracing::info!(%summary, "loaded the Kartel AI demo");
+    create_demo_accounts(pool, &workbook).await?;
+    println!("Demo sign-ins (password {DEMO_PASSWORD}):");
+    for (key, what, _, _) in DEMO_ACCOUNTS {
+        if let Some(p) = workbook.person(key) {
+            println!(
+                "  {:<28} {} ({what})",
+                p.email.as_deref().unwrap_or(key),
+                p.name
+            );
+        }
+    }
     Ok(Some(workbook.organization.slug.clone()))
+}
+
+async fn create_demo_accounts(
+    pool: &sqlx::PgPool,
+    workbook: &crate::domain::workbook::Workbook,
+) -> anyhow::Result<()> {
+    let tenant = db::plan::tenant_by_slug(pool, &workbook.organization.slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo organization was not created"))?;
+    let hash = tokio::task::spawn_blocking(|| crate::auth::password::hash(DEMO_PASSWORD)).await??;
+    let mut tx = db::begin_tenant(pool, tenant.id).await?;
+    for (key, _, role, installation_admin) in DEMO_ACCOUNTS {
+        let Some(person) = workbook.person(key) else {
+            continue;
+        };
+        let Some(email) = person.email.as_deref() else {
+            continue;
+        };
+        let account =
+            db::accounts::create_account(&mut *tx, email, &person.name, &hash, installation_admin)
+                .await?;
+        db::accounts::add_member(&mut *tx, tenant.id, account, Some(key), role).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -75,6 +75,12 @@ struct ServeArgs {
     /// Folder of static files (CSS).
     #[arg(long, env = "WHYGO_STATIC_DIR")]
     static_dir: Option<PathBuf>,
+    /// Mark session cookies Secure even when no proxy says the request was https.
+    #[arg(long, env = "WHYGO_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
+    secure_cookies: bool,
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
+    #[arg(long, env = "WHYGO_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
+    trust_proxy: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -103,6 +109,8 @@ pub fn main() -> ExitCode {
         addr: std::env::var("WHYGO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned()),
         demo: std::env::var("WHYGO_DEMO").map_or(true, |v| v != "false"),
         static_dir: std::env::var_os("WHYGO_STATIC_DIR").map(PathBuf::from),
+        secure_cookies: std::env::var("WHYGO_SECURE_COOKIES").is_ok_and(|v| v == "true"),
+        trust_proxy: std::env::var("WHYGO_TRUST_PROXY").is_ok_and(|v| v == "true"),
     }));
     match runtime.block_on(run(command, cli.db)) {
         Ok(code) => code,
@@ -120,9 +128,13 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                 addr: args.addr,
                 location: db_args.location(),
                 demo: args.demo,
-                static_dir: args
-                    .static_dir
-                    .unwrap_or_else(crate::http::default_static_dir),
+                settings: crate::http::Settings {
+                    static_dir: args
+                        .static_dir
+                        .unwrap_or_else(crate::http::default_static_dir),
+                    secure_cookies: args.secure_cookies,
+                    trust_proxy: args.trust_proxy,
+                },
             })
             .await?;
             Ok(ExitCode::SUCCESS)
@@ -153,7 +165,7 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
             let database = Database::open(&location).await?;
             // The embedded database starts with the demo, whichever command opens it first.
             if matches!(location, Location::Embedded { .. }) {
-                if let Err(e) = server::load_demo_if_empty(&database).await {
+                if let Err(e) = server::load_demo_if_empty(&database.pool).await {
                     database.close().await;
                     return Err(e);
                 }

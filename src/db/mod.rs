@@ -2,7 +2,10 @@
 //! queries. Every query on a tenant's rows takes the tenant first and filters
 //! on it; tenant transactions also set `whygo.tenant_id` for row-level security.
 
+pub mod accounts;
+pub mod audit;
 pub mod embedded;
+pub mod links;
 pub mod load;
 pub mod plan;
 
@@ -70,11 +73,8 @@ impl Database {
                 }
             }
         };
+        migrate(&url).await?;
         let pool = connect(&url).await?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .context("running the database migrations")?;
         Ok(Database { pool, embedded })
     }
 
@@ -92,18 +92,43 @@ impl Database {
     }
 }
 
-/// A pool with settings suited to a web server.
+/// Runs the migrations on a connection of its own, as the connecting user
+/// (who owns the tables).
+pub async fn migrate(url: &str) -> anyhow::Result<()> {
+    let mut conn = sqlx::PgConnection::connect_with(&parse(url)?)
+        .await
+        .context("connecting to PostgreSQL")?;
+    MIGRATOR
+        .run(&mut conn)
+        .await
+        .context("running the database migrations")?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// The application's pool. Every connection runs as `whygo_app`, which owns
+/// no table and is no superuser, so row-level security applies to every
+/// query the app makes.
 pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
-    let options: PgConnectOptions = url
-        .parse()
-        .with_context(|| "DATABASE_URL is not a valid PostgreSQL URL".to_owned())?;
-    let options = options.log_statements(tracing::log::LevelFilter::Trace);
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("set role whygo_app").execute(conn).await?;
+                Ok(())
+            })
+        })
+        .connect_with(parse(url)?)
         .await
         .context("connecting to PostgreSQL")
+}
+
+fn parse(url: &str) -> anyhow::Result<PgConnectOptions> {
+    let options: PgConnectOptions = url
+        .parse()
+        .with_context(|| "DATABASE_URL is not a valid PostgreSQL URL".to_owned())?;
+    Ok(options.log_statements(tracing::log::LevelFilter::Trace))
 }
 
 pub fn embedded_url(port: u16, database: &str) -> String {

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod pacing;
+pub mod permissions;
 pub mod plan;
 pub mod report;
 pub mod rollup;

@@ -1,41 +1,25 @@
-//! The read-only company dashboard (and the list of organizations): the same
+//! The read-only company dashboard: the same
 //! pacing as `whygo report`, computed from the same plan snapshot.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::error::render;
-use super::view::{Pace, WhyGoCard};
-use super::{AppError, AppState};
+use super::view::{Chrome, Pace, WhyGoCard};
+use super::{AppError, AppState, Tenancy};
 use crate::db;
 use crate::domain::plan::Level;
 use crate::domain::report::{self, Attention};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(tenants))
         .route("/{tenant}", get(company))
         .route("/{tenant}/report.json", get(report_json))
-}
-
-#[derive(Template)]
-#[template(path = "tenants.html")]
-struct TenantsPage {
-    tenants: Vec<(String, String)>,
-}
-
-async fn tenants(State(state): State<AppState>) -> Result<Html<String>, AppError> {
-    let tenants = db::plan::all_tenants(&state.pool)
-        .await?
-        .into_iter()
-        .map(|t| (t.slug, t.name))
-        .collect();
-    render(&TenantsPage { tenants })
 }
 
 #[derive(Deserialize)]
@@ -63,6 +47,7 @@ fn as_of(q: &AsOfQuery, today: NaiveDate) -> (NaiveDate, String, Option<String>)
 #[derive(Template)]
 #[template(path = "company.html")]
 struct CompanyPage {
+    chrome: Chrome,
     tenant_slug: String,
     tenant_name: String,
     as_of_input: String,
@@ -87,14 +72,12 @@ struct DepartmentCard {
 
 async fn company(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    tenancy: Tenancy,
     Query(q): Query<AsOfQuery>,
 ) -> Result<Response, AppError> {
-    let tenant = db::plan::tenant_by_slug(&state.pool, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let tenant = &tenancy.tenant;
     let (as_of, as_of_input, as_of_error) = as_of(&q, chrono::Local::now().date_naive());
-    let plan = db::plan::load(&state.pool, &tenant, as_of).await?;
+    let plan = db::plan::load(&state.pool, tenant, as_of).await?;
     let r = report::build(&plan, as_of);
 
     let departments = r
@@ -134,6 +117,7 @@ async fn company(
         .collect();
 
     let page = CompanyPage {
+        chrome: tenancy.chrome(),
         tenant_slug: plan.tenant.slug.clone(),
         tenant_name: plan.tenant.name.clone(),
         as_of_input,
@@ -169,16 +153,14 @@ fn fiscal_label(start: NaiveDate) -> String {
 /// The weekly report as JSON: the same shape as `whygo report --format json`.
 async fn report_json(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    tenancy: Tenancy,
     Query(q): Query<AsOfQuery>,
 ) -> Result<Json<report::Report>, AppError> {
-    let tenant = db::plan::tenant_by_slug(&state.pool, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let tenant = &tenancy.tenant;
     let (as_of, _, error) = as_of(&q, chrono::Local::now().date_naive());
     if let Some(message) = error {
         return Err(AppError::BadRequest(message));
     }
-    let plan = db::plan::load(&state.pool, &tenant, as_of).await?;
+    let plan = db::plan::load(&state.pool, tenant, as_of).await?;
     Ok(Json(report::build(&plan, as_of)))
 }

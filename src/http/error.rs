@@ -4,6 +4,10 @@
 //!   answer the same 404, so ids of other tenants reveal nothing.
 //! - `BadRequest`: the request itself is wrong (a malformed query parameter);
 //!   the message is shown to the person as is, so write it for them.
+//! - `SignInRequired`: no signed-in session; redirects to the sign-in page and back.
+//! - `Forbidden`: signed in, a member, but the permission table says no (403).
+//! - `Csrf`: a POST without the session's CSRF token (403, "reload and retry").
+//! - `TooManyRequests`: a limit was hit; the message says how long to wait.
 //! - `Internal`: anything else (database, template). The cause is logged with
 //!   tracing and never shown; the person sees a generic apology.
 
@@ -17,6 +21,14 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    #[error("forbidden")]
+    Forbidden,
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -36,6 +48,7 @@ impl From<askama::Error> for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    chrome: super::view::Chrome,
     title: &'a str,
     message: &'a str,
 }
@@ -43,6 +56,21 @@ struct ErrorPage<'a> {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title, message) = match &self {
+            AppError::SignInRequired { next } => {
+                let to = format!("/login?next={}", super::auth::encode_next(next));
+                return axum::response::Redirect::to(&to).into_response();
+            }
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "Your role in this organization does not allow that. Ask an admin if you need it.".to_owned(),
+            ),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Please try again",
+                "This form expired or did not come from whygo. Go back, reload the page and submit it again.".to_owned(),
+            ),
+            AppError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m.clone()),
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Not found",
@@ -60,6 +88,7 @@ impl IntoResponse for AppError {
             }
         };
         let page = ErrorPage {
+            chrome: super::view::Chrome::default(),
             title,
             message: &message,
         };

@@ -1,34 +1,94 @@
 //! The web layer: one module per area, each with a `router()`, merged here.
 //! Handlers are thin: extract, call storage and the domain, render.
+//!
+//! Around every route: security headers, the session (read once per request)
+//! and the CSRF guard on every POST.
 
+pub mod auth;
+mod context;
 mod dashboard;
 mod error;
 mod health;
+pub mod session;
 mod view;
 
 use std::path::PathBuf;
 
 use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
 use sqlx::PgPool;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub use context::Tenancy;
 pub use error::AppError;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub static_dir: PathBuf,
+    /// Mark cookies Secure even without `X-Forwarded-Proto: https`.
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (behind a proxy).
+    pub trust_proxy: bool,
+}
+
+impl Settings {
+    pub fn new(static_dir: PathBuf) -> Settings {
+        Settings {
+            static_dir,
+            secure_cookies: false,
+            trust_proxy: false,
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    pub settings: Settings,
 }
 
+/// No inline script anywhere; pages are not to be framed.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+
 /// The whole application, ready to serve.
-pub fn app(pool: PgPool, static_dir: PathBuf) -> Router {
-    let state = AppState { pool };
-    Router::new()
+pub fn app(pool: PgPool, settings: Settings) -> Router {
+    let state = AppState {
+        pool,
+        settings: settings.clone(),
+    };
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ];
+    let mut router = Router::new()
+        .merge(auth::router())
         .merge(health::router())
         .merge(dashboard::router())
-        .nest_service("/static", ServeDir::new(static_dir))
+        .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
+        // Layers run bottom-up: the session is loaded before the CSRF guard looks at it.
+        .layer(axum::middleware::from_fn(session::csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::load_session,
+        ));
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

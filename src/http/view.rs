@@ -6,6 +6,18 @@ use crate::domain::plan::Plan;
 use crate::domain::report::{self, Report, WhyGoReport};
 use crate::domain::rollup::Counts;
 
+/// What the layout shows around every page: the organization, the person
+/// signed in, and the CSRF token for the sign-out form.
+#[derive(Clone, Debug, Default)]
+pub struct Chrome {
+    pub tenant: Option<(String, String)>,
+    pub user: Option<String>,
+    pub person_key: Option<String>,
+    pub is_admin: bool,
+    pub role: &'static str,
+    pub csrf: String,
+}
+
 /// A status as the templates show it: symbol and words, never colour alone.
 #[derive(Clone, Debug)]
 pub struct Chip {

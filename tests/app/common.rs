@@ -142,7 +142,10 @@ async fn make_template(admin_url: &str) -> anyhow::Result<String> {
 
 /// A fresh database for one test, dropped afterwards on a server we don't own.
 pub struct TestDb {
+    /// Connected as the tables' owner: for setting up and checking rows.
     pub pool: PgPool,
+    /// Connected as the application (`whygo_app`, row-level security on).
+    pub app_pool: PgPool,
     pub url: String,
     name: String,
 }
@@ -166,7 +169,15 @@ impl TestDb {
         let pool = PgPool::connect(&url)
             .await
             .expect("connect to the test database");
-        TestDb { pool, url, name }
+        let app_pool = whygo::db::connect(&url)
+            .await
+            .expect("connect as the application");
+        TestDb {
+            pool,
+            app_pool,
+            url,
+            name,
+        }
     }
 }
 
@@ -176,10 +187,11 @@ impl Drop for TestDb {
         if !server.external {
             return; // the whole cluster goes away with the run
         }
-        let (admin_url, name, pool) = (
+        let (admin_url, name, pool, app_pool) = (
             server.admin_url.clone(),
             self.name.clone(),
             self.pool.clone(),
+            self.app_pool.clone(),
         );
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -190,6 +202,7 @@ impl Drop for TestDb {
             };
             rt.block_on(async move {
                 pool.close().await;
+                app_pool.close().await;
                 if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url).await {
                     let _ =
                         sqlx::query(&format!("drop database if exists \"{name}\" with (force)"))
@@ -209,7 +222,7 @@ pub async fn kartel_db() -> TestDb {
     let db = TestDb::new().await;
     let wb =
         whygo::db::load::check("kartel-2026.toml", KARTEL).expect("the demo workbook is valid");
-    whygo::db::load::apply(&db.pool, &wb, "test")
+    whygo::db::load::apply(&db.app_pool, &wb, "test")
         .await
         .expect("load the demo");
     db
@@ -217,34 +230,156 @@ pub async fn kartel_db() -> TestDb {
 
 pub fn app(db: &TestDb) -> Router {
     whygo::http::app(
-        db.pool.clone(),
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static"),
+        db.app_pool.clone(),
+        whygo::http::Settings::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static")),
     )
 }
 
-pub struct Page {
-    pub status: axum::http::StatusCode,
-    pub body: String,
-    pub content_type: String,
+/// The demo with its demo accounts, as `whygo serve` creates it.
+pub async fn demo_db() -> TestDb {
+    let db = TestDb::new().await;
+    whygo::server::load_demo_if_empty(&db.app_pool)
+        .await
+        .expect("load the demo");
+    db
 }
 
-/// GET a path from the router in process.
-pub async fn get(app: &Router, path: &str) -> Page {
-    let req = axum::http::Request::get(path)
-        .body(Body::empty())
-        .expect("request");
-    let res = app.clone().oneshot(req).await.expect("the router answers");
-    let status = res.status();
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    Page {
-        status,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        content_type,
+pub const DEMO_PASSWORD: &str = whygo::server::DEMO_PASSWORD;
+
+/// A browser stand-in: keeps the session cookie, follows no redirects, and
+/// sends the CSRF token of the last page it saw with every form.
+pub struct Client {
+    app: Router,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+pub struct Response {
+    pub status: axum::http::StatusCode,
+    pub body: String,
+    pub location: Option<String>,
+    pub set_cookie: Vec<String>,
+    pub headers: axum::http::HeaderMap,
+}
+
+impl Response {
+    /// Fails with the body when the status is not the expected one.
+    pub fn expect_status(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body:\n{}",
+            self.body
+        );
+        self
     }
+}
+
+pub fn csrf_in(body: &str) -> Option<String> {
+    let at = body.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let end = at + body[at..].find('"')?;
+    Some(body[at..end].to_owned())
+}
+
+impl Client {
+    pub fn new(app: Router) -> Client {
+        Client {
+            app,
+            cookie: None,
+            csrf: None,
+            headers: Vec::new(),
+        }
+    }
+
+    async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Response {
+        let mut req = req;
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", format!("whygo_session={c}"));
+        }
+        for (k, v) in &self.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(body).expect("request"))
+            .await
+            .expect("the router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let set_cookie: Vec<String> = headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for c in &set_cookie {
+            if let Some(v) = c.strip_prefix("whygo_session=") {
+                let value = v.split(';').next().unwrap_or_default();
+                self.cookie = (!value.is_empty()).then(|| value.to_owned());
+            }
+        }
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(token) = csrf_in(&body) {
+            self.csrf = Some(token);
+        }
+        Response {
+            status,
+            body,
+            location,
+            set_cookie,
+            headers,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        self.send(axum::http::Request::get(path), Body::empty())
+            .await
+    }
+
+    /// POSTs a form with the CSRF token of the last page seen.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone().unwrap_or_default();
+        all.push(("csrf_token", &token));
+        self.post_raw(path, &all).await
+    }
+
+    /// POSTs exactly these fields (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(fields).expect("form encoding");
+        self.send(
+            axum::http::Request::post(path)
+                .header("content-type", "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await
+    }
+
+    /// Signs in through the form, as a person would; panics if it fails.
+    pub async fn login(&mut self, email: &str, password: &str) {
+        self.get("/login").await.expect_status(200);
+        let res = self
+            .post("/login", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(
+            res.status.as_u16(),
+            303,
+            "sign-in as {email} failed:\n{}",
+            res.body
+        );
+    }
+}
+
+/// A client signed in to the demo as `who` (a person key: kevin, wayan, trent, zac).
+pub async fn signed_in(db: &TestDb, who: &str) -> Client {
+    let mut c = Client::new(app(db));
+    c.login(&format!("{who}@kartel.example"), DEMO_PASSWORD)
+        .await;
+    c
 }

@@ -3,14 +3,22 @@
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 
-use crate::common::{app, get, kartel_db};
+use crate::common::{Client, app, demo_db, signed_in};
 
 #[tokio::test]
 async fn the_dashboard_shows_every_status_with_text_for_the_demo() {
-    let db = kartel_db().await;
-    let page = get(&app(&db), "/kartel?as_of=2026-11-21").await;
+    let db = demo_db().await;
+    let page = signed_in(&db, "kevin")
+        .await
+        .get("/kartel?as_of=2026-11-21")
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.content_type.starts_with("text/html"));
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
     let body = &page.body;
     for text in [
         "[+]",
@@ -40,7 +48,7 @@ async fn the_dashboard_shows_every_status_with_text_for_the_demo() {
 
 #[tokio::test]
 async fn the_dashboard_lists_exactly_the_reports_escalations() {
-    let db = kartel_db().await;
+    let db = demo_db().await;
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
     let tenant = whygo::db::plan::tenant_by_slug(&db.pool, "kartel")
         .await
@@ -52,7 +60,10 @@ async fn the_dashboard_lists_exactly_the_reports_escalations() {
     let report = whygo::domain::report::build(&plan, as_of);
     assert!(!report.escalations.is_empty(), "the demo has escalations");
 
-    let page = get(&app(&db), "/kartel?as_of=2026-11-21").await;
+    let page = signed_in(&db, "trent")
+        .await
+        .get("/kartel?as_of=2026-11-21")
+        .await;
     let escalations = page
         .body
         .split("id=\"escalations\"")
@@ -77,8 +88,11 @@ async fn the_dashboard_lists_exactly_the_reports_escalations() {
 
 #[tokio::test]
 async fn the_report_json_endpoint_matches_the_report() {
-    let db = kartel_db().await;
-    let page = get(&app(&db), "/kartel/report.json?as_of=2026-11-21").await;
+    let db = demo_db().await;
+    let page = signed_in(&db, "wayan")
+        .await
+        .get("/kartel/report.json?as_of=2026-11-21")
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     let json: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
     assert_eq!(json["quarter"], 4);
@@ -87,8 +101,11 @@ async fn the_report_json_endpoint_matches_the_report() {
 
 #[tokio::test]
 async fn an_unreadable_date_keeps_what_was_typed_and_says_why() {
-    let db = kartel_db().await;
-    let page = get(&app(&db), "/kartel?as_of=2026-13-45").await;
+    let db = demo_db().await;
+    let page = signed_in(&db, "kevin")
+        .await
+        .get("/kartel?as_of=2026-13-45")
+        .await;
     assert_eq!(
         page.status,
         StatusCode::OK,
@@ -104,33 +121,45 @@ async fn an_unreadable_date_keeps_what_was_typed_and_says_why() {
 
 #[tokio::test]
 async fn an_unknown_organization_is_not_found() {
-    let db = kartel_db().await;
-    let page = get(&app(&db), "/nobody").await;
+    let db = demo_db().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let page = kevin.get("/nobody").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("Not found"));
-    let page = get(&app(&db), "/nobody/report.json").await;
+    let page = kevin.get("/nobody/report.json").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_dashboard_needs_a_signed_in_member() {
+    let db = demo_db().await;
+    let page = Client::new(app(&db)).get("/kartel?as_of=2026-11-21").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/login?next=%2Fkartel%3Fas_of%3D2026-11-21")
+    );
+    assert!(!page.body.contains("Escalations"));
 }
 
 #[tokio::test]
 async fn health_checks_the_database() {
-    let db = kartel_db().await;
-    let page = get(&app(&db), "/healthz").await;
+    let db = demo_db().await;
+    let page = Client::new(app(&db)).get("/healthz").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("\"database\":\"ok\""));
-    db.pool.close().await;
-    let page = get(&app(&db), "/healthz").await;
+    db.app_pool.close().await;
+    let page = Client::new(app(&db)).get("/healthz").await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]
-async fn the_home_page_lists_organizations_and_css_is_served() {
-    let db = kartel_db().await;
-    let page = get(&app(&db), "/").await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("href=\"/kartel\""));
-    assert!(page.body.contains("Kartel AI"));
-    let css = get(&app(&db), "/static/app.css").await;
+async fn the_home_page_sends_a_member_of_one_organization_there_and_css_is_served() {
+    let db = demo_db().await;
+    let page = signed_in(&db, "trent").await.get("/").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/kartel"));
+    let css = Client::new(app(&db)).get("/static/app.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.body.contains(".chip"));
 }

@@ -6,6 +6,16 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Kills the server if the test fails half-way, so no child outlives it.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn http_get(addr: &str, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect to whygo");
     stream
@@ -32,24 +42,30 @@ fn serve_runs_on_its_own_postgres_with_the_demo_and_stops_cleanly() {
         .prefix("serve-")
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_whygo"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env_remove("DATABASE_URL")
-        .env("WHYGO_DATA_DIR", data.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start whygo serve");
-    let stdout = child.stdout.take().expect("stdout");
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_whygo"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env_remove("DATABASE_URL")
+            .env("WHYGO_DATA_DIR", data.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start whygo serve"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
-    // The server prints its address once it is ready to answer.
+    // The server prints the demo's sign-ins, then its address once it is ready.
+    let mut printed = Vec::new();
     let addr = lines
         .by_ref()
         .map_while(Result::ok)
         .find_map(|l| {
-            l.strip_prefix("whygo is listening on http://")
-                .map(|a| a.trim_end_matches('/').to_owned())
+            let found = l
+                .strip_prefix("whygo is listening on http://")
+                .map(|a| a.trim_end_matches('/').to_owned());
+            printed.push(l);
+            found
         })
         .expect("whygo prints its address");
     let demo_line = lines.next().and_then(Result::ok).unwrap_or_default();
@@ -57,23 +73,41 @@ fn serve_runs_on_its_own_postgres_with_the_demo_and_stops_cleanly() {
         demo_line.contains("/kartel"),
         "announces the demo: {demo_line}"
     );
+    let printed = printed.join("\n");
+    assert!(
+        printed.contains("Demo sign-ins (password whygo-demo-2026)"),
+        "{printed}"
+    );
+    for email in [
+        "kevin@kartel.example",
+        "wayan@kartel.example",
+        "trent@kartel.example",
+        "zac@kartel.example",
+    ] {
+        assert!(
+            printed.contains(email),
+            "prints the demo account {email}: {printed}"
+        );
+    }
 
     let (status, body) = http_get(&addr, "/healthz");
     assert_eq!(status, 200, "{body}");
     let (status, body) = http_get(&addr, "/kartel");
+    assert_eq!(status, 303, "the dashboard asks to sign in: {body}");
+    let (status, body) = http_get(&addr, "/login");
     assert_eq!(status, 200);
-    assert!(body.contains("Kartel AI"));
+    assert!(body.contains("Sign in"));
     assert!(
         data.path().join("pgdata").join("postmaster.pid").exists(),
         "the cluster runs in the data dir"
     );
 
     // SAFETY: sending SIGTERM to our own child process.
-    let pid = i32::try_from(child.id()).expect("pid");
+    let pid = i32::try_from(child.0.id()).expect("pid");
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     let started = Instant::now();
     let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
+        if let Some(s) = child.0.try_wait().expect("wait") {
             break s;
         }
         assert!(
@@ -106,16 +140,18 @@ fn the_embedded_postgres_does_not_outlive_a_killed_server() {
         .prefix("kill-")
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_whygo"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--demo", "false"])
-        .env_remove("DATABASE_URL")
-        .env("WHYGO_DATA_DIR", data.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start whygo serve");
-    let stdout = child.stdout.take().expect("stdout");
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_whygo"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--demo", "false"])
+            .env_remove("DATABASE_URL")
+            .env("WHYGO_DATA_DIR", data.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start whygo serve"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
     let ready = BufReader::new(stdout)
         .lines()
         .map_while(Result::ok)
@@ -124,8 +160,8 @@ fn the_embedded_postgres_does_not_outlive_a_killed_server() {
     let postgres = postmaster_pid(data.path()).expect("a running postmaster");
 
     // SIGKILL: no chance to stop the cluster itself.
-    child.kill().expect("kill whygo");
-    child.wait().expect("reap whygo");
+    child.0.kill().expect("kill whygo");
+    child.0.wait().expect("reap whygo");
     let started = Instant::now();
     // SAFETY: signal 0 only asks whether the process exists.
     while unsafe { libc::kill(postgres, 0) } == 0 {

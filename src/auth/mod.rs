@@ -1,0 +1,4 @@
+//! Credentials: password hashing and random secrets. No web, no database.
+
+pub mod password;
+pub mod token;

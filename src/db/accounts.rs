@@ -1,0 +1,352 @@
+//! Accounts, sessions, sign-in attempts and memberships.
+//!
+//! A session cookie is `{id}.{secret}`; the table keeps the id and a SHA-256
+//! of the secret, so reading the table opens no session.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{PgExecutor, PgPool};
+use uuid::Uuid;
+
+use super::plan::TenantRow;
+use crate::auth::token;
+use crate::domain::permissions::Role;
+
+/// How long a session lasts from sign-in.
+pub const SESSION_DAYS: i64 = 14;
+/// Anonymous sessions only carry a sign-in form's CSRF token.
+pub const ANONYMOUS_SESSION_HOURS: i64 = 12;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Account {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub installation_admin: bool,
+}
+
+pub async fn account_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(
+        "select id, email, name, password_hash, installation_admin from accounts where lower(email) = lower($1)",
+    )
+    .bind(email.trim())
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn account_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Account>> {
+    sqlx::query_as(
+        "select id, email, name, password_hash, installation_admin from accounts where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn create_account(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    installation_admin: bool,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into accounts (id, email, name, password_hash, installation_admin) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(email.trim())
+    .bind(name.trim())
+    .bind(password_hash)
+    .bind(installation_admin)
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn set_password(
+    db: impl PgExecutor<'_>,
+    account: Uuid,
+    password_hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update accounts set password_hash = $2, updated_at = now() where id = $1")
+        .bind(account)
+        .bind(password_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A valid session, as loaded for a request.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Session {
+    pub id: String,
+    #[sqlx(skip)]
+    secret_ok: bool,
+    secret_hash: Vec<u8>,
+    pub csrf_token: String,
+    pub account_id: Option<Uuid>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub installation_admin: Option<bool>,
+}
+
+impl Session {
+    pub fn account(&self) -> Option<SignedIn> {
+        Some(SignedIn {
+            id: self.account_id?,
+            email: self.email.clone()?,
+            name: self.name.clone()?,
+            installation_admin: self.installation_admin.unwrap_or(false),
+        })
+    }
+}
+
+/// The account of a signed-in session.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub installation_admin: bool,
+}
+
+/// Looks a cookie value up: the session when the id exists, has not expired
+/// and the secret matches its hash.
+pub async fn session_from_cookie(pool: &PgPool, cookie: &str) -> sqlx::Result<Option<Session>> {
+    let Some((id, secret)) = cookie.split_once('.') else {
+        return Ok(None);
+    };
+    if id.len() != 32 || secret.len() != 64 {
+        return Ok(None);
+    }
+    let found: Option<Session> = sqlx::query_as(
+        "select s.id, s.secret_hash, s.csrf_token, s.account_id, a.email, a.name, a.installation_admin
+         from sessions s left join accounts a on a.id = s.account_id
+         where s.id = $1 and s.expires_at > now()",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found
+        .map(|mut s| {
+            s.secret_ok = token::constant_time_eq(&token::sha256(secret), &s.secret_hash);
+            s
+        })
+        .filter(|s| s.secret_ok))
+}
+
+/// A new session: returns the cookie value and the CSRF token.
+pub async fn create_session(
+    pool: &PgPool,
+    account: Option<Uuid>,
+) -> sqlx::Result<(String, String)> {
+    let id = token::random_hex(16);
+    let secret = token::random_hex(32);
+    let csrf = token::random_hex(32);
+    let ttl = match account {
+        Some(_) => Duration::days(SESSION_DAYS),
+        None => Duration::hours(ANONYMOUS_SESSION_HOURS),
+    };
+    let expires: DateTime<Utc> = Utc::now() + ttl;
+    sqlx::query(
+        "insert into sessions (id, secret_hash, account_id, csrf_token, expires_at) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(token::sha256(&secret))
+    .bind(account)
+    .bind(&csrf)
+    .bind(expires)
+    .execute(pool)
+    .await?;
+    // Expired sessions are swept now and then, on the way.
+    if id.starts_with('0') {
+        sqlx::query("delete from sessions where expires_at < now()")
+            .execute(pool)
+            .await?;
+    }
+    Ok((format!("{id}.{secret}"), csrf))
+}
+
+pub async fn delete_session(pool: &PgPool, id: &str) -> sqlx::Result<()> {
+    sqlx::query("delete from sessions where id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Signs an account out everywhere but `keep` (after a password change).
+pub async fn delete_other_sessions(
+    db: impl PgExecutor<'_>,
+    account: Uuid,
+    keep: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("delete from sessions where account_id = $1 and id is distinct from $2")
+        .bind(account)
+        .bind(keep)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Failed sign-ins within the window, for the account's email and for the
+/// address the request came from.
+pub async fn recent_failures(
+    pool: &PgPool,
+    email: &str,
+    address: &str,
+    window: Duration,
+) -> sqlx::Result<(i64, i64)> {
+    let since = Utc::now() - window;
+    sqlx::query_as(
+        "select count(*) filter (where lower(email) = lower($1)), count(*) filter (where address = $2)
+         from sign_in_attempts where at > $3 and not succeeded and (lower(email) = lower($1) or address = $2)",
+    )
+    .bind(email.trim())
+    .bind(address)
+    .bind(since)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn record_attempt(
+    pool: &PgPool,
+    email: &str,
+    address: &str,
+    succeeded: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("insert into sign_in_attempts (email, address, succeeded) values ($1, $2, $3)")
+        .bind(email.trim())
+        .bind(address)
+        .bind(succeeded)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// An account's membership of one organization, with the person it is.
+#[derive(Clone, Debug)]
+pub struct Membership {
+    pub tenant: TenantRow,
+    pub role: Role,
+    pub person: Option<PersonRef>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PersonRef {
+    pub id: Uuid,
+    pub key: String,
+    pub name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    id: Uuid,
+    slug: String,
+    name: String,
+    fiscal_year_start: chrono::NaiveDate,
+    on_pace: f64,
+    slightly_off: f64,
+    role: String,
+    person_id: Option<Uuid>,
+    person_key: Option<String>,
+    person_name: Option<String>,
+}
+
+impl MembershipRow {
+    fn into_membership(self) -> Option<Membership> {
+        Some(Membership {
+            role: Role::parse(&self.role)?,
+            person: match (self.person_id, self.person_key, self.person_name) {
+                (Some(id), Some(key), Some(name)) => Some(PersonRef { id, key, name }),
+                _ => None,
+            },
+            tenant: TenantRow {
+                id: self.id,
+                slug: self.slug,
+                name: self.name,
+                fiscal_year_start: self.fiscal_year_start,
+                on_pace: self.on_pace,
+                slightly_off: self.slightly_off,
+            },
+        })
+    }
+}
+
+const MEMBERSHIP_SELECT: &str =
+    "select t.id, t.slug, t.name, t.fiscal_year_start, t.on_pace, t.slightly_off,
+        m.role, p.id as person_id, p.key as person_key, p.name as person_name
+     from memberships m
+     join tenants t on t.id = m.tenant_id
+     left join people p on p.tenant_id = m.tenant_id and p.id = m.person_id";
+
+/// Every organization the account belongs to (the picker after sign-in).
+pub async fn memberships(pool: &PgPool, account: Uuid) -> sqlx::Result<Vec<Membership>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("select set_config('whygo.account_id', $1, true)")
+        .bind(account.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let rows: Vec<MembershipRow> = sqlx::query_as(&format!(
+        "{MEMBERSHIP_SELECT} where m.account_id = $1 order by t.name"
+    ))
+    .bind(account)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(MembershipRow::into_membership)
+        .collect())
+}
+
+/// The account's membership of the organization `slug`, if it has one.
+pub async fn membership(
+    pool: &PgPool,
+    account: Uuid,
+    slug: &str,
+) -> sqlx::Result<Option<Membership>> {
+    let mut tx = pool.begin().await?;
+    // Both settings: the membership is the account's own, the person is the tenant's.
+    sqlx::query(
+        "select set_config('whygo.account_id', $1, true),
+                set_config('whygo.tenant_id', coalesce((select id::text from tenants where slug = $2), ''), true)",
+    )
+    .bind(account.to_string())
+    .bind(slug)
+    .execute(&mut *tx)
+    .await?;
+    let row: Option<MembershipRow> = sqlx::query_as(&format!(
+        "{MEMBERSHIP_SELECT} where m.account_id = $1 and t.slug = $2"
+    ))
+    .bind(account)
+    .bind(slug)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row.and_then(MembershipRow::into_membership))
+}
+
+/// Makes `account` a member of the tenant as the person `person_key` (if
+/// given), with `role`. Call inside a tenant transaction.
+pub async fn add_member(
+    db: impl PgExecutor<'_>,
+    tenant: Uuid,
+    account: Uuid,
+    person_key: Option<&str>,
+    role: Role,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "insert into memberships (tenant_id, account_id, person_id, role)
+         values ($1, $2, (select id from people where tenant_id = $1 and key = $3), $4)
+         on conflict do nothing",
+    )
+    .bind(tenant)
+    .bind(account)
+    .bind(person_key)
+    .bind(role.as_str())
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

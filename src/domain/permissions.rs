@@ -1,0 +1,339 @@
+//! Who may do what, as one table. Every handler asks [`can`] before it acts;
+//! the tests below walk the whole table for every role.
+//!
+//! Roles are per organization: admin, leader, member. "Manager" is not a role:
+//! it follows from reports-to (anyone up a person's chain manages them), and
+//! "department head" from the department's head.
+
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Leader,
+    Member,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Leader, Role::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "leader" => Some(Role::Leader),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Leader => "Leader",
+            Role::Member => "Member",
+        }
+    }
+}
+
+/// The person acting: their role in the organization and, when their account
+/// is linked to a person of the org chart, that person's key.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub role: Role,
+    pub person: Option<String>,
+}
+
+/// The facts of the organization that permissions depend on.
+#[derive(Clone, Debug, Default)]
+pub struct Org {
+    /// person key -> manager's person key
+    pub reports_to: HashMap<String, String>,
+    /// department key -> head's person key
+    pub heads: HashMap<String, String>,
+    /// The tenant setting: everyone may see individual WhyGOs.
+    pub individuals_visible_to_all: bool,
+}
+
+impl Org {
+    /// Whether `manager` is anywhere up `person`'s reporting chain.
+    pub fn manages(&self, manager: &str, person: &str) -> bool {
+        let mut current = person;
+        // The chain is bounded by the org's size; a cycle in bad data stops too.
+        for _ in 0..=self.reports_to.len() {
+            match self.reports_to.get(current) {
+                Some(m) if m == manager => return true,
+                Some(m) => current = m,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    pub fn heads(&self, person: &str, department: &str) -> bool {
+        self.heads.get(department).is_some_and(|h| h == person)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action<'a> {
+    ViewCompany,
+    ViewDepartment,
+    /// See an individual's WhyGOs (`owner` is the person key).
+    ViewIndividual {
+        owner: &'a str,
+    },
+    ManagePeople,
+    ManageDepartments,
+    ManageAccounts,
+    ManageCycle,
+    ManageSettings,
+    ReadAuditLog,
+    EditCompanyWhyGo,
+    EditDepartmentWhyGo {
+        department: &'a str,
+    },
+    /// Edit an individual WhyGO; only its owner, and only while a draft (or
+    /// returned with changes requested).
+    EditIndividualWhyGo {
+        owner: &'a str,
+        editable: bool,
+    },
+    /// Approve or return an individual's proposed WhyGOs: their managers.
+    ApproveIndividual {
+        owner: &'a str,
+    },
+    /// Enter an actual for an outcome owned by `owners`.
+    EnterActual {
+        owners: &'a [String],
+    },
+}
+
+/// The one permission table.
+pub fn can(actor: &Actor, action: Action<'_>, org: &Org) -> bool {
+    let me = actor.person.as_deref();
+    let is_admin = actor.role == Role::Admin;
+    let is_leader = actor.role == Role::Leader;
+    match action {
+        Action::ViewCompany | Action::ViewDepartment => true,
+        Action::ViewIndividual { owner } => {
+            org.individuals_visible_to_all
+                || is_admin
+                || is_leader
+                || me == Some(owner)
+                || me.is_some_and(|m| org.manages(m, owner))
+        }
+        Action::ManagePeople
+        | Action::ManageDepartments
+        | Action::ManageAccounts
+        | Action::ManageCycle
+        | Action::ManageSettings
+        | Action::ReadAuditLog => is_admin,
+        Action::EditCompanyWhyGo => is_leader,
+        Action::EditDepartmentWhyGo { department } => {
+            is_leader || me.is_some_and(|m| org.heads(m, department))
+        }
+        Action::EditIndividualWhyGo { owner, editable } => editable && me == Some(owner),
+        Action::ApproveIndividual { owner } => me.is_some_and(|m| org.manages(m, owner)),
+        Action::EnterActual { owners } => me.is_some_and(|m| owners.iter().any(|o| o == m)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ceo <- head <- ic; head heads "ops"; "other" is outside the chain.
+    fn org() -> Org {
+        Org {
+            reports_to: [("head", "ceo"), ("ic", "head"), ("other", "ceo")]
+                .into_iter()
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                .collect(),
+            heads: [("ops".to_owned(), "head".to_owned())]
+                .into_iter()
+                .collect(),
+            individuals_visible_to_all: false,
+        }
+    }
+
+    fn actor(role: Role, person: Option<&str>) -> Actor {
+        Actor {
+            role,
+            person: person.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn only_admins_run_the_organization() {
+        let admin_actions = [
+            Action::ManagePeople,
+            Action::ManageDepartments,
+            Action::ManageAccounts,
+            Action::ManageCycle,
+            Action::ManageSettings,
+            Action::ReadAuditLog,
+        ];
+        for role in Role::ALL {
+            for person in [None, Some("ceo"), Some("head"), Some("ic")] {
+                for a in admin_actions {
+                    assert_eq!(
+                        can(&actor(role, person), a, &org()),
+                        role == Role::Admin,
+                        "{role:?} {person:?} {a:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn everyone_sees_the_company_and_every_department() {
+        for role in Role::ALL {
+            assert!(can(&actor(role, None), Action::ViewCompany, &org()));
+            assert!(can(
+                &actor(role, Some("ic")),
+                Action::ViewDepartment,
+                &org()
+            ));
+        }
+    }
+
+    #[test]
+    fn an_individuals_whygos_are_seen_by_them_their_managers_leaders_and_admins() {
+        let view = Action::ViewIndividual { owner: "ic" };
+        let o = org();
+        assert!(
+            can(&actor(Role::Member, Some("ic")), view, &o),
+            "the person"
+        );
+        assert!(
+            can(&actor(Role::Member, Some("head")), view, &o),
+            "the manager"
+        );
+        assert!(
+            can(&actor(Role::Member, Some("ceo")), view, &o),
+            "up the chain"
+        );
+        assert!(
+            can(&actor(Role::Leader, Some("other")), view, &o),
+            "a leader"
+        );
+        assert!(can(&actor(Role::Admin, None), view, &o), "an admin");
+        assert!(
+            !can(&actor(Role::Member, Some("other")), view, &o),
+            "a peer"
+        );
+        assert!(
+            !can(&actor(Role::Member, None), view, &o),
+            "an account with no person"
+        );
+        let open = Org {
+            individuals_visible_to_all: true,
+            ..org()
+        };
+        assert!(
+            can(&actor(Role::Member, Some("other")), view, &open),
+            "when the tenant says so"
+        );
+    }
+
+    #[test]
+    fn leaders_edit_company_whygos_and_heads_their_departments() {
+        let o = org();
+        assert!(can(
+            &actor(Role::Leader, None),
+            Action::EditCompanyWhyGo,
+            &o
+        ));
+        for role in [Role::Admin, Role::Member] {
+            assert!(
+                !can(&actor(role, Some("head")), Action::EditCompanyWhyGo, &o),
+                "{role:?}"
+            );
+        }
+        let ops = Action::EditDepartmentWhyGo { department: "ops" };
+        assert!(can(&actor(Role::Member, Some("head")), ops, &o), "the head");
+        assert!(can(&actor(Role::Leader, Some("ceo")), ops, &o), "a leader");
+        assert!(
+            !can(&actor(Role::Member, Some("ic")), ops, &o),
+            "a member of it"
+        );
+        assert!(
+            !can(&actor(Role::Admin, Some("other")), ops, &o),
+            "an admin is not a head"
+        );
+        assert!(!can(
+            &actor(Role::Member, Some("head")),
+            Action::EditDepartmentWhyGo {
+                department: "sales"
+            },
+            &o
+        ));
+    }
+
+    #[test]
+    fn individuals_edit_only_their_own_drafts() {
+        let o = org();
+        let own_draft = Action::EditIndividualWhyGo {
+            owner: "ic",
+            editable: true,
+        };
+        let own_approved = Action::EditIndividualWhyGo {
+            owner: "ic",
+            editable: false,
+        };
+        assert!(can(&actor(Role::Member, Some("ic")), own_draft, &o));
+        assert!(!can(&actor(Role::Member, Some("ic")), own_approved, &o));
+        assert!(
+            !can(&actor(Role::Member, Some("head")), own_draft, &o),
+            "not the manager"
+        );
+        assert!(
+            !can(&actor(Role::Admin, None), own_draft, &o),
+            "not an admin"
+        );
+    }
+
+    #[test]
+    fn managers_up_the_chain_approve() {
+        let o = org();
+        let approve = Action::ApproveIndividual { owner: "ic" };
+        assert!(can(&actor(Role::Member, Some("head")), approve, &o));
+        assert!(can(&actor(Role::Member, Some("ceo")), approve, &o));
+        assert!(
+            !can(&actor(Role::Member, Some("ic")), approve, &o),
+            "not oneself"
+        );
+        assert!(
+            !can(&actor(Role::Leader, Some("other")), approve, &o),
+            "not a peer, even a leader"
+        );
+    }
+
+    #[test]
+    fn outcome_owners_enter_actuals() {
+        let o = org();
+        let owners = vec!["head".to_owned(), "ic".to_owned()];
+        let enter = Action::EnterActual { owners: &owners };
+        assert!(can(&actor(Role::Member, Some("ic")), enter, &o));
+        assert!(can(&actor(Role::Member, Some("head")), enter, &o));
+        assert!(!can(&actor(Role::Admin, Some("ceo")), enter, &o));
+    }
+
+    #[test]
+    fn a_reporting_cycle_in_bad_data_does_not_hang() {
+        let mut o = org();
+        o.reports_to.insert("ceo".to_owned(), "ic".to_owned());
+        assert!(o.manages("head", "ic"));
+        assert!(!o.manages("nobody", "ic"));
+    }
+}

@@ -1,0 +1,743 @@
+//! Signing in and out, the organization picker, changing one's password, and
+//! the one-time invitation and reset links.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use chrono::Duration;
+use serde::Deserialize;
+
+use super::error::render;
+use super::session::{self, Account, ClientAddress, MaybeSession};
+use super::view::Chrome;
+use super::{AppError, AppState};
+use crate::auth::password;
+use crate::db::{self, accounts, audit, links};
+
+/// Failed sign-ins allowed per account, and per address, in the window.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(picker))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", axum::routing::post(logout))
+        .route(
+            "/account/password",
+            get(password_form).post(change_password),
+        )
+        .route(
+            "/{tenant}/invite/{token}",
+            get(invite_form).post(accept_invite),
+        )
+        .route(
+            "/{tenant}/reset/{token}",
+            get(reset_form).post(reset_password),
+        )
+}
+
+/// `next` for a query string; only local paths survive [`safe_next`] anyway.
+pub fn encode_next(next: &str) -> String {
+    serde_urlencoded::to_string([("", next)])
+        .map(|s| s.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// Where to go after signing in: a local path only (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n != "/login" =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+// ----- picker -----
+
+#[derive(Template)]
+#[template(path = "picker.html")]
+struct PickerPage {
+    chrome: Chrome,
+    organizations: Vec<(String, String, &'static str)>,
+    can_create: bool,
+}
+
+/// After sign-in: the organizations this account belongs to. With exactly
+/// one, go straight there.
+async fn picker(
+    State(state): State<AppState>,
+    Account { account, session }: Account,
+) -> Result<Response, AppError> {
+    let memberships = accounts::memberships(&state.pool, account.id).await?;
+    if let [only] = memberships.as_slice() {
+        if !account.installation_admin {
+            return Ok(Redirect::to(&format!("/{}", only.tenant.slug)).into_response());
+        }
+    }
+    let page = PickerPage {
+        chrome: Chrome {
+            user: Some(account.name.clone()),
+            csrf: session.csrf_token,
+            ..Chrome::default()
+        },
+        organizations: memberships
+            .into_iter()
+            .map(|m| (m.tenant.slug, m.tenant.name, m.role.label()))
+            .collect(),
+        can_create: account.installation_admin,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+// ----- sign in / out -----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// The sign-in form. A visitor without a session gets an anonymous one, so
+/// the form carries a CSRF token like every other.
+async fn login_form(
+    State(state): State<AppState>,
+    MaybeSession(current): MaybeSession,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    let next = safe_next(q.next.as_deref());
+    if current
+        .as_ref()
+        .and_then(accounts::Session::account)
+        .is_some()
+    {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let (jar, csrf) = match current {
+        Some(s) => (jar, s.csrf_token),
+        None => {
+            let (cookie, csrf) = accounts::create_session(&state.pool, None).await?;
+            let secure = session::is_https(&headers, state.settings.secure_cookies);
+            (jar.add(session::session_cookie(cookie, secure)), csrf)
+        }
+    };
+    let page = LoginPage {
+        chrome: Chrome {
+            csrf,
+            ..Chrome::default()
+        },
+        email: String::new(),
+        next,
+        error: None,
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    MaybeSession(current): MaybeSession,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let next = safe_next(form.next.as_deref());
+    let csrf = current
+        .as_ref()
+        .map(|s| s.csrf_token.clone())
+        .unwrap_or_default();
+    let again = |error: String, status: axum::http::StatusCode| -> Result<Response, AppError> {
+        let page = LoginPage {
+            chrome: Chrome {
+                csrf: csrf.clone(),
+                ..Chrome::default()
+            },
+            email: form.email.clone(),
+            next: next.clone(),
+            error: Some(error),
+        };
+        Ok((status, render(&page)?).into_response())
+    };
+    if form.email.trim().is_empty() || form.password.is_empty() {
+        return again(
+            "Enter your email and your password.".to_owned(),
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+
+    let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let (by_account, by_address) =
+        accounts::recent_failures(&state.pool, &form.email, &address, window).await?;
+    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        tracing::warn!(%address, "sign-in limited after repeated failures");
+        return again(
+            format!(
+                "Too many failed sign-ins{}. Wait {FAILURE_WINDOW_MINUTES} minutes and try again, or ask an admin for a password reset link.",
+                if by_account >= MAX_FAILURES_PER_ACCOUNT {
+                    " for this account"
+                } else {
+                    " from your network"
+                }
+            ),
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+
+    let account = accounts::account_by_email(&state.pool, &form.email).await?;
+    let candidate = form.password.clone();
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || match stored {
+        Some(hash) => password::verify(&candidate, &hash),
+        None => {
+            password::verify_against_nothing(&candidate);
+            false
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+    accounts::record_attempt(&state.pool, &form.email, &address, ok).await?;
+
+    let Some(account) = account.filter(|_| ok) else {
+        return again(
+            "That email and password do not match an account.".to_owned(),
+            axum::http::StatusCode::UNAUTHORIZED,
+        );
+    };
+    // A new session id at sign-in: whatever id the visitor had before (an
+    // attacker may have planted it) is dropped.
+    if let Some(old) = &current {
+        accounts::delete_session(&state.pool, &old.id).await?;
+    }
+    let (cookie, _) = accounts::create_session(&state.pool, Some(account.id)).await?;
+    let secure = session::is_https(&headers, state.settings.secure_cookies);
+    tracing::info!(account = %account.id, "signed in");
+    Ok((
+        jar.add(session::session_cookie(cookie, secure)),
+        Redirect::to(&next),
+    )
+        .into_response())
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    MaybeSession(current): MaybeSession,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    if let Some(s) = current {
+        accounts::delete_session(&state.pool, &s.id).await?;
+    }
+    let secure = session::is_https(&headers, state.settings.secure_cookies);
+    Ok((
+        jar.add(session::removal_cookie(secure)),
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+// ----- change password -----
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    errors: PasswordErrors,
+    done: bool,
+}
+
+#[derive(Default)]
+struct PasswordErrors {
+    current: Option<String>,
+    new: Option<String>,
+    confirm: Option<String>,
+}
+
+impl PasswordErrors {
+    fn any(&self) -> bool {
+        self.current.is_some() || self.new.is_some() || self.confirm.is_some()
+    }
+}
+
+fn account_chrome(account: &accounts::SignedIn, csrf: &str) -> Chrome {
+    Chrome {
+        user: Some(account.name.clone()),
+        csrf: csrf.to_owned(),
+        ..Chrome::default()
+    }
+}
+
+async fn password_form(Account { account, session }: Account) -> Result<Response, AppError> {
+    let page = PasswordPage {
+        chrome: account_chrome(&account, &session.csrf_token),
+        errors: PasswordErrors::default(),
+        done: false,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    Account { account, session }: Account,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let stored = accounts::account_by_id(&state.pool, account.id)
+        .await?
+        .and_then(|a| a.password_hash)
+        .unwrap_or_default();
+    let current = form.current.clone();
+    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let mut errors = PasswordErrors::default();
+    if !current_ok {
+        errors.current = Some("That is not your current password.".to_owned());
+    }
+    if let Err(e) = password::check_new(&form.new) {
+        errors.new = Some(e);
+    }
+    if form.new != form.confirm {
+        errors.confirm = Some("The two new passwords differ.".to_owned());
+    }
+    if errors.any() {
+        let page = PasswordPage {
+            chrome: account_chrome(&account, &session.csrf_token),
+            errors,
+            done: false,
+        };
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let new = form.new.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let mut tx = state.pool.begin().await?;
+    accounts::set_password(&mut *tx, account.id, &hash).await?;
+    // Everyone else holding this account's sessions is signed out.
+    accounts::delete_other_sessions(&mut *tx, account.id, Some(&session.id)).await?;
+    tx.commit().await?;
+    tracing::info!(account = %account.id, "password changed");
+    let page = PasswordPage {
+        chrome: account_chrome(&account, &session.csrf_token),
+        errors: PasswordErrors::default(),
+        done: true,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+// ----- invitations -----
+
+#[derive(Template)]
+#[template(path = "invite.html")]
+struct InvitePage {
+    chrome: Chrome,
+    tenant_name: String,
+    action: String,
+    person_name: String,
+    signed_in_as: Option<String>,
+    email: String,
+    name: String,
+    errors: InviteErrors,
+}
+
+#[derive(Default)]
+struct InviteErrors {
+    email: Option<String>,
+    name: Option<String>,
+    password: Option<String>,
+    confirm: Option<String>,
+}
+
+impl InviteErrors {
+    fn any(&self) -> bool {
+        self.email.is_some()
+            || self.name.is_some()
+            || self.password.is_some()
+            || self.confirm.is_some()
+    }
+}
+
+/// The tenant and a usable link of `kind`; anything else is a 404, so a
+/// guessed or used token reveals nothing.
+async fn usable_link(
+    state: &AppState,
+    slug: &str,
+    secret: &str,
+    kind: &str,
+) -> Result<(db::plan::TenantRow, links::Link), AppError> {
+    let tenant = db::plan::tenant_by_slug(&state.pool, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = db::begin_tenant(&state.pool, tenant.id).await?;
+    let link = links::find(&mut *tx, tenant.id, secret, kind).await?;
+    tx.commit().await?;
+    match link {
+        Some(l) if l.usable() => Ok((tenant, l)),
+        Some(_) => Err(AppError::BadRequest(
+            "This link has been used or has expired. Ask an admin of the organization for a new one.".to_owned(),
+        )),
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// A session's CSRF token, creating an anonymous session when there is none.
+async fn ensure_session(
+    state: &AppState,
+    current: &Option<accounts::Session>,
+    jar: CookieJar,
+    headers: &HeaderMap,
+) -> Result<(CookieJar, String), AppError> {
+    match current {
+        Some(s) => Ok((jar, s.csrf_token.clone())),
+        None => {
+            let (cookie, csrf) = accounts::create_session(&state.pool, None).await?;
+            let secure = session::is_https(headers, state.settings.secure_cookies);
+            Ok((jar.add(session::session_cookie(cookie, secure)), csrf))
+        }
+    }
+}
+
+async fn invite_form(
+    State(state): State<AppState>,
+    Path((slug, secret)): Path<(String, String)>,
+    MaybeSession(current): MaybeSession,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let (tenant, link) = usable_link(&state, &slug, &secret, "invite").await?;
+    let (jar, csrf) = ensure_session(&state, &current, jar, &headers).await?;
+    let signed_in = current.as_ref().and_then(accounts::Session::account);
+    let page = InvitePage {
+        chrome: Chrome {
+            csrf,
+            user: signed_in.as_ref().map(|a| a.name.clone()),
+            ..Chrome::default()
+        },
+        tenant_name: tenant.name,
+        action: format!("/{slug}/invite/{secret}"),
+        person_name: link.person_name.clone().unwrap_or_default(),
+        signed_in_as: signed_in.map(|a| a.email),
+        email: link.email.clone().unwrap_or_default(),
+        name: link.person_name.unwrap_or_default(),
+        errors: InviteErrors::default(),
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn accept_invite(
+    State(state): State<AppState>,
+    Path((slug, secret)): Path<(String, String)>,
+    MaybeSession(current): MaybeSession,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, AppError> {
+    let (tenant, link) = usable_link(&state, &slug, &secret, "invite").await?;
+    let csrf = current
+        .as_ref()
+        .map(|s| s.csrf_token.clone())
+        .unwrap_or_default();
+    let signed_in = current.as_ref().and_then(accounts::Session::account);
+
+    // Signed in already: join with this account. Otherwise create one.
+    let mut errors = InviteErrors::default();
+    let mut new_hash = None;
+    if signed_in.is_none() {
+        let email = form.email.trim();
+        if !(email.contains('@') && email.len() <= 254 && !email.contains(char::is_whitespace)) {
+            errors.email = Some("Enter an email address such as ann@example.com.".to_owned());
+        } else if accounts::account_by_email(&state.pool, email)
+            .await?
+            .is_some()
+        {
+            errors.email = Some(
+                "This email already has an account: sign in first, then open this link again."
+                    .to_owned(),
+            );
+        }
+        if form.name.trim().is_empty() || form.name.chars().count() > 200 {
+            errors.name = Some("Enter your name (up to 200 characters).".to_owned());
+        }
+        if let Err(e) = password::check_new(&form.password) {
+            errors.password = Some(e);
+        }
+        if form.password != form.confirm {
+            errors.confirm = Some("The two passwords differ.".to_owned());
+        }
+        if !errors.any() {
+            let p = form.password.clone();
+            new_hash = Some(
+                tokio::task::spawn_blocking(move || password::hash(&p))
+                    .await
+                    .map_err(|e| AppError::Internal(e.into()))??,
+            );
+        }
+    }
+    if errors.any() {
+        let page = InvitePage {
+            chrome: Chrome {
+                csrf,
+                ..Chrome::default()
+            },
+            tenant_name: tenant.name,
+            action: format!("/{slug}/invite/{secret}"),
+            person_name: link.person_name.unwrap_or_default(),
+            signed_in_as: None,
+            email: form.email,
+            name: form.name,
+            errors,
+        };
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+
+    let mut tx = db::begin_tenant(&state.pool, tenant.id).await?;
+    if !links::mark_used(&mut *tx, tenant.id, link.id).await? {
+        return Err(AppError::BadRequest(
+            "This link has just been used. Sign in instead.".to_owned(),
+        ));
+    }
+    let account_id = match (&signed_in, new_hash) {
+        (Some(a), _) => a.id,
+        (None, Some(hash)) => {
+            accounts::create_account(&mut *tx, &form.email, &form.name, &hash, false).await?
+        }
+        (None, None) => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "invite without account or password"
+            )));
+        }
+    };
+    let joined = sqlx::query(
+        "insert into memberships (tenant_id, account_id, person_id, role) values ($1, $2, $3, $4)
+         on conflict do nothing",
+    )
+    .bind(tenant.id)
+    .bind(account_id)
+    .bind(link.person_id)
+    .bind(link.role().as_str())
+    .execute(&mut *tx)
+    .await?;
+    if joined.rows_affected() == 0 {
+        return Err(AppError::BadRequest(
+            "Your account is already a member of this organization, or this person already has an account.".to_owned(),
+        ));
+    }
+    let label = signed_in
+        .as_ref()
+        .map_or(form.email.trim(), |a| a.email.as_str())
+        .to_owned();
+    audit::record(
+        &mut *tx,
+        tenant.id,
+        audit::Who {
+            account: Some(account_id),
+            label: &label,
+        },
+        "create",
+        "membership",
+        &label,
+        None,
+        Some(serde_json::json!({"person": link.person_name, "role": link.role().as_str(), "via": "invitation"})),
+    )
+    .await?;
+    tx.commit().await?;
+
+    // A fresh session for the (new) member, replacing the anonymous one.
+    if let Some(old) = &current {
+        accounts::delete_session(&state.pool, &old.id).await?;
+    }
+    let (cookie, _) = accounts::create_session(&state.pool, Some(account_id)).await?;
+    let secure = session::is_https(&headers, state.settings.secure_cookies);
+    Ok((
+        jar.add(session::session_cookie(cookie, secure)),
+        Redirect::to(&format!("/{slug}")),
+    )
+        .into_response())
+}
+
+// ----- password reset -----
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    chrome: Chrome,
+    action: String,
+    email: String,
+    errors: PasswordErrors,
+    done: bool,
+}
+
+async fn reset_form(
+    State(state): State<AppState>,
+    Path((slug, secret)): Path<(String, String)>,
+    MaybeSession(current): MaybeSession,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let (_, link) = usable_link(&state, &slug, &secret, "reset").await?;
+    let (jar, csrf) = ensure_session(&state, &current, jar, &headers).await?;
+    let page = ResetPage {
+        chrome: Chrome {
+            csrf,
+            ..Chrome::default()
+        },
+        action: format!("/{slug}/reset/{secret}"),
+        email: link.account_email.unwrap_or_default(),
+        errors: PasswordErrors::default(),
+        done: false,
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    Path((slug, secret)): Path<(String, String)>,
+    MaybeSession(current): MaybeSession,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let (tenant, link) = usable_link(&state, &slug, &secret, "reset").await?;
+    let csrf = current
+        .as_ref()
+        .map(|s| s.csrf_token.clone())
+        .unwrap_or_default();
+    let mut errors = PasswordErrors::default();
+    if let Err(e) = password::check_new(&form.new) {
+        errors.new = Some(e);
+    }
+    if form.new != form.confirm {
+        errors.confirm = Some("The two passwords differ.".to_owned());
+    }
+    let chrome = Chrome {
+        csrf,
+        ..Chrome::default()
+    };
+    let email = link.account_email.clone().unwrap_or_default();
+    if errors.any() {
+        let page = ResetPage {
+            chrome,
+            action: format!("/{slug}/reset/{secret}"),
+            email,
+            errors,
+            done: false,
+        };
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let Some(account) = link.account_id else {
+        return Err(AppError::NotFound);
+    };
+    let new = form.new.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let mut tx = db::begin_tenant(&state.pool, tenant.id).await?;
+    if !links::mark_used(&mut *tx, tenant.id, link.id).await? {
+        return Err(AppError::BadRequest(
+            "This link has just been used.".to_owned(),
+        ));
+    }
+    accounts::set_password(&mut *tx, account, &hash).await?;
+    accounts::delete_other_sessions(&mut *tx, account, None).await?;
+    audit::record(
+        &mut *tx,
+        tenant.id,
+        audit::Who {
+            account: Some(account),
+            label: &email,
+        },
+        "update",
+        "password",
+        &email,
+        None,
+        Some(serde_json::json!({"via": "reset link"})),
+    )
+    .await?;
+    tx.commit().await?;
+    let page = ResetPage {
+        chrome,
+        action: String::new(),
+        email,
+        errors: PasswordErrors::default(),
+        done: true,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/kartel")), "/kartel");
+        assert_eq!(
+            safe_next(Some("/kartel?as_of=2026-11-21")),
+            "/kartel?as_of=2026-11-21"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "/login",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn next_is_encoded_for_a_query_string() {
+        assert_eq!(
+            encode_next("/kartel?as_of=2026-11-21&x=1"),
+            "%2Fkartel%3Fas_of%3D2026-11-21%26x%3D1"
+        );
+    }
+}

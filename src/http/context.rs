@@ -1,0 +1,97 @@
+//! The one extractor every tenant page takes: [`Tenancy`] gives the handler
+//! the organization (from the first path segment), the signed-in account, the
+//! person it is in the org chart, and its role. A handler without it has no
+//! tenant to pass to storage, so it cannot query a tenant's rows at all.
+//!
+//! Not signed in: redirect to sign-in. Signed in but not a member of that
+//! organization (or no such organization): 404, the same answer either way.
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+
+use super::session::Account;
+use super::{AppError, AppState};
+use crate::db::accounts::{self, PersonRef, SignedIn};
+use crate::db::plan::TenantRow;
+use crate::domain::permissions::{self, Action, Actor, Org, Role};
+
+#[derive(Clone, Debug)]
+pub struct Tenancy {
+    pub tenant: TenantRow,
+    pub account: SignedIn,
+    pub person: Option<PersonRef>,
+    pub role: Role,
+    pub csrf: String,
+    pub session_id: String,
+}
+
+impl<S> FromRequestParts<S> for Tenancy
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Account { account, session } = Account::from_request_parts(parts, state).await?;
+        let slug = parts
+            .uri
+            .path()
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let state = AppState::from_ref(state);
+        let membership = accounts::membership(&state.pool, account.id, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(Tenancy {
+            tenant: membership.tenant,
+            person: membership.person,
+            role: membership.role,
+            csrf: session.csrf_token,
+            session_id: session.id,
+            account,
+        })
+    }
+}
+
+impl Tenancy {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            role: self.role,
+            person: self.person.as_ref().map(|p| p.key.clone()),
+        }
+    }
+
+    pub fn can(&self, action: Action<'_>, org: &Org) -> bool {
+        permissions::can(&self.actor(), action, org)
+    }
+
+    /// Refuses with 403 unless the permission table allows `action`.
+    pub fn require(&self, action: Action<'_>, org: &Org) -> Result<(), AppError> {
+        if self.can(action, org) {
+            Ok(())
+        } else {
+            tracing::info!(account = %self.account.id, tenant = %self.tenant.slug, ?action, "refused by the permission table");
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// For actions that depend on no org facts (admin actions).
+    pub fn require_role_action(&self, action: Action<'_>) -> Result<(), AppError> {
+        self.require(action, &Org::default())
+    }
+
+    pub fn chrome(&self) -> super::view::Chrome {
+        super::view::Chrome {
+            tenant: Some((self.tenant.slug.clone(), self.tenant.name.clone())),
+            user: Some(self.account.name.clone()),
+            person_key: self.person.as_ref().map(|p| p.key.clone()),
+            is_admin: self.role == Role::Admin,
+            role: self.role.label(),
+            csrf: self.csrf.clone(),
+        }
+    }
+}

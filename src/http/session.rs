@@ -1,0 +1,184 @@
+//! Sessions and CSRF, as middleware around every route.
+//!
+//! `load_session` reads the session cookie once per request and puts the
+//! [`Session`] in the request's extensions. `csrf_guard` refuses every POST
+//! whose `csrf_token` field (or `x-csrf-token` header) does not match the
+//! session's token, before any handler runs: a handler cannot forget it.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+use super::{AppError, AppState};
+use crate::auth::token;
+use crate::db::accounts::{self, Session, SignedIn};
+
+pub const COOKIE: &str = "whygo_session";
+/// Forms are small; anything bigger is not one of ours.
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let cookie = cookie_value(req.headers(), COOKIE);
+    if let Some(value) = cookie {
+        match accounts::session_from_cookie(&state.pool, &value).await {
+            Ok(Some(session)) => {
+                req.extensions_mut().insert(session);
+            }
+            Ok(None) => {}
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    next.run(req).await
+}
+
+pub async fn csrf_guard(req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let expected = req
+        .extensions()
+        .get::<Session>()
+        .map(|s| s.csrf_token.clone());
+    let header = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+        return AppError::BadRequest("That form was too large.".to_owned()).into_response();
+    };
+    let sent = header.or_else(|| {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|fields| {
+                fields
+                    .into_iter()
+                    .find(|(k, _)| k == "csrf_token")
+                    .map(|(_, v)| v)
+            })
+    });
+    let ok = match (expected, sent) {
+        (Some(e), Some(s)) => !e.is_empty() && token::constant_time_eq(e.as_bytes(), s.as_bytes()),
+        _ => false,
+    };
+    if !ok {
+        tracing::warn!(path = %parts.uri.path(), "refused a POST without a valid CSRF token");
+        return AppError::Csrf.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| Cookie::parse(c.trim().to_owned()).ok())
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when served over https.
+pub fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
+    let mut c = Cookie::new(COOKIE, value);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(secure);
+    c.set_max_age(time_days(accounts::SESSION_DAYS));
+    c
+}
+
+pub fn removal_cookie(secure: bool) -> Cookie<'static> {
+    let mut c = session_cookie(String::new(), secure);
+    c.make_removal();
+    c
+}
+
+fn time_days(days: i64) -> time::Duration {
+    time::Duration::days(days)
+}
+
+/// Whether the request came over https (directly or through a proxy that says so).
+pub fn is_https(headers: &HeaderMap, force: bool) -> bool {
+    force
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+/// The address a request came from: the peer, or with `trust_proxy` the
+/// first `X-Forwarded-For` hop.
+pub struct ClientAddress(pub String);
+
+impl<S> FromRequestParts<S> for ClientAddress
+where
+    S: Send + Sync,
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let trust_proxy = <AppState as axum::extract::FromRef<S>>::from_ref(state)
+            .settings
+            .trust_proxy;
+        if trust_proxy {
+            if let Some(first) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+            {
+                return Ok(ClientAddress(first.trim().to_owned()));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        Ok(ClientAddress(peer))
+    }
+}
+
+/// The current session, if any (signed in or anonymous).
+pub struct MaybeSession(pub Option<Session>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeSession {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeSession(parts.extensions.get::<Session>().cloned()))
+    }
+}
+
+/// A signed-in account; anyone else is sent to the sign-in page.
+pub struct Account {
+    pub account: SignedIn,
+    pub session: Session,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Account {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let session = parts.extensions.get::<Session>().cloned();
+        let signed_in = session.and_then(|s| s.account().map(|a| (a, s)));
+        match signed_in {
+            Some((account, session)) => Ok(Account { account, session }),
+            None => Err(AppError::SignInRequired {
+                next: parts
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+            }),
+        }
+    }
+}
