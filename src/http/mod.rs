@@ -4,6 +4,7 @@
 //! Around every route: security headers, the session (read once per request)
 //! and the CSRF guard on every POST.
 
+mod admin;
 pub mod auth;
 mod context;
 mod dashboard;
@@ -72,6 +73,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
     ];
     let mut router = Router::new()
         .merge(auth::router())
+        .merge(admin::router())
         .merge(health::router())
         .merge(dashboard::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))

@@ -1,6 +1,7 @@
 //! One integration test binary: the real router and CLI against a real
 //! PostgreSQL, a fresh database per test (see `common`).
 
+mod admin;
 mod auth;
 mod cli;
 mod common;

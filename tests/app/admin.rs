@@ -1,0 +1,1 @@
+//! The admin area: every role against every admin action, and the browser flows.
