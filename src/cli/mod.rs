@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::db::{self, Database, Location};
+use crate::domain::permissions::Role;
 use crate::domain::report;
 use crate::server::{self, ServeOptions};
 use crate::telemetry;
@@ -62,6 +63,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Markdown)]
         format: Format,
     },
+    /// Manage organizations.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -81,6 +88,63 @@ struct ServeArgs {
     /// Behind a reverse proxy: take the client address from X-Forwarded-For.
     #[arg(long, env = "WHYGO_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     trust_proxy: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum TenantCommand {
+    /// Create an organization (empty; fill it with `whygo load` or the admin pages).
+    Create {
+        /// Lowercase letters, digits and dashes, e.g. acme.
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// First day of the fiscal year (YYYY-MM-DD); defaults to 1 January of this year.
+        #[arg(long)]
+        fiscal_year_start: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create an account, optionally a member of an organization.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input (else WHYGO_PASSWORD).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Make the account a member of this organization (slug).
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long, value_enum, default_value_t = RoleArg::Member)]
+        role: RoleArg,
+        /// The person of the org chart this account is (person key).
+        #[arg(long)]
+        person: Option<String>,
+        /// May create organizations in the browser.
+        #[arg(long)]
+        installation_admin: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum RoleArg {
+    Admin,
+    Leader,
+    Member,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Leader => Role::Leader,
+            RoleArg::Member => Role::Member,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -156,6 +220,70 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
             println!("{name}: {summary}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Tenant(TenantCommand::Create {
+            slug,
+            name,
+            fiscal_year_start,
+        }) => {
+            use chrono::Datelike as _;
+            let start = fiscal_year_start.unwrap_or_else(|| {
+                let today = chrono::Local::now().date_naive();
+                NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today)
+            });
+            let created = with_database(&db_args, async |db| {
+                db::admin_cli::create_tenant(&db.pool, &slug, &name, start).await
+            })
+            .await?;
+            match created {
+                Ok(()) => {
+                    println!("created the organization {name} (/{slug}), fiscal year from {start}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(message) => {
+                    eprintln!("whygo: {message}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::User(UserCommand::Create {
+            email,
+            name,
+            password_stdin,
+            tenant,
+            role,
+            person,
+            installation_admin,
+        }) => {
+            let password = read_password(password_stdin)?;
+            let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
+                .await??;
+            let request = db::admin_cli::NewUser {
+                email: &email,
+                name: &name,
+                password_hash: &hash,
+                installation_admin,
+                tenant: tenant.as_deref(),
+                role: role.into(),
+                person: person.as_deref(),
+            };
+            let created = with_database(&db_args, async |db| {
+                db::admin_cli::create_user(&db.pool, &request).await
+            })
+            .await?;
+            match created {
+                Ok(()) => {
+                    let membership = tenant
+                        .map(|t| format!(", {} of {t}", Role::from(role).as_str()))
+                        .unwrap_or_default();
+                    println!("created the account {email}{membership}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(message) => {
+                    eprintln!("whygo: {message}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
         Command::Report {
             tenant,
             as_of,
@@ -175,6 +303,33 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
             result
         }
     }
+}
+
+/// Opens the database for a one-shot command, runs `f`, closes it.
+async fn with_database<T>(
+    db_args: &DbArgs,
+    f: impl AsyncFnOnce(&Database) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let database = Database::open(&db_args.location()).await?;
+    let result = f(&database).await;
+    database.close().await;
+    result
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        std::env::var("WHYGO_PASSWORD").map_err(|_| {
+            anyhow::anyhow!(
+                "give the password on standard input with --password-stdin, or in WHYGO_PASSWORD"
+            )
+        })?
+    };
+    crate::auth::password::check_new(&password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    Ok(password)
 }
 
 fn refuse(name: &str, errors: &[crate::domain::workbook::WorkbookError]) -> ExitCode {

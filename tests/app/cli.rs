@@ -150,3 +150,137 @@ async fn a_report_for_an_unknown_organization_says_so() {
         text(&out.stderr)
     );
 }
+
+fn whygo_with_stdin(db: &TestDb, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_whygo"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run whygo");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write the password");
+    child.wait_with_output().expect("whygo finishes")
+}
+
+#[tokio::test]
+async fn tenant_and_user_create_make_an_organization_someone_can_sign_in_to() {
+    let db = crate::common::demo_db().await;
+    let out = whygo(
+        &db,
+        &[
+            "tenant",
+            "create",
+            "--slug",
+            "acme",
+            "--name",
+            "Acme Corp",
+            "--fiscal-year-start",
+            "2026-04-01",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("created the organization Acme Corp (/acme)"));
+    let start: chrono::NaiveDate =
+        sqlx::query_scalar("select fiscal_year_start from tenants where slug = 'acme'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("acme");
+    assert_eq!(start.to_string(), "2026-04-01");
+
+    let again = whygo(
+        &db,
+        &["tenant", "create", "--slug", "acme", "--name", "Other"],
+    );
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again.stderr).contains("exists already"),
+        "{}",
+        text(&again.stderr)
+    );
+    let bad = whygo(
+        &db,
+        &["tenant", "create", "--slug", "Not Valid", "--name", "X"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("is not a valid slug"));
+
+    let out = whygo_with_stdin(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ann@acme.example",
+            "--name",
+            "Ann Admin",
+            "--password-stdin",
+            "--tenant",
+            "acme",
+            "--role",
+            "admin",
+        ],
+        "ann's long password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("created the account ann@acme.example, admin of acme"));
+
+    // Kartel's person key in another organization is refused.
+    let out = whygo_with_stdin(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@acme.example",
+            "--name",
+            "X",
+            "--password-stdin",
+            "--tenant",
+            "acme",
+            "--person",
+            "kevin",
+        ],
+        "another long password\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no person with the key “kevin” in acme"),
+        "{}",
+        text(&out.stderr)
+    );
+    let short = whygo_with_stdin(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "y@acme.example",
+            "--name",
+            "Y",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert_eq!(short.status.code(), Some(1));
+    assert!(
+        text(&short.stderr).contains("Use at least 10 characters"),
+        "{}",
+        text(&short.stderr)
+    );
+
+    // Ann signs in and lands in her organization only.
+    let mut ann = crate::common::Client::new(crate::common::app(&db));
+    ann.login("ann@acme.example", "ann's long password").await;
+    let home = ann.get("/").await;
+    assert_eq!(home.location.as_deref(), Some("/acme"));
+    ann.get("/kartel").await.expect_status(404);
+}

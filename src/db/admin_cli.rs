@@ -1,0 +1,178 @@
+//! The storage behind `whygo tenant create` and `whygo user create`. A
+//! refusal a person can fix (a taken slug, an unknown person) is `Ok(Err(message))`.
+
+use chrono::{Datelike as _, NaiveDate};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{accounts, audit, begin_tenant};
+use crate::domain::permissions::Role;
+
+pub fn valid_slug(slug: &str) -> bool {
+    let mut chars = slug.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && slug.len() <= 63
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+const CLI: audit::Who<'static> = audit::Who {
+    account: None,
+    label: "command line",
+};
+
+pub async fn create_tenant(
+    pool: &PgPool,
+    slug: &str,
+    name: &str,
+    start: NaiveDate,
+) -> anyhow::Result<Result<(), String>> {
+    if !valid_slug(slug) {
+        return Ok(Err(format!(
+            "“{slug}” is not a valid slug: use lowercase letters, digits and dashes, starting with a letter or digit"
+        )));
+    }
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        return Ok(Err("the name must be 1 to 200 characters".to_owned()));
+    }
+    let id = Uuid::now_v7();
+    let mut tx = begin_tenant(pool, id).await?;
+    let inserted = sqlx::query(
+        "insert into tenants (id, slug, name, fiscal_year_start) values ($1, $2, $3, $4) on conflict (slug) do nothing",
+    )
+    .bind(id)
+    .bind(slug)
+    .bind(name.trim())
+    .bind(start)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(Err(format!(
+            "an organization with the slug “{slug}” exists already"
+        )));
+    }
+    sqlx::query("insert into cycles (tenant_id, id, name, starts_on) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(Uuid::now_v7())
+        .bind(format!("FY{}", start.year()))
+        .bind(start)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        id,
+        CLI,
+        "create",
+        "organization",
+        slug,
+        None,
+        Some(serde_json::json!({"name": name.trim(), "fiscal_year_start": start})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub installation_admin: bool,
+    pub tenant: Option<&'a str>,
+    pub role: Role,
+    pub person: Option<&'a str>,
+}
+
+pub async fn create_user(pool: &PgPool, u: &NewUser<'_>) -> anyhow::Result<Result<(), String>> {
+    let email = u.email.trim();
+    if !(email.contains('@') && email.len() <= 254 && !email.contains(char::is_whitespace)) {
+        return Ok(Err(format!("“{email}” is not an email address")));
+    }
+    if accounts::account_by_email(pool, email).await?.is_some() {
+        return Ok(Err(format!(
+            "an account with the email {email} exists already"
+        )));
+    }
+    if u.person.is_some() && u.tenant.is_none() {
+        return Ok(Err(
+            "--person needs --tenant: a person belongs to an organization".to_owned(),
+        ));
+    }
+    let tenant = match u.tenant {
+        Some(slug) => match super::plan::tenant_by_slug(pool, slug).await? {
+            Some(t) => Some(t),
+            None => return Ok(Err(format!("no organization with the slug “{slug}”"))),
+        },
+        None => None,
+    };
+    let tenant_id = tenant.as_ref().map_or_else(Uuid::nil, |t| t.id);
+    let mut tx = begin_tenant(pool, tenant_id).await?;
+    if let (Some(t), Some(key)) = (&tenant, u.person) {
+        let exists: bool = sqlx::query_scalar(
+            "select exists (select 1 from people where tenant_id = $1 and key = $2)",
+        )
+        .bind(t.id)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !exists {
+            return Ok(Err(format!("no person with the key “{key}” in {}", t.slug)));
+        }
+        let taken: bool = sqlx::query_scalar(
+            "select exists (select 1 from memberships m join people p on p.tenant_id = m.tenant_id and p.id = m.person_id
+                            where m.tenant_id = $1 and p.key = $2)",
+        )
+        .bind(t.id)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+        if taken {
+            return Ok(Err(format!(
+                "the person “{key}” already has an account in {}",
+                t.slug
+            )));
+        }
+    }
+    let account = accounts::create_account(
+        &mut *tx,
+        email,
+        u.name,
+        u.password_hash,
+        u.installation_admin,
+    )
+    .await?;
+    if let Some(t) = &tenant {
+        accounts::add_member(&mut *tx, t.id, account, u.person, u.role).await?;
+        audit::record(
+            &mut *tx,
+            t.id,
+            CLI,
+            "create",
+            "membership",
+            email,
+            None,
+            Some(serde_json::json!({"role": u.role.as_str(), "person": u.person})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_slug;
+
+    #[test]
+    fn slugs_are_lowercase_letters_digits_and_dashes() {
+        for ok in ["kartel", "acme-2", "9lives"] {
+            assert!(valid_slug(ok), "{ok}");
+        }
+        for bad in ["", "-acme", "Acme", "ac me", "acme/x", &"a".repeat(64)] {
+            assert!(!valid_slug(bad), "{bad}");
+        }
+    }
+}
