@@ -248,6 +248,7 @@ struct MembershipRow {
     fiscal_year_start: chrono::NaiveDate,
     on_pace: f64,
     slightly_off: f64,
+    individuals_visible_to_all: bool,
     role: String,
     person_id: Option<Uuid>,
     person_key: Option<String>,
@@ -269,13 +270,14 @@ impl MembershipRow {
                 fiscal_year_start: self.fiscal_year_start,
                 on_pace: self.on_pace,
                 slightly_off: self.slightly_off,
+                individuals_visible_to_all: self.individuals_visible_to_all,
             },
         })
     }
 }
 
 const MEMBERSHIP_SELECT: &str =
-    "select t.id, t.slug, t.name, t.fiscal_year_start, t.on_pace, t.slightly_off,
+    "select t.id, t.slug, t.name, t.fiscal_year_start, t.on_pace, t.slightly_off, t.individuals_visible_to_all,
         m.role, p.id as person_id, p.key as person_key, p.name as person_name
      from memberships m
      join tenants t on t.id = m.tenant_id

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod embedded;
 pub mod links;
 pub mod load;
+pub mod pages;
 pub mod plan;
 
 use std::path::{Path, PathBuf};

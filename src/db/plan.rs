@@ -20,11 +20,12 @@ pub struct TenantRow {
     pub fiscal_year_start: NaiveDate,
     pub on_pace: f64,
     pub slightly_off: f64,
+    pub individuals_visible_to_all: bool,
 }
 
 pub async fn tenant_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<TenantRow>> {
     sqlx::query_as(
-        "select id, slug, name, fiscal_year_start, on_pace, slightly_off from tenants where slug = $1",
+        "select id, slug, name, fiscal_year_start, on_pace, slightly_off, individuals_visible_to_all from tenants where slug = $1",
     )
     .bind(slug)
     .fetch_optional(pool)
@@ -33,7 +34,7 @@ pub async fn tenant_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Te
 
 pub async fn all_tenants(pool: &PgPool) -> sqlx::Result<Vec<TenantRow>> {
     sqlx::query_as(
-        "select id, slug, name, fiscal_year_start, on_pace, slightly_off from tenants order by name",
+        "select id, slug, name, fiscal_year_start, on_pace, slightly_off, individuals_visible_to_all from tenants order by name",
     )
     .fetch_all(pool)
     .await

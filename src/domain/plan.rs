@@ -177,3 +177,40 @@ impl Plan {
         self.person(key).map_or(key, |p| p.name.as_str())
     }
 }
+
+impl Plan {
+    /// The org facts the permission table needs, from this snapshot.
+    pub fn org(&self, individuals_visible_to_all: bool) -> super::permissions::Org {
+        super::permissions::Org {
+            reports_to: self
+                .people
+                .iter()
+                .filter_map(|p| Some((p.key.clone(), p.reports_to.clone()?)))
+                .collect(),
+            heads: self
+                .departments
+                .iter()
+                .filter_map(|d| Some((d.key.clone(), d.head.clone()?)))
+                .collect(),
+            individuals_visible_to_all,
+        }
+    }
+
+    pub fn whygo(&self, key: &str) -> Option<&WhyGo> {
+        self.whygos.iter().find(|w| w.key == key)
+    }
+
+    /// WhyGOs that ladder to `key`.
+    pub fn children<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a WhyGo> + 'a {
+        self.whygos
+            .iter()
+            .filter(move |w| !w.is_archived() && w.ladders_to.iter().any(|p| p == key))
+    }
+
+    /// The people who report to `key` directly.
+    pub fn reports<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Person> + 'a {
+        self.people
+            .iter()
+            .filter(move |p| p.reports_to.as_deref() == Some(key))
+    }
+}

@@ -23,6 +23,8 @@ pub struct Report {
     pub quarter: Quarter,
     /// How far through the headline quarter the as-of date is, 0..=1.
     pub quarter_fraction: f64,
+    /// False when the quarter has not started on the as-of date.
+    pub quarter_judged: bool,
     pub company: Rollup,
     pub departments: Vec<DepartmentReport>,
     pub whygos: Vec<WhyGoReport>,
@@ -63,6 +65,7 @@ pub struct OutcomeReport {
     pub key: String,
     pub name: String,
     pub owners: Vec<String>,
+    pub weight: f64,
     pub quarters: Vec<QuarterEval>,
 }
 
@@ -84,12 +87,19 @@ pub struct Attention {
     pub explanation: String,
 }
 
-/// Builds the report of `plan` as of `as_of`. Archived WhyGOs are left out;
-/// WhyGOs not yet approved are reported but count in no roll-up or list.
+/// Builds the report of `plan` as of `as_of`, for the quarter that date is in.
+/// Archived WhyGOs are left out; WhyGOs not yet approved are reported but
+/// count in no roll-up or list.
 pub fn build(plan: &Plan, as_of: NaiveDate) -> Report {
+    let quarter = plan.tenant.fiscal_year().headline_quarter(as_of);
+    build_for(plan, as_of, quarter)
+}
+
+/// The same, with the roll-ups and lists for `quarter` as known on `as_of`
+/// (an ended quarter shows its result, a future one is not judged yet).
+pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
     let th = &plan.tenant.thresholds;
     let fy = plan.tenant.fiscal_year();
-    let quarter = fy.headline_quarter(as_of);
 
     let mut whygos = Vec::new();
     let mut rollups: HashMap<&str, Rollup> = HashMap::new();
@@ -136,6 +146,7 @@ pub fn build(plan: &Plan, as_of: NaiveDate) -> Report {
                 key: o.key.clone(),
                 name: o.name.clone(),
                 owners: o.owners.clone(),
+                weight: o.weight,
                 quarters: eval.quarters.to_vec(),
             });
         }
@@ -195,12 +206,76 @@ pub fn build(plan: &Plan, as_of: NaiveDate) -> Report {
         as_of,
         quarter,
         quarter_fraction: fy.elapsed_fraction(quarter, as_of),
+        quarter_judged: as_of >= fy.quarter_start(quarter),
         company,
         departments,
         whygos,
         escalations,
         needs_attention,
         missing,
+    }
+}
+
+/// One row of the departments x quarters heat map.
+#[derive(Clone, Debug, Serialize)]
+pub struct HeatRow {
+    pub key: String,
+    pub name: String,
+    pub quarters: Vec<Rollup>,
+}
+
+impl Report {
+    /// The roll-up of every quarter as known on the as-of date: the company
+    /// first, then each department with WhyGOs of its own. Uses the
+    /// evaluations already in the report (every quarter of every outcome).
+    pub fn heatmap(&self, plan: &Plan) -> Vec<HeatRow> {
+        let th = &plan.tenant.thresholds;
+        let per_quarter = |w: &WhyGoReport| -> Vec<Rollup> {
+            (0..4)
+                .map(|i| {
+                    rollup_outcomes(
+                        w.outcomes
+                            .iter()
+                            .filter_map(|o| o.quarters.get(i).map(|q| (q, o.weight))),
+                        th,
+                    )
+                })
+                .collect()
+        };
+        let in_force: Vec<(&WhyGoReport, Vec<Rollup>)> = self
+            .whygos
+            .iter()
+            .filter(|w| w.approval == "approved")
+            .map(|w| (w, per_quarter(w)))
+            .collect();
+        let row = |key: &str, name: &str, level: Level, dept: Option<&str>| -> Option<HeatRow> {
+            let members: Vec<&Vec<Rollup>> = in_force
+                .iter()
+                .filter(|(w, _)| {
+                    w.level == level && (dept.is_none() || w.department.as_deref() == dept)
+                })
+                .map(|(_, r)| r)
+                .collect();
+            if members.is_empty() {
+                return None;
+            }
+            Some(HeatRow {
+                key: key.to_owned(),
+                name: name.to_owned(),
+                quarters: (0..4)
+                    .map(|i| rollup_groups(members.iter().filter_map(|r| r.get(i)), th))
+                    .collect(),
+            })
+        };
+        let mut rows: Vec<HeatRow> = row("", "Company", Level::Company, None)
+            .into_iter()
+            .collect();
+        rows.extend(
+            plan.departments
+                .iter()
+                .filter_map(|d| row(&d.key, &d.name, Level::Department, Some(&d.key))),
+        );
+        rows
     }
 }
 
@@ -565,6 +640,43 @@ mod tests {
             md.contains("| Ops | needs check-in | — | 0 | 0 | 0 | 1 |"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn another_quarter_can_be_reported_as_known_on_the_date() {
+        let p = plan();
+        let q2 = Quarter::new(2).expect("q2");
+        let r = build_for(&p, date("2026-03-31"), q2);
+        assert_eq!(r.quarter, q2);
+        assert!(!r.quarter_judged, "Q2 has not started on March 31");
+        assert_eq!(r.company.credit, None);
+        assert!(r.escalations.is_empty() && r.missing.is_empty());
+        let later = build_for(&p, date("2026-12-31"), Quarter::new(1).expect("q1"));
+        assert!(later.quarter_judged);
+        assert_eq!(
+            later.escalations.len(),
+            1,
+            "Q1's result, as known at year end"
+        );
+    }
+
+    #[test]
+    fn the_heatmap_agrees_with_the_report_of_each_quarter() {
+        let p = plan();
+        let as_of = date("2026-03-31");
+        let rows = build(&p, as_of).heatmap(&p);
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, vec!["Company", "Ops"]);
+        for q in Quarter::ALL {
+            let r = build_for(&p, as_of, q);
+            assert_eq!(rows[0].quarters[q.index()].credit, r.company.credit, "{q}");
+            assert_eq!(rows[0].quarters[q.index()].status, r.company.status, "{q}");
+            assert_eq!(
+                rows[1].quarters[q.index()].status,
+                r.departments[0].status,
+                "{q}"
+            );
+        }
     }
 
     #[test]

@@ -84,6 +84,14 @@ impl Tenancy {
         self.require(action, &Org::default())
     }
 
+    /// The layout for a page that shows `quarter` (e.g. "Q4 FY2026").
+    pub fn chrome_for(&self, quarter: &str) -> super::view::Chrome {
+        super::view::Chrome {
+            quarter: quarter.to_owned(),
+            ..self.chrome()
+        }
+    }
+
     pub fn chrome(&self) -> super::view::Chrome {
         super::view::Chrome {
             tenant: Some((self.tenant.slug.clone(), self.tenant.name.clone())),
@@ -92,6 +100,7 @@ impl Tenancy {
             is_admin: self.role == Role::Admin,
             role: self.role.label(),
             csrf: self.csrf.clone(),
+            quarter: String::new(),
         }
     }
 }

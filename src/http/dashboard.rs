@@ -1,46 +1,73 @@
-//! The read-only company dashboard: the same
-//! pacing as `whygo report`, computed from the same plan snapshot.
+//! The company dashboard, the weekly leadership sync, and the report as JSON:
+//! the same pacing as `whygo report`, computed from the same plan snapshot.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::NaiveDate;
-use serde::Deserialize;
+use chrono::{Duration, NaiveDate};
 
 use super::error::render;
+use super::params::{self, PageQuery, When};
 use super::view::{Chrome, Pace, WhyGoCard};
 use super::{AppError, AppState, Tenancy};
-use crate::db;
-use crate::domain::plan::Level;
-use crate::domain::report::{self, Attention};
+use crate::domain::calendar::Quarter;
+use crate::domain::pacing::Status;
+use crate::domain::plan::{Level, Plan};
+use crate::domain::report::{self, Attention, Report};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{tenant}", get(company))
+        .route("/{tenant}/sync", get(sync))
         .route("/{tenant}/report.json", get(report_json))
 }
 
-#[derive(Deserialize)]
-struct AsOfQuery {
-    as_of: Option<String>,
+/// The as-of form every overview page shows.
+pub struct WhenForm {
+    pub action: String,
+    pub as_of_input: String,
+    pub as_of_error: Option<String>,
+    pub quarter: u8,
+    pub quarter_error: Option<String>,
+    pub as_of_long: String,
+    pub quarter_label: String,
+    pub quarter_progress: String,
+    pub carry: String,
 }
 
-/// The as-of date asked for, or today with a message when it cannot be read.
-fn as_of(q: &AsOfQuery, today: NaiveDate) -> (NaiveDate, String, Option<String>) {
-    match q.as_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => (today, today.to_string(), None),
-        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => (d, s.to_owned(), None),
-            Err(_) => (
-                today,
-                s.to_owned(),
-                Some(format!(
-                    "“{s}” is not a date: use YYYY-MM-DD. Showing today instead."
-                )),
+impl WhenForm {
+    pub fn new(action: String, when: &When, plan: &Plan, r: &Report) -> WhenForm {
+        WhenForm {
+            action,
+            as_of_input: when.as_of_input.clone(),
+            as_of_error: when.as_of_error.clone(),
+            quarter: r.quarter.number(),
+            quarter_error: when.quarter_error.clone(),
+            as_of_long: when.as_of.format("%A %-d %B %Y").to_string(),
+            quarter_label: format!(
+                "{} {}",
+                r.quarter,
+                fiscal_label(plan.tenant.fiscal_year_start)
             ),
-        },
+            quarter_progress: if r.quarter_judged {
+                format!("{:.0}% through the quarter", r.quarter_fraction * 100.0)
+            } else {
+                "not started yet".to_owned()
+            },
+            carry: PageQuery::carry(when),
+        }
+    }
+}
+
+/// "FY2026", or "FY2026/27" when the fiscal year does not start in January.
+pub fn fiscal_label(start: NaiveDate) -> String {
+    use chrono::Datelike as _;
+    if start.month() == 1 && start.day() == 1 {
+        format!("FY{}", start.year())
+    } else {
+        format!("FY{}/{:02}", start.year(), (start.year() + 1) % 100)
     }
 }
 
@@ -50,40 +77,43 @@ struct CompanyPage {
     chrome: Chrome,
     tenant_slug: String,
     tenant_name: String,
-    as_of_input: String,
-    as_of_error: Option<String>,
-    as_of_long: String,
-    quarter: String,
-    quarter_progress: String,
+    when: WhenForm,
     company: Pace,
     departments: Vec<DepartmentCard>,
+    heatmap: Vec<HeatRow>,
     company_whygos: Vec<WhyGoCard>,
-    department_whygos: Vec<(String, Vec<WhyGoCard>)>,
+    department_whygos: Vec<(String, String, Vec<WhyGoCard>)>,
     escalations: Vec<Attention>,
     needs_attention: Vec<Attention>,
     missing: Vec<Attention>,
 }
 
 struct DepartmentCard {
+    key: String,
     name: String,
     head: String,
     pace: Pace,
 }
 
+struct HeatRow {
+    name: String,
+    href: String,
+    cells: Vec<Pace>,
+}
+
 async fn company(
     State(state): State<AppState>,
     tenancy: Tenancy,
-    Query(q): Query<AsOfQuery>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let tenant = &tenancy.tenant;
-    let (as_of, as_of_input, as_of_error) = as_of(&q, chrono::Local::now().date_naive());
-    let plan = db::plan::load(&state.pool, tenant, as_of).await?;
-    let r = report::build(&plan, as_of);
-
+    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let slug = &plan.tenant.slug;
+    let carry = PageQuery::carry(&when);
     let departments = r
         .departments
         .iter()
         .map(|d| DepartmentCard {
+            key: d.key.clone(),
             name: d.name.clone(),
             head: d
                 .head
@@ -93,11 +123,28 @@ async fn company(
             pace: Pace::new(d.status, d.credit, d.counts),
         })
         .collect();
+    let heatmap = r
+        .heatmap(&plan)
+        .into_iter()
+        .map(|row| HeatRow {
+            href: if row.key.is_empty() {
+                format!("/{slug}{carry}")
+            } else {
+                format!("/{slug}/departments/{}{carry}", row.key)
+            },
+            name: row.name,
+            cells: row
+                .quarters
+                .iter()
+                .map(|q| Pace::new(q.status, q.credit, q.counts))
+                .collect(),
+        })
+        .collect();
     let company_whygos = r
         .whygos
         .iter()
         .filter(|w| w.level == Level::Company)
-        .map(|w| WhyGoCard::new(&plan, &r, w))
+        .map(|w| WhyGoCard::new(&plan, &r, w, &carry))
         .collect();
     let department_whygos = plan
         .departments
@@ -109,28 +156,21 @@ async fn company(
                 .filter(|w| {
                     w.level == Level::Department && w.department.as_deref() == Some(d.key.as_str())
                 })
-                .map(|w| WhyGoCard::new(&plan, &r, w))
+                .map(|w| WhyGoCard::new(&plan, &r, w, &carry))
                 .collect();
-            (d.name.clone(), cards)
+            (d.key.clone(), d.name.clone(), cards)
         })
-        .filter(|(_, cards)| !cards.is_empty())
+        .filter(|(_, _, cards)| !cards.is_empty())
         .collect();
-
+    let when_form = WhenForm::new(format!("/{slug}"), &when, &plan, &r);
     let page = CompanyPage {
-        chrome: tenancy.chrome(),
-        tenant_slug: plan.tenant.slug.clone(),
+        chrome: tenancy.chrome_for(&when_form.quarter_label),
+        tenant_slug: slug.clone(),
         tenant_name: plan.tenant.name.clone(),
-        as_of_input,
-        as_of_error,
-        as_of_long: as_of.format("%A %-d %B %Y").to_string(),
-        quarter: format!(
-            "{} {}",
-            r.quarter,
-            fiscal_label(plan.tenant.fiscal_year_start)
-        ),
-        quarter_progress: format!("{:.0}%", r.quarter_fraction * 100.0),
+        when: when_form,
         company: Pace::new(r.company.status, r.company.credit, r.company.counts),
         departments,
+        heatmap,
         company_whygos,
         department_whygos,
         escalations: r.escalations,
@@ -140,27 +180,136 @@ async fn company(
     Ok(render(&page)?.into_response())
 }
 
-/// "FY2026", or "FY2026/27" when the fiscal year does not start in January.
-fn fiscal_label(start: NaiveDate) -> String {
-    use chrono::Datelike as _;
-    if start.month() == 1 && start.day() == 1 {
-        format!("FY{}", start.year())
-    } else {
-        format!("FY{}/{:02}", start.year(), (start.year() + 1) % 100)
+#[derive(Template)]
+#[template(path = "sync.html")]
+struct SyncPage {
+    chrome: Chrome,
+    tenant_slug: String,
+    tenant_name: String,
+    when: WhenForm,
+    since: String,
+    company: Pace,
+    departments: Vec<(String, Pace)>,
+    escalations: Vec<Attention>,
+    needs_attention: Vec<Attention>,
+    missing: Vec<Attention>,
+    changes: Vec<StatusChange>,
+    new_actuals: Vec<NewActual>,
+}
+
+struct StatusChange {
+    whygo: String,
+    outcome: String,
+    before: Status,
+    after: Status,
+    better: bool,
+}
+
+struct NewActual {
+    whygo: String,
+    outcome: String,
+    quarter: Quarter,
+    value: String,
+    by: String,
+    date: String,
+    note: String,
+}
+
+/// The weekly leadership sync: what is off pace, what changed in the seven
+/// days before the as-of date, and who has not checked in.
+async fn sync(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let slug = &plan.tenant.slug;
+    let week_ago = when.as_of - Duration::days(7);
+    let before = report::build_for(&plan, week_ago, r.quarter);
+
+    let rank = |s: Status| match s {
+        Status::OnPace => 3,
+        Status::SlightlyOff => 2,
+        Status::OffPace => 1,
+        Status::Missing | Status::NotScored => 0,
+    };
+    let mut changes = Vec::new();
+    for (now_w, then_w) in r.whygos.iter().zip(&before.whygos) {
+        for (now_o, then_o) in now_w.outcomes.iter().zip(&then_w.outcomes) {
+            let i = r.quarter.index();
+            let (Some(a), Some(b)) = (now_o.quarters.get(i), then_o.quarters.get(i)) else {
+                continue;
+            };
+            if a.status != b.status && now_w.approval == "approved" {
+                changes.push(StatusChange {
+                    whygo: now_w.title.clone(),
+                    outcome: now_o.name.clone(),
+                    before: b.status,
+                    after: a.status,
+                    better: rank(a.status) > rank(b.status),
+                });
+            }
+        }
     }
+    let mut new_actuals: Vec<NewActual> = plan
+        .whygos
+        .iter()
+        .filter(|w| w.in_force())
+        .flat_map(|w| w.outcomes.iter().map(move |o| (w, o)))
+        .flat_map(|(w, o)| {
+            o.actuals
+                .iter()
+                .filter(|a| a.date > week_ago && a.date <= when.as_of)
+                .map(move |a| (w, o, a))
+        })
+        .map(|(w, o, a)| NewActual {
+            whygo: w.title.clone(),
+            outcome: o.name.clone(),
+            quarter: a.quarter,
+            value: a.value.clone(),
+            by: a
+                .by
+                .as_deref()
+                .map(|k| plan.person_name(k).to_owned())
+                .unwrap_or_default(),
+            date: a.date.format("%a %-d %b").to_string(),
+            note: a.note.clone(),
+        })
+        .collect();
+    new_actuals.sort_by(|a, b| b.date.cmp(&a.date));
+
+    let when_form = WhenForm::new(format!("/{slug}/sync"), &when, &plan, &r);
+    let page = SyncPage {
+        chrome: tenancy.chrome_for(&when_form.quarter_label),
+        tenant_slug: slug.clone(),
+        tenant_name: plan.tenant.name.clone(),
+        when: when_form,
+        since: week_ago.format("%A %-d %B").to_string(),
+        company: Pace::new(r.company.status, r.company.credit, r.company.counts),
+        departments: r
+            .departments
+            .iter()
+            .map(|d| (d.name.clone(), Pace::new(d.status, d.credit, d.counts)))
+            .collect(),
+        escalations: r.escalations,
+        needs_attention: r.needs_attention,
+        missing: r.missing,
+        changes,
+        new_actuals,
+    };
+    Ok(render(&page)?.into_response())
 }
 
 /// The weekly report as JSON: the same shape as `whygo report --format json`.
 async fn report_json(
     State(state): State<AppState>,
     tenancy: Tenancy,
-    Query(q): Query<AsOfQuery>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Json<report::Report>, AppError> {
-    let tenant = &tenancy.tenant;
-    let (as_of, _, error) = as_of(&q, chrono::Local::now().date_naive());
-    if let Some(message) = error {
+    let when = q.resolve(chrono::Local::now().date_naive());
+    if let Some(message) = when.as_of_error.or(when.quarter_error) {
         return Err(AppError::BadRequest(message));
     }
-    let plan = db::plan::load(&state.pool, tenant, as_of).await?;
-    Ok(Json(report::build(&plan, as_of)))
+    let (_, r, _) = params::load(&state, &tenancy, &q).await?;
+    Ok(Json(r))
 }

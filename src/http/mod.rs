@@ -10,6 +10,7 @@ mod context;
 mod dashboard;
 mod error;
 mod health;
+mod params;
 pub mod session;
 mod view;
 

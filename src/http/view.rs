@@ -16,6 +16,8 @@ pub struct Chrome {
     pub is_admin: bool,
     pub role: &'static str,
     pub csrf: String,
+    /// The quarter the page shows, e.g. "Q4 FY2026" (empty when none).
+    pub quarter: String,
 }
 
 /// A status as the templates show it: symbol and words, never colour alone.
@@ -73,20 +75,33 @@ pub struct OutcomeRow {
 #[derive(Clone, Debug)]
 pub struct WhyGoCard {
     pub key: String,
+    pub href: String,
     pub heading: String,
     pub owner: String,
+    pub approval: String,
     pub pace: Pace,
     pub outcomes: Vec<OutcomeRow>,
 }
 
+/// "draft", "submitted", "changes requested"… as people read it; empty when approved.
+pub fn approval_label(status: &str) -> String {
+    match status {
+        "approved" => String::new(),
+        other => other.replace('_', " "),
+    }
+}
+
 impl WhyGoCard {
-    pub fn new(plan: &Plan, report: &Report, w: &WhyGoReport) -> Self {
+    /// `carry` is the page's `?as_of=…` so links keep the date.
+    pub fn new(plan: &Plan, report: &Report, w: &WhyGoReport, carry: &str) -> Self {
         let heading = match w.number {
             Some(n) => format!("#{n} {}", w.title),
             None => w.title.clone(),
         };
         WhyGoCard {
             key: w.key.clone(),
+            href: format!("/{}/whygos/{}{carry}", plan.tenant.slug, w.key),
+            approval: approval_label(&w.approval),
             heading,
             owner: w
                 .owner

@@ -1,0 +1,144 @@
+//! What every page is "as of": the date (default today) and the quarter
+//! (default the date's). An unreadable value keeps what was typed and says
+//! why next to the field; the page shows today instead. Never an error page.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{AppError, AppState, Tenancy};
+use crate::db;
+use crate::domain::calendar::Quarter;
+use crate::domain::plan::Plan;
+use crate::domain::report::{self, Report};
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub as_of: Option<String>,
+    pub quarter: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct When {
+    pub as_of: NaiveDate,
+    pub as_of_input: String,
+    pub as_of_error: Option<String>,
+    /// The quarter asked for, if any (else the as-of date's).
+    pub quarter: Option<Quarter>,
+    pub quarter_error: Option<String>,
+}
+
+impl PageQuery {
+    pub fn resolve(&self, today: NaiveDate) -> When {
+        let (as_of, as_of_input, as_of_error) = match self
+            .as_of
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => (today, today.to_string(), None),
+            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(d) => (d, s.to_owned(), None),
+                Err(_) => (
+                    today,
+                    s.to_owned(),
+                    Some(format!(
+                        "“{s}” is not a date: use YYYY-MM-DD. Showing today instead."
+                    )),
+                ),
+            },
+        };
+        let (quarter, quarter_error) = match self
+            .quarter
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => (None, None),
+            Some(s) => match s
+                .trim_start_matches(['Q', 'q'])
+                .parse::<u8>()
+                .ok()
+                .and_then(Quarter::new)
+            {
+                Some(q) => (Some(q), None),
+                None => (
+                    None,
+                    Some(format!("“{s}” is not a quarter: choose Q1 to Q4.")),
+                ),
+            },
+        };
+        When {
+            as_of,
+            as_of_input,
+            as_of_error,
+            quarter,
+            quarter_error,
+        }
+    }
+
+    /// `?as_of=...&quarter=...` to carry the page's date onto its links.
+    pub fn carry(when: &When) -> String {
+        let mut q = format!("?as_of={}", when.as_of);
+        if let Some(quarter) = when.quarter {
+            q.push_str(&format!("&quarter={}", quarter.number()));
+        }
+        q
+    }
+}
+
+/// The plan and its report for a page: the queries of every page.
+pub async fn load(
+    state: &AppState,
+    tenancy: &Tenancy,
+    query: &PageQuery,
+) -> Result<(Plan, Report, When), AppError> {
+    let when = query.resolve(chrono::Local::now().date_naive());
+    let plan = db::plan::load(&state.pool, &tenancy.tenant, when.as_of).await?;
+    let r = match when.quarter {
+        Some(q) => report::build_for(&plan, when.as_of, q),
+        None => report::build(&plan, when.as_of),
+    };
+    Ok((plan, r, when))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 21).unwrap_or_default()
+    }
+
+    #[test]
+    fn no_parameters_mean_today_and_its_quarter() {
+        let w = PageQuery::default().resolve(today());
+        assert_eq!(w.as_of, today());
+        assert_eq!(w.quarter, None);
+        assert!(w.as_of_error.is_none() && w.quarter_error.is_none());
+    }
+
+    #[test]
+    fn unreadable_values_are_kept_and_explained() {
+        let w = PageQuery {
+            as_of: Some("21/11/2026".to_owned()),
+            quarter: Some("Q7".to_owned()),
+        }
+        .resolve(today());
+        assert_eq!(w.as_of, today());
+        assert_eq!(w.as_of_input, "21/11/2026");
+        assert!(w.as_of_error.is_some_and(|e| e.contains("YYYY-MM-DD")));
+        assert!(w.quarter_error.is_some_and(|e| e.contains("Q1 to Q4")));
+    }
+
+    #[test]
+    fn quarters_are_read_with_or_without_the_q() {
+        for s in ["2", "Q2", "q2"] {
+            let w = PageQuery {
+                quarter: Some(s.to_owned()),
+                ..PageQuery::default()
+            }
+            .resolve(today());
+            assert_eq!(w.quarter, Quarter::new(2), "{s}");
+        }
+    }
+}
