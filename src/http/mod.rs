@@ -6,6 +6,7 @@
 
 mod admin;
 pub mod auth;
+mod chart;
 mod context;
 mod dashboard;
 mod error;
@@ -13,6 +14,7 @@ mod health;
 mod params;
 pub mod session;
 mod view;
+mod whygos;
 
 use std::path::PathBuf;
 
@@ -77,6 +79,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(admin::router())
         .merge(health::router())
         .merge(dashboard::router())
+        .merge(whygos::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
         // Layers run bottom-up: the session is loaded before the CSRF guard looks at it.

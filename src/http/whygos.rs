@@ -1,0 +1,295 @@
+//! The WhyGO page: why, goal, what it ladders to and what ladders to it, each
+//! outcome with its quarters, a chart, the explanation of every status in
+//! words, and the history of actuals.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::chart::{self, Chart};
+use super::dashboard::WhenForm;
+use super::error::render;
+use super::params::{self, PageQuery};
+use super::view::{Chip, Pace, approval_label};
+use super::{AppError, AppState, Tenancy};
+use crate::db;
+use crate::domain::pacing::evaluate;
+use crate::domain::permissions::Action;
+use crate::domain::plan::{Level, Plan, WhyGo};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/{tenant}/whygos/{key}", get(show))
+}
+
+/// Whether the tenancy may see this WhyGO: individual ones are private to the
+/// person, their managers, leaders and admins (unless the tenant opens them).
+pub fn visible(tenancy: &Tenancy, plan: &Plan, w: &WhyGo) -> bool {
+    match (w.level, &w.person) {
+        (Level::Individual, Some(owner)) => {
+            let org = plan.org(tenancy.tenant.individuals_visible_to_all);
+            tenancy.can(Action::ViewIndividual { owner }, &org)
+        }
+        _ => true,
+    }
+}
+
+pub struct Link {
+    pub href: String,
+    pub title: String,
+    pub chip: Chip,
+    pub primary: bool,
+}
+
+struct OutcomeView {
+    name: String,
+    owners: String,
+    quarters: Vec<QuarterView>,
+    chart: Option<Chart>,
+    history: Vec<HistoryRow>,
+}
+
+struct QuarterView {
+    quarter: String,
+    target: String,
+    expected: String,
+    actual: String,
+    chip: Chip,
+    judged: bool,
+    explanation: String,
+    headline: bool,
+}
+
+struct HistoryRow {
+    quarter: String,
+    value: String,
+    date: String,
+    by: String,
+    note: String,
+    counts: bool,
+}
+
+struct SignoffRow {
+    name: String,
+    state: String,
+    signed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "whygo.html")]
+struct WhyGoPage {
+    chrome: super::view::Chrome,
+    when: WhenForm,
+    level: &'static str,
+    heading: String,
+    approval: String,
+    owner: Option<(String, String)>,
+    scope: Option<(String, String)>,
+    why: String,
+    goal: String,
+    pace: Pace,
+    ladders_to: Vec<Link>,
+    children: Vec<Link>,
+    outcomes: Vec<OutcomeView>,
+    signoffs: Vec<SignoffRow>,
+    width: f64,
+    height: f64,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Path((_, key)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let w = plan
+        .whygo(&key)
+        .filter(|w| !w.is_archived())
+        .ok_or(AppError::NotFound)?;
+    // Hidden and missing answer the same: nothing to learn from the status code.
+    if !visible(&tenancy, &plan, w) {
+        return Err(AppError::NotFound);
+    }
+    let wr = r
+        .whygos
+        .iter()
+        .find(|x| x.key == key)
+        .ok_or(AppError::NotFound)?;
+    let slug = &plan.tenant.slug;
+    let carry = PageQuery::carry(&when);
+    let fy = plan.tenant.fiscal_year();
+    let link = |x: &WhyGo, primary: bool| -> Link {
+        let report = r.whygos.iter().find(|o| o.key == x.key);
+        Link {
+            href: format!("/{slug}/whygos/{}{carry}", x.key),
+            title: match x.number {
+                Some(n) => format!("#{n} {}", x.title),
+                None => x.title.clone(),
+            },
+            chip: report
+                .map_or(crate::domain::pacing::Status::NotScored, |o| o.status)
+                .into(),
+            primary,
+        }
+    };
+    let ladders_to = w
+        .ladders_to
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| plan.whygo(k).map(|p| link(p, i == 0)))
+        .collect();
+    let children = plan
+        .children(&w.key)
+        .filter(|c| visible(&tenancy, &plan, c))
+        .map(|c| link(c, c.ladders_to.first() == Some(&w.key)))
+        .collect();
+
+    let outcomes = w
+        .outcomes
+        .iter()
+        .map(|o| {
+            let spec = o.spec();
+            let eval = evaluate(
+                &spec,
+                &o.entries(),
+                &fy,
+                when.as_of,
+                &plan.tenant.thresholds,
+            );
+            let mut history: Vec<HistoryRow> = o
+                .actuals
+                .iter()
+                .map(|a| HistoryRow {
+                    quarter: a.quarter.to_string(),
+                    value: a.value.clone(),
+                    date: a.date.format("%-d %b %Y").to_string(),
+                    by: a
+                        .by
+                        .as_deref()
+                        .map(|k| plan.person_name(k).to_owned())
+                        .unwrap_or_default(),
+                    note: a.note.clone(),
+                    counts: o
+                        .counting_actual(a.quarter, when.as_of)
+                        .is_some_and(|c| c.seq == a.seq),
+                })
+                .collect();
+            history.reverse();
+            OutcomeView {
+                name: o.name.clone(),
+                owners: o
+                    .owners
+                    .iter()
+                    .map(|k| plan.person_name(k))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                chart: chart::chart(o, &spec, &eval, &fy, when.as_of),
+                quarters: eval
+                    .quarters
+                    .iter()
+                    .map(|qe| QuarterView {
+                        quarter: qe.quarter.to_string(),
+                        target: qe.target.clone(),
+                        expected: qe.expected_text.clone().unwrap_or_default(),
+                        actual: qe.actual.clone().unwrap_or_default(),
+                        chip: qe.status.into(),
+                        judged: qe.judged,
+                        explanation: qe.explanation.clone(),
+                        headline: qe.quarter == r.quarter,
+                    })
+                    .collect(),
+                history,
+            }
+        })
+        .collect();
+
+    // Department WhyGOs are signed off by the tenant's signers and the head.
+    let mut signoffs = Vec::new();
+    if w.level == Level::Department {
+        let (signed, signers) =
+            db::pages::signoffs(&state.pool, tenancy.tenant.id, std::slice::from_ref(&w.key))
+                .await?;
+        let mut required: Vec<(String, String)> = signers;
+        if let Some(head) = w
+            .department
+            .as_deref()
+            .and_then(|d| plan.department(d))
+            .and_then(|d| d.head.clone())
+        {
+            if !required.iter().any(|(k, _)| *k == head) {
+                let name = plan.person_name(&head).to_owned();
+                required.push((head, name));
+            }
+        }
+        signoffs = required
+            .into_iter()
+            .map(|(k, name)| {
+                let mine: Vec<_> = signed.iter().filter(|s| s.person_key == k).collect();
+                match (mine.iter().find(|s| s.current()), mine.first()) {
+                    (Some(s), _) => SignoffRow {
+                        name,
+                        state: format!("signed off on {}", s.signed_on.format("%-d %b %Y")),
+                        signed: true,
+                    },
+                    (None, Some(s)) => SignoffRow {
+                        name,
+                        state: format!(
+                            "signed an earlier version on {}; not yet this one",
+                            s.signed_on.format("%-d %b %Y")
+                        ),
+                        signed: false,
+                    },
+                    (None, None) => SignoffRow {
+                        name,
+                        state: "not signed off yet".to_owned(),
+                        signed: false,
+                    },
+                }
+            })
+            .collect();
+    }
+
+    let when_form = WhenForm::new(format!("/{slug}/whygos/{key}"), &when, &plan, &r);
+    let page = WhyGoPage {
+        chrome: tenancy.chrome_for(&when_form.quarter_label),
+        when: when_form,
+        level: match w.level {
+            Level::Company => "Company WhyGO",
+            Level::Department => "Department WhyGO",
+            Level::Individual => "Individual WhyGO",
+        },
+        heading: match w.number {
+            Some(n) => format!("#{n} {}", w.title),
+            None => w.title.clone(),
+        },
+        approval: approval_label(&w.status),
+        owner: w.owner.as_ref().map(|k| {
+            (
+                format!("/{slug}/people/{k}{carry}"),
+                plan.person_name(k).to_owned(),
+            )
+        }),
+        scope: match (w.level, &w.department, &w.person) {
+            (Level::Department, Some(d), _) => plan
+                .department(d)
+                .map(|dep| (format!("/{slug}/departments/{d}{carry}"), dep.name.clone())),
+            (Level::Individual, _, Some(p)) => Some((
+                format!("/{slug}/people/{p}{carry}"),
+                plan.person_name(p).to_owned(),
+            )),
+            _ => None,
+        },
+        why: w.why.clone(),
+        goal: w.goal.clone(),
+        pace: Pace::new(wr.status, wr.credit, wr.counts),
+        ladders_to,
+        children,
+        outcomes,
+        signoffs,
+        width: chart::WIDTH,
+        height: chart::HEIGHT,
+    };
+    Ok(render(&page)?.into_response())
+}
