@@ -5,13 +5,16 @@
 //! and the CSRF guard on every POST.
 
 mod admin;
+mod alignment;
 pub mod auth;
 mod chart;
 mod context;
 mod dashboard;
+mod departments;
 mod error;
 mod health;
 mod params;
+mod people;
 pub mod session;
 mod view;
 mod whygos;
@@ -80,6 +83,9 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(health::router())
         .merge(dashboard::router())
         .merge(whygos::router())
+        .merge(departments::router())
+        .merge(people::router())
+        .merge(alignment::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
         // Layers run bottom-up: the session is loaded before the CSRF guard looks at it.
