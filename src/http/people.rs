@@ -105,7 +105,7 @@ async fn show(
         .iter()
         .filter(|wr| wr.level != Level::Individual)
         .flat_map(|wr| wr.outcomes.iter().map(move |o| (wr, o)))
-        .filter(|(_, o)| o.owners.iter().any(|k| *k == key))
+        .filter(|(_, o)| o.owners.contains(&key))
         .filter_map(|(wr, o)| {
             let q = o.quarters.get(i)?;
             Some(OwnedOutcome {

@@ -7,5 +7,6 @@ mod cli;
 mod common;
 mod dashboard;
 mod load;
+mod pages;
 mod schema;
 mod serve;

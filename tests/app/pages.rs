@@ -1,0 +1,366 @@
+//! Every dashboard page, for each role, on the demo: content, statuses, the
+//! explanations in words, visibility of individual WhyGOs, and a query count
+//! that does not grow with the organization.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::NaiveDate;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+use crate::common::{TestDb, demo_db, signed_in};
+
+const AS_OF: &str = "2026-11-21";
+const ROLES: [&str; 4] = ["kevin", "wayan", "trent", "zac"];
+
+/// What askama makes of text in HTML.
+fn html(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+async fn report(db: &TestDb) -> (whygo::domain::plan::Plan, whygo::domain::report::Report) {
+    let as_of = NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").expect("date");
+    let tenant = whygo::db::plan::tenant_by_slug(&db.app_pool, "kartel")
+        .await
+        .expect("query")
+        .expect("kartel");
+    let plan = whygo::db::plan::load(&db.app_pool, &tenant, as_of)
+        .await
+        .expect("plan");
+    let r = whygo::domain::report::build(&plan, as_of);
+    (plan, r)
+}
+
+#[tokio::test]
+async fn every_page_renders_for_every_role_with_the_demos_content() {
+    let db = demo_db().await;
+    let (_, r) = report(&db).await;
+    for who in ROLES {
+        let mut c = signed_in(&db, who).await;
+        let pages = [
+            (
+                format!("/kartel?as_of={AS_OF}"),
+                vec!["Company pace", "Departments by quarter", "Escalations"],
+            ),
+            (
+                format!("/kartel/sync?as_of={AS_OF}"),
+                vec![
+                    "weekly leadership sync",
+                    "What changed since Saturday 14 November",
+                    "Missing check-ins",
+                ],
+            ),
+            (
+                format!("/kartel/departments/production?as_of={AS_OF}"),
+                vec![
+                    "Scale Through Disciplined Handoffs",
+                    "Veronica Diaz",
+                    "What Production needs from others",
+                    "Sign-offs:",
+                ],
+            ),
+            (
+                format!("/kartel/people/wayan?as_of={AS_OF}"),
+                vec![
+                    "SVP, Head of Production",
+                    "Luke Peterson",
+                    "Veronica Diaz",
+                    "Active client engagements",
+                    "6-8",
+                ],
+            ),
+            (
+                format!("/kartel/whygos/production-1?as_of={AS_OF}"),
+                vec![
+                    "Why",
+                    "Goal",
+                    "Ladders up to",
+                    "How the status is worked out",
+                    "History of actuals",
+                    "<svg",
+                ],
+            ),
+            (
+                format!("/kartel/alignment?as_of={AS_OF}"),
+                vec![
+                    "Product-Market Fit Across Verticals",
+                    "Company WhyGOs nothing ladders to",
+                ],
+            ),
+            (
+                format!("/kartel/org?as_of={AS_OF}"),
+                vec!["Org chart", "Kevin Reilly", "Noah Shields"],
+            ),
+        ];
+        for (path, texts) in pages {
+            let page = c.get(&path).await;
+            page.expect_status(200);
+            for t in texts {
+                assert!(page.body.contains(t), "{who} on {path}: missing {t:?}");
+            }
+            for chip in ["[+]", "[~]", "[-]"] {
+                assert!(
+                    page.body.contains(chip),
+                    "{who} on {path}: statuses are shown as text ({chip})"
+                );
+            }
+            assert!(
+                page.body.contains("Q4 FY2026"),
+                "{who} on {path}: the quarter is in the navigation"
+            );
+        }
+        // The sync lists exactly the report's escalations.
+        let sync = c.get(&format!("/kartel/sync?as_of={AS_OF}")).await;
+        for a in &r.escalations {
+            assert!(
+                sync.body.contains(&html(&a.outcome_name)),
+                "{who}: escalation {}",
+                a.outcome_name
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_explanation_on_a_whygo_page_is_the_pacing_modules() {
+    let db = demo_db().await;
+    let (plan, _) = report(&db).await;
+    let as_of = NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").expect("date");
+    let fy = plan.tenant.fiscal_year();
+    let mut c = signed_in(&db, "kevin").await;
+    let mut checked = 0;
+    for w in plan
+        .whygos
+        .iter()
+        .filter(|w| w.level != whygo::domain::plan::Level::Individual)
+    {
+        let page = c
+            .get(&format!("/kartel/whygos/{}?as_of={AS_OF}", w.key))
+            .await;
+        page.expect_status(200);
+        for o in &w.outcomes {
+            let eval = whygo::domain::pacing::evaluate(
+                &o.spec(),
+                &o.entries(),
+                &fy,
+                as_of,
+                &plan.tenant.thresholds,
+            );
+            for q in eval.quarters.iter().filter(|q| q.judged) {
+                let line = format!("<strong>{}:</strong> {}", q.quarter, html(&q.explanation));
+                assert!(page.body.contains(&line), "{} {}: {line}", w.key, o.key);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "checked {checked} explanations");
+}
+
+#[tokio::test]
+async fn an_example_explanation_reads_as_the_design_says() {
+    let db = demo_db().await;
+    let mut c = signed_in(&db, "kevin").await;
+    let page = c
+        .get(&format!("/kartel/whygos/production-1?as_of={AS_OF}"))
+        .await;
+    assert!(
+        page.body.contains("expected 18.3 by Nov 21 (straight line from the Q3 target 16 to the Q4 target 20); actual 17 = 93% -&#62; [~]"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn individual_whygos_are_seen_by_the_person_leaders_and_admins_only() {
+    let db = demo_db().await;
+    let path = format!("/kartel/whygos/trent-1?as_of={AS_OF}");
+    for who in ["trent", "kevin", "zac"] {
+        let page = signed_in(&db, who).await.get(&path).await;
+        page.expect_status(200);
+        assert!(page.body.contains("Individual WhyGO"), "{who}");
+    }
+    // Wayan is not in Trent's reporting chain and only a member.
+    let mut wayan = signed_in(&db, "wayan").await;
+    let page = wayan.get(&path).await;
+    page.expect_status(404);
+    let person = wayan
+        .get(&format!("/kartel/people/trent?as_of={AS_OF}"))
+        .await;
+    person.expect_status(200);
+    assert!(
+        person
+            .body
+            .contains("Individual WhyGOs are visible to the person")
+    );
+    assert!(
+        !person
+            .body
+            .contains("Workflow Engineer Playbook and Batch Tooling")
+    );
+    let tree = wayan.get(&format!("/kartel/alignment?as_of={AS_OF}")).await;
+    assert!(
+        !tree
+            .body
+            .contains("Workflow Engineer Playbook and Batch Tooling")
+    );
+
+    // When the organization opens individual WhyGOs to everyone, Wayan sees it.
+    sqlx::query("update tenants set individuals_visible_to_all = true where slug = 'kartel'")
+        .execute(&db.pool)
+        .await
+        .expect("setting");
+    wayan.get(&path).await.expect_status(200);
+}
+
+#[tokio::test]
+async fn unknown_keys_are_not_found() {
+    let db = demo_db().await;
+    let mut c = signed_in(&db, "kevin").await;
+    for path in [
+        "/kartel/whygos/nope",
+        "/kartel/departments/nope",
+        "/kartel/people/nope",
+    ] {
+        c.get(path).await.expect_status(404);
+    }
+}
+
+#[tokio::test]
+async fn a_quarter_can_be_chosen_and_a_bad_one_is_explained() {
+    let db = demo_db().await;
+    let mut c = signed_in(&db, "kevin").await;
+    let q2 = c.get(&format!("/kartel?as_of={AS_OF}&quarter=2")).await;
+    q2.expect_status(200);
+    assert!(q2.body.contains("Q2 FY2026"));
+    assert!(q2.body.contains("<option value=\"2\" selected>"));
+    let bad = c.get(&format!("/kartel?as_of={AS_OF}&quarter=9")).await;
+    bad.expect_status(200);
+    assert!(bad.body.contains("is not a quarter: choose Q1 to Q4."));
+}
+
+/// Counts the SQL statements sqlx runs on this thread (tests run on a
+/// current-thread runtime, so a thread-local subscriber sees exactly theirs).
+struct CountQueries(Arc<AtomicUsize>);
+
+/// The statement text of a sqlx query event.
+#[derive(Default)]
+struct Statement(String);
+
+impl tracing::field::Visit for Statement {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "db.statement" || field.name() == "summary" {
+            self.0.push_str(value);
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "db.statement" || field.name() == "summary" {
+            self.0.push_str(&format!("{value:?}"));
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountQueries {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        let mut statement = Statement::default();
+        event.record(&mut statement);
+        // Opening a pooled connection runs `set role`: the pool's business,
+        // not the page's.
+        if !statement.0.contains("set role") {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+async fn queries_per_page(db: &TestDb, paths: &[&str]) -> Vec<usize> {
+    let mut c = signed_in(db, "kevin").await;
+    for path in paths {
+        c.get(path).await.expect_status(200);
+    }
+    let mut counts = Vec::new();
+    for path in paths {
+        let n = Arc::new(AtomicUsize::new(0));
+        let subscriber = tracing_subscriber::registry().with(CountQueries(n.clone()));
+        let guard = tracing::subscriber::set_default(subscriber);
+        c.get(path).await.expect_status(200);
+        drop(guard);
+        counts.push(n.load(Ordering::Relaxed));
+    }
+    counts
+}
+
+#[tokio::test]
+async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization() {
+    let paths = [
+        "/kartel?as_of=2026-11-21",
+        "/kartel/sync?as_of=2026-11-21",
+        "/kartel/departments/production?as_of=2026-11-21",
+        "/kartel/people/wayan?as_of=2026-11-21",
+        "/kartel/whygos/production-1?as_of=2026-11-21",
+        "/kartel/alignment?as_of=2026-11-21",
+        "/kartel/org?as_of=2026-11-21",
+        "/kartel/report.json?as_of=2026-11-21",
+    ];
+    let small = demo_db().await;
+    let before = queries_per_page(&small, &paths).await;
+
+    // The same organization with 300 more people, department WhyGOs,
+    // outcomes and actuals.
+    let big = demo_db().await;
+    sqlx::query(
+        "with t as (select id from tenants where slug = 'kartel'),
+              d as (select id from departments where key = 'production'),
+              c as (select id from cycles limit 1)
+         insert into people (tenant_id, id, key, name, title, department_id, reports_to_id)
+         select t.id, gen_random_uuid(), 'extra' || i, 'Extra Person ' || i, 'Producer', d.id,
+                (select id from people where key = 'wayan')
+         from t, d, generate_series(1, 300) i",
+    )
+    .execute(&big.pool)
+    .await
+    .expect("people");
+    sqlx::query(
+        "insert into whygos (tenant_id, id, cycle_id, key, level, department_id, owner_id, number, title, status)
+         select p.tenant_id, gen_random_uuid(), (select id from cycles limit 1), 'w-' || p.key, 'department',
+                p.department_id, p.id, 100, 'Extra WhyGO of ' || p.name, 'approved'
+         from people p where p.key like 'extra%'",
+    )
+    .execute(&big.pool)
+    .await
+    .expect("whygos");
+    sqlx::query(
+        "insert into outcomes (tenant_id, id, whygo_id, key, name, targets)
+         select w.tenant_id, gen_random_uuid(), w.id, 'o-' || w.key, 'Extra outcome', array['2', '4', '6', '8']
+         from whygos w where w.key like 'w-extra%'",
+    )
+    .execute(&big.pool)
+    .await
+    .expect("outcomes");
+    sqlx::query(
+        "insert into actuals (tenant_id, id, outcome_id, quarter, value, entered_on)
+         select o.tenant_id, gen_random_uuid(), o.id, q, (q * 2)::text, make_date(2026, q * 3, 20)
+         from outcomes o, generate_series(1, 3) q where o.key like 'o-w-extra%'",
+    )
+    .execute(&big.pool)
+    .await
+    .expect("actuals");
+    let after = queries_per_page(&big, &paths).await;
+
+    assert_eq!(
+        before, after,
+        "queries per page, small vs large organization ({paths:?})"
+    );
+    // Statements, counting BEGIN, COMMIT and the per-transaction tenant
+    // setting: the session, the membership, the plan (one query per table)
+    // and at most two extra reads.
+    for (path, n) in paths.iter().zip(&before) {
+        assert!(*n <= 20, "{path} costs {n} statements");
+    }
+}
