@@ -7,7 +7,7 @@
 //! and its audit entry are one transaction. Keys and ids of another tenant
 //! simply find nothing.
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -479,13 +479,26 @@ pub async fn remove_member(
     Ok(())
 }
 
-/// Active people whom no account is yet: the ones to invite.
+/// An active person whom no account is yet: one to invite.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Uninvited {
+    pub key: String,
+    pub name: String,
+    pub email: Option<String>,
+    /// Until when their latest unused invitation works, if one does.
+    pub invited_until: Option<DateTime<Utc>>,
+}
+
 pub async fn people_without_account(
     conn: &mut PgConnection,
     tenant: Uuid,
-) -> sqlx::Result<Vec<(String, String, Option<String>)>> {
+) -> sqlx::Result<Vec<Uninvited>> {
     sqlx::query_as(
-        "select p.key, p.name, p.email from people p
+        "select p.key, p.name, p.email,
+                (select max(l.expires_at) from account_links l
+                 where l.tenant_id = p.tenant_id and l.person_id = p.id and l.kind = 'invite'
+                   and l.used_at is null and l.expires_at > now()) as invited_until
+         from people p
          where p.tenant_id = $1 and p.active
            and not exists (select 1 from memberships m where m.tenant_id = p.tenant_id and m.person_id = p.id)
          order by p.name, p.key",
@@ -588,11 +601,4 @@ pub async fn create_tenant(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-pub async fn slug_taken(conn: &mut PgConnection, slug: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select exists (select 1 from tenants where slug = $1)")
-        .bind(slug)
-        .fetch_one(conn)
-        .await
 }

@@ -391,6 +391,7 @@ async fn an_admin_adds_a_person_invites_them_and_they_sign_in_to_their_organizat
     assert!(res.body.contains("Invitation for Ann Lee as Member"));
     assert_eq!(res.headers["cache-control"], "no-store");
     let link = link_in(&res.body, "/kartel/invite/").expect("the invitation link is shown");
+    assert!(res.body.contains("Invitation pending until"));
     let token = link.trim_start_matches("/kartel/invite/");
     let stored: i64 = sqlx::query_scalar(
         "select count(*) from account_links where encode(token_hash, 'hex') = $1",
@@ -1086,4 +1087,47 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_strangers_get_404() {
     )
     .await
     .expect_status(404);
+}
+
+#[tokio::test]
+async fn an_invitation_with_a_bad_email_or_role_is_refused_next_to_the_field() {
+    let db = demo_db().await;
+    let mut zac = signed_in(&db, "zac").await;
+    zac.get("/kartel/admin/members").await.expect_status(200);
+    let before = fingerprint(&db).await;
+    let res = zac
+        .post(
+            "/kartel/admin/people/marc/invite",
+            &[("role", "owner"), ("email", "marc at kartel")],
+        )
+        .await;
+    res.expect_status(422);
+    assert!(
+        field_error(&res.body, "invite-email-marc", "Enter an email address"),
+        "{}",
+        res.body
+    );
+    assert!(field_error(
+        &res.body,
+        "invite-role-marc",
+        "Choose admin, leader or member."
+    ));
+    assert!(
+        res.body.contains("value=\"marc at kartel\""),
+        "what was typed is kept"
+    );
+    assert!(!res.body.contains("/kartel/invite/"), "no link");
+    // A person who has an account already is not invited again.
+    let res = zac
+        .post(
+            "/kartel/admin/people/trent/invite",
+            &[("role", "member"), ("email", "")],
+        )
+        .await;
+    res.expect_status(422);
+    assert!(
+        res.body
+            .contains("Trent Hunter already has an account (trent@kartel.example).")
+    );
+    assert_eq!(fingerprint(&db).await, before, "nothing written");
 }

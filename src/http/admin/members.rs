@@ -42,6 +42,8 @@ struct InviteRow {
     name: String,
     email: String,
     role: String,
+    /// A pending invitation works until then.
+    pending: Option<String>,
     errors: FieldErrors,
 }
 
@@ -113,22 +115,27 @@ async fn page(
     let invites = store::people_without_account(conn, tenant)
         .await?
         .into_iter()
-        .map(|(key, name, email)| match typed.take() {
-            Some((k, email, role, errors)) if k == key => InviteRow {
-                key,
-                name,
-                email,
-                role,
-                errors,
-            },
-            other => {
-                typed = other;
-                InviteRow {
-                    key,
-                    name,
-                    email: email.unwrap_or_default(),
-                    role: Role::Member.as_str().to_owned(),
-                    errors: FieldErrors::default(),
+        .map(|p| {
+            let pending = p.invited_until.map(when);
+            match typed.take() {
+                Some((k, email, role, errors)) if k == p.key => InviteRow {
+                    key: p.key,
+                    name: p.name,
+                    email,
+                    role,
+                    pending,
+                    errors,
+                },
+                other => {
+                    typed = other;
+                    InviteRow {
+                        key: p.key,
+                        name: p.name,
+                        email: p.email.unwrap_or_default(),
+                        role: Role::Member.as_str().to_owned(),
+                        pending,
+                        errors: FieldErrors::default(),
+                    }
                 }
             }
         })
