@@ -3,6 +3,7 @@
 //! on it; tenant transactions also set `whygo.tenant_id` for row-level security.
 
 pub mod accounts;
+pub mod admin;
 pub mod admin_cli;
 pub mod audit;
 pub mod embedded;

@@ -2,9 +2,6 @@
 //! explanations in words, visibility of individual WhyGOs, and a query count
 //! that does not grow with the organization.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use chrono::NaiveDate;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -242,9 +239,15 @@ async fn a_quarter_can_be_chosen_and_a_bad_one_is_explained() {
     assert!(bad.body.contains("is not a quarter: choose Q1 to Q4."));
 }
 
-/// Counts the SQL statements sqlx runs on this thread (tests run on a
-/// current-thread runtime, so a thread-local subscriber sees exactly theirs).
-struct CountQueries(Arc<AtomicUsize>);
+thread_local! {
+    /// SQL statements sqlx ran on this thread. Each test runs on its own
+    /// current-thread runtime, so a test's count is its own.
+    static STATEMENTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts sqlx's statement events into the thread's counter. Installed once,
+/// globally: scoped subscribers race with tracing's callsite caches.
+struct CountQueries;
 
 /// The statement text of a sqlx query event.
 #[derive(Default)]
@@ -274,24 +277,25 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountQueries {
         // Opening a pooled connection runs `set role`: the pool's business,
         // not the page's.
         if !statement.0.contains("set role") {
-            self.0.fetch_add(1, Ordering::Relaxed);
+            STATEMENTS.with(|c| c.set(c.get() + 1));
         }
     }
 }
 
+static COUNTING: std::sync::Once = std::sync::Once::new();
+
 async fn queries_per_page(db: &TestDb, paths: &[&str]) -> Vec<usize> {
+    COUNTING.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(
+            tracing_subscriber::registry().with(CountQueries),
+        );
+    });
     let mut c = signed_in(db, "kevin").await;
-    for path in paths {
-        c.get(path).await.expect_status(200);
-    }
     let mut counts = Vec::new();
     for path in paths {
-        let n = Arc::new(AtomicUsize::new(0));
-        let subscriber = tracing_subscriber::registry().with(CountQueries(n.clone()));
-        let guard = tracing::subscriber::set_default(subscriber);
+        STATEMENTS.with(|n| n.set(0));
         c.get(path).await.expect_status(200);
-        drop(guard);
-        counts.push(n.load(Ordering::Relaxed));
+        counts.push(STATEMENTS.with(std::cell::Cell::get));
     }
     counts
 }
@@ -361,6 +365,6 @@ async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization
     // setting: the session, the membership, the plan (one query per table)
     // and at most two extra reads.
     for (path, n) in paths.iter().zip(&before) {
-        assert!(*n <= 20, "{path} costs {n} statements");
+        assert!((5..=20).contains(n), "{path} costs {n} statements");
     }
 }
