@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod common;
 mod dashboard;
+mod isolation;
 mod load;
 mod pages;
 mod schema;

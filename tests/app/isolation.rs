@@ -1,0 +1,432 @@
+//! Tenant isolation over every route: another organization's slug, keys,
+//! account ids and tokens answer 404, and no foreign data is in the body.
+
+use crate::common::{Client, TestDb, app, demo_db, signed_in};
+
+const ACME: &str = r#"workbook = 1
+
+[organization]
+name = "Acme Corp"
+slug = "acme"
+fiscal_year_start = "2026-01-01"
+
+[[department]]
+key = "eng"
+name = "Engineering"
+head = "ann"
+
+[[person]]
+key = "ann"
+name = "Ann Acme"
+title = "CEO"
+department = "eng"
+role = "admin"
+
+[[person]]
+key = "bob"
+name = "Bob Acme"
+title = "Engineer"
+department = "eng"
+reports_to = "ann"
+
+[[whygo]]
+key = "acme-1"
+level = "company"
+owner = "ann"
+number = 1
+title = "Ship the thing"
+why = "Customers wait."
+goal = "Ship it."
+
+[[whygo.outcome]]
+key = "acme-shipped"
+name = "Releases shipped"
+owners = ["ann"]
+targets = ["1", "2", "3", "4"]
+"#;
+
+/// The demo plus Acme, whose admin Ann belongs to Acme only and Zac (Kartel's
+/// admin) to both. Returns foreign ids: Kevin's account id, a Kartel invite
+/// token and a Kartel reset token.
+async fn two_tenants() -> (TestDb, String, String, String) {
+    let db = demo_db().await;
+    let wb = whygo::db::load::check("acme.toml", ACME).expect("valid");
+    whygo::db::load::apply(&db.app_pool, &wb, "test")
+        .await
+        .expect("load acme");
+    let hash = whygo::auth::password::hash("ann's long password").expect("hash");
+    let ann = whygo::db::admin_cli::NewUser {
+        email: "ann@acme.example",
+        name: "Ann Acme",
+        password_hash: &hash,
+        installation_admin: false,
+        tenant: Some("acme"),
+        role: whygo::domain::permissions::Role::Admin,
+        person: Some("ann"),
+    };
+    whygo::db::admin_cli::create_user(&db.app_pool, &ann)
+        .await
+        .expect("query")
+        .expect("ann");
+    sqlx::query(
+        "insert into memberships (tenant_id, account_id, role)
+         select t.id, a.id, 'admin' from tenants t, accounts a where t.slug = 'acme' and a.email = 'zac@kartel.example'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("zac joins acme");
+    let kartel: uuid::Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("kartel");
+    let kevin: uuid::Uuid =
+        sqlx::query_scalar("select id from accounts where email = 'kevin@kartel.example'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("kevin");
+    let noah: uuid::Uuid = sqlx::query_scalar("select id from people where key = 'noah'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("noah");
+    let invite = whygo::db::links::create_invite(
+        &db.pool,
+        kartel,
+        noah,
+        whygo::domain::permissions::Role::Member,
+        None,
+        None,
+    )
+    .await
+    .expect("invite");
+    let reset = whygo::db::links::create_reset(&db.pool, kartel, kevin, None)
+        .await
+        .expect("reset");
+    (db, kevin.to_string(), invite, reset)
+}
+
+/// (method, route pattern, concrete path) for every tenant route, with the
+/// foreign keys filled in for `slug`.
+fn routes(
+    slug: &str,
+    account: &str,
+    invite: &str,
+    reset: &str,
+) -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        ("GET", "/{tenant}", format!("/{slug}")),
+        ("GET", "/{tenant}/sync", format!("/{slug}/sync")),
+        (
+            "GET",
+            "/{tenant}/report.json",
+            format!("/{slug}/report.json"),
+        ),
+        ("GET", "/{tenant}/alignment", format!("/{slug}/alignment")),
+        ("GET", "/{tenant}/org", format!("/{slug}/org")),
+        (
+            "GET",
+            "/{tenant}/departments/{key}",
+            format!("/{slug}/departments/production"),
+        ),
+        (
+            "GET",
+            "/{tenant}/people/{key}",
+            format!("/{slug}/people/wayan"),
+        ),
+        (
+            "GET",
+            "/{tenant}/whygos/{key}",
+            format!("/{slug}/whygos/production-1"),
+        ),
+        ("GET", "/{tenant}/admin", format!("/{slug}/admin")),
+        (
+            "GET",
+            "/{tenant}/admin/people",
+            format!("/{slug}/admin/people"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/people/new",
+            format!("/{slug}/admin/people/new"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/people/new",
+            format!("/{slug}/admin/people/new"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/people/{key}",
+            format!("/{slug}/admin/people/wayan"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/people/{key}",
+            format!("/{slug}/admin/people/wayan"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/people/{key}/deactivate",
+            format!("/{slug}/admin/people/wayan/deactivate"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/people/{key}/reactivate",
+            format!("/{slug}/admin/people/wayan/reactivate"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/people/{key}/invite",
+            format!("/{slug}/admin/people/wayan/invite"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/departments",
+            format!("/{slug}/admin/departments"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/departments/new",
+            format!("/{slug}/admin/departments/new"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/departments/new",
+            format!("/{slug}/admin/departments/new"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/departments/{key}",
+            format!("/{slug}/admin/departments/production"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/departments/{key}",
+            format!("/{slug}/admin/departments/production"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/members",
+            format!("/{slug}/admin/members"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/members/{account}/role",
+            format!("/{slug}/admin/members/{account}/role"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/members/{account}/remove",
+            format!("/{slug}/admin/members/{account}/remove"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/members/{account}/reset",
+            format!("/{slug}/admin/members/{account}/reset"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/settings",
+            format!("/{slug}/admin/settings"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/settings",
+            format!("/{slug}/admin/settings"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/audit",
+            format!("/{slug}/admin/audit"),
+        ),
+        (
+            "GET",
+            "/{tenant}/invite/{token}",
+            format!("/{slug}/invite/{invite}"),
+        ),
+        (
+            "POST",
+            "/{tenant}/invite/{token}",
+            format!("/{slug}/invite/{invite}"),
+        ),
+        (
+            "GET",
+            "/{tenant}/reset/{token}",
+            format!("/{slug}/reset/{reset}"),
+        ),
+        (
+            "POST",
+            "/{tenant}/reset/{token}",
+            format!("/{slug}/reset/{reset}"),
+        ),
+    ]
+}
+
+/// Fields that would change something if a handler accepted the request.
+const FORM: &[(&str, &str)] = &[
+    ("key", "intruder"),
+    ("name", "Intruder"),
+    ("title", "Intruder"),
+    ("role", "admin"),
+    ("email", "intruder@example.com"),
+    ("on_pace", "1"),
+    ("slightly_off", "0.5"),
+    ("fiscal_year_start", "2026-01-01"),
+    ("max_individual_whygos", "3"),
+    ("new", "intruder password"),
+    ("confirm", "intruder password"),
+    ("password", "intruder password"),
+];
+
+const FOREIGN: &[&str] = &[
+    "Kartel",
+    "Wayan",
+    "Palmieri",
+    "Production",
+    "kevin@kartel.example",
+    "Noah",
+];
+
+async fn fingerprint(db: &TestDb) -> Vec<i64> {
+    let mut v = Vec::new();
+    for t in [
+        "tenants",
+        "people",
+        "departments",
+        "memberships",
+        "accounts",
+        "audit_log",
+        "account_links",
+    ] {
+        v.push(
+            sqlx::query_scalar(&format!("select count(*) from {t}"))
+                .fetch_one(&db.pool)
+                .await
+                .expect("count"),
+        );
+    }
+    let updated: i64 = sqlx::query_scalar(
+        "select count(*) from people where name = 'Intruder' or title = 'Intruder' or key = 'intruder'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
+    v.push(updated);
+    v
+}
+
+async fn request(c: &mut Client, method: &str, path: &str) -> crate::common::Response {
+    // Load a page of one's own first so the CSRF token is current: the
+    // request must reach the handler, not stop at the CSRF guard.
+    c.get("/acme").await.expect_status(200);
+    if method == "GET" {
+        c.get(path).await
+    } else {
+        c.post(path, FORM).await
+    }
+}
+
+#[tokio::test]
+async fn another_tenants_slug_keys_ids_and_tokens_answer_404_with_no_foreign_data() {
+    let (db, kevin, invite, reset) = two_tenants().await;
+    let before = fingerprint(&db).await;
+    let mut ann = Client::new(app(&db));
+    ann.login("ann@acme.example", "ann's long password").await;
+    let mut zac = signed_in(&db, "zac").await;
+
+    // Ann belongs to Acme only: every Kartel route is not found for her
+    // (but Kartel's one-time links, which open for whoever holds them).
+    for (method, pattern, path) in routes("kartel", &kevin, &invite, &reset) {
+        if pattern.contains("{token}") {
+            continue;
+        }
+        let res = request(&mut ann, method, &path).await;
+        assert_eq!(
+            res.status.as_u16(),
+            404,
+            "ann {method} {path}: {}",
+            res.body
+        );
+        for f in FOREIGN {
+            assert!(!res.body.contains(f), "ann {method} {path} shows {f}");
+        }
+    }
+    // Kartel's keys, account ids and tokens inside Acme's paths: not found,
+    // for Acme's admin and for an admin of both organizations alike.
+    let slugged = routes("acme", &kevin, &invite, &reset);
+    for (who, c) in [("ann", &mut ann), ("zac", &mut zac)] {
+        for (method, pattern, path) in &slugged {
+            if !pattern.contains("{key}")
+                && !pattern.contains("{account}")
+                && !pattern.contains("{token}")
+            {
+                continue;
+            }
+            let res = request(c, method, path).await;
+            assert_eq!(
+                res.status.as_u16(),
+                404,
+                "{who} {method} {path}: {}",
+                res.body
+            );
+            for f in FOREIGN {
+                assert!(!res.body.contains(f), "{who} {method} {path} shows {f}");
+            }
+        }
+    }
+    assert_eq!(fingerprint(&db).await, before, "nothing was written");
+    // The requests were real: Ann's own organization answers.
+    ann.get("/acme/whygos/acme-1").await.expect_status(200);
+    ann.get("/acme/people/bob").await.expect_status(200);
+}
+
+#[test]
+fn the_isolation_table_covers_every_tenant_route() {
+    let table: Vec<String> = routes("t", "a", "i", "r")
+        .into_iter()
+        .map(|(m, p, _)| format!("{m} {p}"))
+        .collect();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
+    let mut sources = Vec::new();
+    for entry in walk(&dir) {
+        if let Ok(text) = std::fs::read_to_string(&entry) {
+            sources.push(text);
+        }
+    }
+    let mut missing = Vec::new();
+    for text in &sources {
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for part in flat.split(".route(").skip(1) {
+            let Some(pattern) = part.split('"').nth(1) else {
+                continue;
+            };
+            if !pattern.starts_with("/{tenant}") {
+                continue;
+            }
+            let handlers = part.split(')').take(3).collect::<Vec<_>>().join(")");
+            for (verb, method) in [("get(", "GET"), ("post(", "POST")] {
+                if handlers.contains(verb) && !table.contains(&format!("{method} {pattern}")) {
+                    missing.push(format!("{method} {pattern}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes missing from the isolation table: {missing:?}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
