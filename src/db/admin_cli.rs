@@ -1,23 +1,13 @@
 //! The storage behind `whygo tenant create` and `whygo user create`. A
 //! refusal a person can fix (a taken slug, an unknown person) is `Ok(Err(message))`.
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{accounts, audit, begin_tenant};
+use crate::domain::keys::check_slug;
 use crate::domain::permissions::Role;
-
-pub fn valid_slug(slug: &str) -> bool {
-    let mut chars = slug.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && slug.len() <= 63
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
 
 const CLI: audit::Who<'static> = audit::Who {
     account: None,
@@ -30,37 +20,20 @@ pub async fn create_tenant(
     name: &str,
     start: NaiveDate,
 ) -> anyhow::Result<Result<(), String>> {
-    if !valid_slug(slug) {
-        return Ok(Err(format!(
-            "“{slug}” is not a valid slug: use lowercase letters, digits and dashes, starting with a letter or digit"
-        )));
+    if let Err(e) = check_slug(slug) {
+        return Ok(Err(format!("“{slug}” is not a valid slug: {e}")));
     }
     if name.trim().is_empty() || name.chars().count() > 200 {
         return Ok(Err("the name must be 1 to 200 characters".to_owned()));
     }
     let id = Uuid::now_v7();
     let mut tx = begin_tenant(pool, id).await?;
-    let inserted = sqlx::query(
-        "insert into tenants (id, slug, name, fiscal_year_start) values ($1, $2, $3, $4) on conflict (slug) do nothing",
-    )
-    .bind(id)
-    .bind(slug)
-    .bind(name.trim())
-    .bind(start)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
+    if !super::admin::create_tenant(&mut tx, id, slug, name.trim(), start).await? {
         return Ok(Err(format!(
             "an organization with the slug “{slug}” exists already"
         )));
     }
-    sqlx::query("insert into cycles (tenant_id, id, name, starts_on) values ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(Uuid::now_v7())
-        .bind(format!("FY{}", start.year()))
-        .bind(start)
-        .execute(&mut *tx)
-        .await?;
+    super::admin::ensure_cycle(&mut tx, id, start).await?;
     audit::record(
         &mut *tx,
         id,
@@ -160,19 +133,4 @@ pub async fn create_user(pool: &PgPool, u: &NewUser<'_>) -> anyhow::Result<Resul
     }
     tx.commit().await?;
     Ok(Ok(()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_slug;
-
-    #[test]
-    fn slugs_are_lowercase_letters_digits_and_dashes() {
-        for ok in ["kartel", "acme-2", "9lives"] {
-            assert!(valid_slug(ok), "{ok}");
-        }
-        for bad in ["", "-acme", "Acme", "ac me", "acme/x", &"a".repeat(64)] {
-            assert!(!valid_slug(bad), "{bad}");
-        }
-    }
 }

@@ -116,24 +116,7 @@ impl FieldErrors {
 
 /// Keys of people, departments and organizations (slugs): lowercase letters,
 /// digits and hyphens, starting with a letter or digit, at most 63 long.
-pub fn check_key(key: &str) -> Result<(), String> {
-    let ok = !key.is_empty()
-        && key.len() <= 63
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !key.starts_with('-');
-    if ok {
-        Ok(())
-    } else if key.is_empty() {
-        Err("Enter a key.".to_owned())
-    } else {
-        Err(
-            "Use lowercase letters, digits and hyphens only (up to 63, not starting with a hyphen), e.g. ann-lee."
-                .to_owned(),
-        )
-    }
-}
+pub use crate::domain::keys::check_key;
 
 /// A required line of text such as a name: trimmed, 1 to `max` characters.
 pub fn check_text(value: &str, max: usize, what: &str) -> Result<(), String> {

@@ -10,19 +10,14 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{FieldErrors, check_key, check_text, invalid, see_other};
+use super::{FieldErrors, check_text, invalid, see_other};
 use crate::db::{self, accounts, admin as store, audit};
+use crate::domain::keys::check_slug;
 use crate::domain::permissions::Role;
 use crate::http::error::render;
 use crate::http::session::Account;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState};
-
-/// First path segments the application's own routes use: no organization
-/// may take them.
-const RESERVED_SLUGS: [&str; 7] = [
-    "admin", "login", "logout", "account", "static", "healthz", "api",
-];
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
@@ -56,16 +51,6 @@ fn require_installation_admin(account: &Account) -> Result<(), AppError> {
         tracing::info!(account = %account.account.id, "refused: creating an organization needs an installation admin");
         Err(AppError::Forbidden)
     }
-}
-
-fn check_slug(slug: &str) -> Result<(), String> {
-    check_key(slug)?;
-    if RESERVED_SLUGS.contains(&slug) {
-        return Err(format!(
-            "“{slug}” is one of whygo's own addresses: choose another."
-        ));
-    }
-    Ok(())
 }
 
 /// Parses and checks the form: (name, slug, fiscal year start) or messages.
