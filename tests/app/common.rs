@@ -69,20 +69,36 @@ fn setup() -> Result<Server, String> {
     })
 }
 
-/// A folder per run under target/, so nothing is left in the source tree and
-/// old runs' clusters are cleaned up.
+/// A folder per run in the system's temp dir (which the unprivileged user
+/// running PostgreSQL can always enter, unlike a clone under a private home),
+/// cleaning up the folders of earlier runs whose process is gone.
 fn test_cluster_dir() -> PathBuf {
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pg");
+    let base = std::env::temp_dir();
     if let Ok(entries) = std::fs::read_dir(&base) {
         for e in entries.flatten() {
-            let pid: Option<i32> = e.file_name().to_str().and_then(|s| s.parse().ok());
+            let name = e.file_name();
+            let pid: Option<i32> = name
+                .to_str()
+                .and_then(|s| s.strip_prefix("whygo-test-pg-"))
+                .and_then(|s| s.parse().ok());
             // SAFETY: kill with signal 0 only checks whether the process exists.
             if pid.is_some_and(|p| unsafe { libc::kill(p, 0) } != 0) {
                 let _ = std::fs::remove_dir_all(e.path());
             }
         }
     }
-    base.join(std::process::id().to_string())
+    base.join(format!("whygo-test-pg-{}", std::process::id()))
+}
+
+/// A fresh folder in the system's temp dir that PostgreSQL's user may enter.
+pub fn data_dir(prefix: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("a temp dir");
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    dir
 }
 
 fn with_database(url: &str, db: &str) -> String {

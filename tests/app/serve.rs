@@ -38,10 +38,7 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
 
 #[test]
 fn serve_runs_on_its_own_postgres_with_the_demo_and_stops_cleanly() {
-    let data = tempfile::Builder::new()
-        .prefix("serve-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("tempdir");
+    let data = crate::common::data_dir("whygo-serve-");
     let mut child = Killed(
         Command::new(env!("CARGO_BIN_EXE_whygo"))
             .args(["serve", "--addr", "127.0.0.1:0"])
@@ -136,10 +133,7 @@ fn postmaster_pid(data: &std::path::Path) -> Option<i32> {
 
 #[test]
 fn the_embedded_postgres_does_not_outlive_a_killed_server() {
-    let data = tempfile::Builder::new()
-        .prefix("kill-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("tempdir");
+    let data = crate::common::data_dir("whygo-kill-");
     let mut child = Killed(
         Command::new(env!("CARGO_BIN_EXE_whygo"))
             .args(["serve", "--addr", "127.0.0.1:0", "--demo", "false"])
