@@ -171,8 +171,9 @@ for path in "${measured[@]}"; do
   rows+=("| \`$path\` | ${statements[$path]} | $(( ${size[$path]} / 1024 )) | $a50 | $a99 | $arps | $b50 | $b99 | $brps |")
 done
 
+hwm_kib=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 echo
-echo "Bigco: $(grep -c '^\[\[person\]\]' "$workbook") people, $(grep -c '^\[\[whygo\]\]' "$workbook") WhyGOs, $(grep -c '^\[\[whygo.outcome\]\]' "$workbook") outcomes, $(grep -c '^\[\[actual\]\]' "$workbook") actuals; load $load_secs s; wrk $duration per cell; $(nproc) cores; $(date -u +%Y-%m-%d)"
+echo "Bigco: $(grep -c '^\[\[person\]\]' "$workbook") people, $(grep -c '^\[\[whygo\]\]' "$workbook") WhyGOs, $(grep -c '^\[\[whygo.outcome\]\]' "$workbook") outcomes, $(grep -c '^\[\[actual\]\]' "$workbook") actuals; load $load_secs s; wrk $duration per cell; whygo serve peak RSS $((hwm_kib / 1024)) MiB; $(nproc) cores; $(date -u +%Y-%m-%d)"
 echo
 echo "| page | SQL statements | KiB | 1 client p50 ms | p99 ms | req/s | 32 clients p50 ms | p99 ms | req/s |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
