@@ -203,10 +203,6 @@ def fmt_hours(v_days: float) -> str:
     return "1 hour" if h == 1 else f"{h} hours"
 
 
-def fmt_weeks_days(v: float) -> str:
-    return fmt_days(v)
-
-
 def fmt_ratio(v: float) -> str:
     return fmt_num(round(v, 1)) + ":1"
 
@@ -712,6 +708,7 @@ def build(args) -> tuple[str, dict]:
 
     # --- Handoffs and dependencies ---
     dkeys = [d[0] for d in dept_rows]
+    dnames = {d[0]: d[1] for d in dept_rows}
     handoffs = []
     chain = [k for k in ["enterprise-sales", "program-management", "platform-engineering",
                          "customer-success"] if k in dkeys]
@@ -722,7 +719,7 @@ def build(args) -> tuple[str, dict]:
         if a == b:
             continue
         handoffs.append(dict(key=f"{a}-to-{b}", number=i + 1,
-                             name=f"{dict((d[0], d[1]) for d in dept_rows)[a]} → {dict((d[0], d[1]) for d in dept_rows)[b]}",
+                             name=f"{dnames[a]} → {dnames[b]}",
                              frm=a, to=b, trigger="Work package accepted", sla_hours=[48, 168, 72, 120][i % 4],
                              sla="Handover package within the agreed hours",
                              checklist=["Scope", "Timeline", "Owner", "Acceptance criteria"]))

@@ -8,13 +8,16 @@
 # Usage: bench/pages.sh [path/to/whygo] [workbook.toml]
 #   cargo build --release && bench/pages.sh
 # Environment:
-#   BENCH_DURATION  wrk run length per page and concurrency (default 10s)
+#   BENCH_DURATION  shortest wrk run per page and concurrency (default 10s);
+#                   slow pages run longer (see "Latency" below)
+#   BENCH_MIN_REQUESTS  requests wanted at 1 client (default 20)
 #   BENCH_PORT      port for whygo serve (default 39132)
 #   BENCH_PAGES     space-separated paths, replacing the PAGES list below
 #   BENCH_KEEP      1: keep the data folder (its postgres.log has the statements)
 #
 # Pages that answer 404 are listed as "not found" and skipped, so the list can
-# name pages that are still being built; any other status but 200 stops the run.
+# name pages that are still being built; any other status but 200 stops the run
+# before measuring. Requests that fail under load are counted in the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -112,10 +115,16 @@ for path in "${PAGES[@]}"; do
 done
 [ ${#measured[@]} -gt 0 ] || { echo "no page answered 200" >&2; exit 1; }
 
-# ---- Warm-up: fills the connection pool (16) and each connection's statement cache ----
+# ---- Warm-up: three requests each; the fastest gives the duration of the runs ----
+declare -A single_ms
 for path in "${measured[@]}"; do
-  say "warming up $path"
-  wrk -c 32 -t 2 -d 2s --timeout 120s -H "$header" "$base$path" >/dev/null
+  best=
+  for _ in 1 2 3; do
+    t=$(curl -fsS -o /dev/null -w '%{time_total}' -H "$header" "$base$path")
+    best=$(awk -v t="$t" -v b="${best:-1e9}" 'BEGIN { print (t < b) ? t : b }')
+  done
+  single_ms[$path]=$(awk -v t="$best" 'BEGIN { printf "%.0f", t * 1000 }')
+  say "warmed up $path: one request takes ${single_ms[$path]} ms"
 done
 
 # ---- SQL statements per page: log_statement = 'all', one request between markers ----
@@ -145,6 +154,11 @@ pg "alter system reset log_statement" && pg "select pg_reload_conf()" >/dev/null
 sleep 1
 
 # ---- Latency ----
+# Each wrk run lasts BENCH_DURATION, or longer for slow pages: long enough for
+# BENCH_MIN_REQUESTS requests at 1 client and for two full rounds of 32
+# requests at 32 clients (a CPU-bound page runs at most $(nproc) at a time).
+# wrk abandons the requests still in flight when its time is up and the server
+# finishes them anyway, so each run waits for the server to go idle first.
 lua="$data/report.lua"
 cat >"$lua" <<'LUA'
 done = function(summary, latency, requests)
@@ -154,31 +168,59 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.status + e.timeout))
 end
 LUA
-run_wrk() {  # $1 path, $2 connections, $3 threads -> "p50_ms p99_ms req_per_s"
-  local out requests dur p50 p99 errors
-  out=$(wrk -c "$2" -t "$3" -d "$duration" --timeout 120s -s "$lua" -H "$header" "$base$1")
-  read -r _ requests dur p50 p99 errors < <(grep '^WRK ' <<<"$out")
-  if [ "$errors" != 0 ]; then echo "$1: $errors errors at $2 connections:" >&2; echo "$out" >&2; exit 1; fi
-  awk -v r="$requests" -v d="$dur" -v a="$p50" -v b="$p99" \
-    'BEGIN { printf "%.1f %.1f %.1f\n", a / 1000, b / 1000, r / (d / 1e6) }'
+cores=$(nproc)
+min_requests=${BENCH_MIN_REQUESTS:-20}
+seconds() { awk -v d="$1" 'BEGIN { n = d + 0; if (d ~ /ms$/) n /= 1000; else if (d ~ /m$/) n *= 60; printf "%d", n }'; }
+base_secs=$(seconds "$duration")
+run_secs() {  # $1 single-request ms, $2 requests wanted, $3 at a time
+  awk -v ms="$1" -v n="$2" -v par="$3" -v min="$base_secs" \
+    'BEGIN { s = int(ms / 1000 * n / par + 0.999); print (s > min) ? s : min }'
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+wait_idle() {  # until whygo uses < 5% of a core over 1 s and PostgreSQL runs no query
+  local a b active
+  for _ in $(seq 1 300); do
+    a=$(cpu_ticks); sleep 1; b=$(cpu_ticks)
+    active=$(pg "select count(*) from pg_stat_activity where state = 'active'
+                 and backend_type = 'client backend' and pid <> pg_backend_pid()")
+    if [ $((b - a)) -le 5 ] && [ "$active" = 0 ]; then return; fi
+  done
+  say "warning: the server did not go idle"
+}
+run_wrk() {  # $1 path, $2 connections, $3 threads, $4 seconds; sets n p50 p99 rps
+  local out requests dur lat50 lat99 errors
+  wait_idle
+  say "measuring $1 at $2 client(s) for $4 s"
+  out=$(wrk -c "$2" -t "$3" -d "${4}s" --timeout 120s -s "$lua" -H "$header" "$base$1")
+  read -r _ requests dur lat50 lat99 errors < <(grep '^WRK ' <<<"$out")
+  n=$requests
+  # Failed requests (non-2xx/3xx answers, socket errors, timeouts) are a result
+  # too: counted in the table, and their latencies are in the percentiles.
+  if [ "$errors" != 0 ]; then
+    say "warning: $errors of $requests requests of $1 failed at $2 clients"
+    n="$requests ($errors failed)"
+  fi
+  if [ "$requests" = 0 ]; then say "warning: no request of $1 finished at $2 clients"; p50=—; p99=—; rps=—; return; fi
+  read -r p50 p99 rps < <(awk -v r="$requests" -v d="$dur" -v a="$lat50" -v b="$lat99" \
+    'BEGIN { printf "%.1f %.1f %.2f\n", a / 1000, b / 1000, r / (d / 1e6) }')
 }
 rows=()
 for path in "${measured[@]}"; do
-  say "measuring $path at 1 client for $duration"
-  read -r a50 a99 arps < <(run_wrk "$path" 1 1)
-  say "measuring $path at 32 clients for $duration"
-  read -r b50 b99 brps < <(run_wrk "$path" 32 2)
-  rows+=("| \`$path\` | ${statements[$path]} | $(( ${size[$path]} / 1024 )) | $a50 | $a99 | $arps | $b50 | $b99 | $brps |")
+  ms=${single_ms[$path]}
+  run_wrk "$path" 1 1 "$(run_secs "$ms" "$min_requests" 1)"
+  one="$n | $p50 | $p99 | $rps"
+  run_wrk "$path" 32 2 "$(run_secs "$ms" 64 "$cores")"
+  rows+=("| \`$path\` | ${statements[$path]} | $(( ${size[$path]} / 1024 )) | $one | $n | $p50 | $p99 | $rps |")
 done
 
 hwm_kib=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 echo
-echo "Bigco: $(grep -c '^\[\[person\]\]' "$workbook") people, $(grep -c '^\[\[whygo\]\]' "$workbook") WhyGOs, $(grep -c '^\[\[whygo.outcome\]\]' "$workbook") outcomes, $(grep -c '^\[\[actual\]\]' "$workbook") actuals; load $load_secs s; wrk $duration per cell; whygo serve peak RSS $((hwm_kib / 1024)) MiB; $(nproc) cores; $(date -u +%Y-%m-%d)"
+echo "Bigco: $(grep -c '^\[\[person\]\]' "$workbook") people, $(grep -c '^\[\[whygo\]\]' "$workbook") WhyGOs, $(grep -c '^\[\[whygo.outcome\]\]' "$workbook") outcomes, $(grep -c '^\[\[actual\]\]' "$workbook") actuals; load $load_secs s; wrk runs of at least $duration; whygo serve peak RSS $((hwm_kib / 1024)) MiB; $(nproc) cores; $(date -u +%Y-%m-%d)"
 echo
-echo "| page | SQL statements | KiB | 1 client p50 ms | p99 ms | req/s | 32 clients p50 ms | p99 ms | req/s |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| page | SQL statements | KiB | 1 client: requests | p50 ms | p99 ms | req/s | 32 clients: requests | p50 ms | p99 ms | req/s |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
-for path in "${skipped[@]}"; do echo "| \`$path\` | not found (404): not built yet | | | | | | | |"; done
+for path in "${skipped[@]}"; do echo "| \`$path\` | not found (404): not built yet | | | | | | | | | |"; done
 if [ "${BENCH_KEEP:-0}" = 1 ]; then
   echo
   for i in "${!measured[@]}"; do echo "statements of ${measured[$i]}: $data/statements-$i.txt"; done
