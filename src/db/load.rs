@@ -681,6 +681,7 @@ async fn outcomes(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
     .map(|r| (r.key.clone(), r))
     .collect();
 
+    let mut changed: Vec<OutcomeSnap> = Vec::new();
     for w in &wb.whygos {
         for (i, o) in w.outcomes.iter().enumerate() {
             let after = OutcomeSnap {
@@ -697,55 +698,117 @@ async fn outcomes(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
                 position: position(i),
             };
             let before = stored.remove(&o.key);
-            if !ctx.record("outcome", &o.key, before.as_ref(), &after)? {
-                continue;
-            }
-            sqlx::query(
-                "insert into outcomes (tenant_id, id, whygo_id, key, name, position, targets, direction,
-                                       cumulative, start_value, weight, stages)
-                 values ($1, $2, (select id from whygos where tenant_id = $1 and key = $3), $4, $5, $6, $7, $8,
-                         $9, $10, $11, $12)
-                 on conflict (tenant_id, key) do update set whygo_id = excluded.whygo_id, name = excluded.name,
-                     position = excluded.position, targets = excluded.targets, direction = excluded.direction,
-                     cumulative = excluded.cumulative, start_value = excluded.start_value,
-                     weight = excluded.weight, stages = excluded.stages, updated_at = now()",
-            )
-            .bind(ctx.tenant)
-            .bind(Uuid::now_v7())
-            .bind(&w.key)
-            .bind(&o.key)
-            .bind(&o.name)
-            .bind(position(i))
-            .bind(&after.targets)
-            .bind(&after.direction)
-            .bind(o.cumulative)
-            .bind(o.start)
-            .bind(after.weight)
-            .bind(&o.stages)
-            .execute(&mut *ctx.tx)
-            .await?;
-            sqlx::query(
-                "delete from outcome_owners where tenant_id = $1
-                 and outcome_id = (select id from outcomes where tenant_id = $1 and key = $2)",
-            )
-            .bind(ctx.tenant)
-            .bind(&o.key)
-            .execute(&mut *ctx.tx)
-            .await?;
-            for (j, owner) in o.owners.iter().enumerate() {
-                sqlx::query(
-                    "insert into outcome_owners (tenant_id, outcome_id, person_id, position)
-                     values ($1, (select id from outcomes where tenant_id = $1 and key = $2),
-                             (select id from people where tenant_id = $1 and key = $3), $4)",
-                )
-                .bind(ctx.tenant)
-                .bind(&o.key)
-                .bind(owner)
-                .bind(position(j))
-                .execute(&mut *ctx.tx)
-                .await?;
+            if ctx.record("outcome", &o.key, before.as_ref(), &after)? {
+                changed.push(after);
             }
         }
+    }
+    // The changed outcomes are written in batches: rows, then their owners
+    // replaced (as one statement per row did before, in the same order).
+    for batch in changed.chunks(BATCH_ROWS) {
+        write_outcomes(ctx, batch).await?;
+    }
+    Ok(())
+}
+
+/// Rows written per statement by the batched writes (outcomes, owners, actuals).
+const BATCH_ROWS: usize = 5_000;
+
+/// Upserts a batch of outcomes and replaces their owners: three statements.
+async fn write_outcomes(ctx: &mut Ctx<'_>, batch: &[OutcomeSnap]) -> anyhow::Result<()> {
+    let ids: Vec<Uuid> = batch.iter().map(|_| Uuid::now_v7()).collect();
+    let whygos: Vec<&str> = batch.iter().map(|o| o.whygo.as_str()).collect();
+    let keys: Vec<&str> = batch.iter().map(|o| o.key.as_str()).collect();
+    let names: Vec<&str> = batch.iter().map(|o| o.name.as_str()).collect();
+    let positions: Vec<i32> = batch.iter().map(|o| o.position).collect();
+    // text[][] cannot be unnested row by row, so the targets travel as one
+    // array per quarter (the workbook has exactly four) and the optional
+    // stages as JSON arrays.
+    let target = |q: usize| -> Vec<Option<&str>> {
+        batch
+            .iter()
+            .map(|o| o.targets.get(q).map(String::as_str))
+            .collect()
+    };
+    let directions: Vec<Option<&str>> = batch.iter().map(|o| o.direction.as_deref()).collect();
+    let cumulative: Vec<Option<bool>> = batch.iter().map(|o| o.cumulative).collect();
+    let starts: Vec<Option<f64>> = batch.iter().map(|o| o.start_value).collect();
+    let weights: Vec<f64> = batch.iter().map(|o| o.weight).collect();
+    let stages: Vec<Option<serde_json::Value>> = batch
+        .iter()
+        .map(|o| o.stages.as_ref().map(|s| serde_json::json!(s)))
+        .collect();
+    sqlx::query(
+        "insert into outcomes (tenant_id, id, whygo_id, key, name, position, targets, direction,
+                               cumulative, start_value, weight, stages)
+         select $1, t.id, (select id from whygos where tenant_id = $1 and key = t.whygo), t.key, t.name,
+                t.position, array[t.q1, t.q2, t.q3, t.q4], t.direction, t.cumulative, t.start_value,
+                t.weight,
+                case when t.stages is not null then
+                    array(select s from jsonb_array_elements_text(t.stages) with ordinality as e(s, i) order by i)
+                end
+         from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::text[], $8::text[],
+                     $9::text[], $10::text[], $11::text[], $12::bool[], $13::float8[], $14::float8[],
+                     $15::jsonb[])
+              with ordinality as t(id, whygo, key, name, position, q1, q2, q3, q4, direction, cumulative,
+                                   start_value, weight, stages, n)
+         order by t.n
+         on conflict (tenant_id, key) do update set whygo_id = excluded.whygo_id, name = excluded.name,
+             position = excluded.position, targets = excluded.targets, direction = excluded.direction,
+             cumulative = excluded.cumulative, start_value = excluded.start_value,
+             weight = excluded.weight, stages = excluded.stages, updated_at = now()",
+    )
+    .bind(ctx.tenant)
+    .bind(ids)
+    .bind(&whygos)
+    .bind(&keys)
+    .bind(names)
+    .bind(positions)
+    .bind(target(0))
+    .bind(target(1))
+    .bind(target(2))
+    .bind(target(3))
+    .bind(directions)
+    .bind(cumulative)
+    .bind(starts)
+    .bind(weights)
+    .bind(stages)
+    .execute(&mut *ctx.tx)
+    .await?;
+
+    sqlx::query(
+        "delete from outcome_owners where tenant_id = $1
+         and outcome_id in (select id from outcomes where tenant_id = $1 and key = any($2::text[]))",
+    )
+    .bind(ctx.tenant)
+    .bind(&keys)
+    .execute(&mut *ctx.tx)
+    .await?;
+
+    let mut owner_outcomes: Vec<&str> = Vec::new();
+    let mut owner_people: Vec<&str> = Vec::new();
+    let mut owner_positions: Vec<i32> = Vec::new();
+    for o in batch {
+        for (j, owner) in o.owners.iter().enumerate() {
+            owner_outcomes.push(&o.key);
+            owner_people.push(owner);
+            owner_positions.push(position(j));
+        }
+    }
+    if !owner_outcomes.is_empty() {
+        sqlx::query(
+            "insert into outcome_owners (tenant_id, outcome_id, person_id, position)
+             select $1, (select id from outcomes where tenant_id = $1 and key = t.outcome),
+                    (select id from people where tenant_id = $1 and key = t.person), t.position
+             from unnest($2::text[], $3::text[], $4::int4[]) with ordinality as t(outcome, person, position, n)
+             order by t.n",
+        )
+        .bind(ctx.tenant)
+        .bind(owner_outcomes)
+        .bind(owner_people)
+        .bind(owner_positions)
+        .execute(&mut *ctx.tx)
+        .await?;
     }
     Ok(())
 }
@@ -929,6 +992,7 @@ async fn actuals(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
     for r in rows {
         *stored.entry(r).or_default() += 1;
     }
+    let mut added: Vec<Entry> = Vec::new();
     for a in &wb.actuals {
         let entry: Entry = (
             a.outcome.clone(),
@@ -943,22 +1007,37 @@ async fn actuals(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             ctx.summary.actuals_already_stored += 1;
             continue;
         }
+        added.push(entry);
+    }
+    // Appended in file order, in batches.
+    for batch in added.chunks(BATCH_ROWS) {
+        let ids: Vec<Uuid> = batch.iter().map(|_| Uuid::now_v7()).collect();
+        let outcomes: Vec<&str> = batch.iter().map(|e| e.0.as_str()).collect();
+        let quarters: Vec<i16> = batch.iter().map(|e| e.1).collect();
+        let values: Vec<&str> = batch.iter().map(|e| e.2.as_str()).collect();
+        let notes: Vec<&str> = batch.iter().map(|e| e.3.as_str()).collect();
+        let dates: Vec<NaiveDate> = batch.iter().map(|e| e.4).collect();
+        let by: Vec<Option<&str>> = batch.iter().map(|e| e.5.as_deref()).collect();
         sqlx::query(
             "insert into actuals (tenant_id, id, outcome_id, quarter, value, note, entered_on, entered_by, source)
-             values ($1, $2, (select id from outcomes where tenant_id = $1 and key = $3), $4, $5, $6, $7,
-                     (select id from people where tenant_id = $1 and key = $8), 'workbook')",
+             select $1, t.id, (select id from outcomes where tenant_id = $1 and key = t.outcome), t.quarter,
+                    t.value, t.note, t.entered_on,
+                    (select id from people where tenant_id = $1 and key = t.by), 'workbook'
+             from unnest($2::uuid[], $3::text[], $4::int2[], $5::text[], $6::text[], $7::date[], $8::text[])
+                  with ordinality as t(id, outcome, quarter, value, note, entered_on, by, n)
+             order by t.n",
         )
         .bind(ctx.tenant)
-        .bind(Uuid::now_v7())
-        .bind(&entry.0)
-        .bind(entry.1)
-        .bind(&entry.2)
-        .bind(&entry.3)
-        .bind(entry.4)
-        .bind(&entry.5)
+        .bind(ids)
+        .bind(outcomes)
+        .bind(quarters)
+        .bind(values)
+        .bind(notes)
+        .bind(dates)
+        .bind(by)
         .execute(&mut *ctx.tx)
         .await?;
-        ctx.summary.actuals_added += 1;
+        ctx.summary.actuals_added += u32::try_from(batch.len()).unwrap_or(u32::MAX);
     }
     if ctx.summary.actuals_added > 0 {
         ctx.audit.push(AuditEntry {

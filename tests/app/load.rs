@@ -211,3 +211,78 @@ async fn an_actual_that_does_not_fit_its_outcome_is_refused_with_its_line() {
     assert_eq!(errors[1].line, base_lines + 12, "{shown:?}");
     assert!(shown[1].contains("lots"), "{shown:?}");
 }
+
+/// The benchmark's generator (bench/generate_workbook.py) at a small size.
+fn generated_workbook(people: u32, seed: u32) -> String {
+    let out = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/bench/generate_workbook.py"
+        ))
+        .args(["--people", &people.to_string(), "--seed", &seed.to_string()])
+        .output()
+        .expect("run python3 bench/generate_workbook.py (Python 3.11+ is needed)");
+    assert!(
+        out.status.success(),
+        "the generator failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("the generator writes UTF-8")
+}
+
+#[tokio::test]
+async fn the_generated_benchmark_workbook_loads_in_file_order_and_reloads_unchanged() {
+    let text = generated_workbook(50, 1);
+    let wb = match check("bigco-small.toml", &text) {
+        Ok(wb) => wb,
+        Err(errors) => {
+            let shown: Vec<String> = errors.iter().take(10).map(ToString::to_string).collect();
+            panic!("the generated workbook is refused:\n{}", shown.join("\n"));
+        }
+    };
+    let outcomes = wb.whygos.iter().map(|w| w.outcomes.len()).sum::<usize>();
+    assert_eq!(wb.people.len(), 50);
+    assert_eq!(wb.whygos.len(), 150, "3 WhyGOs per person");
+    assert_eq!(outcomes, 500, "10 outcomes per person");
+    assert!(wb.actuals.len() > 1000, "a year of check-ins");
+
+    let db = TestDb::new().await;
+    let summary = apply(&db.app_pool, &wb, "test").await.expect("load");
+    assert_eq!(
+        summary.actuals_added as usize,
+        wb.actuals.len(),
+        "{summary}"
+    );
+    assert_eq!(count(&db, "outcomes").await as usize, outcomes);
+    let owners: usize = wb
+        .whygos
+        .iter()
+        .flat_map(|w| &w.outcomes)
+        .map(|o| o.owners.len())
+        .sum();
+    assert_eq!(count(&db, "outcome_owners").await as usize, owners);
+
+    // Actuals are appended in file order (the order breaks ties on a date).
+    let stored: Vec<(String, String, chrono::NaiveDate)> = sqlx::query_as(
+        "select o.key, a.value, a.entered_on from actuals a
+         join outcomes o on o.tenant_id = a.tenant_id and o.id = a.outcome_id order by a.seq",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("actuals");
+    let written: Vec<(String, String, chrono::NaiveDate)> = wb
+        .actuals
+        .iter()
+        .map(|a| (a.outcome.clone(), a.value.clone(), a.date))
+        .collect();
+    assert!(stored == written, "actuals are not stored in file order");
+
+    // Owners keep their order, and every row compares equal on a second load.
+    let audit_before = count(&db, "audit_log").await;
+    let again = apply(&db.app_pool, &wb, "test").await.expect("second load");
+    assert!(
+        again.changed_nothing(),
+        "second load changed something: {again}"
+    );
+    assert_eq!(count(&db, "audit_log").await, audit_before);
+}

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Page latency on the large synthetic tenant (bench/generate_workbook.py):
+# starts `whygo serve` on a fresh embedded database, loads Bigco, signs in as
+# its CEO (a leader), counts the SQL statements each page issues, then runs
+# wrk against each page at 1 and at 32 concurrent clients and prints a
+# markdown table. Builds nothing: give it the release binary.
+#
+# Usage: bench/pages.sh [path/to/whygo] [workbook.toml]
+#   cargo build --release && bench/pages.sh
+# Environment:
+#   BENCH_DURATION  shortest wrk run per page and concurrency (default 10s);
+#                   slow pages run longer (see "Latency" below)
+#   BENCH_MIN_REQUESTS  requests wanted at 1 client (default 20)
+#   BENCH_PORT      port for whygo serve (default 39132)
+#   BENCH_PAGES     space-separated paths, replacing the PAGES list below
+#   BENCH_KEEP      1: keep the data folder (its postgres.log has the statements)
+#
+# Pages that answer 404 are listed as "not found" and skipped, so the list can
+# name pages that are still being built; any other status but 200 stops the run
+# before measuring. Requests that fail under load are counted in the table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# ---- The pages: add a path here (keys below exist in the generated tenant). ----
+AS_OF=2026-11-21
+CEO=dana-whitfield                  # bench/generate_workbook.py's CEO (a leader)
+DEPT=platform-engineering           # one of the 60 departments
+PAGES=(
+  "/bigco?as_of=$AS_OF"                              # company dashboard
+  "/bigco/report.json?as_of=$AS_OF"                  # weekly report as JSON
+  "/bigco/departments/$DEPT?as_of=$AS_OF"            # department page
+  "/bigco/people/$CEO?as_of=$AS_OF"                  # person page (the CEO: 6 reports)
+  "/bigco/whygos/company-1?as_of=$AS_OF"             # WhyGO page (a company WhyGO: many children)
+  "/bigco/whygos/$DEPT-1?as_of=$AS_OF"               # WhyGO page (a department WhyGO)
+  "/bigco/alignment?as_of=$AS_OF"                    # alignment tree
+  "/bigco/org"                                       # org chart
+  "/bigco/sync?as_of=$AS_OF"                         # weekly leadership sync
+)
+if [ -n "${BENCH_PAGES:-}" ]; then read -r -a PAGES <<<"$BENCH_PAGES"; fi
+
+bin=${1:-target/release/whygo}
+workbook=${2:-target/bench/bigco.toml}
+duration=${BENCH_DURATION:-10s}
+port=${BENCH_PORT:-39132}
+base="http://127.0.0.1:$port"
+email="$CEO@bigco.example"
+export WHYGO_PASSWORD="bench-password-2026"
+
+say() { echo "# $*" >&2; }
+[ -x "$bin" ] || { echo "no binary at $bin: run cargo build --release first" >&2; exit 1; }
+if ! command -v wrk >/dev/null; then
+  say "wrk (the HTTP load generator) is missing; installing Debian's package: apt-get install wrk"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  else
+    echo "run: sudo apt-get install wrk" >&2; exit 1
+  fi
+fi
+command -v psql >/dev/null || { echo "psql is missing: apt-get install postgresql-client" >&2; exit 1; }
+if [ ! -f "$workbook" ]; then
+  say "generating $workbook"
+  mkdir -p "$(dirname "$workbook")"
+  python3 bench/generate_workbook.py --out "$workbook"
+fi
+
+data=$(mktemp -d /tmp/whygo-bench-pages.XXXXXX); chmod 755 "$data"
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $data"; else rm -rf "$data"; fi
+}
+trap cleanup EXIT
+export WHYGO_DATA_DIR=$data
+
+# ---- Server, data, account, sign-in ----
+say "starting whygo serve on $base (data in $data)"
+"$bin" serve --demo false --addr "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+  curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
+  kill -0 "$pid" 2>/dev/null || { cat "$data/serve.log" >&2; exit 1; }
+  sleep 0.1
+done
+curl -fsS -o /dev/null "$base/healthz"
+
+say "loading $workbook ($(du -h "$workbook" | cut -f1))"
+t0=$(date +%s.%N)
+"$bin" load "$workbook" >&2
+load_secs=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
+say "loaded in $load_secs s"
+
+"$bin" user create --email "$email" --name "Dana Whitfield" --tenant bigco --role leader \
+  --person "$CEO" >&2
+
+jar="$data/cookies.txt"
+csrf=$(curl -fsS -c "$jar" "$base/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+[ -n "$csrf" ] || { echo "no csrf_token on /login" >&2; exit 1; }
+status=$(curl -sS -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" \
+  --data-urlencode "email=$email" --data-urlencode "password=$WHYGO_PASSWORD" \
+  --data-urlencode "csrf_token=$csrf" "$base/login")
+[ "$status" = 303 ] || { echo "sign-in answered $status, expected 303" >&2; exit 1; }
+cookie=$(awk '$6 == "whygo_session" { print $7 }' "$jar")
+[ -n "$cookie" ] || { echo "no whygo_session cookie after sign-in" >&2; exit 1; }
+header="Cookie: whygo_session=$cookie"
+
+# ---- Which pages exist, and their size ----
+measured=(); skipped=(); declare -A size
+for path in "${PAGES[@]}"; do
+  read -r code bytes < <(curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' -H "$header" "$base$path")
+  case $code in
+    200) measured+=("$path"); size[$path]=$bytes ;;
+    404) skipped+=("$path") ;;
+    *) echo "$path answered $code (expected 200, or 404 for a page not built yet)" >&2; exit 1 ;;
+  esac
+done
+[ ${#measured[@]} -gt 0 ] || { echo "no page answered 200" >&2; exit 1; }
+
+# ---- Warm-up: three requests each; the fastest gives the duration of the runs ----
+declare -A single_ms
+for path in "${measured[@]}"; do
+  best=
+  for _ in 1 2 3; do
+    t=$(curl -fsS -o /dev/null -w '%{time_total}' -H "$header" "$base$path")
+    best=$(awk -v t="$t" -v b="${best:-1e9}" 'BEGIN { print (t < b) ? t : b }')
+  done
+  single_ms[$path]=$(awk -v t="$best" 'BEGIN { printf "%.0f", t * 1000 }')
+  say "warmed up $path: one request takes ${single_ms[$path]} ms"
+done
+
+# ---- SQL statements per page: log_statement = 'all', one request between markers ----
+pg_port=$(sed -n 4p "$data/pgdata/postmaster.pid")
+pg() { psql -X -q -t -A -h 127.0.0.1 -p "$pg_port" -U postgres -d whygo -c "$1"; }
+log="$data/postgres.log"
+pg "alter system set log_statement = 'all'" && pg "select pg_reload_conf()" >/dev/null
+sleep 1  # every backend takes the new setting before its next command
+declare -A statements
+for i in "${!measured[@]}"; do
+  path=${measured[$i]}
+  pg "select 'whygo-bench-mark-$i-start'" >/dev/null
+  curl -fsS -o /dev/null -H "$header" "$base$path"
+  pg "select 'whygo-bench-mark-$i-end'" >/dev/null
+  # The statements logged between the two markers, each on its own line in
+  # $data/statements-$i.txt (first line of its text). Simple-protocol
+  # statements log as "statement: ...", prepared ones as "execute NAME: ...".
+  # `set role whygo_app` runs once per new pool connection, not per request.
+  awk -v s="whygo-bench-mark-$i-start" -v e="whygo-bench-mark-$i-end" '
+    index($0, s) { on = 1; next }
+    index($0, e) { on = 0 }
+    on && / LOG:  (statement|execute [^:]*): / && !/set role whygo_app/ { sub(/.* LOG:  /, ""); print }
+  ' "$log" >"$data/statements-$i.txt"
+  statements[$path]=$(wc -l <"$data/statements-$i.txt")
+done
+pg "alter system reset log_statement" && pg "select pg_reload_conf()" >/dev/null
+sleep 1
+
+# ---- Latency ----
+# Each wrk run lasts BENCH_DURATION, or longer for slow pages: long enough for
+# BENCH_MIN_REQUESTS requests at 1 client and for two full rounds of 32
+# requests at 32 clients (a CPU-bound page runs at most $(nproc) at a time).
+# wrk abandons the requests still in flight when its time is up and the server
+# finishes them anyway, so each run waits for the server to go idle first.
+lua="$data/report.lua"
+cat >"$lua" <<'LUA'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+LUA
+cores=$(nproc)
+min_requests=${BENCH_MIN_REQUESTS:-20}
+seconds() { awk -v d="$1" 'BEGIN { n = d + 0; if (d ~ /ms$/) n /= 1000; else if (d ~ /m$/) n *= 60; printf "%d", n }'; }
+base_secs=$(seconds "$duration")
+run_secs() {  # $1 single-request ms, $2 requests wanted, $3 at a time
+  awk -v ms="$1" -v n="$2" -v par="$3" -v min="$base_secs" \
+    'BEGIN { s = int(ms / 1000 * n / par + 0.999); print (s > min) ? s : min }'
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+wait_idle() {  # until whygo uses < 5% of a core over 1 s and PostgreSQL runs no query
+  local a b active
+  for _ in $(seq 1 300); do
+    a=$(cpu_ticks); sleep 1; b=$(cpu_ticks)
+    active=$(pg "select count(*) from pg_stat_activity where state = 'active'
+                 and backend_type = 'client backend' and pid <> pg_backend_pid()")
+    if [ $((b - a)) -le 5 ] && [ "$active" = 0 ]; then return; fi
+  done
+  say "warning: the server did not go idle"
+}
+run_wrk() {  # $1 path, $2 connections, $3 threads, $4 seconds; sets n p50 p99 rps
+  local out requests dur lat50 lat99 errors
+  wait_idle
+  say "measuring $1 at $2 client(s) for $4 s"
+  out=$(wrk -c "$2" -t "$3" -d "${4}s" --timeout 120s -s "$lua" -H "$header" "$base$1")
+  read -r _ requests dur lat50 lat99 errors < <(grep '^WRK ' <<<"$out")
+  n=$requests
+  # Failed requests (non-2xx/3xx answers, socket errors, timeouts) are a result
+  # too: counted in the table, and their latencies are in the percentiles.
+  if [ "$errors" != 0 ]; then
+    say "warning: $errors of $requests requests of $1 failed at $2 clients"
+    n="$requests ($errors failed)"
+  fi
+  if [ "$requests" = 0 ]; then say "warning: no request of $1 finished at $2 clients"; p50=—; p99=—; rps=—; return; fi
+  read -r p50 p99 rps < <(awk -v r="$requests" -v d="$dur" -v a="$lat50" -v b="$lat99" \
+    'BEGIN { printf "%.1f %.1f %.2f\n", a / 1000, b / 1000, r / (d / 1e6) }')
+}
+rows=()
+for path in "${measured[@]}"; do
+  ms=${single_ms[$path]}
+  run_wrk "$path" 1 1 "$(run_secs "$ms" "$min_requests" 1)"
+  one="$n | $p50 | $p99 | $rps"
+  run_wrk "$path" 32 2 "$(run_secs "$ms" 64 "$cores")"
+  rows+=("| \`$path\` | ${statements[$path]} | $(( ${size[$path]} / 1024 )) | $one | $n | $p50 | $p99 | $rps |")
+done
+
+hwm_kib=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+echo
+echo "Bigco: $(grep -c '^\[\[person\]\]' "$workbook") people, $(grep -c '^\[\[whygo\]\]' "$workbook") WhyGOs, $(grep -c '^\[\[whygo.outcome\]\]' "$workbook") outcomes, $(grep -c '^\[\[actual\]\]' "$workbook") actuals; load $load_secs s; wrk runs of at least $duration; whygo serve peak RSS $((hwm_kib / 1024)) MiB; $(nproc) cores; $(date -u +%Y-%m-%d)"
+echo
+echo "| page | SQL statements | KiB | 1 client: requests | p50 ms | p99 ms | req/s | 32 clients: requests | p50 ms | p99 ms | req/s |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${rows[@]}"
+for path in "${skipped[@]}"; do echo "| \`$path\` | not found (404): not built yet | | | | | | | | | |"; done
+if [ "${BENCH_KEEP:-0}" = 1 ]; then
+  echo
+  for i in "${!measured[@]}"; do echo "statements of ${measured[$i]}: $data/statements-$i.txt"; done
+fi
