@@ -40,8 +40,59 @@ pub async fn all_tenants(pool: &PgPool) -> sqlx::Result<Vec<TenantRow>> {
     .await
 }
 
-/// Loads the plan of the cycle that contains `as_of` (or the nearest one).
+/// Which individual WhyGOs a page needs. Company and department WhyGOs are
+/// always loaded (every roll-up is built from them); individual ones are most
+/// of a large organization's rows, and most pages show only a few of them.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    /// Everything (the report, the alignment tree, the org chart).
+    All,
+    /// No individual WhyGOs (company dashboard, weekly sync).
+    Org,
+    /// The individual WhyGOs of a department's people.
+    Department(&'a str),
+    /// One person's individual WhyGOs.
+    Person(&'a str),
+    /// One WhyGO and the individual WhyGOs that ladder to it.
+    WhyGo(&'a str),
+}
+
+impl Scope<'_> {
+    fn code(self) -> (&'static str, Option<String>) {
+        match self {
+            Scope::All => ("all", None),
+            Scope::Org => ("org", None),
+            Scope::Department(k) => ("department", Some(k.to_owned())),
+            Scope::Person(k) => ("person", Some(k.to_owned())),
+            Scope::WhyGo(k) => ("whygo", Some(k.to_owned())),
+        }
+    }
+}
+
+/// The WhyGOs (alias `w`) a scope keeps; binds $3 (the key) and $4 (the scope).
+const SCOPE_FILTER: &str = "($4 = 'all' or w.level <> 'individual'
+    or ($4 = 'department' and w.person_id in (
+        select p2.id from people p2 join departments d2 on d2.tenant_id = p2.tenant_id and d2.id = p2.department_id
+        where p2.tenant_id = $1 and d2.key = $3))
+    or ($4 = 'person' and w.person_id = (select p3.id from people p3 where p3.tenant_id = $1 and p3.key = $3))
+    or ($4 = 'whygo' and (w.key = $3 or exists (
+        select 1 from whygo_links l3 join whygos pw3 on pw3.tenant_id = l3.tenant_id and pw3.id = l3.parent_id
+        where l3.tenant_id = w.tenant_id and l3.child_id = w.id and pw3.key = $3))))";
+
+/// Loads the whole plan of the cycle that contains `as_of` (or the nearest one).
 pub async fn load(pool: &PgPool, tenant: &TenantRow, as_of: NaiveDate) -> sqlx::Result<Plan> {
+    load_scoped(pool, tenant, as_of, Scope::All).await
+}
+
+/// Loads the plan with only the individual WhyGOs `scope` asks for; the same
+/// number of queries whatever the scope.
+pub async fn load_scoped(
+    pool: &PgPool,
+    tenant: &TenantRow,
+    as_of: NaiveDate,
+    scope: Scope<'_>,
+) -> sqlx::Result<Plan> {
+    let (scope_code, scope_key) = scope.code();
     let mut tx = super::begin_tenant(pool, tenant.id).await?;
     let t = tenant.id;
 
@@ -80,50 +131,56 @@ pub async fn load(pool: &PgPool, tenant: &TenantRow, as_of: NaiveDate) -> sqlx::
     .await?;
 
     let whygos: Vec<WhyGoRow> = sqlx::query_as(
-        "select w.id, w.key, w.level, d.key as department, p.key as person, o.key as owner,
+        &format!("select w.id, w.key, w.level, d.key as department, p.key as person, o.key as owner,
                 w.number, w.title, w.why, w.goal, w.status,
                 coalesce((select array_agg(pw.key order by l.is_primary desc, l.position)
                           from whygo_links l join whygos pw on pw.tenant_id = l.tenant_id and pw.id = l.parent_id
-                          where l.tenant_id = w.tenant_id and l.child_id = w.id), '{}') as ladders_to
+                          where l.tenant_id = w.tenant_id and l.child_id = w.id), array[]::text[]) as ladders_to
          from whygos w
          left join departments d on d.tenant_id = w.tenant_id and d.id = w.department_id
          left join people p on p.tenant_id = w.tenant_id and p.id = w.person_id
          left join people o on o.tenant_id = w.tenant_id and o.id = w.owner_id
-         where w.tenant_id = $1 and w.cycle_id is not distinct from $2
+         where w.tenant_id = $1 and w.cycle_id is not distinct from $2 and {SCOPE_FILTER}
          order by case w.level when 'company' then 0 when 'department' then 1 else 2 end,
-                  w.position, w.number nulls last, w.title",
+                  w.position, w.number nulls last, w.title"),
     )
     .bind(t)
     .bind(cycle_id)
+    .bind(&scope_key)
+    .bind(scope_code)
     .fetch_all(&mut *tx)
     .await?;
 
     let outcomes: Vec<OutcomeRow> = sqlx::query_as(
-        "select o.id, o.whygo_id, o.key, o.name, o.targets, o.direction, o.cumulative,
+        &format!("select o.id, o.whygo_id, o.key, o.name, o.targets, o.direction, o.cumulative,
                 o.start_value, o.weight, o.stages,
                 coalesce((select array_agg(p.key order by oo.position)
                           from outcome_owners oo join people p on p.tenant_id = oo.tenant_id and p.id = oo.person_id
-                          where oo.tenant_id = o.tenant_id and oo.outcome_id = o.id), '{}') as owners
+                          where oo.tenant_id = o.tenant_id and oo.outcome_id = o.id), array[]::text[]) as owners
          from outcomes o join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
-         where o.tenant_id = $1 and w.cycle_id is not distinct from $2
-         order by o.position, o.name",
+         where o.tenant_id = $1 and w.cycle_id is not distinct from $2 and {SCOPE_FILTER}
+         order by o.position, o.name"),
     )
     .bind(t)
     .bind(cycle_id)
+    .bind(&scope_key)
+    .bind(scope_code)
     .fetch_all(&mut *tx)
     .await?;
 
-    let actuals: Vec<ActualRow> = sqlx::query_as(
+    let actuals: Vec<ActualRow> = sqlx::query_as(&format!(
         "select a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by
          from actuals a
          join outcomes o on o.tenant_id = a.tenant_id and o.id = a.outcome_id
          join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
          left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
-         where a.tenant_id = $1 and w.cycle_id is not distinct from $2
-         order by a.entered_on, a.seq",
-    )
+         where a.tenant_id = $1 and w.cycle_id is not distinct from $2 and {SCOPE_FILTER}
+         order by a.entered_on, a.seq"
+    ))
     .bind(t)
     .bind(cycle_id)
+    .bind(&scope_key)
+    .bind(scope_code)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -13,6 +13,7 @@ use super::params::{self, PageQuery};
 use super::view::{Chip, Chrome, Pace, approval_label};
 use super::whygos::visible;
 use super::{AppError, AppState, Tenancy};
+use crate::db::plan::Scope;
 use crate::domain::pacing::Status;
 use crate::domain::plan::{Level, Plan, WhyGo};
 use crate::domain::report::Report;
@@ -94,7 +95,7 @@ async fn alignment(
     tenancy: Tenancy,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::All).await?;
     let carry = PageQuery::carry(&when);
     let shown = |w: &&WhyGo| !w.is_archived() && visible(&tenancy, &plan, w);
     let of_level = |level: Level| plan.whygos.iter().filter(move |w| w.level == level);
@@ -171,7 +172,7 @@ async fn org_chart(
     tenancy: Tenancy,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::All).await?;
     let carry = PageQuery::carry(&when);
     let org = plan.org(tenancy.tenant.individuals_visible_to_all);
 

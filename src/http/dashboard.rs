@@ -12,6 +12,7 @@ use super::error::render;
 use super::params::{self, PageQuery, When};
 use super::view::{Chrome, Pace, WhyGoCard};
 use super::{AppError, AppState, Tenancy};
+use crate::db::plan::Scope;
 use crate::domain::calendar::Quarter;
 use crate::domain::pacing::Status;
 use crate::domain::plan::{Level, Plan};
@@ -106,7 +107,7 @@ async fn company(
     tenancy: Tenancy,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
     let slug = &plan.tenant.slug;
     let carry = PageQuery::carry(&when);
     let departments = r
@@ -222,7 +223,7 @@ async fn sync(
     tenancy: Tenancy,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
     let slug = &plan.tenant.slug;
     let week_ago = when.as_of - Duration::days(7);
     let before = report::build_for(&plan, week_ago, r.quarter);
@@ -310,6 +311,6 @@ async fn report_json(
     if let Some(message) = when.as_of_error.or(when.quarter_error) {
         return Err(AppError::BadRequest(message));
     }
-    let (_, r, _) = params::load(&state, &tenancy, &q).await?;
+    let (_, r, _) = params::load(&state, &tenancy, &q, Scope::All).await?;
     Ok(Json(r))
 }

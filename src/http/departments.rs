@@ -15,6 +15,7 @@ use super::view::{Chrome, Pace, WhyGoCard};
 use super::whygos::visible;
 use super::{AppError, AppState, Tenancy};
 use crate::db;
+use crate::db::plan::Scope;
 use crate::domain::plan::Level;
 use crate::domain::rollup::rollup_groups;
 
@@ -68,7 +69,7 @@ async fn show(
     Path((_, key)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Department(&key)).await?;
     let dept = plan.department(&key).ok_or(AppError::NotFound)?;
     let slug = &plan.tenant.slug;
     let carry = PageQuery::carry(&when);

@@ -8,6 +8,8 @@
 //! - `Forbidden`: signed in, a member, but the permission table says no (403).
 //! - `Csrf`: a POST without the session's CSRF token (403, "reload and retry").
 //! - `TooManyRequests`: a limit was hit; the message says how long to wait.
+//! - `Unavailable`: the database is saturated (no connection within the
+//!   pool's timeout): 503 with Retry-After, so clients and balancers back off.
 //! - `Internal`: anything else (database, template). The cause is logged with
 //!   tracing and never shown; the person sees a generic apology.
 
@@ -29,13 +31,21 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     TooManyRequests(String),
+    #[error("busy")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::Internal(e.into())
+        match e {
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!("no database connection within the pool's timeout: answering 503");
+                AppError::Unavailable
+            }
+            e => AppError::Internal(e.into()),
+        }
     }
 }
 
@@ -71,6 +81,20 @@ impl IntoResponse for AppError {
                 "This form expired or did not come from whygo. Go back, reload the page and submit it again.".to_owned(),
             ),
             AppError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m.clone()),
+            AppError::Unavailable => {
+                let page = ErrorPage {
+                    chrome: super::view::Chrome::default(),
+                    title: "Busy",
+                    message: "whygo is busier than it can answer right now. Try again in a few seconds.",
+                };
+                let body = page.render().unwrap_or_else(|_| "busy".to_owned());
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "5")],
+                    Html(body),
+                )
+                    .into_response();
+            }
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Not found",

@@ -86,14 +86,16 @@ impl PageQuery {
     }
 }
 
-/// The plan and its report for a page: the queries of every page.
+/// The plan (with the individual WhyGOs `scope` asks for) and its report for
+/// a page: the queries of every page.
 pub async fn load(
     state: &AppState,
     tenancy: &Tenancy,
     query: &PageQuery,
+    scope: db::plan::Scope<'_>,
 ) -> Result<(Plan, Report, When), AppError> {
     let when = query.resolve(chrono::Local::now().date_naive());
-    let plan = db::plan::load(&state.pool, &tenancy.tenant, when.as_of).await?;
+    let plan = db::plan::load_scoped(&state.pool, &tenancy.tenant, when.as_of, scope).await?;
     let r = match when.quarter {
         Some(q) => report::build_for(&plan, when.as_of, q),
         None => report::build(&plan, when.as_of),

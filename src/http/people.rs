@@ -15,6 +15,7 @@ use super::view::{Chip, Chrome, WhyGoCard};
 use super::whygos::visible;
 use super::{AppError, AppState, Tenancy};
 use crate::db;
+use crate::db::plan::Scope;
 use crate::domain::plan::Level;
 
 pub fn router() -> Router<AppState> {
@@ -58,7 +59,7 @@ async fn show(
     Path((_, key)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Person(&key)).await?;
     let person = plan.person(&key).ok_or(AppError::NotFound)?;
     let slug = &plan.tenant.slug;
     let carry = PageQuery::carry(&when);

@@ -15,6 +15,7 @@ use super::params::{self, PageQuery};
 use super::view::{Chip, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::db;
+use crate::db::plan::Scope;
 use crate::domain::pacing::evaluate;
 use crate::domain::permissions::Action;
 use crate::domain::plan::{Level, Plan, WhyGo};
@@ -103,7 +104,7 @@ async fn show(
     Path((_, key)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::WhyGo(&key)).await?;
     let w = plan
         .whygo(&key)
         .filter(|w| !w.is_archived())

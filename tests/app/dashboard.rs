@@ -163,3 +163,37 @@ async fn the_home_page_sends_a_member_of_one_organization_there_and_css_is_serve
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.body.contains(".chip"));
 }
+
+#[tokio::test]
+async fn a_saturated_database_answers_503_with_retry_after_not_500() {
+    let db = demo_db().await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_millis(300))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("set role whygo_app").execute(conn).await?;
+                Ok(())
+            })
+        })
+        .connect(&db.url)
+        .await
+        .expect("pool");
+    let app = whygo::http::app(
+        pool.clone(),
+        whygo::http::Settings::new(std::path::PathBuf::from("static")),
+    );
+    let held = pool.acquire().await.expect("the only connection");
+    let res = Client::new(app).get("/healthz").await;
+    assert_eq!(res.status.as_u16(), 503, "{}", res.body);
+    let mut c = Client::new(whygo::http::app(
+        pool.clone(),
+        whygo::http::Settings::new(std::path::PathBuf::from("static")),
+    ));
+    let page = c.get("/login").await;
+    assert_eq!(page.status.as_u16(), 503, "{}", page.body);
+    assert_eq!(page.headers["retry-after"], "5");
+    assert!(page.body.contains("Try again in a few seconds"));
+    drop(held);
+    c.get("/login").await.expect_status(200);
+}
