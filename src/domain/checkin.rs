@@ -128,11 +128,7 @@ pub fn preview(
         .quarter(quarter)
         .clone();
     let note = NoteRule::for_status(eval.status);
-    Ok(Preview {
-        stored,
-        eval,
-        note,
-    })
+    Ok(Preview { stored, eval, note })
 }
 
 #[cfg(test)]
@@ -221,8 +217,15 @@ mod tests {
             by: None,
         };
         let o = outcome(["6", "12", "16", "20"], vec![same_day]);
-        let p = preview(&o, q(4), "10", &fy(), d("2026-11-21"), &Thresholds::default())
-            .expect("reads");
+        let p = preview(
+            &o,
+            q(4),
+            "10",
+            &fy(),
+            d("2026-11-21"),
+            &Thresholds::default(),
+        )
+        .expect("reads");
         assert_eq!(p.eval.status, Status::OffPace);
         assert_eq!(p.eval.actual.as_deref(), Some("10"));
     }
@@ -230,11 +233,26 @@ mod tests {
     #[test]
     fn stages_are_read_case_insensitively_and_stored_as_the_ladder_spells_them() {
         let o = outcome(["MVP", "v1.0", "Iterate", "Validated"], Vec::new());
-        let p = preview(&o, q(4), "  iterate ", &fy(), d("2026-11-21"), &Thresholds::default())
-            .expect("a stage");
+        let p = preview(
+            &o,
+            q(4),
+            "  iterate ",
+            &fy(),
+            d("2026-11-21"),
+            &Thresholds::default(),
+        )
+        .expect("a stage");
         assert_eq!(p.stored, "Iterate");
         assert!(
-            preview(&o, q(4), "Done", &fy(), d("2026-11-21"), &Thresholds::default()).is_err()
+            preview(
+                &o,
+                q(4),
+                "Done",
+                &fy(),
+                d("2026-11-21"),
+                &Thresholds::default()
+            )
+            .is_err()
         );
     }
 

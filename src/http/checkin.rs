@@ -87,11 +87,7 @@ fn on_checkin(w: &WhyGo, me: &str) -> bool {
 }
 
 impl Desk {
-    async fn load(
-        state: &AppState,
-        tenancy: &Tenancy,
-        as_of: NaiveDate,
-    ) -> Result<Desk, AppError> {
+    async fn load(state: &AppState, tenancy: &Tenancy, as_of: NaiveDate) -> Result<Desk, AppError> {
         let plan = db::plan::load(&state.pool, &tenancy.tenant, as_of).await?;
         let start = plan.tenant.fiscal_year().start();
         let mut plans = Vec::with_capacity(2);
@@ -327,6 +323,8 @@ struct RowView {
     current_explanation: String,
     last: Option<LastActual>,
     stages: Vec<StageOption>,
+    /// A typed value that is no stage of the ladder, kept as an option.
+    stray: Option<String>,
     hint: String,
     value: String,
     note: String,
@@ -381,7 +379,8 @@ fn as_of(q: &CheckinQuery) -> AsOf {
         quarter: None,
     }
     .resolve(chrono::Local::now().date_naive());
-    let given = q.as_of.as_deref().is_some_and(|s| !s.trim().is_empty()) && when.as_of_error.is_none();
+    let given =
+        q.as_of.as_deref().is_some_and(|s| !s.trim().is_empty()) && when.as_of_error.is_none();
     AsOf {
         date: when.as_of,
         input: when.as_of_input,
@@ -541,6 +540,10 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
                 .collect(),
             _ => Vec::new(),
         };
+        let stray = (!stages.is_empty()
+            && !st.value.trim().is_empty()
+            && !stages.iter().any(|o: &StageOption| o.selected))
+        .then(|| st.value.trim().to_owned());
         let note_rule = st.preview.as_ref().map_or(NoteRule::Optional, |p| p.note);
         section.rows.push(RowView {
             whygo_href: format!("/{slug}/whygos/{}{}", w.key, when.carry),
@@ -558,16 +561,19 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
             expected: now.expected_text.clone().unwrap_or_else(|| "—".to_owned()),
             current: now.status.into(),
             current_explanation: now.explanation.clone(),
-            last: o.counting_actual(s.quarter, desk.as_of).map(|a| LastActual {
-                value: a.value.clone(),
-                date: a.date.format("%-d %b %Y").to_string(),
-                by: a
-                    .by
-                    .as_deref()
-                    .map(|k| plan.person_name(k).to_owned())
-                    .unwrap_or_default(),
-            }),
+            last: o
+                .counting_actual(s.quarter, desk.as_of)
+                .map(|a| LastActual {
+                    value: a.value.clone(),
+                    date: a.date.format("%-d %b %Y").to_string(),
+                    by: a
+                        .by
+                        .as_deref()
+                        .map(|k| plan.person_name(k).to_owned())
+                        .unwrap_or_default(),
+                }),
             stages,
+            stray,
             hint: unit_hint(spec.kind()).to_owned(),
             preview_url: format!(
                 "/{slug}/checkin/preview?{}",

@@ -95,9 +95,7 @@ pub async fn view(
             author: c
                 .author_name
                 .unwrap_or_else(|| "A former member".to_owned()),
-            author_href: c
-                .author_key
-                .map(|k| format!("/{slug}/people/{k}{carry}")),
+            author_href: c.author_key.map(|k| format!("/{slug}/people/{k}{carry}")),
             when: c.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
             when_iso: c.created_at.to_rfc3339(),
             body: c.body,
