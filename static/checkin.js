@@ -53,18 +53,25 @@
       setPrompt(id, null);
       return;
     }
+    var label = document.createElement("span");
+    label.className = "preview-label";
+    label.textContent = "With this value:";
+    // The chip as the server renders it: symbol, and the words for screen readers.
     var chip = document.createElement("span");
     chip.className = "chip " + (answer.css || "none");
     chip.title = answer.label || "";
     chip.textContent = answer.chip || "";
-    var label = document.createElement("span");
-    label.className = "preview-label";
-    label.textContent = " " + (answer.label || "") + " with this value: ";
+    var words = document.createElement("span");
+    words.className = "visually-hidden";
+    words.textContent = " " + (answer.label || "");
+    chip.appendChild(words);
     var why = document.createElement("span");
     why.className = "preview-explanation";
     why.textContent = answer.explanation || "";
-    out.appendChild(chip);
     out.appendChild(label);
+    out.appendChild(document.createTextNode(" "));
+    out.appendChild(chip);
+    out.appendChild(document.createTextNode(" "));
     out.appendChild(why);
     setPrompt(id, answer);
   }

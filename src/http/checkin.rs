@@ -452,7 +452,7 @@ fn check(desk: &Desk, typed: &Typed, saving: bool) -> Vec<RowState> {
                 Ok(p) => {
                     if saving && p.note == NoteRule::Required && note_len == 0 {
                         r.note_error = Some(
-                            "Off pace: say why in the note (what is blocking it, what you need). It goes on the escalation list of the weekly leadership sync.".to_owned(),
+                            "Enter a note: an outcome off pace needs its reason before it can be saved.".to_owned(),
                         );
                     }
                     r.preview = Some(p);

@@ -103,7 +103,8 @@ pub async fn view(
         })
         .collect();
     Ok(CommentsView {
-        action: format!("/{slug}/whygos/{}/comments{carry}", w.key),
+        // The fragment brings a re-rendered page (422) back to the form.
+        action: format!("/{slug}/whygos/{}/comments{carry}#comments", w.key),
         items,
         outcomes: w
             .outcomes

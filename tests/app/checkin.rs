@@ -288,7 +288,7 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
             ("note-4-prod-active-clients", "   "),
         ],
         "note-4-prod-active-clients",
-        "Off pace: say why in the note (what is blocking it, what you need). It goes on the escalation list of the weekly leadership sync.",
+        "Enter a note: an outcome off pace needs its reason before it can be saved.",
     )
     .await;
     // A note with no value.
@@ -816,4 +816,33 @@ async fn the_check_in_script_is_served_and_never_inline() {
     js.expect_status(200);
     assert!(js.body.contains("/checkin/preview") || js.body.contains("data-preview"));
     assert!(!js.body.contains("innerHTML"), "answers are shown as text");
+}
+
+#[tokio::test]
+async fn the_check_in_costs_the_same_few_queries_however_many_outcomes_one_owns() {
+    // Kevin owns no outcome in the demo; give him 120 in an approved WhyGO.
+    let paths = ["/kartel/checkin?as_of=2026-11-21"];
+    let few = demo_db().await;
+    let before = crate::pages::queries_per_page(&few, &paths).await;
+    let many = demo_db().await;
+    sqlx::query(
+        "with w as (insert into whygos (tenant_id, id, cycle_id, key, level, owner_id, number, title, status)
+                    select p.tenant_id, gen_random_uuid(), (select id from cycles limit 1), 'kevin-extra',
+                           'company', p.id, 99, 'Kevin''s extra WhyGO', 'approved'
+                    from people p where p.key = 'kevin' returning tenant_id, id),
+              o as (insert into outcomes (tenant_id, id, whygo_id, key, name, targets)
+                    select w.tenant_id, gen_random_uuid(), w.id, 'kevin-o' || i, 'Extra outcome ' || i,
+                           array['2', '4', '6', '8']
+                    from w, generate_series(1, 120) i returning tenant_id, id)
+         insert into outcome_owners (tenant_id, outcome_id, person_id)
+         select o.tenant_id, o.id, (select id from people where key = 'kevin') from o",
+    )
+    .execute(&many.pool)
+    .await
+    .expect("outcomes");
+    let after = crate::pages::queries_per_page(&many, &paths).await;
+    assert_eq!(before, after, "queries for the check-in, 0 vs 120 rows");
+    let mut kevin = signed_in(&many, "kevin").await;
+    let page = checkin_page(&mut kevin, AS_OF).await;
+    assert!(page.body.contains("name=\"value-4-kevin-o120\""));
 }

@@ -27,7 +27,7 @@ async fn a_comment_is_posted_on_the_whygo_or_an_outcome_and_listed_with_its_auth
     page.expect_status(200);
     assert!(page.body.contains("id=\"comments\""));
     assert!(page.body.contains("No comments yet."));
-    assert!(page.body.contains(&format!("action=\"{POST}\"")));
+    assert!(page.body.contains(&format!("action=\"{POST}#comments\"")));
     assert!(
         page.body
             .contains("<option value=\"prod-active-clients\">Active client engagements</option>")
@@ -109,11 +109,11 @@ async fn a_comment_as_of_a_date_comes_back_to_that_date() {
     let mut wayan = signed_in(&db, "wayan").await;
     let page = wayan.get(&format!("{PAGE}?as_of=2026-11-21")).await;
     assert!(
-        page.body
-            .contains(&format!("action=\"{POST}?as_of=2026-11-21&#38;quarter=4\""))
-            || page
-                .body
-                .contains(&format!("action=\"{POST}?as_of=2026-11-21\""))
+        page.body.contains(&format!(
+            "action=\"{POST}?as_of=2026-11-21&#38;quarter=4#comments\""
+        )) || page
+            .body
+            .contains(&format!("action=\"{POST}?as_of=2026-11-21#comments\""))
     );
     let res = wayan
         .post(
@@ -280,7 +280,7 @@ async fn an_account_linked_to_no_person_reads_but_cannot_post() {
     page.expect_status(200);
     assert!(page.body.contains("First!"));
     assert!(page.body.contains("Your account is not linked to a person"));
-    assert!(!page.body.contains(&format!("action=\"{POST}\"")));
+    assert!(!page.body.contains(&format!("action=\"{POST}#comments\"")));
     guest
         .post(POST, &[("body", "anonymous")])
         .await
