@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod admin;
 pub mod admin_cli;
 pub mod audit;
+pub mod checkin;
+pub mod comments;
 pub mod embedded;
 pub mod links;
 pub mod load;

@@ -2,6 +2,7 @@
 //! the CLI and the report so two views can never disagree.
 
 pub mod calendar;
+pub mod checkin;
 pub mod keys;
 pub mod pacing;
 pub mod permissions;

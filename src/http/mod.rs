@@ -8,6 +8,8 @@ mod admin;
 mod alignment;
 pub mod auth;
 mod chart;
+mod checkin;
+mod comments;
 mod context;
 mod dashboard;
 mod departments;
@@ -86,6 +88,8 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(departments::router())
         .merge(people::router())
         .merge(alignment::router())
+        .merge(checkin::router())
+        .merge(comments::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
         // Layers run bottom-up: the session is loaded before the CSRF guard looks at it.

@@ -5,10 +5,11 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use super::chart::{self, Chart};
+use super::comments::{self, CommentsView, Draft};
 use super::dashboard::WhenForm;
 use super::error::render;
 use super::params::{self, PageQuery};
@@ -96,6 +97,7 @@ struct WhyGoPage {
     signoffs: Vec<SignoffRow>,
     width: f64,
     height: f64,
+    comments: CommentsView,
 }
 
 async fn show(
@@ -104,13 +106,27 @@ async fn show(
     Path((_, key)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::WhyGo(&key)).await?;
+    Ok(page(&state, &tenancy, &key, &q, Draft::default())
+        .await?
+        .into_response())
+}
+
+/// The page, with the comment form as typed (`draft`, and its messages when
+/// a comment was refused).
+pub(super) async fn page(
+    state: &AppState,
+    tenancy: &Tenancy,
+    key: &str,
+    q: &PageQuery,
+    draft: Draft,
+) -> Result<Html<String>, AppError> {
+    let (plan, r, when) = params::load(state, tenancy, q, Scope::WhyGo(key)).await?;
     let w = plan
-        .whygo(&key)
+        .whygo(key)
         .filter(|w| !w.is_archived())
         .ok_or(AppError::NotFound)?;
     // Hidden and missing answer the same: nothing to learn from the status code.
-    if !visible(&tenancy, &plan, w) {
+    if !visible(tenancy, &plan, w) {
         return Err(AppError::NotFound);
     }
     let wr = r
@@ -143,7 +159,7 @@ async fn show(
         .collect();
     let children = plan
         .children(&w.key)
-        .filter(|c| visible(&tenancy, &plan, c))
+        .filter(|c| visible(tenancy, &plan, c))
         .map(|c| link(c, c.ladders_to.first() == Some(&w.key)))
         .collect();
 
@@ -252,6 +268,14 @@ async fn show(
             .collect();
     }
 
+    let comments = comments::view(
+        &state.pool,
+        tenancy,
+        w,
+        &comments::explicit_carry(q, &when),
+        draft,
+    )
+    .await?;
     let when_form = WhenForm::new(format!("/{slug}/whygos/{key}"), &when, &plan, &r);
     let page = WhyGoPage {
         chrome: tenancy.chrome_for(&when_form.quarter_label),
@@ -291,6 +315,7 @@ async fn show(
         signoffs,
         width: chart::WIDTH,
         height: chart::HEIGHT,
+        comments,
     };
-    Ok(render(&page)?.into_response())
+    render(&page)
 }

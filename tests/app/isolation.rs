@@ -137,6 +137,18 @@ fn routes(
             "/{tenant}/whygos/{key}",
             format!("/{slug}/whygos/production-1"),
         ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/comments",
+            format!("/{slug}/whygos/production-1/comments"),
+        ),
+        ("GET", "/{tenant}/checkin", format!("/{slug}/checkin")),
+        ("POST", "/{tenant}/checkin", format!("/{slug}/checkin")),
+        (
+            "GET",
+            "/{tenant}/checkin/preview",
+            format!("/{slug}/checkin/preview?outcome=prod-active-clients&quarter=4&value=1"),
+        ),
         ("GET", "/{tenant}/admin", format!("/{slug}/admin")),
         (
             "GET",

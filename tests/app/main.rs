@@ -3,7 +3,9 @@
 
 mod admin;
 mod auth;
+mod checkin;
 mod cli;
+mod comments;
 mod common;
 mod dashboard;
 mod isolation;

@@ -284,7 +284,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountQueries {
 
 static COUNTING: std::sync::Once = std::sync::Once::new();
 
-async fn queries_per_page(db: &TestDb, paths: &[&str]) -> Vec<usize> {
+pub async fn queries_per_page(db: &TestDb, paths: &[&str]) -> Vec<usize> {
     COUNTING.call_once(|| {
         let _ = tracing::subscriber::set_global_default(
             tracing_subscriber::registry().with(CountQueries),

@@ -1,0 +1,103 @@
+//! Check-in storage: new actuals, appended (the table refuses updates), each
+//! with its audit entry, all in the caller's one transaction.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::audit::{self, Who};
+use crate::domain::calendar::Quarter;
+
+/// One actual to append.
+#[derive(Clone, Debug)]
+pub struct NewActual {
+    pub outcome_key: String,
+    pub quarter: Quarter,
+    pub value: String,
+    pub note: String,
+}
+
+/// The ids of the tenant's outcomes with these keys (keys not found are absent).
+pub async fn outcome_ids(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    keys: &[String],
+) -> sqlx::Result<HashMap<String, Uuid>> {
+    let rows: Vec<(String, Uuid)> =
+        sqlx::query_as("select key, id from outcomes where tenant_id = $1 and key = any($2)")
+            .bind(tenant)
+            .bind(keys)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Appends every entry (source 'web', entered on `entered_on` by person
+/// `entered_by`) and audits each. Returns how many were written, or `None`
+/// (nothing written) when an outcome key is not the tenant's.
+pub async fn append(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    who: Who<'_>,
+    entered_by: Uuid,
+    entered_on: NaiveDate,
+    entries: &[NewActual],
+) -> sqlx::Result<Option<usize>> {
+    let keys: Vec<String> = entries.iter().map(|e| e.outcome_key.clone()).collect();
+    let ids = outcome_ids(conn, tenant, &keys).await?;
+    let mut outcome_ids = Vec::with_capacity(entries.len());
+    for e in entries {
+        match ids.get(&e.outcome_key) {
+            Some(id) => outcome_ids.push(*id),
+            None => return Ok(None),
+        }
+    }
+    let row_ids: Vec<Uuid> = entries.iter().map(|_| Uuid::now_v7()).collect();
+    let quarters: Vec<i16> = entries
+        .iter()
+        .map(|e| i16::from(e.quarter.number()))
+        .collect();
+    let values: Vec<String> = entries.iter().map(|e| e.value.clone()).collect();
+    let notes: Vec<String> = entries.iter().map(|e| e.note.clone()).collect();
+    // One statement for every row; `with ordinality` keeps the form's order
+    // in the identity column, so `seq` follows it.
+    let inserted = sqlx::query(
+        "insert into actuals (tenant_id, id, outcome_id, quarter, value, note, entered_on, entered_by, source)
+         select $1, r.id, r.outcome_id, r.quarter, r.value, r.note, $7, $8, 'web'
+         from unnest($2::uuid[], $3::uuid[], $4::smallint[], $5::text[], $6::text[])
+              with ordinality as r(id, outcome_id, quarter, value, note, n)
+         order by r.n",
+    )
+    .bind(tenant)
+    .bind(&row_ids)
+    .bind(&outcome_ids)
+    .bind(&quarters)
+    .bind(&values)
+    .bind(&notes)
+    .bind(entered_on)
+    .bind(entered_by)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    for e in entries {
+        audit::record(
+            &mut *conn,
+            tenant,
+            who,
+            "append",
+            "actual",
+            &e.outcome_key,
+            None,
+            Some(serde_json::json!({
+                "quarter": e.quarter.number(),
+                "value": e.value,
+                "note": e.note,
+                "entered_on": entered_on,
+            })),
+        )
+        .await?;
+    }
+    Ok(Some(usize::try_from(inserted).unwrap_or(entries.len())))
+}
