@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admin_cli;
 pub mod audit;
 pub mod embedded;
+pub mod lifecycle;
 pub mod links;
 pub mod load;
 pub mod pages;

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod keys;
+pub mod lifecycle;
 pub mod pacing;
 pub mod permissions;
 pub mod plan;

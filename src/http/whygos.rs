@@ -93,6 +93,8 @@ struct WhyGoPage {
     children: Vec<Link>,
     outcomes: Vec<OutcomeView>,
     signoffs: Vec<SignoffRow>,
+    /// State, history and actions: see `lifecycle::section`.
+    lifecycle: super::lifecycle::Section,
     width: f64,
     height: f64,
 }
@@ -102,6 +104,7 @@ async fn show(
     tenancy: Tenancy,
     Path((_, key)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
+    Query(done): Query<super::lifecycle::Done>,
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q).await?;
     let w = plan
@@ -251,6 +254,16 @@ async fn show(
             .collect();
     }
 
+    let lifecycle = super::lifecycle::section(
+        &state,
+        &tenancy,
+        &plan,
+        &r,
+        w,
+        when.as_of,
+        done.done.as_deref(),
+    )
+    .await?;
     let when_form = WhenForm::new(format!("/{slug}/whygos/{key}"), &when, &plan, &r);
     let page = WhyGoPage {
         chrome: tenancy.chrome_for(&when_form.quarter_label),
@@ -288,6 +301,7 @@ async fn show(
         children,
         outcomes,
         signoffs,
+        lifecycle,
         width: chart::WIDTH,
         height: chart::HEIGHT,
     };

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod dashboard;
 mod isolation;
+mod lifecycle;
 mod load;
 mod pages;
 mod schema;
