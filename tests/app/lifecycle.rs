@@ -501,6 +501,11 @@ async fn every_form_says_what_is_wrong_next_to_the_field_and_writes_nothing() {
     let db = demo_db().await;
     let mut trent = signed_in(&db, "trent").await;
     let mut kevin = signed_in(&db, "kevin").await;
+    let picked = trent
+        .get("/kartel/whygos/new?from_kpi=99&from_kpi=one")
+        .await;
+    picked.expect_status(200);
+    assert!(picked.body.contains("There is no suggested KPI “99”, “one”"));
     trent.get("/kartel/whygos/new").await.expect_status(200);
     let before = count(&db, "select count(*) from whygos").await;
     let long = "9".repeat(101);
@@ -752,6 +757,17 @@ async fn an_amendment_of_a_seeded_signed_whygo_is_paced_against_both_targets() {
     let form = wayan.get("/kartel/whygos/production-1/edit").await;
     form.expect_status(200);
     let mut fields = form_fields(&form.body, "/kartel/whygos/production-1/edit");
+    // Saved as it came (owners of several, in the list's order): nothing
+    // changes, no version, no amendment.
+    let before = status_of(&db, "production-1").await;
+    let res = post_fields(&mut wayan, "/kartel/whygos/production-1/edit", &fields).await;
+    res.expect_status(303);
+    assert!(
+        res.location
+            .as_deref()
+            .is_some_and(|l| l.contains("done=unchanged"))
+    );
+    assert_eq!(status_of(&db, "production-1").await, before);
     assert_eq!(get(&fields, "o0_name"), "Active client engagements");
     assert_eq!(get(&fields, "o0_q4"), "20");
     set(&mut fields, "o0_q4", "40");

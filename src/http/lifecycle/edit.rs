@@ -159,6 +159,29 @@ impl EditForm {
         }
     }
 
+    /// A multiple select sends the chosen owners in the list's order: keep
+    /// the stored order of the owners already there, new ones after, so an
+    /// unchanged form changes nothing.
+    fn keep_owner_order(&mut self, stored: &Snapshot) {
+        for row in &mut self.outcomes {
+            let Some(o) = stored.outcome(&row.key) else {
+                continue;
+            };
+            let mut ordered: Vec<String> = o
+                .owners
+                .iter()
+                .filter(|k| row.owners.contains(k))
+                .cloned()
+                .collect();
+            for k in &row.owners {
+                if !ordered.contains(k) {
+                    ordered.push(k.clone());
+                }
+            }
+            row.owners = ordered;
+        }
+    }
+
     /// What the person typed, as a snapshot (to compare with what is stored).
     fn typed(&self, default_owner: &str) -> Snapshot {
         Snapshot {
@@ -466,6 +489,8 @@ struct EditPage {
     kpis: Vec<KpiChoice>,
     kpi_action: String,
     kpi_message: Option<String>,
+    /// Whether `kpi_message` says a pick was wrong (else it is a hint).
+    kpi_error: bool,
     amendment: Option<String>,
     min: usize,
     max: usize,
@@ -485,7 +510,8 @@ struct PageParts {
     conflict: Option<Conflict>,
     amendment: Option<String>,
     kpis: Vec<KpiChoice>,
-    kpi_message: Option<String>,
+    /// A note on the KPIs picked, and whether it says a pick was wrong.
+    kpi_message: Option<(String, bool)>,
     at_cap: Option<String>,
 }
 
@@ -616,9 +642,17 @@ fn rows(
                         error: errors.get(&format!("o{i}_q{}", q + 1)).map(str::to_owned),
                     })
                     .collect(),
-                owners: people
+                // The chosen owners first, so they show without scrolling.
+                owners: owners
                     .iter()
-                    .map(|(k, n)| (k.clone(), n.clone(), owners.contains(k)))
+                    .filter_map(|k| people.iter().find(|(p, _)| p == k))
+                    .map(|(k, n)| (k.clone(), n.clone(), true))
+                    .chain(
+                        people
+                            .iter()
+                            .filter(|(k, _)| !owners.contains(k))
+                            .map(|(k, n)| (k.clone(), n.clone(), false)),
+                    )
                     .collect(),
                 owners_error: errors.get(&format!("o{i}_owners")).map(str::to_owned),
                 existing,
@@ -670,7 +704,8 @@ async fn page(
         conflict: parts.conflict,
         kpis: parts.kpis,
         kpi_action: format!("/{}/whygos/new", tenancy.tenant.slug),
-        kpi_message: parts.kpi_message,
+        kpi_error: parts.kpi_message.as_ref().is_some_and(|(_, e)| *e),
+        kpi_message: parts.kpi_message.map(|(m, _)| m),
         amendment: parts.amendment,
         min: scope.min,
         max: scope.max,
@@ -699,7 +734,7 @@ async fn kpi_choices(
     tenancy: &Tenancy,
     person: &str,
     picked: &[String],
-) -> Result<(Vec<KpiChoice>, Vec<OutcomeRow>, Option<String>), AppError> {
+) -> Result<(Vec<KpiChoice>, Vec<OutcomeRow>, Option<(String, bool)>), AppError> {
     let kpis = db::pages::person_kpis(&state.pool, tenancy.tenant.id, person).await?;
     let mut rows = Vec::new();
     let mut unknown = Vec::new();
@@ -736,24 +771,31 @@ async fn kpi_choices(
     }
     let mut message = None;
     if !unknown.is_empty() {
-        message = Some(format!(
-            "There is no suggested KPI “{}”: choose from the list.",
-            unknown.join("”, “")
+        message = Some((
+            format!(
+                "There is no suggested KPI “{}”: choose from the list.",
+                unknown.join("”, “")
+            ),
+            true,
         ));
     } else if rows.len() > INDIVIDUAL_OUTCOMES.1 {
-        message = Some(format!(
-            "An individual WhyGO has at most {} outcomes: the first {} KPIs you picked are filled in.",
-            INDIVIDUAL_OUTCOMES.1, INDIVIDUAL_OUTCOMES.1
+        message = Some((
+            format!(
+                "An individual WhyGO has at most {} outcomes: the first {} KPIs you picked are filled in.",
+                INDIVIDUAL_OUTCOMES.1, INDIVIDUAL_OUTCOMES.1
+            ),
+            false,
         ));
     } else if chosen
         .iter()
         .filter_map(|n| kpis.get(n - 1))
         .any(|k| k.targets.len() != 4)
     {
-        message = Some(
+        message = Some((
             "A KPI with one target for the year has it in Q4: add the quarters before it."
                 .to_owned(),
-        );
+            false,
+        ));
     }
     rows.truncate(INDIVIDUAL_OUTCOMES.1);
     let choices = kpis
@@ -769,19 +811,16 @@ async fn kpi_choices(
     Ok((choices, rows, message))
 }
 
-/// The signed-in person, or a refusal: only people of the org chart propose
-/// individual WhyGOs.
-fn me(tenancy: &Tenancy) -> Result<&crate::db::accounts::PersonRef, Response> {
-    tenancy.person.as_ref().ok_or_else(|| {
-        refused(
-            tenancy,
-            StatusCode::FORBIDDEN,
-            "No person to propose for",
-            "Your account is not linked to a person of the org chart, so you have no individual WhyGOs. Ask an admin to link it.",
-            &format!("/{}", tenancy.tenant.slug),
-        )
-        .unwrap_or_else(IntoResponse::into_response)
-    })
+/// Refuses an account not linked to a person of the org chart: only
+/// people propose individual WhyGOs.
+fn no_person(tenancy: &Tenancy) -> Result<Response, AppError> {
+    refused(
+        tenancy,
+        StatusCode::FORBIDDEN,
+        "No person to propose for",
+        "Your account is not linked to a person of the org chart, so you have no individual WhyGOs. Ask an admin to link it.",
+        &format!("/{}", tenancy.tenant.slug),
+    )
 }
 
 async fn my_department(
@@ -839,9 +878,8 @@ pub async fn new_form(
     tenancy: Tenancy,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let person = match me(&tenancy) {
-        Ok(p) => p.clone(),
-        Err(r) => return Ok(r),
+    let Some(person) = tenancy.person.clone() else {
+        return no_person(&tenancy);
     };
     let picked: Vec<String> = query
         .iter()
@@ -880,9 +918,8 @@ pub async fn create(
     tenancy: Tenancy,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let person = match me(&tenancy) {
-        Ok(p) => p.clone(),
-        Err(r) => return Ok(r),
+    let Some(person) = tenancy.person.clone() else {
+        return no_person(&tenancy);
     };
     let form = EditForm::parse(&pairs);
     let tenant = tenancy.tenant.id;
@@ -1144,6 +1181,7 @@ pub async fn save(
         .await?
         .ok_or(AppError::NotFound)?;
     let signs = sign_state(&mut tx, tenant, &w).await?;
+    form.keep_owner_order(&before);
 
     if form_version(&form.version) != Some(w.version) {
         // Someone saved since this form was opened: nothing is written; the
@@ -1402,5 +1440,25 @@ mod tests {
             }],
         };
         assert_eq!(EditForm::of(&s, 3).typed("ann"), s);
+    }
+
+    #[test]
+    fn owners_keep_their_stored_order_whatever_order_the_select_sends() {
+        let stored = Snapshot {
+            outcomes: vec![OutcomeSnapshot {
+                key: "o".into(),
+                owners: vec!["wayan".into(), "ben".into()],
+                ..OutcomeSnapshot::default()
+            }],
+            ..Snapshot::default()
+        };
+        let mut f = EditForm::parse(&pairs(&[
+            ("o0_key", "o"),
+            ("o0_owners", "ann"),
+            ("o0_owners", "ben"),
+            ("o0_owners", "wayan"),
+        ]));
+        f.keep_owner_order(&stored);
+        assert_eq!(f.outcomes[0].owners, ["wayan", "ben", "ann"]);
     }
 }

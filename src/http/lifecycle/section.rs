@@ -250,7 +250,7 @@ pub async fn section(
                 }
                 _ => false,
             };
-            sign_off(&mut s, plan, report, w, &data, as_of, me)?;
+            sign_off(&mut s, tenancy, &org, plan, report, w, &data, as_of, me)?;
         }
     }
     if s.can_edit {
@@ -269,8 +269,11 @@ pub async fn section(
 
 /// The sign-off part: who must sign, who did, whether it is in force, and
 /// an amendment's changes and paces.
+#[allow(clippy::too_many_arguments)]
 fn sign_off(
     s: &mut Section,
+    tenancy: &Tenancy,
+    org: &crate::domain::permissions::Org,
     plan: &Plan,
     report: &Report,
     w: &WhyGo,
@@ -294,7 +297,12 @@ fn sign_off(
         })
         .collect();
     let st = SignState::new(&required, &offs, data.version);
-    s.can_sign = me.is_some_and(|m| st.waiting_for.iter().any(|p| p == m));
+    s.can_sign = tenancy.can(
+        Action::SignOffWhyGo {
+            required: &required,
+        },
+        org,
+    ) && me.is_some_and(|m| st.waiting_for.iter().any(|p| p == m));
     let names = |keys: &[String]| {
         keys.iter()
             .map(|k| plan.person_name(k).to_owned())
@@ -385,7 +393,7 @@ fn sign_off(
     };
     let name_of = |k: &str| {
         plan.whygo(k)
-            .map_or_else(|| plan.person_name(k).to_owned(), |p| heading(p))
+            .map_or_else(|| plan.person_name(k).to_owned(), heading)
     };
     let changes = diff(
         snapshot,

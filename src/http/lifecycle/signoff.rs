@@ -13,6 +13,7 @@ use super::{actor, find, form_version, org, refused, see_other, today, whygo_hre
 use crate::db::lifecycle::{self as store, Event};
 use crate::db::{self, audit};
 use crate::domain::lifecycle::{SignOff, SignState, required_signers};
+use crate::domain::permissions::Action;
 use crate::domain::plan::Level;
 use crate::http::{AppError, AppState, Tenancy};
 
@@ -39,11 +40,13 @@ pub async fn sign(
     }
     let (signoffs, signers) = store::signatures(&mut tx, tenant, w.id).await?;
     let required = required_signers(level, w.head.as_deref(), &signers);
-    let me = tenancy.person.as_ref();
-    if !me.is_some_and(|p| required.contains(&p.key)) {
-        return Err(AppError::Forbidden);
-    }
-    let Some(me) = me else {
+    tenancy.require(
+        Action::SignOffWhyGo {
+            required: &required,
+        },
+        &org,
+    )?;
+    let Some(me) = tenancy.person.as_ref() else {
         return Err(AppError::Forbidden);
     };
     if form_version(&form.version) != Some(w.version) {
