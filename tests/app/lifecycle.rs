@@ -505,7 +505,11 @@ async fn every_form_says_what_is_wrong_next_to_the_field_and_writes_nothing() {
         .get("/kartel/whygos/new?from_kpi=99&from_kpi=one")
         .await;
     picked.expect_status(200);
-    assert!(picked.body.contains("There is no suggested KPI “99”, “one”"));
+    assert!(
+        picked
+            .body
+            .contains("There is no suggested KPI “99”, “one”")
+    );
     trent.get("/kartel/whygos/new").await.expect_status(200);
     let before = count(&db, "select count(*) from whygos").await;
     let long = "9".repeat(101);
