@@ -14,7 +14,6 @@ use super::error::render;
 use super::params::{self, PageQuery};
 use super::view::{Chip, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
-use crate::db;
 use crate::domain::pacing::evaluate;
 use crate::domain::permissions::Action;
 use crate::domain::plan::{Level, Plan, WhyGo};
@@ -208,12 +207,22 @@ async fn show(
         })
         .collect();
 
-    // Department WhyGOs are signed off by the tenant's signers and the head.
+    let lifecycle = super::lifecycle::section(
+        &state,
+        &tenancy,
+        &plan,
+        &r,
+        w,
+        when.as_of,
+        done.done.as_deref(),
+    )
+    .await?;
+
+    // Department WhyGOs are signed off by the tenant's signers and the head
+    // (read with the lifecycle section, in the same statement).
     let mut signoffs = Vec::new();
     if w.level == Level::Department {
-        let (signed, signers) =
-            db::pages::signoffs(&state.pool, tenancy.tenant.id, std::slice::from_ref(&w.key))
-                .await?;
+        let (signed, signers) = lifecycle.signoffs();
         let mut required: Vec<(String, String)> = signers;
         if let Some(head) = w
             .department
@@ -254,16 +263,6 @@ async fn show(
             .collect();
     }
 
-    let lifecycle = super::lifecycle::section(
-        &state,
-        &tenancy,
-        &plan,
-        &r,
-        w,
-        when.as_of,
-        done.done.as_deref(),
-    )
-    .await?;
     let when_form = WhenForm::new(format!("/{slug}/whygos/{key}"), &when, &plan, &r);
     let page = WhyGoPage {
         chrome: tenancy.chrome_for(&when_form.quarter_label),
