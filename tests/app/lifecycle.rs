@@ -428,6 +428,23 @@ async fn the_individual_cascade_runs_from_draft_through_a_return_to_approval() {
     );
     assert!(cascade.body.contains("WhyGO: 1 of "), "one person approved");
 
+    // A member who may not see Trent's WhyGOs sees his state and counts,
+    // not the titles.
+    let mut wayan = signed_in(&db, "wayan").await;
+    let cascade = wayan.get("/kartel/cascade").await;
+    cascade.expect_status(200);
+    let row = row_of(&cascade.body, "Trent Hunter");
+    assert!(
+        row.contains(">Approved<") && row.contains("1 approved, 1 submitted"),
+        "{row}"
+    );
+    assert!(!cascade.body.contains("Reproducible batch runs"));
+    assert!(!cascade.body.contains("Workflow Engineer Playbook"));
+    assert!(
+        cascade.body.contains("WhyGO: 1 of "),
+        "counts are for everyone"
+    );
+
     // Every move is in the audit log.
     let audited = count(
         &db,
@@ -749,6 +766,57 @@ async fn sign_offs_freeze_a_department_whygo_and_an_amendment_needs_them_again()
             .contains(&format!("Signed off: version {v2} is in force"))
     );
     assert!(!page.body.contains("Amendment pending"));
+}
+
+#[tokio::test]
+async fn leaders_edit_company_whygos_which_the_tenants_signers_sign_off() {
+    let db = demo_db().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let mut wayan = signed_in(&db, "wayan").await;
+    let mut luke = as_person(&db, "luke", Role::Leader).await;
+    forbidden(&wayan.get("/kartel/whygos/company-2/edit").await);
+    let page = kevin.get("/kartel/whygos/company-2").await;
+    assert!(page.body.contains("Sign-off of version"));
+    assert!(page.body.contains("Kevin Reilly: has not signed"));
+    assert!(page.body.contains("Luke Peterson: has not signed"));
+    let form = kevin.get("/kartel/whygos/company-2/edit").await;
+    form.expect_status(200);
+    assert!(
+        !form.body.contains("name=\"ladder\""),
+        "company WhyGOs ladder to nothing"
+    );
+    let mut fields = form_fields(&form.body, "/kartel/whygos/company-2/edit");
+    set(&mut fields, "goal", "A sharper company goal.");
+    post_fields(&mut kevin, "/kartel/whygos/company-2/edit", &fields)
+        .await
+        .expect_status(303);
+    let v = status_of(&db, "company-2").await.1.to_string();
+    wayan
+        .get("/kartel/whygos/company-2")
+        .await
+        .expect_status(200);
+    forbidden(
+        &wayan
+            .post("/kartel/whygos/company-2/signoff", &[("version", &v)])
+            .await,
+    );
+    for c in [&mut kevin, &mut luke] {
+        c.get("/kartel/whygos/company-2").await.expect_status(200);
+        c.post("/kartel/whygos/company-2/signoff", &[("version", &v)])
+            .await
+            .expect_status(303);
+    }
+    let page = kevin.get("/kartel/whygos/company-2").await;
+    assert!(
+        page.body
+            .contains(&format!("Signed off: version {v} is in force"))
+    );
+    assert!(
+        page.body.contains(&format!("Signed off version {v}")),
+        "in the history"
+    );
+    let form = kevin.get("/kartel/whygos/company-2/edit").await;
+    assert!(form.body.contains("Saving makes an amendment"));
 }
 
 #[tokio::test]
