@@ -464,6 +464,12 @@ async fn only_the_owner_edits_and_the_cap_is_enforced() {
     let mut wayan = signed_in(&db, "wayan").await;
     let mut fill = as_person(&db, "fill", Role::Member).await;
 
+    // One's own page offers to propose; another's does not.
+    let me = trent.get("/kartel/people/trent").await;
+    assert!(me.body.contains("href=\"/kartel/whygos/new\""));
+    let other = wayan.get("/kartel/people/trent").await;
+    assert!(!other.body.contains("href=\"/kartel/whygos/new\""));
+
     // brandon-1 is a draft: its manager sees it but may not edit it; a
     // member elsewhere does not see it at all.
     forbidden(&fill.get("/kartel/whygos/brandon-1/edit").await);
