@@ -115,6 +115,11 @@ pub enum Action<'a> {
     EnterActual {
         owners: &'a [String],
     },
+    /// Sign off a company or department WhyGO whose required signers are
+    /// `required` (the tenant's signers, and a department's head): only they.
+    SignOffWhyGo {
+        required: &'a [String],
+    },
 }
 
 /// The one permission table.
@@ -144,6 +149,7 @@ pub fn can(actor: &Actor, action: Action<'_>, org: &Org) -> bool {
         Action::EditIndividualWhyGo { owner, editable } => editable && me == Some(owner),
         Action::ApproveIndividual { owner } => me.is_some_and(|m| org.manages(m, owner)),
         Action::EnterActual { owners } => me.is_some_and(|m| owners.iter().any(|o| o == m)),
+        Action::SignOffWhyGo { required } => me.is_some_and(|m| required.iter().any(|r| r == m)),
     }
 }
 
@@ -327,6 +333,27 @@ mod tests {
         assert!(can(&actor(Role::Member, Some("ic")), enter, &o));
         assert!(can(&actor(Role::Member, Some("head")), enter, &o));
         assert!(!can(&actor(Role::Admin, Some("ceo")), enter, &o));
+    }
+
+    #[test]
+    fn only_the_required_signers_sign_off() {
+        let o = org();
+        let required = vec!["ceo".to_owned(), "head".to_owned()];
+        let sign = Action::SignOffWhyGo {
+            required: &required,
+        };
+        assert!(can(&actor(Role::Member, Some("head")), sign, &o));
+        assert!(can(&actor(Role::Leader, Some("ceo")), sign, &o));
+        assert!(
+            !can(&actor(Role::Leader, Some("other")), sign, &o),
+            "a leader who is not a signer"
+        );
+        assert!(!can(&actor(Role::Admin, None), sign, &o), "an admin");
+        assert!(!can(
+            &actor(Role::Member, Some("ceo")),
+            Action::SignOffWhyGo { required: &[] },
+            &o
+        ));
     }
 
     #[test]

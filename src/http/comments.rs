@@ -168,7 +168,7 @@ async fn create(
     let errors = check(&draft, w);
     if !errors.is_empty() {
         draft.errors = errors;
-        let html = super::whygos::page(&state, &tenancy, &key, &q, draft).await?;
+        let html = super::whygos::page(&state, &tenancy, &key, &q, draft, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
     }
     let outcome = Some(draft.outcome.trim()).filter(|o| !o.is_empty());

@@ -15,6 +15,7 @@ mod dashboard;
 mod departments;
 mod error;
 mod health;
+mod lifecycle;
 mod params;
 mod people;
 pub mod session;
@@ -90,6 +91,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(alignment::router())
         .merge(checkin::router())
         .merge(comments::router())
+        .merge(lifecycle::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
         // Layers run bottom-up: the session is loaded before the CSRF guard looks at it.

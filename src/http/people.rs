@@ -50,6 +50,8 @@ struct PersonPage {
     kpis: Vec<KpiGroup>,
     individual: Vec<WhyGoCard>,
     individual_hidden: bool,
+    /// The signed-in person's own page: offer to propose an individual WhyGO.
+    propose: Option<String>,
     owned: Vec<OwnedOutcome>,
 }
 
@@ -156,6 +158,8 @@ async fn show(
         kpis: groups,
         individual,
         individual_hidden,
+        propose: (tenancy.person.as_ref().map(|p| p.key.as_str()) == Some(key.as_str()))
+            .then(|| format!("/{slug}/whygos/new")),
         owned,
     };
     Ok(render(&page)?.into_response())

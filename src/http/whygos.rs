@@ -15,7 +15,6 @@ use super::error::render;
 use super::params::{self, PageQuery};
 use super::view::{Chip, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
-use crate::db;
 use crate::db::plan::Scope;
 use crate::domain::pacing::evaluate;
 use crate::domain::permissions::Action;
@@ -95,6 +94,8 @@ struct WhyGoPage {
     children: Vec<Link>,
     outcomes: Vec<OutcomeView>,
     signoffs: Vec<SignoffRow>,
+    /// State, history and actions: see `lifecycle::section`.
+    lifecycle: super::lifecycle::Section,
     width: f64,
     height: f64,
     comments: CommentsView,
@@ -105,20 +106,29 @@ async fn show(
     tenancy: Tenancy,
     Path((_, key)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
+    Query(done): Query<super::lifecycle::Done>,
 ) -> Result<Response, AppError> {
-    Ok(page(&state, &tenancy, &key, &q, Draft::default())
-        .await?
-        .into_response())
+    Ok(page(
+        &state,
+        &tenancy,
+        &key,
+        &q,
+        Draft::default(),
+        done.done.as_deref(),
+    )
+    .await?
+    .into_response())
 }
 
 /// The page, with the comment form as typed (`draft`, and its messages when
-/// a comment was refused).
+/// a comment was refused) and the notice of a lifecycle step just done.
 pub(super) async fn page(
     state: &AppState,
     tenancy: &Tenancy,
     key: &str,
     q: &PageQuery,
     draft: Draft,
+    done: Option<&str>,
 ) -> Result<Html<String>, AppError> {
     let (plan, r, when) = params::load(state, tenancy, q, Scope::WhyGo(key)).await?;
     let w = plan
@@ -222,12 +232,14 @@ pub(super) async fn page(
         })
         .collect();
 
-    // Department WhyGOs are signed off by the tenant's signers and the head.
+    let lifecycle =
+        super::lifecycle::section(state, tenancy, &plan, &r, w, when.as_of, done).await?;
+
+    // Department WhyGOs are signed off by the tenant's signers and the head
+    // (read with the lifecycle section, in the same statement).
     let mut signoffs = Vec::new();
     if w.level == Level::Department {
-        let (signed, signers) =
-            db::pages::signoffs(&state.pool, tenancy.tenant.id, std::slice::from_ref(&w.key))
-                .await?;
+        let (signed, signers) = lifecycle.signoffs();
         let mut required: Vec<(String, String)> = signers;
         if let Some(head) = w
             .department
@@ -313,6 +325,7 @@ pub(super) async fn page(
         children,
         outcomes,
         signoffs,
+        lifecycle,
         width: chart::WIDTH,
         height: chart::HEIGHT,
         comments,

@@ -149,6 +149,44 @@ fn routes(
             "/{tenant}/checkin/preview",
             format!("/{slug}/checkin/preview?outcome=prod-active-clients&quarter=4&value=1"),
         ),
+        ("GET", "/{tenant}/whygos/new", format!("/{slug}/whygos/new")),
+        (
+            "POST",
+            "/{tenant}/whygos/new",
+            format!("/{slug}/whygos/new"),
+        ),
+        (
+            "GET",
+            "/{tenant}/whygos/{key}/edit",
+            format!("/{slug}/whygos/production-1/edit"),
+        ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/edit",
+            format!("/{slug}/whygos/production-1/edit"),
+        ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/submit",
+            format!("/{slug}/whygos/trent-1/submit"),
+        ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/approve",
+            format!("/{slug}/whygos/trent-1/approve"),
+        ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/return",
+            format!("/{slug}/whygos/trent-1/return"),
+        ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/signoff",
+            format!("/{slug}/whygos/production-1/signoff"),
+        ),
+        ("GET", "/{tenant}/approvals", format!("/{slug}/approvals")),
+        ("GET", "/{tenant}/cascade", format!("/{slug}/cascade")),
         ("GET", "/{tenant}/admin", format!("/{slug}/admin")),
         (
             "GET",

@@ -9,6 +9,7 @@ mod comments;
 mod common;
 mod dashboard;
 mod isolation;
+mod lifecycle;
 mod load;
 mod pages;
 mod schema;

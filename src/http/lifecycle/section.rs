@@ -1,0 +1,502 @@
+//! The lifecycle section of the WhyGO page: its state, what whoever is
+//! looking may do with it (edit, submit, approve, return, sign off), the
+//! sign-offs of the current version, an amendment's changes and its pace
+//! against both the signed and the amended targets, and the history of
+//! transitions (who, when, from -> to, comment).
+//!
+//! One statement ([`crate::db::lifecycle::lifecycle`]) besides what the page
+//! already loads.
+
+use chrono::NaiveDate;
+
+use super::when;
+use crate::db::lifecycle::{self as store, EventRow};
+use crate::domain::lifecycle::{
+    Change, SignOff, SignState, Snapshot, Status, diff, required_signers, signed_outcomes,
+    target_notes,
+};
+use crate::domain::pacing::{Status as Pacing, evaluate};
+use crate::domain::permissions::Action;
+use crate::domain::plan::{Level, Plan, WhyGo};
+use crate::domain::report::Report;
+use crate::domain::rollup::rollup_outcomes;
+use crate::http::view::{Chip, Pace};
+use crate::http::{AppError, AppState, Tenancy};
+
+pub struct HistoryRow {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    pub from_to: String,
+    pub comment: String,
+}
+
+pub struct SignerRow {
+    pub name: String,
+    pub state: String,
+    pub signed: bool,
+}
+
+pub struct AmendRow {
+    pub outcome: String,
+    /// First row of its outcome (the name is shown once).
+    pub first: bool,
+    pub quarter: String,
+    pub signed_target: String,
+    pub amended_target: String,
+    pub differs: bool,
+    pub amended: Chip,
+    pub signed: Option<Chip>,
+    pub judged: bool,
+    pub headline: bool,
+}
+
+pub struct Amendment {
+    pub signed_version: i32,
+    pub current: i32,
+    pub changes: Vec<Change>,
+    /// The signed version's text was not kept (changed outside the app).
+    pub snapshot_missing: bool,
+    pub pace_amended: Pace,
+    pub pace_signed: Option<Pace>,
+    pub rows: Vec<AmendRow>,
+}
+
+/// What the WhyGO page shows in its lifecycle section.
+pub struct Section {
+    pub slug: String,
+    pub key: String,
+    pub version: i32,
+    pub status: String,
+    pub status_css: &'static str,
+    pub notice: Option<String>,
+    pub state_line: String,
+    /// The manager's comment of the latest return, while changes are requested.
+    pub returned: Option<(String, String)>,
+    pub can_edit: bool,
+    pub edit_blocked: Option<String>,
+    pub can_submit: bool,
+    pub can_decide: bool,
+    pub can_sign: bool,
+    pub signers: Vec<SignerRow>,
+    pub amendment: Option<Amendment>,
+    pub history: Vec<HistoryRow>,
+    pub notes: Vec<String>,
+    /// Every sign-off of the WhyGO and the tenant's signers (key, name), as
+    /// the page's Sign-offs section reads them: loaded once, here.
+    page_signoffs: Vec<crate::db::pages::Signoff>,
+    page_signers: Vec<(String, String)>,
+}
+
+impl Section {
+    /// The WhyGO's sign-offs and the tenant's signers, as
+    /// [`crate::db::pages::signoffs`] gives them.
+    pub fn signoffs(&self) -> (Vec<crate::db::pages::Signoff>, Vec<(String, String)>) {
+        (self.page_signoffs.clone(), self.page_signers.clone())
+    }
+}
+
+fn notice(done: Option<&str>, version: i32) -> Option<String> {
+    Some(match done? {
+        "created" => {
+            "Saved as a draft. Submit it when it is ready: your manager approves it.".to_owned()
+        }
+        "saved" => format!("Saved as version {version}."),
+        "amended" => format!(
+            "Amendment saved as version {version}: it needs every sign-off again. The signed version stays on record and is shown below."
+        ),
+        "unchanged" => "Nothing to save: nothing changed.".to_owned(),
+        "submitted" => "Submitted: your manager sees it in their approvals.".to_owned(),
+        "approved" => "Approved: it is in force and counts in its owner's pace.".to_owned(),
+        "returned" => "Returned to its owner with your comment.".to_owned(),
+        "signed" => format!("Signed off version {version}."),
+        "already-signed" => format!("You had already signed version {version}."),
+        _ => return None,
+    })
+}
+
+fn what(e: &EventRow) -> String {
+    match e.kind.as_str() {
+        "created" => format!("Created as a draft (version {})", e.version),
+        "edited" => format!("Edited: version {}", e.version),
+        "amended" => format!(
+            "Amended: version {} (needs every sign-off again)",
+            e.version
+        ),
+        "submitted" => "Submitted for approval".to_owned(),
+        "approved" => "Approved".to_owned(),
+        "returned" => "Returned for changes".to_owned(),
+        "signed" => format!("Signed off version {}", e.version),
+        other => other.to_owned(),
+    }
+}
+
+fn label(status: &str) -> String {
+    Status::parse(status).map_or_else(|| status.replace('_', " "), |s| s.label().to_owned())
+}
+
+fn heading(w: &WhyGo) -> String {
+    match w.number {
+        Some(n) => format!("#{n} {}", w.title),
+        None => w.title.clone(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn section(
+    state: &AppState,
+    tenancy: &Tenancy,
+    plan: &Plan,
+    report: &Report,
+    w: &WhyGo,
+    as_of: NaiveDate,
+    done: Option<&str>,
+) -> Result<Section, AppError> {
+    let data = store::lifecycle(&state.pool, tenancy.tenant.id, &w.key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let org = plan.org(tenancy.tenant.individuals_visible_to_all);
+    let me = tenancy.person.as_ref().map(|p| p.key.as_str());
+    let status = Status::parse(&data.status).unwrap_or(Status::Draft);
+    let events = &data.events.0;
+    let mut s = Section {
+        slug: plan.tenant.slug.clone(),
+        key: w.key.clone(),
+        version: data.version,
+        status: status.label().to_owned(),
+        status_css: match status {
+            Status::Approved => "approved",
+            Status::Submitted => "submitted",
+            Status::ChangesRequested => "changes",
+            Status::Draft => "draft",
+            Status::Archived => "none",
+        },
+        notice: notice(done, data.version),
+        state_line: String::new(),
+        returned: None,
+        can_edit: false,
+        edit_blocked: None,
+        can_submit: false,
+        can_decide: false,
+        can_sign: false,
+        signers: Vec::new(),
+        amendment: None,
+        history: events
+            .iter()
+            .rev()
+            .map(|e| HistoryRow {
+                when: when(e.at),
+                who: e.actor.clone(),
+                what: what(e),
+                from_to: if e.from == e.to {
+                    label(&e.to)
+                } else if e.from.is_empty() {
+                    format!("→ {}", label(&e.to))
+                } else {
+                    format!("{} → {}", label(&e.from), label(&e.to))
+                },
+                comment: e.comment.clone(),
+            })
+            .collect(),
+        notes: Vec::new(),
+        page_signoffs: data
+            .signoffs
+            .0
+            .iter()
+            .map(|x| crate::db::pages::Signoff {
+                whygo: w.key.clone(),
+                person_key: x.person.clone(),
+                person_name: plan.person_name(&x.person).to_owned(),
+                signed_on: x.signed_on,
+                whygo_version: x.version,
+                current_version: data.version,
+            })
+            .collect(),
+        page_signers: data
+            .signers
+            .iter()
+            .map(|k| (k.clone(), plan.person_name(k).to_owned()))
+            .collect(),
+    };
+
+    match (w.level, w.person.as_deref()) {
+        (Level::Individual, Some(owner)) => {
+            let owner_name = plan.person_name(owner).to_owned();
+            let mine = me == Some(owner);
+            s.can_edit = tenancy.can(
+                Action::EditIndividualWhyGo {
+                    owner,
+                    editable: status.editable(),
+                },
+                &org,
+            );
+            s.can_submit = mine && status.editable();
+            s.can_decide = status == Status::Submitted
+                && tenancy.can(Action::ApproveIndividual { owner }, &org);
+            let manager = plan
+                .person(owner)
+                .and_then(|p| p.reports_to.as_deref())
+                .map(|m| plan.person_name(m).to_owned());
+            s.state_line = match status {
+                Status::Draft => format!(
+                    "Draft: {owner_name} is still writing it. It counts in no pace until a manager approves it."
+                ),
+                Status::Submitted => format!(
+                    "Submitted: waiting for approval by {}.",
+                    manager.as_deref().unwrap_or("a manager up the chain")
+                ),
+                Status::ChangesRequested => {
+                    format!("Returned for changes: {owner_name} revises it and submits it again.")
+                }
+                Status::Approved => {
+                    format!("Approved: in force, and counts in {owner_name}'s pace.")
+                }
+                Status::Archived => "Archived.".to_owned(),
+            };
+            if status == Status::ChangesRequested {
+                s.returned = events
+                    .iter()
+                    .rev()
+                    .find(|e| e.kind == "returned")
+                    .map(|e| (e.actor.clone(), e.comment.clone()));
+            }
+            if mine && !s.can_edit {
+                s.edit_blocked = Some(match status {
+                    Status::Submitted => {
+                        "It is submitted: it can be edited again if your manager returns it."
+                            .to_owned()
+                    }
+                    Status::Approved => "It is approved and in force: no more edits.".to_owned(),
+                    _ => String::new(),
+                })
+                .filter(|m| !m.is_empty());
+            }
+        }
+        _ => {
+            s.can_edit = match (w.level, w.department.as_deref()) {
+                (Level::Company, _) => tenancy.can(Action::EditCompanyWhyGo, &org),
+                (Level::Department, Some(department)) => {
+                    tenancy.can(Action::EditDepartmentWhyGo { department }, &org)
+                }
+                _ => false,
+            };
+            sign_off(&mut s, tenancy, &org, plan, report, w, &data, as_of, me)?;
+        }
+    }
+    if s.can_edit {
+        s.notes = w
+            .outcomes
+            .iter()
+            .flat_map(|o| {
+                target_notes(&o.targets)
+                    .into_iter()
+                    .map(move |n| format!("“{}”: {n}", o.name))
+            })
+            .collect();
+    }
+    Ok(s)
+}
+
+/// The sign-off part: who must sign, who did, whether it is in force, and
+/// an amendment's changes and paces.
+#[allow(clippy::too_many_arguments)]
+fn sign_off(
+    s: &mut Section,
+    tenancy: &Tenancy,
+    org: &crate::domain::permissions::Org,
+    plan: &Plan,
+    report: &Report,
+    w: &WhyGo,
+    data: &store::Lifecycle,
+    as_of: NaiveDate,
+    me: Option<&str>,
+) -> Result<(), AppError> {
+    let head = w
+        .department
+        .as_deref()
+        .and_then(|d| plan.department(d))
+        .and_then(|d| d.head.as_deref());
+    let required = required_signers(w.level, head, &data.signers);
+    let offs: Vec<SignOff> = data
+        .signoffs
+        .0
+        .iter()
+        .map(|x| SignOff {
+            person: x.person.clone(),
+            version: x.version,
+        })
+        .collect();
+    let st = SignState::new(&required, &offs, data.version);
+    s.can_sign = tenancy.can(
+        Action::SignOffWhyGo {
+            required: &required,
+        },
+        org,
+    ) && me.is_some_and(|m| st.waiting_for.iter().any(|p| p == m));
+    let names = |keys: &[String]| {
+        keys.iter()
+            .map(|k| plan.person_name(k).to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    s.signers = required
+        .iter()
+        .map(|k| {
+            let mine: Vec<_> = data.signoffs.0.iter().filter(|x| &x.person == k).collect();
+            let current = mine.iter().find(|x| x.version == data.version);
+            let latest = mine.iter().max_by_key(|x| x.version);
+            let (state, signed) = match (current, latest) {
+                (Some(x), _) => (
+                    format!(
+                        "signed version {} on {}",
+                        x.version,
+                        x.signed_on.format("%-d %b %Y")
+                    ),
+                    true,
+                ),
+                (None, Some(x)) => (
+                    format!(
+                        "signed version {} on {}; not yet version {}",
+                        x.version,
+                        x.signed_on.format("%-d %b %Y"),
+                        data.version
+                    ),
+                    false,
+                ),
+                (None, None) => (
+                    format!("has not signed version {} yet", data.version),
+                    false,
+                ),
+            };
+            SignerRow {
+                name: plan.person_name(k).to_owned(),
+                state,
+                signed,
+            }
+        })
+        .collect();
+    s.state_line = if required.is_empty() {
+        "This organization has no signers: nobody signs its WhyGOs off.".to_owned()
+    } else if st.frozen() {
+        format!(
+            "Signed off: version {} is in force. An edit now is an amendment that needs every sign-off again.",
+            data.version
+        )
+    } else if let Some(signed) = st.signed.filter(|_| st.amendment_pending()) {
+        format!(
+            "Amendment pending: version {} changes the signed version {signed}, and waits for sign-off by {}. Until then version {signed} is what was agreed.",
+            data.version,
+            names(&st.waiting_for)
+        )
+    } else {
+        format!(
+            "Waiting for sign-off of version {} by {}.",
+            data.version,
+            names(&st.waiting_for)
+        )
+    };
+
+    let Some(signed) = st.signed.filter(|_| st.amendment_pending()) else {
+        return Ok(());
+    };
+    let kept: Option<&Snapshot> = data
+        .versions
+        .0
+        .iter()
+        .find(|v| v.version == signed)
+        .map(|v| &v.snapshot);
+    let Some(wr) = report.whygos.iter().find(|x| x.key == w.key) else {
+        return Ok(());
+    };
+    let pace_amended = Pace::new(wr.status, wr.credit, wr.counts);
+    let Some(snapshot) = kept else {
+        s.amendment = Some(Amendment {
+            signed_version: signed,
+            current: data.version,
+            changes: Vec::new(),
+            snapshot_missing: true,
+            pace_amended,
+            pace_signed: None,
+            rows: Vec::new(),
+        });
+        return Ok(());
+    };
+    let name_of = |k: &str| {
+        plan.whygo(k)
+            .map_or_else(|| plan.person_name(k).to_owned(), heading)
+    };
+    let changes = diff(
+        snapshot,
+        &crate::domain::lifecycle::Snapshot::of(w),
+        &name_of,
+    );
+
+    // Pace against the signed targets: the same actuals, the signed targets.
+    let fy = plan.tenant.fiscal_year();
+    let th = &plan.tenant.thresholds;
+    let signed_outs = signed_outcomes(&w.outcomes, snapshot);
+    let signed_evals: Vec<(String, crate::domain::pacing::OutcomeEval, f64)> = signed_outs
+        .iter()
+        .map(|o| {
+            (
+                o.key.clone(),
+                evaluate(&o.spec(), &o.entries(), &fy, as_of, th),
+                o.weight,
+            )
+        })
+        .collect();
+    let r = rollup_outcomes(
+        signed_evals
+            .iter()
+            .map(|(_, e, wt)| (e.quarter(report.quarter), *wt)),
+        th,
+    );
+    let pace_signed = Some(Pace::new(r.status, r.credit, r.counts));
+
+    let mut rows = Vec::new();
+    let mut keys: Vec<(String, String)> = wr
+        .outcomes
+        .iter()
+        .map(|o| (o.key.clone(), o.name.clone()))
+        .collect();
+    for o in &snapshot.outcomes {
+        if !keys.iter().any(|(k, _)| *k == o.key) {
+            keys.push((o.key.clone(), o.name.clone()));
+        }
+    }
+    for (key, name) in keys {
+        let amended = wr.outcomes.iter().find(|o| o.key == key);
+        let signed_o = snapshot.outcome(&key);
+        let signed_e = signed_evals.iter().find(|(k, _, _)| *k == key);
+        for (i, q) in ["Q1", "Q2", "Q3", "Q4"].iter().enumerate() {
+            let aq = amended.and_then(|o| o.quarters.get(i));
+            let sq = signed_e.map(|(_, e, _)| &e.quarters[i]);
+            let signed_target = signed_o
+                .and_then(|o| o.targets.get(i).cloned())
+                .unwrap_or_else(|| "(not in the signed version)".to_owned());
+            let amended_target = aq.map_or_else(|| "(removed)".to_owned(), |x| x.target.clone());
+            rows.push(AmendRow {
+                outcome: name.clone(),
+                first: i == 0,
+                quarter: (*q).to_owned(),
+                differs: signed_o.is_none() || amended.is_none() || signed_target != amended_target,
+                signed_target,
+                amended_target,
+                amended: aq.map_or(Pacing::NotScored, |x| x.status).into(),
+                signed: sq.map(|x| x.status.into()),
+                judged: aq.or(sq).is_some_and(|x| x.judged),
+                headline: i == report.quarter.index(),
+            });
+        }
+    }
+    s.amendment = Some(Amendment {
+        signed_version: signed,
+        current: data.version,
+        changes,
+        snapshot_missing: false,
+        pace_amended,
+        pace_signed,
+        rows,
+    });
+    Ok(())
+}
