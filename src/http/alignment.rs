@@ -11,13 +11,14 @@ use super::dashboard::WhenForm;
 use super::error::render;
 use super::params::{self, PageQuery};
 use super::view::{Chip, Chrome, Pace, approval_label};
-use super::whygos::visible;
+use super::whygos::visible_in;
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;
 use crate::domain::pacing::Status;
 use crate::domain::plan::{Level, Plan, WhyGo};
 use crate::domain::report::Report;
 use crate::domain::rollup::{Rollup, rollup_groups};
+use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -53,8 +54,19 @@ struct AlignmentPage {
     unlinked_individual: Vec<Flag>,
 }
 
-fn node(plan: &Plan, r: &Report, w: &WhyGo, parent: &str, carry: &str) -> Node {
-    let wr = r.whygos.iter().find(|x| x.key == w.key);
+/// The report of each WhyGO by key, built once per page.
+fn report_index(r: &Report) -> HashMap<&str, &crate::domain::report::WhyGoReport> {
+    r.whygos.iter().map(|w| (w.key.as_str(), w)).collect()
+}
+
+fn node(
+    plan: &Plan,
+    reports: &HashMap<&str, &crate::domain::report::WhyGoReport>,
+    w: &WhyGo,
+    parent: &str,
+    carry: &str,
+) -> Node {
+    let wr = reports.get(w.key.as_str()).copied();
     Node {
         href: format!("/{}/whygos/{}{carry}", plan.tenant.slug, w.key),
         title: match w.number {
@@ -97,22 +109,34 @@ async fn alignment(
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::All).await?;
     let carry = PageQuery::carry(&when);
-    let shown = |w: &&WhyGo| !w.is_archived() && visible(&tenancy, &plan, w);
+    let org = plan.org(tenancy.tenant.individuals_visible_to_all);
+    let reports = report_index(&r);
+    let shown = |w: &&WhyGo| !w.is_archived() && visible_in(&tenancy, &org, w);
     let of_level = |level: Level| plan.whygos.iter().filter(move |w| w.level == level);
+    // Children of each WhyGO, in plan order, built once.
+    let mut children: HashMap<&str, Vec<&WhyGo>> = HashMap::new();
+    for w in plan.whygos.iter().filter(|w| !w.is_archived()) {
+        for p in &w.ladders_to {
+            children.entry(p.as_str()).or_default().push(w);
+        }
+    }
+    let children_of = |key: &str| children.get(key).map(Vec::as_slice).unwrap_or_default();
 
     let tree = of_level(Level::Company)
         .filter(|w| !w.is_archived())
         .map(|c| {
-            let mut n = node(&plan, &r, c, "", &carry);
-            n.children = plan
-                .children(&c.key)
+            let mut n = node(&plan, &reports, c, "", &carry);
+            n.children = children_of(&c.key)
+                .iter()
+                .copied()
                 .filter(shown)
                 .map(|d| {
-                    let mut dn = node(&plan, &r, d, &c.key, &carry);
-                    dn.children = plan
-                        .children(&d.key)
+                    let mut dn = node(&plan, &reports, d, &c.key, &carry);
+                    dn.children = children_of(&d.key)
+                        .iter()
+                        .copied()
                         .filter(shown)
-                        .map(|i| node(&plan, &r, i, &d.key, &carry))
+                        .map(|i| node(&plan, &reports, i, &d.key, &carry))
                         .collect();
                     dn
                 })
@@ -121,7 +145,7 @@ async fn alignment(
         })
         .collect();
     let unlinked_company = of_level(Level::Company)
-        .filter(|w| !w.is_archived() && plan.children(&w.key).next().is_none())
+        .filter(|w| !w.is_archived() && children_of(&w.key).is_empty())
         .map(|w| flag(&plan, w, &carry))
         .collect();
     let unlinked = |level: Level| -> Vec<Flag> {
@@ -176,32 +200,51 @@ async fn org_chart(
     let carry = PageQuery::carry(&when);
     let org = plan.org(tenancy.tenant.individuals_visible_to_all);
 
+    // Each person's WhyGOs in force, indexed once.
+    let mut owned: HashMap<&str, Vec<&crate::domain::report::WhyGoReport>> = HashMap::new();
+    for wr in r.whygos.iter().filter(|wr| wr.approval == "approved") {
+        if let Some(o) = wr.owner.as_deref() {
+            owned.entry(o).or_default().push(wr);
+        }
+    }
     // A person's pace: the WhyGOs in force they own and the viewer may see.
     let pace_of = |key: &str| -> Option<Pace> {
-        let owned: Vec<Rollup> = r
-            .whygos
+        let sees_individual = tenancy.can(
+            crate::domain::permissions::Action::ViewIndividual { owner: key },
+            &org,
+        );
+        let rollups: Vec<Rollup> = owned
+            .get(key)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
-            .filter(|wr| wr.owner.as_deref() == Some(key) && wr.approval == "approved")
-            .filter(|wr| {
-                wr.level != Level::Individual
-                    || tenancy.can(
-                        crate::domain::permissions::Action::ViewIndividual { owner: key },
-                        &org,
-                    )
-            })
+            .filter(|wr| wr.level != Level::Individual || sees_individual)
             .map(|wr| Rollup {
                 credit: wr.credit,
                 status: wr.status,
                 counts: wr.counts,
             })
             .collect();
-        if owned.is_empty() {
+        if rollups.is_empty() {
             return None;
         }
-        let p = rollup_groups(owned.iter(), &plan.tenant.thresholds);
+        let p = rollup_groups(rollups.iter(), &plan.tenant.thresholds);
         Some(Pace::new(p.status, p.credit, p.counts))
     };
+    let mut reports_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for p in &plan.people {
+        if let Some(m) = p.reports_to.as_deref() {
+            reports_of.entry(m).or_default().push(p.key.as_str());
+        }
+    }
+    let people: HashMap<&str, &crate::domain::plan::Person> =
+        plan.people.iter().map(|p| (p.key.as_str(), p)).collect();
 
+    let departments: HashMap<&str, &str> = plan
+        .departments
+        .iter()
+        .map(|d| (d.key.as_str(), d.name.as_str()))
+        .collect();
     let mut rows = Vec::new();
     // Depth-first from the people who report to no one; `seen` guards against
     // a reporting cycle in bad data.
@@ -212,7 +255,7 @@ async fn org_chart(
         .filter(|p| {
             p.reports_to
                 .as_deref()
-                .is_none_or(|m| plan.person(m).is_none())
+                .is_none_or(|m| !people.contains_key(m))
         })
         .map(|p| (p.key.as_str(), 0))
         .rev()
@@ -222,7 +265,9 @@ async fn org_chart(
         if !seen.insert(key) {
             continue;
         }
-        let Some(p) = plan.person(key) else { continue };
+        let Some(p) = people.get(key).copied() else {
+            continue;
+        };
         rows.push(OrgRow {
             opens: depth > last_depth,
             close: last_depth.saturating_sub(depth),
@@ -232,14 +277,14 @@ async fn org_chart(
             department: p
                 .department
                 .as_deref()
-                .and_then(|d| plan.department(d))
-                .map(|d| d.name.clone())
-                .unwrap_or_default(),
+                .and_then(|d| departments.get(d).copied())
+                .unwrap_or_default()
+                .to_owned(),
             pace: pace_of(key),
         });
         last_depth = depth;
-        let reports: Vec<&str> = plan.reports(key).map(|p| p.key.as_str()).collect();
-        stack.extend(reports.into_iter().rev().map(|k| (k, depth + 1)));
+        let reports = reports_of.get(key).map(Vec::as_slice).unwrap_or_default();
+        stack.extend(reports.iter().rev().map(|k| (*k, depth + 1)));
     }
     let when_form = WhenForm::new(format!("/{}/org", plan.tenant.slug), &when, &plan, &r);
     let page = OrgPage {

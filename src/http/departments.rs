@@ -12,7 +12,7 @@ use super::dashboard::WhenForm;
 use super::error::render;
 use super::params::{self, PageQuery};
 use super::view::{Chrome, Pace, WhyGoCard};
-use super::whygos::visible;
+use super::whygos::visible_in;
 use super::{AppError, AppState, Tenancy};
 use crate::db;
 use crate::db::plan::Scope;
@@ -126,6 +126,7 @@ async fn show(
         })
         .collect();
 
+    let org = plan.org(tenancy.tenant.individuals_visible_to_all);
     let people = plan
         .people
         .iter()
@@ -140,7 +141,7 @@ async fn show(
                         && !w.is_archived()
                 })
                 .collect();
-            let may_see = theirs.first().is_none_or(|w| visible(&tenancy, &plan, w));
+            let may_see = theirs.first().is_none_or(|w| visible_in(&tenancy, &org, w));
             let (whygos, pace) = if !may_see {
                 ("not visible to you".to_owned(), None)
             } else if theirs.is_empty() {

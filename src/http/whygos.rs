@@ -27,11 +27,17 @@ pub fn router() -> Router<AppState> {
 /// Whether the tenancy may see this WhyGO: individual ones are private to the
 /// person, their managers, leaders and admins (unless the tenant opens them).
 pub fn visible(tenancy: &Tenancy, plan: &Plan, w: &WhyGo) -> bool {
+    visible_in(
+        tenancy,
+        &plan.org(tenancy.tenant.individuals_visible_to_all),
+        w,
+    )
+}
+
+/// The same with the org facts built once, for pages that ask about many WhyGOs.
+pub fn visible_in(tenancy: &Tenancy, org: &crate::domain::permissions::Org, w: &WhyGo) -> bool {
     match (w.level, &w.person) {
-        (Level::Individual, Some(owner)) => {
-            let org = plan.org(tenancy.tenant.individuals_visible_to_all);
-            tenancy.can(Action::ViewIndividual { owner }, &org)
-        }
+        (Level::Individual, Some(owner)) => tenancy.can(Action::ViewIndividual { owner }, org),
         _ => true,
     }
 }
@@ -135,8 +141,9 @@ pub(super) async fn page(
         .whygo(key)
         .filter(|w| !w.is_archived())
         .ok_or(AppError::NotFound)?;
+    let org = plan.org(tenancy.tenant.individuals_visible_to_all);
     // Hidden and missing answer the same: nothing to learn from the status code.
-    if !visible(tenancy, &plan, w) {
+    if !visible_in(tenancy, &org, w) {
         return Err(AppError::NotFound);
     }
     let wr = r
@@ -169,7 +176,7 @@ pub(super) async fn page(
         .collect();
     let children = plan
         .children(&w.key)
-        .filter(|c| visible(tenancy, &plan, c))
+        .filter(|c| visible_in(tenancy, &org, c))
         .map(|c| link(c, c.ladders_to.first() == Some(&w.key)))
         .collect();
 
