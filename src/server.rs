@@ -63,9 +63,16 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
 /// The demo's sign-ins: one of each kind of user. The password is public (it
 /// is in the README): the demo is for trying whygo, not for real data.
 pub const DEMO_PASSWORD: &str = "whygo-demo-2026";
-pub const DEMO_ACCOUNTS: [(&str, &str, Role, bool); 4] = [
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, bool); 6] = [
     ("kevin", "CEO, leader", Role::Leader, false),
+    ("luke", "President, leader and signer", Role::Leader, false),
     ("wayan", "head of Production", Role::Member, false),
+    (
+        "fill",
+        "head of Generative, Trent's manager",
+        Role::Member,
+        false,
+    ),
     (
         "trent",
         "individual contributor, Generative",

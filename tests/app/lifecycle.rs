@@ -15,7 +15,7 @@ async fn as_person(db: &TestDb, key: &str, role: Role) -> Client {
     let email = format!("{key}@kartel.example");
     let hash = whygo::auth::password::hash(PASSWORD).expect("hash");
     let name = format!("{}{} (test)", key[..1].to_uppercase(), &key[1..]);
-    whygo::db::admin_cli::create_user(
+    let created = whygo::db::admin_cli::create_user(
         &db.app_pool,
         &whygo::db::admin_cli::NewUser {
             email: &email,
@@ -28,10 +28,14 @@ async fn as_person(db: &TestDb, key: &str, role: Role) -> Client {
         },
     )
     .await
-    .expect("query")
-    .expect("account created");
+    .expect("query");
+    // The demo ships accounts for some people (Luke, Fill): use those.
+    let password = match created {
+        Ok(()) => PASSWORD,
+        Err(_) => crate::common::DEMO_PASSWORD,
+    };
     let mut c = Client::new(app(db));
-    c.login(&email, PASSWORD).await;
+    c.login(&email, password).await;
     // A page of the organization: its CSRF token is the session's.
     c.get("/kartel").await.expect_status(200);
     c
@@ -1034,4 +1038,41 @@ async fn another_tenants_whygo_keys_answer_404_on_every_lifecycle_route() {
     let approvals = kevin.get("/acme/approvals").await;
     assert!(!approvals.body.contains("Production"));
     assert_eq!(count(&db, "select count(*) from audit_log").await, before);
+}
+
+/// The done-criterion on the demo as shipped: Trent's submitted
+/// WhyGO is in Fill's approvals, Fill approves it, and the pages show it.
+#[tokio::test]
+async fn in_the_demo_fill_approves_trents_submitted_whygo_and_the_pages_show_it() {
+    let db = crate::common::demo_db().await;
+    let mut fill = crate::common::signed_in(&db, "fill").await;
+    let approvals = fill.get("/kartel/approvals").await;
+    approvals.expect_status(200);
+    assert!(
+        approvals
+            .body
+            .contains("Workflow Engineer Playbook and Batch Tooling")
+    );
+    let fields = form_fields(&approvals.body, "/kartel/whygos/trent-1/approve");
+    assert!(
+        !fields.is_empty(),
+        "an approve button for trent-1:\n{}",
+        approvals.body
+    );
+    let res = post_fields(&mut fill, "/kartel/whygos/trent-1/approve", &fields).await;
+    assert_eq!(res.status.as_u16(), 303, "{}", res.body);
+    assert_eq!(status_of(&db, "trent-1").await.0, "approved");
+
+    let mut trent = crate::common::signed_in(&db, "trent").await;
+    let page = trent.get("/kartel/whygos/trent-1").await;
+    page.expect_status(200);
+    assert!(
+        page.body.contains("Fill Isgro"),
+        "the approval is in the WhyGO's history"
+    );
+    let cascade = fill.get("/kartel/cascade").await;
+    assert!(
+        !cascade.body.contains("0% of people"),
+        "the cascade counts it"
+    );
 }
