@@ -6,6 +6,9 @@ pub const RESERVED_SLUGS: [&str; 7] = [
     "admin", "login", "logout", "account", "static", "healthz", "api",
 ];
 
+/// Keys that would shadow a route (`/people/new`, `/whygos/new`).
+pub const RESERVED_KEYS: [&str; 1] = ["new"];
+
 /// A key (person, department, slug): lowercase letters, digits and hyphens.
 pub fn check_key(key: &str) -> Result<(), String> {
     let ok = !key.is_empty()

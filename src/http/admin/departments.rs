@@ -17,8 +17,9 @@ use crate::http::error::render;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 
+use crate::domain::keys::RESERVED_KEYS;
+
 const ACTION: Action<'static> = Action::ManageDepartments;
-const RESERVED_KEYS: [&str; 1] = ["new"];
 
 #[derive(Template)]
 #[template(path = "admin/departments.html")]

@@ -18,9 +18,9 @@ use crate::http::error::render;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 
+use crate::domain::keys::RESERVED_KEYS;
+
 const ACTION: Action<'static> = Action::ManagePeople;
-/// Keys that would shadow a route of the admin area.
-const RESERVED_KEYS: [&str; 1] = ["new"];
 
 // ----- the list -----
 
