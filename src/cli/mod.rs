@@ -198,6 +198,7 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                         .unwrap_or_else(crate::http::default_static_dir),
                     secure_cookies: args.secure_cookies,
                     trust_proxy: args.trust_proxy,
+                    today: None,
                 },
             })
             .await?;

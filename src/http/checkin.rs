@@ -687,8 +687,16 @@ async fn submit(
     let desk = Desk::load(&state, &tenancy, when.date).await?;
     let typed = Typed::read(fields);
 
-    // Fields naming no row of this form: refused before anything is read.
     let mut errors = Vec::new();
+    // A check-in records what is known now: it may be late (a past date, to
+    // catch up), never dated in the future.
+    if !typed.preview && when.date > state.settings.today() {
+        errors.push(format!(
+            "A check-in cannot be dated in the future ({}): use today's date or an earlier one.",
+            when.date.format("%-d %b %Y")
+        ));
+    }
+    // Fields naming no row of this form: refused before anything is read.
     for (key, quarter) in &typed.named {
         if desk.find(key, *quarter).is_none() {
             errors.push(desk.refuse(&tenancy, key, *quarter)?);

@@ -42,6 +42,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_proxy: bool,
+    /// Pins "today" (tests replaying another date); None: the system clock.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl Settings {
@@ -50,7 +52,13 @@ impl Settings {
             static_dir,
             secure_cookies: false,
             trust_proxy: false,
+            today: None,
         }
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 }
 

@@ -672,7 +672,13 @@ async fn the_previous_years_last_quarter_is_open_in_the_first_two_weeks_of_a_new
     .execute(&db.pool)
     .await
     .expect("a 2027 cycle");
-    let mut wayan = signed_in(&db, "wayan").await;
+    // The server's clock says 5 January 2027, so that date is not the future.
+    let mut settings = whygo::http::Settings::new(std::path::PathBuf::from("static"));
+    settings.today = chrono::NaiveDate::from_ymd_opt(2027, 1, 5);
+    let mut wayan = Client::new(whygo::http::app(db.app_pool.clone(), settings));
+    wayan
+        .login("wayan@kartel.example", crate::common::DEMO_PASSWORD)
+        .await;
     let page = checkin_page(&mut wayan, "2027-01-05").await;
     assert!(page.body.contains("Q4 FY2026") && page.body.contains("Q1 FY2027"));
     assert!(page.body.contains("name=\"value-4-prod-active-clients\""));
@@ -847,4 +853,30 @@ async fn the_check_in_costs_the_same_few_queries_however_many_outcomes_one_owns(
     let mut kevin = signed_in(&many, "kevin").await;
     let page = checkin_page(&mut kevin, AS_OF).await;
     assert!(page.body.contains("name=\"value-4-kevin-o120\""));
+}
+
+#[tokio::test]
+async fn a_check_in_dated_in_the_future_is_refused_and_nothing_is_written() {
+    let db = demo_db().await;
+    let mut wayan = signed_in(&db, "wayan").await;
+    let future = (chrono::Local::now().date_naive() + chrono::Duration::days(20)).to_string();
+    let before = written(&db).await;
+    checkin_page(&mut wayan, &future).await;
+    let res = wayan
+        .post(
+            &format!("/kartel/checkin?as_of={future}"),
+            &[
+                ("value-4-prod-active-clients", "19"),
+                ("note-4-prod-active-clients", "From the future."),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    res.expect_status(422);
+    assert!(
+        res.body.contains("cannot be dated in the future"),
+        "{}",
+        res.body
+    );
+    assert_eq!(written(&db).await, before);
 }
