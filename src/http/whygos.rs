@@ -77,12 +77,6 @@ struct HistoryRow {
     counts: bool,
 }
 
-struct SignoffRow {
-    name: String,
-    state: String,
-    signed: bool,
-}
-
 #[derive(Template)]
 #[template(path = "whygo.html")]
 struct WhyGoPage {
@@ -99,7 +93,6 @@ struct WhyGoPage {
     ladders_to: Vec<Link>,
     children: Vec<Link>,
     outcomes: Vec<OutcomeView>,
-    signoffs: Vec<SignoffRow>,
     /// State, history and actions: see `lifecycle::section`.
     lifecycle: super::lifecycle::Section,
     width: f64,
@@ -242,51 +235,6 @@ pub(super) async fn page(
     let lifecycle =
         super::lifecycle::section(state, tenancy, &plan, &r, w, when.as_of, done).await?;
 
-    // Department WhyGOs are signed off by the tenant's signers and the head
-    // (read with the lifecycle section, in the same statement).
-    let mut signoffs = Vec::new();
-    if w.level == Level::Department {
-        let (signed, signers) = lifecycle.signoffs();
-        let mut required: Vec<(String, String)> = signers;
-        if let Some(head) = w
-            .department
-            .as_deref()
-            .and_then(|d| plan.department(d))
-            .and_then(|d| d.head.clone())
-        {
-            if !required.iter().any(|(k, _)| *k == head) {
-                let name = plan.person_name(&head).to_owned();
-                required.push((head, name));
-            }
-        }
-        signoffs = required
-            .into_iter()
-            .map(|(k, name)| {
-                let mine: Vec<_> = signed.iter().filter(|s| s.person_key == k).collect();
-                match (mine.iter().find(|s| s.current()), mine.first()) {
-                    (Some(s), _) => SignoffRow {
-                        name,
-                        state: format!("signed off on {}", s.signed_on.format("%-d %b %Y")),
-                        signed: true,
-                    },
-                    (None, Some(s)) => SignoffRow {
-                        name,
-                        state: format!(
-                            "signed an earlier version on {}; not yet this one",
-                            s.signed_on.format("%-d %b %Y")
-                        ),
-                        signed: false,
-                    },
-                    (None, None) => SignoffRow {
-                        name,
-                        state: "not signed off yet".to_owned(),
-                        signed: false,
-                    },
-                }
-            })
-            .collect();
-    }
-
     let comments = comments::view(
         &state.pool,
         tenancy,
@@ -331,7 +279,6 @@ pub(super) async fn page(
         ladders_to,
         children,
         outcomes,
-        signoffs,
         lifecycle,
         width: chart::WIDTH,
         height: chart::HEIGHT,

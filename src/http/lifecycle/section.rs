@@ -82,18 +82,6 @@ pub struct Section {
     pub amendment: Option<Amendment>,
     pub history: Vec<HistoryRow>,
     pub notes: Vec<String>,
-    /// Every sign-off of the WhyGO and the tenant's signers (key, name), as
-    /// the page's Sign-offs section reads them: loaded once, here.
-    page_signoffs: Vec<crate::db::pages::Signoff>,
-    page_signers: Vec<(String, String)>,
-}
-
-impl Section {
-    /// The WhyGO's sign-offs and the tenant's signers, as
-    /// [`crate::db::pages::signoffs`] gives them.
-    pub fn signoffs(&self) -> (Vec<crate::db::pages::Signoff>, Vec<(String, String)>) {
-        (self.page_signoffs.clone(), self.page_signers.clone())
-    }
 }
 
 fn notice(done: Option<&str>, version: i32) -> Option<String> {
@@ -199,24 +187,6 @@ pub async fn section(
             })
             .collect(),
         notes: Vec::new(),
-        page_signoffs: data
-            .signoffs
-            .0
-            .iter()
-            .map(|x| crate::db::pages::Signoff {
-                whygo: w.key.clone(),
-                person_key: x.person.clone(),
-                person_name: plan.person_name(&x.person).to_owned(),
-                signed_on: x.signed_on,
-                whygo_version: x.version,
-                current_version: data.version,
-            })
-            .collect(),
-        page_signers: data
-            .signers
-            .iter()
-            .map(|k| (k.clone(), plan.person_name(k).to_owned()))
-            .collect(),
     };
 
     match (w.level, w.person.as_deref()) {
