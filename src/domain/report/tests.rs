@@ -1,0 +1,279 @@
+use super::*;
+use crate::domain::pacing::Thresholds;
+use crate::domain::plan::{Actual, Department, Outcome, Person, Tenant, WhyGo};
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+}
+
+fn outcome(key: &str, targets: [&str; 4], actuals: &[(u8, &str, &str, &str)]) -> Outcome {
+    Outcome {
+        key: key.to_owned(),
+        name: format!("Outcome {key}"),
+        owners: vec!["ann".to_owned()],
+        targets: targets.map(str::to_owned),
+        direction: None,
+        cumulative: Some(false),
+        start: None,
+        weight: 1.0,
+        stages: None,
+        actuals: actuals
+            .iter()
+            .enumerate()
+            .map(|(i, (q, v, d, note))| Actual {
+                quarter: Quarter::new(*q).expect("quarter"),
+                value: (*v).to_owned(),
+                note: (*note).to_owned(),
+                date: date(d),
+                seq: i as i64,
+                by: Some("ann".to_owned()),
+            })
+            .collect(),
+    }
+}
+
+fn whygo(key: &str, level: Level, dept: Option<&str>, outcomes: Vec<Outcome>) -> WhyGo {
+    WhyGo {
+        key: key.to_owned(),
+        level,
+        department: dept.map(str::to_owned),
+        person: None,
+        owner: Some("ann".to_owned()),
+        number: Some(1),
+        title: format!("WhyGO {key}"),
+        why: String::new(),
+        goal: String::new(),
+        status: "approved".to_owned(),
+        ladders_to: vec![],
+        outcomes,
+    }
+}
+
+/// Level targets of 100 all year; as of the end of Q1 an actual of 100 is
+/// [+], 90 is [~], 50 is [-], and no actual is missing.
+fn plan() -> Plan {
+    let t = ["100", "100", "100", "100"];
+    Plan {
+        tenant: Tenant {
+            slug: "acme".to_owned(),
+            name: "Acme | Co".to_owned(),
+            fiscal_year_start: date("2026-01-01"),
+            thresholds: Thresholds::default(),
+        },
+        departments: vec![
+            Department {
+                key: "ops".to_owned(),
+                name: "Ops".to_owned(),
+                head: Some("ann".to_owned()),
+            },
+            Department {
+                key: "exec".to_owned(),
+                name: "Exec".to_owned(),
+                head: None,
+            },
+        ],
+        people: vec![Person {
+            key: "ann".to_owned(),
+            name: "Ann Lee".to_owned(),
+            title: "COO".to_owned(),
+            department: Some("ops".to_owned()),
+            reports_to: None,
+        }],
+        whygos: vec![
+            whygo(
+                "c1",
+                Level::Company,
+                None,
+                vec![
+                    outcome("on", t, &[(1, "100", "2026-03-20", "")]),
+                    outcome("slight", t, &[(1, "90", "2026-03-20", "waiting on legal")]),
+                ],
+            ),
+            whygo(
+                "c2",
+                Level::Company,
+                None,
+                vec![outcome(
+                    "off",
+                    t,
+                    &[(1, "50", "2026-03-20", "hiring | delayed")],
+                )],
+            ),
+            whygo(
+                "d1",
+                Level::Department,
+                Some("ops"),
+                vec![outcome("gap", t, &[])],
+            ),
+            {
+                let mut w = whygo(
+                    "old",
+                    Level::Department,
+                    Some("ops"),
+                    vec![outcome("gone", t, &[])],
+                );
+                w.status = "archived".to_owned();
+                w
+            },
+            {
+                let mut w = whygo(
+                    "idea",
+                    Level::Department,
+                    Some("ops"),
+                    vec![outcome("draft", t, &[])],
+                );
+                w.status = "draft".to_owned();
+                w
+            },
+        ],
+    }
+}
+
+#[test]
+fn the_company_is_the_mean_of_its_whygos_and_counts_every_status() {
+    let r = build(&plan(), date("2026-03-31"));
+    assert_eq!(r.quarter, Quarter::new(1).expect("q1"));
+    // c1 = mean(1.0, 0.9) = 0.95, c2 = 0.5: company = 0.725.
+    let credit = r.company.credit.expect("scored");
+    assert!((credit - 0.725).abs() < 1e-9, "{credit}");
+    assert_eq!(r.company.status, Status::OffPace);
+    assert_eq!(
+        (
+            r.company.counts.on_pace,
+            r.company.counts.slightly_off,
+            r.company.counts.off_pace
+        ),
+        (1, 1, 1)
+    );
+}
+
+#[test]
+fn lists_sort_outcomes_by_status_with_owner_names_and_last_notes() {
+    let r = build(&plan(), date("2026-03-31"));
+    assert_eq!(r.escalations.len(), 1);
+    assert_eq!(r.escalations[0].outcome, "off");
+    assert_eq!(r.escalations[0].owners, vec!["Ann Lee".to_owned()]);
+    assert_eq!(r.escalations[0].note.as_deref(), Some("hiring | delayed"));
+    assert_eq!(r.needs_attention.len(), 1);
+    assert_eq!(r.needs_attention[0].outcome, "slight");
+    let missing: Vec<&str> = r.missing.iter().map(|a| a.outcome.as_str()).collect();
+    assert_eq!(
+        missing,
+        vec!["gap"],
+        "archived and draft WhyGOs are left out"
+    );
+}
+
+#[test]
+fn a_department_without_whygos_has_no_pace_and_one_with_only_missing_is_missing() {
+    let r = build(&plan(), date("2026-03-31"));
+    let keys: Vec<&str> = r.departments.iter().map(|d| d.key.as_str()).collect();
+    assert_eq!(keys, vec!["ops"]);
+    assert_eq!(r.departments[0].status, Status::Missing);
+    assert_eq!(r.departments[0].counts.missing, 1);
+}
+
+#[test]
+fn a_draft_whygo_is_reported_with_its_approval_state_but_counts_nowhere() {
+    let r = build(&plan(), date("2026-03-31"));
+    let draft = r
+        .whygos
+        .iter()
+        .find(|w| w.key == "idea")
+        .expect("the draft is reported");
+    assert_eq!(draft.approval, "draft");
+    assert_eq!(draft.counts.missing, 1, "its own pace is still computed");
+    assert!(
+        r.whygos.iter().all(|w| w.key != "old"),
+        "archived WhyGOs are not"
+    );
+    assert_eq!(
+        r.departments[0].counts.missing, 1,
+        "only the approved WhyGO counts"
+    );
+}
+
+#[test]
+fn actuals_entered_after_the_as_of_date_are_ignored() {
+    let r = build(&plan(), date("2026-03-19"));
+    // Nothing was entered by March 19: everything scored is missing.
+    assert_eq!(r.escalations.len(), 0);
+    assert_eq!(r.missing.len(), 4);
+}
+
+#[test]
+fn the_markdown_escapes_table_cells_and_lists_each_section() {
+    let r = build(&plan(), date("2026-03-31"));
+    let md = r.to_markdown();
+    assert!(
+        md.starts_with("# Weekly WhyGO report: Acme \\| Co\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Outcome off | WhyGO c2 | Ann Lee | 100 | 100 | 50 | hiring \\| delayed |"),
+        "{md}"
+    );
+    let pace = format!("## Company pace: [-] {}\n", percent(r.company.credit));
+    assert!(md.contains(&pace), "{md}");
+    assert!(
+        md.contains("| Ops | needs check-in | — | 0 | 0 | 0 | 1 |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn another_quarter_can_be_reported_as_known_on_the_date() {
+    let p = plan();
+    let q2 = Quarter::new(2).expect("q2");
+    let r = build_for(&p, date("2026-03-31"), q2);
+    assert_eq!(r.quarter, q2);
+    assert!(!r.quarter_judged, "Q2 has not started on March 31");
+    assert_eq!(r.company.credit, None);
+    assert!(r.escalations.is_empty() && r.missing.is_empty());
+    let later = build_for(&p, date("2026-12-31"), Quarter::new(1).expect("q1"));
+    assert!(later.quarter_judged);
+    assert_eq!(
+        later.escalations.len(),
+        1,
+        "Q1's result, as known at year end"
+    );
+}
+
+#[test]
+fn the_heatmap_agrees_with_the_report_of_each_quarter() {
+    let p = plan();
+    let as_of = date("2026-03-31");
+    let rows = build(&p, as_of).heatmap(&p);
+    let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, vec!["Company", "Ops"]);
+    for q in Quarter::ALL {
+        let r = build_for(&p, as_of, q);
+        assert_eq!(rows[0].quarters[q.index()].credit, r.company.credit, "{q}");
+        assert_eq!(rows[0].quarters[q.index()].status, r.company.status, "{q}");
+        assert_eq!(
+            rows[1].quarters[q.index()].status,
+            r.departments[0].status,
+            "{q}"
+        );
+    }
+}
+
+#[test]
+fn the_json_uses_the_design_shape() {
+    let v = serde_json::to_value(build(&plan(), date("2026-03-31"))).expect("json");
+    assert_eq!(v["tenant"], "acme");
+    assert_eq!(v["as_of"], "2026-03-31");
+    assert_eq!(v["quarter"], 1);
+    assert_eq!(v["company"]["status"], "-");
+    assert_eq!(v["company"]["counts"]["+"], 1);
+    assert_eq!(v["departments"][0]["status"], "missing");
+    let q1 = &v["whygos"][0]["outcomes"][1]["quarters"][0];
+    assert_eq!(q1["status"], "~");
+    assert_eq!(q1["target"], "100");
+    assert_eq!(q1["actual"], "90");
+    assert!(
+        q1["credit"]
+            .as_f64()
+            .is_some_and(|c| (c - 0.9).abs() < 1e-9)
+    );
+}
