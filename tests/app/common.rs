@@ -203,12 +203,10 @@ impl Drop for TestDb {
         if !server.external {
             return; // the whole cluster goes away with the run
         }
-        let (admin_url, name, pool, app_pool) = (
-            server.admin_url.clone(),
-            self.name.clone(),
-            self.pool.clone(),
-            self.app_pool.clone(),
-        );
+        // The pools' sockets belong to the test's runtime, which is blocked
+        // here: `with (force)` ends those connections from the server's side
+        // instead of closing the pools from another runtime (a deadlock).
+        let (admin_url, name) = (server.admin_url.clone(), self.name.clone());
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -217,8 +215,6 @@ impl Drop for TestDb {
                 return;
             };
             rt.block_on(async move {
-                pool.close().await;
-                app_pool.close().await;
                 if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url).await {
                     let _ =
                         sqlx::query(&format!("drop database if exists \"{name}\" with (force)"))
