@@ -79,13 +79,12 @@ impl Signoff {
     }
 }
 
-/// Sign-offs of the given WhyGOs, and the tenant's signers (person keys and
-/// names), in one round trip each.
+/// Sign-offs of the given WhyGOs, in one query.
 pub async fn signoffs(
     pool: &PgPool,
     tenant: Uuid,
     whygos: &[String],
-) -> sqlx::Result<(Vec<Signoff>, Vec<(String, String)>)> {
+) -> sqlx::Result<Vec<Signoff>> {
     let mut tx = begin_tenant(pool, tenant).await?;
     let signoffs = sqlx::query_as(
         "select w.key as whygo, p.key as person_key, p.name as person_name, s.signed_on,
@@ -99,13 +98,6 @@ pub async fn signoffs(
     .bind(whygos)
     .fetch_all(&mut *tx)
     .await?;
-    let signers = sqlx::query_as(
-        "select p.key, p.name from signers s join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
-         where s.tenant_id = $1 order by s.position",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
     tx.commit().await?;
-    Ok((signoffs, signers))
+    Ok(signoffs)
 }

@@ -79,7 +79,7 @@ async fn show(
         .filter(|w| w.level == Level::Department && w.department.as_deref() == Some(key.as_str()))
         .map(|w| w.key.clone())
         .collect();
-    let (signoffs, _) = db::pages::signoffs(&state.pool, tenancy.tenant.id, &keys).await?;
+    let signoffs = db::pages::signoffs(&state.pool, tenancy.tenant.id, &keys).await?;
     let dependencies = db::pages::dependencies(&state.pool, tenancy.tenant.id).await?;
 
     let whygos = r

@@ -7,7 +7,6 @@
 //! - `SignInRequired`: no signed-in session; redirects to the sign-in page and back.
 //! - `Forbidden`: signed in, a member, but the permission table says no (403).
 //! - `Csrf`: a POST without the session's CSRF token (403, "reload and retry").
-//! - `TooManyRequests`: a limit was hit; the message says how long to wait.
 //! - `Unavailable`: the database is saturated (no connection within the
 //!   pool's timeout): 503 with Retry-After, so clients and balancers back off.
 //! - `Internal`: anything else (database, template). The cause is logged with
@@ -29,8 +28,6 @@ pub enum AppError {
     Forbidden,
     #[error("missing or wrong CSRF token")]
     Csrf,
-    #[error("{0}")]
-    TooManyRequests(String),
     #[error("busy")]
     Unavailable,
     #[error(transparent)]
@@ -80,7 +77,6 @@ impl IntoResponse for AppError {
                 "Please try again",
                 "This form expired or did not come from whygo. Go back, reload the page and submit it again.".to_owned(),
             ),
-            AppError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m.clone()),
             AppError::Unavailable => {
                 let page = ErrorPage {
                     chrome: super::view::Chrome::default(),

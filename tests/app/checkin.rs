@@ -351,38 +351,7 @@ async fn values_are_accepted_as_people_write_them() {
 #[tokio::test]
 async fn an_outcome_of_someone_else_or_of_another_tenant_is_refused_and_nothing_is_written() {
     let db = demo_db().await;
-    let acme = r#"workbook = 1
-[organization]
-name = "Acme Corp"
-slug = "acme"
-fiscal_year_start = "2026-01-01"
-[[department]]
-key = "eng"
-name = "Engineering"
-head = "ann"
-[[person]]
-key = "ann"
-name = "Ann Acme"
-title = "CEO"
-department = "eng"
-[[whygo]]
-key = "acme-1"
-level = "company"
-owner = "ann"
-number = 1
-title = "Ship the thing"
-why = "Customers wait."
-goal = "Ship it."
-[[whygo.outcome]]
-key = "acme-shipped"
-name = "Releases shipped"
-owners = ["ann"]
-targets = ["1", "2", "3", "4"]
-"#;
-    let wb = whygo::db::load::check("acme.toml", acme).expect("valid");
-    whygo::db::load::apply(&db.app_pool, &wb, "test")
-        .await
-        .expect("load acme");
+    crate::common::load_acme(&db).await;
     let mut wayan = signed_in(&db, "wayan").await;
     let before = written(&db).await;
     let path = format!("/kartel/checkin?as_of={AS_OF}");
@@ -742,26 +711,7 @@ async fn people_with_nothing_to_check_in_are_told_why() {
     res.expect_status(422);
 
     // An account linked to no person.
-    let hash = whygo::auth::password::hash("a long enough password").expect("hash");
-    whygo::db::admin_cli::create_user(
-        &db.app_pool,
-        &whygo::db::admin_cli::NewUser {
-            email: "guest@kartel.example",
-            name: "Guest",
-            password_hash: &hash,
-            installation_admin: false,
-            tenant: Some("kartel"),
-            role: whygo::domain::permissions::Role::Member,
-            person: None,
-        },
-    )
-    .await
-    .expect("query")
-    .expect("created");
-    let mut guest = Client::new(app(&db));
-    guest
-        .login("guest@kartel.example", "a long enough password")
-        .await;
+    let mut guest = crate::common::member_without_person(&db, "guest@kartel.example").await;
     let page = checkin_page(&mut guest, AS_OF).await;
     assert!(page.body.contains("Your account is not linked to a person"));
     let before = written(&db).await;

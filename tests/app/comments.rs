@@ -2,7 +2,7 @@
 //! validation next to the field, the visibility of an individual WhyGO's
 //! comments, CSRF, and one query for the whole list.
 
-use crate::common::{Client, TestDb, app, demo_db, signed_in};
+use crate::common::{TestDb, demo_db, signed_in};
 
 const PAGE: &str = "/kartel/whygos/production-1";
 const POST: &str = "/kartel/whygos/production-1/comments";
@@ -256,26 +256,7 @@ async fn a_comment_without_the_csrf_token_is_refused() {
 async fn an_account_linked_to_no_person_reads_but_cannot_post() {
     let db = demo_db().await;
     kevin_comments(&db).await;
-    let hash = whygo::auth::password::hash("a long enough password").expect("hash");
-    whygo::db::admin_cli::create_user(
-        &db.app_pool,
-        &whygo::db::admin_cli::NewUser {
-            email: "guest@kartel.example",
-            name: "Guest",
-            password_hash: &hash,
-            installation_admin: false,
-            tenant: Some("kartel"),
-            role: whygo::domain::permissions::Role::Member,
-            person: None,
-        },
-    )
-    .await
-    .expect("query")
-    .expect("created");
-    let mut guest = Client::new(app(&db));
-    guest
-        .login("guest@kartel.example", "a long enough password")
-        .await;
+    let mut guest = crate::common::member_without_person(&db, "guest@kartel.example").await;
     let page = guest.get(PAGE).await;
     page.expect_status(200);
     assert!(page.body.contains("First!"));

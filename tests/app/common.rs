@@ -395,3 +395,80 @@ pub async fn signed_in(db: &TestDb, who: &str) -> Client {
         .await;
     c
 }
+
+/// A second organization, for isolation tests: Ann (CEO, department head,
+/// signer) and Bob who reports to her, one company WhyGO with one outcome.
+pub const ACME: &str = r#"workbook = 1
+
+[organization]
+name = "Acme Corp"
+slug = "acme"
+fiscal_year_start = "2026-01-01"
+signers = ["ann"]
+
+[[department]]
+key = "eng"
+name = "Engineering"
+head = "ann"
+
+[[person]]
+key = "ann"
+name = "Ann Acme"
+title = "CEO"
+department = "eng"
+role = "leader"
+
+[[person]]
+key = "bob"
+name = "Bob Acme"
+title = "Engineer"
+department = "eng"
+reports_to = "ann"
+
+[[whygo]]
+key = "acme-1"
+level = "company"
+owner = "ann"
+number = 1
+title = "Ship the thing"
+why = "Customers wait."
+goal = "Ship it."
+
+[[whygo.outcome]]
+key = "acme-shipped"
+name = "Releases shipped"
+owners = ["ann"]
+targets = ["1", "2", "3", "4"]
+"#;
+
+/// Loads [`ACME`] beside whatever the database holds.
+pub async fn load_acme(db: &TestDb) {
+    let wb = whygo::db::load::check("acme.toml", ACME).expect("valid");
+    whygo::db::load::apply(&db.app_pool, &wb, "test")
+        .await
+        .expect("load acme");
+}
+
+/// A Kartel member whose account is linked to no person, signed in.
+pub async fn member_without_person(db: &TestDb, email: &str) -> Client {
+    let password = "a long enough password";
+    let hash = whygo::auth::password::hash(password).expect("hash");
+    whygo::db::admin_cli::create_user(
+        &db.app_pool,
+        &whygo::db::admin_cli::NewUser {
+            email,
+            name: "Guest",
+            password_hash: &hash,
+            installation_admin: false,
+            tenant: Some("kartel"),
+            role: whygo::domain::permissions::Role::Member,
+            person: None,
+        },
+    )
+    .await
+    .expect("query")
+    .expect("created");
+    let mut c = Client::new(app(db));
+    c.login(email, password).await;
+    c
+}

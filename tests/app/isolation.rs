@@ -3,57 +3,12 @@
 
 use crate::common::{Client, TestDb, app, demo_db, signed_in};
 
-const ACME: &str = r#"workbook = 1
-
-[organization]
-name = "Acme Corp"
-slug = "acme"
-fiscal_year_start = "2026-01-01"
-
-[[department]]
-key = "eng"
-name = "Engineering"
-head = "ann"
-
-[[person]]
-key = "ann"
-name = "Ann Acme"
-title = "CEO"
-department = "eng"
-role = "admin"
-
-[[person]]
-key = "bob"
-name = "Bob Acme"
-title = "Engineer"
-department = "eng"
-reports_to = "ann"
-
-[[whygo]]
-key = "acme-1"
-level = "company"
-owner = "ann"
-number = 1
-title = "Ship the thing"
-why = "Customers wait."
-goal = "Ship it."
-
-[[whygo.outcome]]
-key = "acme-shipped"
-name = "Releases shipped"
-owners = ["ann"]
-targets = ["1", "2", "3", "4"]
-"#;
-
 /// The demo plus Acme, whose admin Ann belongs to Acme only and Zac (Kartel's
 /// admin) to both. Returns foreign ids: Kevin's account id, a Kartel invite
 /// token and a Kartel reset token.
 async fn two_tenants() -> (TestDb, String, String, String) {
     let db = demo_db().await;
-    let wb = whygo::db::load::check("acme.toml", ACME).expect("valid");
-    whygo::db::load::apply(&db.app_pool, &wb, "test")
-        .await
-        .expect("load acme");
+    crate::common::load_acme(&db).await;
     let hash = whygo::auth::password::hash("ann's long password").expect("hash");
     let ann = whygo::db::admin_cli::NewUser {
         email: "ann@acme.example",

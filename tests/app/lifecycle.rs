@@ -957,49 +957,10 @@ async fn a_save_of_an_older_version_is_refused_and_loses_nothing() {
     assert_eq!(status_of(&db, "production-2").await.1, v + 2);
 }
 
-const ACME: &str = r#"workbook = 1
-
-[organization]
-name = "Acme Corp"
-slug = "acme"
-fiscal_year_start = "2026-01-01"
-signers = ["ann"]
-
-[[department]]
-key = "eng"
-name = "Engineering"
-head = "ann"
-
-[[person]]
-key = "ann"
-name = "Ann Acme"
-title = "CEO"
-department = "eng"
-role = "leader"
-
-[[whygo]]
-key = "acme-1"
-level = "company"
-owner = "ann"
-number = 1
-title = "Ship the thing"
-why = "Customers wait."
-goal = "Ship it."
-
-[[whygo.outcome]]
-key = "acme-shipped"
-name = "Releases shipped"
-owners = ["ann"]
-targets = ["1", "2", "3", "4"]
-"#;
-
 #[tokio::test]
 async fn another_tenants_whygo_keys_answer_404_on_every_lifecycle_route() {
     let db = demo_db().await;
-    let wb = whygo::db::load::check("acme.toml", ACME).expect("valid");
-    whygo::db::load::apply(&db.app_pool, &wb, "test")
-        .await
-        .expect("acme");
+    crate::common::load_acme(&db).await;
     // Kevin leads Acme too, so his own rights would allow these there.
     sqlx::query(
         "insert into memberships (tenant_id, account_id, person_id, role)

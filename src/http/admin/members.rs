@@ -284,18 +284,7 @@ pub async fn remove(
         .await?;
         return Ok(invalid(html));
     }
-    store::remove_member(&mut tx, tenant, m.account_id).await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "delete",
-        "membership",
-        &m.email,
-        Some(serde_json::json!({"person": m.person_key, "role": m.role})),
-        None,
-    )
-    .await?;
+    super::end_membership(&mut tx, &tenancy, &m).await?;
     tx.commit().await?;
     if m.account_id == tenancy.account.id {
         return Ok(see_other("/"));

@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::{AppState, Tenancy};
+use super::{AppError, AppState, Tenancy};
 use crate::db::audit::Who;
 
 pub fn router() -> Router<AppState> {
@@ -84,6 +84,29 @@ fn who(t: &Tenancy) -> Who<'_> {
         account: Some(t.account.id),
         label: &t.account.email,
     }
+}
+
+/// Ends an account's membership of the tenant, with its audit entry: the one
+/// way both removing a member and deactivating their person do it.
+async fn end_membership(
+    tx: &mut sqlx::PgConnection,
+    tenancy: &Tenancy,
+    m: &crate::db::admin::MemberRow,
+) -> Result<(), AppError> {
+    let tenant = tenancy.tenant.id;
+    crate::db::admin::remove_member(tx, tenant, m.account_id).await?;
+    crate::db::audit::record(
+        tx,
+        tenant,
+        who(tenancy),
+        "delete",
+        "membership",
+        &m.email,
+        Some(serde_json::json!({"person": m.person_key, "role": m.role})),
+        None,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Validation messages by field name, shown next to their fields.

@@ -500,18 +500,7 @@ pub async fn deactivate(
     .await?;
     // A deactivated person's account can no longer open the organization.
     if let Some(m) = member {
-        store::remove_member(&mut tx, tenant, m.account_id).await?;
-        audit::record(
-            &mut *tx,
-            tenant,
-            who(&tenancy),
-            "delete",
-            "membership",
-            &m.email,
-            Some(serde_json::json!({"person": key, "role": m.role})),
-            None,
-        )
-        .await?;
+        super::end_membership(&mut tx, &tenancy, &m).await?;
     }
     tx.commit().await?;
     Ok(see_other(&to))
