@@ -133,10 +133,12 @@ pub async fn load_scoped(
     let whygos: Vec<WhyGoRow> = sqlx::query_as(
         &format!("select w.id, w.key, w.level, d.key as department, p.key as person, o.key as owner,
                 w.number, w.title, w.why, w.goal, w.status,
-                coalesce((select array_agg(pw.key order by l.is_primary desc, l.position)
-                          from whygo_links l join whygos pw on pw.tenant_id = l.tenant_id and pw.id = l.parent_id
-                          where l.tenant_id = w.tenant_id and l.child_id = w.id), array[]::text[]) as ladders_to
+                coalesce(lt.keys, array[]::text[]) as ladders_to
          from whygos w
+         -- every ladder link aggregated in one pass, not a subquery per row
+         left join (select l.child_id, array_agg(pw.key order by l.is_primary desc, l.position) as keys
+                    from whygo_links l join whygos pw on pw.tenant_id = l.tenant_id and pw.id = l.parent_id
+                    where l.tenant_id = $1 group by l.child_id) lt on lt.child_id = w.id
          left join departments d on d.tenant_id = w.tenant_id and d.id = w.department_id
          left join people p on p.tenant_id = w.tenant_id and p.id = w.person_id
          left join people o on o.tenant_id = w.tenant_id and o.id = w.owner_id
@@ -154,10 +156,12 @@ pub async fn load_scoped(
     let outcomes: Vec<OutcomeRow> = sqlx::query_as(
         &format!("select o.id, o.whygo_id, o.key, o.name, o.targets, o.direction, o.cumulative,
                 o.start_value, o.weight, o.stages,
-                coalesce((select array_agg(p.key order by oo.position)
-                          from outcome_owners oo join people p on p.tenant_id = oo.tenant_id and p.id = oo.person_id
-                          where oo.tenant_id = o.tenant_id and oo.outcome_id = o.id), array[]::text[]) as owners
+                coalesce(ow.keys, array[]::text[]) as owners
          from outcomes o join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
+         -- every owner aggregated in one pass, not a subquery per row
+         left join (select oo.outcome_id, array_agg(p.key order by oo.position) as keys
+                    from outcome_owners oo join people p on p.tenant_id = oo.tenant_id and p.id = oo.person_id
+                    where oo.tenant_id = $1 group by oo.outcome_id) ow on ow.outcome_id = o.id
          where o.tenant_id = $1 and w.cycle_id is not distinct from $2 and {SCOPE_FILTER}
          order by o.position, o.name"),
     )
