@@ -248,6 +248,7 @@ struct MembershipRow {
     fiscal_year_start: chrono::NaiveDate,
     on_pace: f64,
     slightly_off: f64,
+    carry_days: i32,
     individuals_visible_to_all: bool,
     role: String,
     person_id: Option<Uuid>,
@@ -270,6 +271,7 @@ impl MembershipRow {
                 fiscal_year_start: self.fiscal_year_start,
                 on_pace: self.on_pace,
                 slightly_off: self.slightly_off,
+                carry_days: self.carry_days,
                 individuals_visible_to_all: self.individuals_visible_to_all,
             },
         })
@@ -277,7 +279,7 @@ impl MembershipRow {
 }
 
 const MEMBERSHIP_SELECT: &str =
-    "select t.id, t.slug, t.name, t.fiscal_year_start, t.on_pace, t.slightly_off, t.individuals_visible_to_all,
+    "select t.id, t.slug, t.name, t.fiscal_year_start, t.on_pace, t.slightly_off, t.carry_days, t.individuals_visible_to_all,
         m.role, p.id as person_id, p.key as person_key, p.name as person_name
      from memberships m
      join tenants t on t.id = m.tenant_id

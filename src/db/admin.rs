@@ -517,6 +517,7 @@ pub struct OrgSettings {
     pub fiscal_year_start: NaiveDate,
     pub on_pace: f64,
     pub slightly_off: f64,
+    pub carry_days: i32,
     pub individuals_visible_to_all: bool,
     pub max_individual_whygos: i32,
 }
@@ -528,8 +529,8 @@ pub async fn settings(
     lock: bool,
 ) -> sqlx::Result<Option<OrgSettings>> {
     let sql = format!(
-        "select name, fiscal_year_start, on_pace, slightly_off, individuals_visible_to_all,
-                max_individual_whygos
+        "select name, fiscal_year_start, on_pace, slightly_off, carry_days,
+                individuals_visible_to_all, max_individual_whygos
          from tenants where id = $1{}",
         if lock { " for update" } else { "" }
     );
@@ -543,7 +544,8 @@ pub async fn update_settings(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "update tenants set name = $2, fiscal_year_start = $3, on_pace = $4, slightly_off = $5,
-             individuals_visible_to_all = $6, max_individual_whygos = $7, updated_at = now()
+             individuals_visible_to_all = $6, max_individual_whygos = $7, carry_days = $8,
+             updated_at = now()
          where id = $1",
     )
     .bind(tenant)
@@ -553,6 +555,7 @@ pub async fn update_settings(
     .bind(s.slightly_off)
     .bind(s.individuals_visible_to_all)
     .bind(s.max_individual_whygos)
+    .bind(s.carry_days)
     .execute(conn)
     .await?;
     Ok(())

@@ -184,6 +184,7 @@ struct TenantSnap {
     fiscal_year_start: NaiveDate,
     on_pace: f64,
     slightly_off: f64,
+    carry_days: i32,
     signers: Vec<String>,
 }
 
@@ -324,7 +325,7 @@ async fn organization(ctx: &mut Ctx<'_>, wb: &Workbook, exists: bool) -> anyhow:
     let th = (org.on_pace.unwrap_or(1.0), org.slightly_off.unwrap_or(0.8));
     let before: Option<TenantSnap> = if exists {
         sqlx::query_as(
-            "select t.name, t.fiscal_year_start, t.on_pace, t.slightly_off,
+            "select t.name, t.fiscal_year_start, t.on_pace, t.slightly_off, t.carry_days,
                     coalesce((select array_agg(p.key order by s.position) from signers s
                               join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
                               where s.tenant_id = t.id), '{}') as signers
@@ -341,15 +342,17 @@ async fn organization(ctx: &mut Ctx<'_>, wb: &Workbook, exists: bool) -> anyhow:
         fiscal_year_start: org.fiscal_year_start,
         on_pace: th.0,
         slightly_off: th.1,
+        carry_days: i32::try_from(org.carry_days()).unwrap_or(0),
         signers: org.signers.clone(),
     };
     if ctx.record("organization", &org.slug, before.as_ref(), &after)? {
         sqlx::query(
-            "insert into tenants (id, slug, name, fiscal_year_start, on_pace, slightly_off)
-             values ($1, $2, $3, $4, $5, $6)
+            "insert into tenants (id, slug, name, fiscal_year_start, on_pace, slightly_off, carry_days)
+             values ($1, $2, $3, $4, $5, $6, $7)
              on conflict (id) do update set name = excluded.name,
                  fiscal_year_start = excluded.fiscal_year_start, on_pace = excluded.on_pace,
-                 slightly_off = excluded.slightly_off, updated_at = now()",
+                 slightly_off = excluded.slightly_off, carry_days = excluded.carry_days,
+                 updated_at = now()",
         )
         .bind(ctx.tenant)
         .bind(&org.slug)
@@ -357,6 +360,7 @@ async fn organization(ctx: &mut Ctx<'_>, wb: &Workbook, exists: bool) -> anyhow:
         .bind(org.fiscal_year_start)
         .bind(th.0)
         .bind(th.1)
+        .bind(after.carry_days)
         .execute(&mut *ctx.tx)
         .await?;
     }

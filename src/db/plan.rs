@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::domain::calendar::Quarter;
 use crate::domain::pacing::Thresholds;
-use crate::domain::plan::{Actual, Department, Level, Outcome, Person, Plan, Tenant, WhyGo};
+use crate::domain::plan::{
+    Actual, Coverage, Department, Level, Outcome, Person, Plan, Tenant, WhyGo,
+};
 use crate::domain::target::Direction;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -20,12 +22,13 @@ pub struct TenantRow {
     pub fiscal_year_start: NaiveDate,
     pub on_pace: f64,
     pub slightly_off: f64,
+    pub carry_days: i32,
     pub individuals_visible_to_all: bool,
 }
 
 pub async fn tenant_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<TenantRow>> {
     sqlx::query_as(
-        "select id, slug, name, fiscal_year_start, on_pace, slightly_off, individuals_visible_to_all from tenants where slug = $1",
+        "select id, slug, name, fiscal_year_start, on_pace, slightly_off, carry_days, individuals_visible_to_all from tenants where slug = $1",
     )
     .bind(slug)
     .fetch_optional(pool)
@@ -34,7 +37,7 @@ pub async fn tenant_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Te
 
 pub async fn all_tenants(pool: &PgPool) -> sqlx::Result<Vec<TenantRow>> {
     sqlx::query_as(
-        "select id, slug, name, fiscal_year_start, on_pace, slightly_off, individuals_visible_to_all from tenants order by name",
+        "select id, slug, name, fiscal_year_start, on_pace, slightly_off, carry_days, individuals_visible_to_all from tenants order by name",
     )
     .fetch_all(pool)
     .await
@@ -58,6 +61,16 @@ pub enum Scope<'a> {
 }
 
 impl Scope<'_> {
+    fn coverage(self) -> Coverage {
+        match self {
+            Scope::All => Coverage::All,
+            Scope::Org => Coverage::Org,
+            Scope::Department(k) => Coverage::Department(k.to_owned()),
+            Scope::Person(k) => Coverage::Person(k.to_owned()),
+            Scope::WhyGo(k) => Coverage::WhyGo(k.to_owned()),
+        }
+    }
+
     fn code(self) -> (&'static str, Option<String>) {
         match self {
             Scope::All => ("all", None),
@@ -69,8 +82,17 @@ impl Scope<'_> {
     }
 }
 
-/// The WhyGOs (alias `w`) a scope keeps; binds $3 (the key) and $4 (the scope).
+/// The WhyGOs (alias `w`) a scope keeps; binds $3 (the key) and $4 (the
+/// scope). Individual WhyGOs laddering straight to a company WhyGO are always
+/// kept, and a department's scope keeps those laddering to its WhyGOs, so the
+/// cascade pace of what a page shows is complete.
 const SCOPE_FILTER: &str = "($4 = 'all' or w.level <> 'individual'
+    or exists (
+        select 1 from whygo_links l4 join whygos pw4 on pw4.tenant_id = l4.tenant_id and pw4.id = l4.parent_id
+        where l4.tenant_id = w.tenant_id and l4.child_id = w.id
+          and (pw4.level = 'company'
+               or ($4 = 'department' and pw4.department_id = (
+                   select d4.id from departments d4 where d4.tenant_id = $1 and d4.key = $3))))
     or ($4 = 'department' and w.person_id in (
         select p2.id from people p2 join departments d2 on d2.tenant_id = p2.tenant_id and d2.id = p2.department_id
         where p2.tenant_id = $1 and d2.key = $3))
@@ -236,6 +258,7 @@ pub async fn load_scoped(
                 on_pace: tenant.on_pace,
                 slightly_off: tenant.slightly_off,
             },
+            carry_days: u32::try_from(tenant.carry_days).unwrap_or(0),
         },
         departments: departments
             .into_iter()
@@ -270,6 +293,7 @@ pub async fn load_scoped(
                 })
             })
             .collect(),
+        coverage: scope.coverage(),
     })
 }
 

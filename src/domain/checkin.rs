@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use super::calendar::{FiscalYear, Quarter, YearPosition};
-use super::pacing::{ActualEntry, QuarterEval, Status, Thresholds, evaluate};
+use super::pacing::{ActualEntry, QuarterEval, Rules, Status, evaluate};
 use super::plan::Outcome;
 use super::target::{ActualError, ActualValue};
 
@@ -105,7 +105,7 @@ pub fn preview(
     value: &str,
     fy: &FiscalYear,
     as_of: NaiveDate,
-    th: &Thresholds,
+    rules: &Rules,
 ) -> Result<Preview, ActualError> {
     let spec = outcome.spec();
     let parsed = spec.parse_actual(value)?;
@@ -124,7 +124,7 @@ pub fn preview(
         date: as_of,
         seq: i64::MAX,
     });
-    let eval = evaluate(&spec, &entries, fy, as_of, th)
+    let eval = evaluate(&spec, &entries, fy, as_of, rules)
         .quarter(quarter)
         .clone();
     let note = NoteRule::for_status(eval.status);

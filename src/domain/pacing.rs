@@ -1,15 +1,21 @@
 //! Pacing: is an outcome on pace at a date? The one place statuses come from,
 //! so pages, CLI, API and exports can never disagree.
 //!
-//! Numbers are judged against a straight line from last quarter's target to
-//! this quarter's; stages against the ladder position expected by now. Every
-//! result carries an explanation in words, with figures in the outcome's unit.
+//! Numbers are judged against one straight line between written targets
+//! (`line`), stages against the ladder level that line expects by now. Every
+//! result carries an explanation in words (`words`), written from the same
+//! figures the status was computed from.
+
+mod line;
+mod words;
 
 use chrono::NaiveDate;
 use serde::{Serialize, Serializer};
 
-use super::calendar::{FiscalYear, Quarter};
+use super::calendar::{FiscalYear, Quarter, YearPosition};
 use super::target::{ActualError, ActualValue, Direction, OutcomeKind, OutcomeSpec, Target};
+
+pub use line::{Anchor, Line, Segment, Source, position, stage_level};
 
 /// Credit cut-offs, a tenant setting: `credit >= on_pace` is `[+]`,
 /// `credit >= slightly_off` is `[~]`, anything lower `[-]`.
@@ -38,6 +44,28 @@ impl Thresholds {
             Status::SlightlyOff
         } else {
             Status::OffPace
+        }
+    }
+}
+
+/// The tenant's pacing settings: the credit thresholds and how many days
+/// into a quarter the previous quarter's reading stands in.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Rules {
+    pub thresholds: Thresholds,
+    /// During the first `carry_days` days of a quarter with no entry yet, the
+    /// previous quarter's latest entry is read (marked as carried).
+    pub carry_days: u32,
+}
+
+/// The default carry window, in days.
+pub const DEFAULT_CARRY_DAYS: u32 = 14;
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            thresholds: Thresholds::default(),
+            carry_days: DEFAULT_CARRY_DAYS,
         }
     }
 }
@@ -130,17 +158,23 @@ pub struct QuarterEval {
     /// False for future quarters.
     pub judged: bool,
     pub fraction: f64,
-    /// Numeric expected value, or the expected stage's index.
+    /// Numeric expected value, or the expected stage's index in the ladder.
     pub expected: Option<f64>,
     /// "$2.5M", "MVP".
     pub expected_text: Option<String>,
-    /// The latest counting actual, as entered.
+    /// The counting actual, as entered.
     pub actual: Option<String>,
     pub actual_value: Option<f64>,
     pub actual_date: Option<NaiveDate>,
+    /// The quarter whose reading stands in during the first days of this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<Quarter>,
     pub credit: Option<f64>,
     pub status: Status,
     pub explanation: String,
+    /// The part of the line the expectation was read from.
+    #[serde(skip)]
+    pub segment: Option<Segment>,
 }
 
 /// The pacing of an outcome's four quarters at one as-of date.
@@ -149,6 +183,9 @@ pub struct OutcomeEval {
     pub quarters: [QuarterEval; 4],
     /// The baseline used (declared start value, or the baseline quarter's actual).
     pub baseline: Option<f64>,
+    /// The line every quarter was judged against (the chart draws it).
+    #[serde(skip)]
+    pub line: Option<Line>,
 }
 
 impl OutcomeEval {
@@ -157,7 +194,7 @@ impl OutcomeEval {
     }
 }
 
-/// The latest actual of a quarter as of a date, read against the outcome.
+/// The counting actual of a quarter as of a date, read against the outcome.
 struct Reading<'a> {
     entry: &'a ActualEntry,
     parsed: Result<ActualValue, ActualError>,
@@ -172,15 +209,6 @@ impl Reading<'_> {
     }
 }
 
-/// Where the pacing line starts, for the explanation.
-#[derive(Clone, Copy)]
-enum Origin {
-    Target(Quarter),
-    Start,
-    Baseline,
-    Zero,
-}
-
 /// Evaluates every quarter of an outcome as of `as_of`. Pure and total: any
 /// dates, any entries, never panics.
 pub fn evaluate(
@@ -188,7 +216,7 @@ pub fn evaluate(
     actuals: &[ActualEntry],
     fy: &FiscalYear,
     as_of: NaiveDate,
-    th: &Thresholds,
+    rules: &Rules,
 ) -> OutcomeEval {
     let readings: [Option<Reading>; 4] = std::array::from_fn(|i| {
         actuals
@@ -200,21 +228,31 @@ pub fn evaluate(
                 parsed: spec.parse_actual(&entry.value),
             })
     });
-    let measured_baseline = spec
-        .baseline_quarter()
-        .and_then(|bq| readings[bq.index()].as_ref())
-        .and_then(Reading::number);
+    let measured = spec.baseline_quarter().and_then(|bq| {
+        readings[bq.index()]
+            .as_ref()
+            .and_then(Reading::number)
+            .map(|v| (v, bq))
+    });
+    let line = match spec.kind() {
+        OutcomeKind::Numeric(_) => Line::numeric(spec, fy, measured),
+        OutcomeKind::Staged => Line::staged(spec, fy),
+        OutcomeKind::Unscored => None,
+    };
+    let baseline = spec.start().or(measured.map(|(v, _)| v));
     let ctx = Context {
         spec,
         fy,
         as_of,
-        th,
+        rules,
         readings: &readings,
-        measured_baseline,
+        line: line.as_ref(),
+        baseline,
     };
     OutcomeEval {
         quarters: Quarter::ALL.map(|q| ctx.quarter(q)),
-        baseline: spec.start().or(measured_baseline),
+        baseline,
+        line,
     }
 }
 
@@ -222,9 +260,10 @@ struct Context<'a> {
     spec: &'a OutcomeSpec,
     fy: &'a FiscalYear,
     as_of: NaiveDate,
-    th: &'a Thresholds,
+    rules: &'a Rules,
     readings: &'a [Option<Reading<'a>>; 4],
-    measured_baseline: Option<f64>,
+    line: Option<&'a Line>,
+    baseline: Option<f64>,
 }
 
 /// The parts of a [`QuarterEval`] every branch fills the same way.
@@ -236,6 +275,17 @@ struct Frame {
     actual: Option<String>,
     actual_value: Option<f64>,
     actual_date: Option<NaiveDate>,
+    carried_from: Option<Quarter>,
+    /// The date the quarter is judged at: the as-of date, or its last day.
+    by: NaiveDate,
+}
+
+/// What a judged quarter is held to.
+enum Held {
+    /// Its own written target (a numeric value, or a ladder level).
+    Own(f64),
+    /// A blank cell on the way to a later target: the line only.
+    Line,
 }
 
 impl Frame {
@@ -246,6 +296,7 @@ impl Frame {
         credit: Option<f64>,
         status: Status,
         explanation: String,
+        segment: Option<Segment>,
     ) -> QuarterEval {
         QuarterEval {
             quarter: self.quarter,
@@ -257,22 +308,46 @@ impl Frame {
             actual: self.actual,
             actual_value: self.actual_value,
             actual_date: self.actual_date,
+            carried_from: self.carried_from,
             credit,
             status,
             explanation,
+            segment,
         }
     }
 
     fn not_scored(self, explanation: String) -> QuarterEval {
-        self.finish(None, None, None, Status::NotScored, explanation)
+        self.finish(None, None, None, Status::NotScored, explanation, None)
     }
 }
 
 impl Context<'_> {
+    /// The reading of quarter `q`: its own latest entry, or during the first
+    /// days of the as-of date's quarter, the previous quarter's.
+    fn reading(&self, q: Quarter) -> (Option<&Reading<'_>>, Option<Quarter>) {
+        if let Some(r) = self.readings[q.index()].as_ref() {
+            return (Some(r), None);
+        }
+        let day = (self.as_of - self.fy.quarter_start(q)).num_days() + 1;
+        let in_window = self.fy.position(self.as_of) == YearPosition::In(q)
+            && day <= i64::from(self.rules.carry_days);
+        match q.previous() {
+            Some(p) if in_window => match self.readings[p.index()].as_ref() {
+                Some(r) => (Some(r), Some(p)),
+                None => (None, None),
+            },
+            _ => (None, None),
+        }
+    }
+
     fn quarter(&self, q: Quarter) -> QuarterEval {
-        let reading = self.readings[q.index()].as_ref();
         let start = self.fy.quarter_start(q);
         let judged = self.as_of >= start;
+        let (reading, carried_from) = if judged {
+            self.reading(q)
+        } else {
+            (None, None)
+        };
         let frame = Frame {
             quarter: q,
             target: self.spec.target_text(q).to_string(),
@@ -289,6 +364,8 @@ impl Context<'_> {
                 Err(_) => None,
             }),
             actual_date: reading.map(|r| r.entry.date),
+            carried_from,
+            by: self.as_of.min(self.fy.quarter_end(q)),
         };
         if !judged {
             return frame.not_scored(format!(
@@ -296,216 +373,132 @@ impl Context<'_> {
                 start.format("%b %-d, %Y")
             ));
         }
-        match self.spec.kind() {
-            OutcomeKind::Staged => self.staged(frame, reading),
-            OutcomeKind::Numeric(_) => self.numeric(frame, reading),
-            OutcomeKind::Unscored => match self.spec.target(q) {
-                Target::Baseline => self.baseline_quarter(frame, reading),
-                _ => {
-                    let text = self.not_scored_words(q);
-                    frame.not_scored(text)
-                }
-            },
-        }
-    }
-
-    /// The baseline usable in quarter `q`: the declared start value, or the
-    /// actual of an earlier baseline quarter.
-    fn baseline_for(&self, q: Quarter) -> Option<(f64, Origin)> {
-        if let Some(v) = self.spec.start() {
-            return Some((v, Origin::Start));
-        }
-        match (self.spec.baseline_quarter(), self.measured_baseline) {
-            (Some(bq), Some(v)) if bq < q => Some((v, Origin::Baseline)),
-            _ => None,
-        }
-    }
-
-    fn met_at(&self, q: Quarter) -> Option<f64> {
-        self.spec
-            .target(q)
-            .met_at(self.spec.direction(), self.baseline_for(q).map(|(v, _)| v))
-    }
-
-    /// T(q-1): the nearest earlier scored target, else T(0), the start value.
-    fn line_start(&self, q: Quarter) -> (f64, Origin) {
-        let mut k = q.previous();
-        while let Some(p) = k {
-            if let Some(v) = self.met_at(p) {
-                return (v, Origin::Target(p));
+        match (self.spec.kind(), self.spec.target(q)) {
+            (OutcomeKind::Numeric(_) | OutcomeKind::Unscored, Target::Baseline) => {
+                // Only the quarter's own entry sets a baseline.
+                self.baseline_quarter(frame, self.readings[q.index()].as_ref())
             }
-            k = p.previous();
-        }
-        if let Some(found) = self.baseline_for(q) {
-            return found;
-        }
-        if self.spec.cumulative() {
-            return (0.0, Origin::Zero);
-        }
-        // A level with no baseline starts at its first target: no ramp.
-        Quarter::ALL
-            .into_iter()
-            .find_map(|p| self.met_at(p).map(|v| (v, Origin::Target(p))))
-            .unwrap_or((0.0, Origin::Zero))
-    }
-
-    /// "the Q1 target $1.5M", or "the Q1 target 6 (6-8)" when the text says more.
-    fn describe_target(&self, q: Quarter, value: f64) -> String {
-        let shown = self.spec.format_value(value);
-        let text = self.spec.target_text(q).trim();
-        if shown == text {
-            format!("the {q} target {shown}")
-        } else {
-            format!("the {q} target {shown} ({text})")
-        }
-    }
-
-    fn not_scored_words(&self, q: Quarter) -> String {
-        let text = self.spec.target_text(q).trim();
-        let numeric = matches!(self.spec.kind(), OutcomeKind::Numeric(_));
-        match self.spec.target(q) {
-            Target::Text(_) => format!("not scored: “{text}” is not a target that can be read"),
-            _ if text.is_empty() => format!("not scored: no {q} target"),
-            _ if numeric && matches!(Target::parse(text), Target::Stage(_)) => {
-                format!("not scored: “{text}” is a stage in an outcome measured in numbers")
-            }
-            _ => {
-                let lower = text.to_lowercase();
-                if lower.starts_with("track") {
-                    format!("not scored: “{text}” (tracked, no target)")
-                } else if lower.starts_with("tbd") || lower.starts_with("tbc") {
-                    format!("not scored: “{text}” (target to be decided)")
-                } else {
-                    format!("not scored: “{text}”")
-                }
+            (OutcomeKind::Staged, _) => self.staged(frame, reading),
+            (OutcomeKind::Numeric(_), _) => self.numeric(frame, reading),
+            (OutcomeKind::Unscored, _) => {
+                let text = words::not_scored(self.spec, q);
+                frame.not_scored(text)
             }
         }
     }
 
     fn baseline_quarter(&self, frame: Frame, reading: Option<&Reading>) -> QuarterEval {
         let q = frame.quarter;
-        let explanation = match reading {
-            Some(r) => match &r.parsed {
-                Ok(ActualValue::Number(_)) => format!(
-                    "baseline quarter: the {q} actual {} becomes the baseline",
-                    r.entry.value.trim()
-                ),
-                Ok(ActualValue::Stage(_)) => {
-                    format!("baseline quarter: the {q} actual is not a number")
-                }
-                Err(e) => format!(
-                    "baseline quarter: the {q} actual “{}” cannot be read: {e}",
-                    r.entry.value.trim()
-                ),
-            },
-            None => format!("baseline quarter: enter the {q} actual to set the baseline"),
+        let (status, explanation) = match reading {
+            Some(r) => (
+                Status::NotScored,
+                match &r.parsed {
+                    Ok(ActualValue::Number(_)) => format!(
+                        "baseline quarter: the {q} actual {} becomes the baseline",
+                        r.entry.value.trim()
+                    ),
+                    Ok(ActualValue::Stage(_)) => {
+                        format!("baseline quarter: the {q} actual is not a number")
+                    }
+                    Err(e) => format!(
+                        "baseline quarter: the {q} actual “{}” cannot be read: {e}",
+                        r.entry.value.trim()
+                    ),
+                },
+            ),
+            None => (
+                Status::Missing,
+                format!("needs baseline: enter the {q} actual to set the baseline"),
+            ),
         };
-        frame.not_scored(explanation)
+        let frame = Frame {
+            actual: reading.map(|r| r.entry.value.clone()),
+            actual_value: reading.and_then(Reading::number),
+            actual_date: reading.map(|r| r.entry.date),
+            carried_from: None,
+            ..frame
+        };
+        frame.finish(None, None, None, status, explanation, None)
+    }
+
+    /// What quarter `q` is held to, or why it is not judged.
+    fn held(&self, q: Quarter, own: Option<f64>) -> Result<Held, String> {
+        if let Some(v) = own {
+            return Ok(Held::Own(v));
+        }
+        let on_the_way = matches!(self.spec.target(q), Target::Blank)
+            && (self.spec.cumulative() || self.spec.kind() == OutcomeKind::Staged)
+            && self.line.is_some_and(|l| l.continues_after(q));
+        if on_the_way {
+            Ok(Held::Line)
+        } else {
+            Err(words::not_scored(self.spec, q))
+        }
     }
 
     fn numeric(&self, frame: Frame, reading: Option<&Reading>) -> QuarterEval {
         let q = frame.quarter;
         let spec = self.spec;
         let target = spec.target(q);
-        match target {
-            Target::Baseline => return self.baseline_quarter(frame, reading),
-            t if !t.is_numeric() => {
-                let text = self.not_scored_words(q);
-                return frame.not_scored(text);
-            }
-            _ => {}
+        if target.is_numeric() && target.met_at(spec.direction(), self.baseline).is_none() {
+            return frame.not_scored(words::baseline_unknown(spec, q));
         }
-        let Some(goal) = self.met_at(q) else {
-            let text = spec.target_text(q).trim();
-            let how = match spec.baseline_quarter() {
-                Some(bq) if bq < q => format!("enter the {bq} actual"),
-                _ => "set the outcome's start value".to_string(),
-            };
-            return frame.not_scored(format!(
-                "not scored yet: “{text}” is measured against a baseline, which is not known ({how})"
-            ));
+        let own = target.met_at(spec.direction(), self.baseline);
+        let held = match self.held(q, own) {
+            Ok(h) => h,
+            Err(text) => return frame.not_scored(text),
         };
-        let (from, origin) = self.line_start(q);
-        let fraction = frame.fraction;
-        let expected = if fraction >= 1.0 {
-            goal
-        } else {
-            from + fraction * (goal - from)
+        let position = position(self.fy, frame.by);
+        let Some(segment) = self.line.and_then(|l| l.at(position)) else {
+            let text = words::not_scored(spec, q);
+            return frame.not_scored(text);
         };
-        let lower = spec.direction() == Direction::Lower;
-        let end = self.fy.quarter_end(q);
-        let by = if self.as_of < end { self.as_of } else { end };
-        let line = if spec.format_value(from) == spec.format_value(goal) || fraction >= 1.0 {
-            let text = spec.target_text(q).trim();
-            if spec.format_value(goal) == text {
-                format!("the {q} target")
-            } else {
-                format!("the {q} target {text}")
-            }
-        } else {
-            let origin_words = match origin {
-                Origin::Target(p) => self.describe_target(p, from),
-                Origin::Start => format!("the start value {}", spec.format_value(from)),
-                Origin::Baseline => format!("the baseline {}", spec.format_value(from)),
-                Origin::Zero => format!("{} at the start of the year", spec.format_value(from)),
-            };
-            format!(
-                "straight line from {origin_words} to {}",
-                self.describe_target(q, goal)
+        let expected = segment.value;
+        let head = words::numeric_head(spec, &segment, frame.by);
+        let expected_text = Some(spec.format_value(expected));
+        let missing = |frame: Frame, why: String| {
+            frame.finish(
+                Some(expected),
+                expected_text.clone(),
+                None,
+                Status::Missing,
+                format!("needs check-in: {why}; {head}"),
+                Some(segment),
             )
         };
-        let head = format!(
-            "expected {}{} by {} ({line})",
-            if lower { "at most " } else { "" },
-            spec.format_value(expected),
-            by.format("%b %-d"),
-        );
-        let expected_text = Some(spec.format_value(expected));
-        let actual = match reading {
-            None => {
-                return frame.finish(
-                    Some(expected),
-                    expected_text,
-                    None,
-                    Status::Missing,
-                    format!("needs check-in: no {q} actual yet; {head}"),
-                );
-            }
-            Some(r) => match (&r.parsed, r.number()) {
-                (_, Some(v)) => v,
-                (Err(e), _) => {
-                    return frame.finish(
-                        Some(expected),
-                        expected_text,
-                        None,
-                        Status::Missing,
-                        format!(
-                            "needs check-in: the latest {q} actual “{}” ({}) cannot be read: {e}; {head}",
-                            r.entry.value.trim(),
-                            r.entry.date.format("%b %-d")
-                        ),
-                    );
-                }
-                (Ok(_), None) => {
-                    return frame.finish(
-                        Some(expected),
-                        expected_text,
-                        None,
-                        Status::Missing,
-                        format!(
-                            "needs check-in: the latest {q} actual “{}” is not a number; {head}",
-                            r.entry.value.trim()
-                        ),
-                    );
-                }
-            },
+        let Some(r) = reading else {
+            return missing(frame, format!("no {q} actual yet"));
         };
-        let (credit, ratio) = numeric_credit(spec.direction(), expected, actual);
-        let status = self.th.status_for(credit);
-        let ratio_words = ratio.map(percent_words).unwrap_or_default();
+        let actual = match (&r.parsed, r.number()) {
+            (_, Some(v)) => v,
+            (Err(e), _) => {
+                let why = format!(
+                    "the latest {q} actual “{}” ({}) cannot be read: {e}",
+                    r.entry.value.trim(),
+                    r.entry.date.format("%b %-d")
+                );
+                return missing(frame, why);
+            }
+            (Ok(_), None) => {
+                let why = format!(
+                    "the latest {q} actual “{}” is not a number",
+                    r.entry.value.trim()
+                );
+                return missing(frame, why);
+            }
+        };
+        let meets = matches!(held, Held::Own(_))
+            && target.meets(spec.direction(), self.baseline, actual) == Some(true);
+        // A met quarter target is on pace whatever the line says; the words
+        // say so only when the line alone would not have.
+        let (credit, comparison) = match numeric_credit(spec.direction(), expected, actual) {
+            (c, _) if meets && c < 1.0 => (1.0, Comparison::MeetsTarget),
+            found => found,
+        };
+        let status = self.rules.thresholds.status_for(credit);
         let explanation = format!(
-            "{head}; actual {}{ratio_words} -> {}",
-            spec.format_value(actual),
+            "{head}; {} -> {}",
+            words::numeric_actual(spec, q, actual, comparison, r.entry.date, frame.carried_from),
             status.chip()
         );
         frame.finish(
@@ -514,6 +507,7 @@ impl Context<'_> {
             Some(credit),
             status,
             explanation,
+            Some(segment),
         )
     }
 
@@ -521,161 +515,124 @@ impl Context<'_> {
         let q = frame.quarter;
         let spec = self.spec;
         let ladder = spec.ladder();
-        let index_of = |p: Quarter| match spec.target(p) {
-            Target::Stage(name) => ladder
-                .iter()
-                .position(|s| s.to_lowercase() == name.to_lowercase()),
-            _ => None,
+        let own = stage_level(spec, q).map(|l| l as f64);
+        let held = match self.held(q, own) {
+            Ok(h) => h,
+            Err(text) => return frame.not_scored(text),
         };
-        let Some(goal) = index_of(q) else {
-            let text = self.not_scored_words(q);
+        let position = position(self.fy, frame.by);
+        let Some(segment) = self.line.and_then(|l| l.at(position)) else {
+            let text = words::not_scored(spec, q);
             return frame.not_scored(text);
         };
-        let ended = frame.fraction >= 1.0;
-        let earlier = {
-            let mut k = q.previous();
-            let mut found = None;
-            while let Some(p) = k {
-                if let Some(i) = index_of(p) {
-                    found = Some((i, p));
-                    break;
-                }
-                k = p.previous();
+        let expected_level = expected_level(segment.value);
+        let expected_index = expected_level.checked_sub(1);
+        let expected_text = expected_index.and_then(|i| ladder.get(i).cloned());
+        let expected = expected_index.map(|i| i as f64);
+        let head = words::stage_head(spec, &segment, expected_level, frame.by);
+        let finish = |frame: Frame, credit, status, explanation| {
+            frame.finish(
+                expected,
+                expected_text.clone(),
+                credit,
+                status,
+                explanation,
+                Some(segment),
+            )
+        };
+        let reached = match reading.map(|r| (r, &r.parsed)) {
+            None if expected_level == 0 && matches!(held, Held::Line) => {
+                return finish(frame, None, Status::NotScored, head);
             }
-            found
-        };
-        let expected = if ended { Some((goal, q)) } else { earlier };
-        let goal_name = &ladder[goal];
-        let end = self.fy.quarter_end(q);
-        let head = match expected {
-            Some((i, _)) if ended => format!("expected {} by end of {q}", ladder[i]),
-            Some((i, p)) => format!(
-                "expected {} by {} (the {p} target; {goal_name} due by end of {q})",
-                ladder[i],
-                self.as_of.min(end).format("%b %-d")
-            ),
-            None => format!("nothing expected yet ({goal_name} due by end of {q})"),
-        };
-        let expected_index = expected.map(|(i, _)| i as f64);
-        let expected_text = expected.map(|(i, _)| ladder[i].clone());
-        let reached = match reading {
             None => {
-                return frame.finish(
-                    expected_index,
-                    expected_text,
-                    None,
-                    Status::Missing,
-                    format!("needs check-in: no {q} actual yet; {head}"),
-                );
+                let text = format!("needs check-in: no {q} actual yet; {head}");
+                return finish(frame, None, Status::Missing, text);
             }
-            Some(r) => match &r.parsed {
-                Ok(ActualValue::Stage(i)) => *i,
-                Ok(ActualValue::Number(_)) => {
-                    return frame.finish(
-                        expected_index,
-                        expected_text,
-                        None,
-                        Status::Missing,
-                        format!(
-                            "needs check-in: the latest {q} actual “{}” is not a stage; {head}",
-                            r.entry.value.trim()
-                        ),
-                    );
-                }
-                Err(e) => {
-                    return frame.finish(
-                        expected_index,
-                        expected_text,
-                        None,
-                        Status::Missing,
-                        format!(
-                            "needs check-in: the latest {q} actual “{}” ({}) cannot be read: {e}; {head}",
-                            r.entry.value.trim(),
-                            r.entry.date.format("%b %-d")
-                        ),
-                    );
-                }
-            },
+            Some((_, Ok(ActualValue::Stage(i)))) => *i + 1,
+            Some((r, Ok(ActualValue::Number(_)))) => {
+                let text = format!(
+                    "needs check-in: the latest {q} actual “{}” is not a stage; {head}",
+                    r.entry.value.trim()
+                );
+                return finish(frame, None, Status::Missing, text);
+            }
+            Some((r, Err(e))) => {
+                let text = format!(
+                    "needs check-in: the latest {q} actual “{}” ({}) cannot be read: {e}; {head}",
+                    r.entry.value.trim(),
+                    r.entry.date.format("%b %-d")
+                );
+                return finish(frame, None, Status::Missing, text);
+            }
         };
-        let gap = expected.map_or(0, |(i, _)| i as i64 - reached as i64);
-        let credit = stage_credit(gap);
-        let status = self.th.status_for(credit);
-        let reached_name = ladder.get(reached).map_or("?", |s| s.as_str());
-        let gap_words = match (expected, gap) {
-            (None, _) => String::new(),
-            (Some(_), 0) => ", on pace".to_string(),
-            (Some(_), g) if g > 0 => format!(", {} behind", stages_word(g)),
-            (Some(_), g) => format!(", {} ahead", stages_word(-g)),
-        };
+        let meets = matches!(held, Held::Own(l) if reached as f64 >= l);
+        let gap = expected_level as i64 - reached as i64;
+        let credit = if meets { 1.0 } else { stage_credit(gap) };
+        let status = self.rules.thresholds.status_for(credit);
+        let date = reading.map_or(frame.by, |r| r.entry.date);
         let explanation = format!(
-            "{head}; reached {reached_name}{gap_words} -> {}",
+            "{head}; {} -> {}",
+            words::stage_reached(spec, q, reached, gap, meets, expected_level, date, frame.carried_from),
             status.chip()
         );
-        frame.finish(
-            expected_index,
-            expected_text,
-            Some(credit),
-            status,
-            explanation,
-        )
+        finish(frame, Some(credit), status, explanation)
     }
 }
 
-/// Credit of a numeric actual against its expected value, with the ratio
-/// shown to people when it is defined. Rounded to 1e-9 so that floating-point
-/// noise cannot turn an exact hit into `[~]`.
-pub fn numeric_credit(direction: Direction, expected: f64, actual: f64) -> (f64, Option<f64>) {
-    let (credit, ratio) = match direction {
-        Direction::Higher if expected <= 0.0 => (1.0, None),
-        Direction::Higher => {
-            let r = actual / expected;
-            (r, Some(r))
-        }
-        Direction::Lower if actual <= 0.0 => (1.0, None),
-        Direction::Lower => {
-            let r = expected / actual;
-            (r, Some(r))
-        }
+/// The level a staged line expects: rounded down, so a stage is expected
+/// only once the line has fully reached it.
+pub fn expected_level(value: f64) -> usize {
+    let floored = (value + 1e-9).floor();
+    if floored.is_finite() && floored > 0.0 {
+        floored as usize
+    } else {
+        0
+    }
+}
+
+/// How an actual compares with what was expected, for the words.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Comparison {
+    /// The actual meets the quarter's own target.
+    MeetsTarget,
+    /// `actual / expected`, for a positive expected value.
+    Ratio(f64),
+    /// Nothing or less than nothing was expected: met or not.
+    ZeroExpected { met: bool },
+}
+
+/// Credit of a numeric actual against its expected value: `a / e` when
+/// higher is better, `2 - a / e` when lower is better (so "20% behind" means
+/// the same both ways), clamped to [0, 1]. An expected value of zero or less
+/// is met or not. Rounded to 1e-9 so floating-point noise cannot turn an
+/// exact hit into `[~]`.
+pub fn numeric_credit(direction: Direction, expected: f64, actual: f64) -> (f64, Comparison) {
+    let (credit, comparison) = if expected <= 0.0 || !expected.is_finite() {
+        let met = match direction {
+            Direction::Higher => actual >= expected,
+            Direction::Lower => actual <= expected,
+        };
+        (if met { 1.0 } else { 0.0 }, Comparison::ZeroExpected { met })
+    } else {
+        let r = actual / expected;
+        let c = match direction {
+            Direction::Higher => r,
+            Direction::Lower => 2.0 - r,
+        };
+        (c, Comparison::Ratio(r))
     };
     let credit = if credit.is_finite() {
         ((credit.clamp(0.0, 1.0)) * 1e9).round() / 1e9
     } else {
         0.0
     };
-    (credit, ratio.filter(|r| r.is_finite()))
-}
-
-/// " = 92%": the ratio as a whole percentage, except that a shortfall never
-/// reads "100%" (99.6 shows as "99.6%", so the `[~]` beside it makes sense).
-fn percent_words(r: f64) -> String {
-    let pct = r * 100.0;
-    if r < 1.0 && pct.round() >= 100.0 {
-        let tenths = ((pct * 10.0).floor() / 10.0).min(99.9);
-        format!(" = {tenths:.1}%")
-    } else {
-        format!(" = {}%", pct.round())
-    }
+    (credit, comparison)
 }
 
 /// `max(0, 1 - 0.2 * gap)`, capped at 1: one stage behind is 0.8.
 pub fn stage_credit(gap: i64) -> f64 {
     let c = 1.0 - 0.2 * gap as f64;
     ((c.clamp(0.0, 1.0)) * 1e9).round() / 1e9
-}
-
-fn stages_word(n: i64) -> String {
-    const WORDS: [&str; 11] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    ];
-    let count = usize::try_from(n)
-        .ok()
-        .and_then(|i| WORDS.get(i).map(|w| w.to_string()))
-        .unwrap_or_else(|| n.to_string());
-    if n == 1 {
-        format!("{count} stage")
-    } else {
-        format!("{count} stages")
-    }
 }
 
 #[cfg(test)]

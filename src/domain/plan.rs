@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use super::calendar::{FiscalYear, Quarter};
-use super::pacing::{ActualEntry, Thresholds};
+use super::pacing::{ActualEntry, Rules, Thresholds};
 use super::target::{Direction, OutcomeOptions, OutcomeSpec};
 
 #[derive(Clone, Debug)]
@@ -15,6 +15,25 @@ pub struct Plan {
     pub departments: Vec<Department>,
     pub people: Vec<Person>,
     pub whygos: Vec<WhyGo>,
+    /// Which individual WhyGOs the snapshot holds.
+    pub coverage: Coverage,
+}
+
+/// Which individual WhyGOs a snapshot holds: pages load only those they
+/// show. Company and department WhyGOs, and individual WhyGOs that ladder
+/// straight to a company WhyGO, are always there.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Coverage {
+    #[default]
+    All,
+    /// No other individual WhyGOs.
+    Org,
+    /// Those of a department's people, and those laddering to its WhyGOs.
+    Department(String),
+    /// One person's.
+    Person(String),
+    /// Those laddering to one WhyGO.
+    WhyGo(String),
 }
 
 #[derive(Clone, Debug)]
@@ -23,11 +42,22 @@ pub struct Tenant {
     pub name: String,
     pub fiscal_year_start: NaiveDate,
     pub thresholds: Thresholds,
+    /// Days into a quarter during which the previous quarter's reading
+    /// stands in for one not yet entered.
+    pub carry_days: u32,
 }
 
 impl Tenant {
     pub fn fiscal_year(&self) -> FiscalYear {
         FiscalYear::new(self.fiscal_year_start)
+    }
+
+    /// The pacing settings every evaluation of this tenant uses.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            thresholds: self.thresholds,
+            carry_days: self.carry_days,
+        }
     }
 }
 
@@ -198,6 +228,17 @@ impl Plan {
 
     pub fn whygo(&self, key: &str) -> Option<&WhyGo> {
         self.whygos.iter().find(|w| w.key == key)
+    }
+
+    /// Whether every WhyGO that ladders to `w` is in this snapshot, so a
+    /// cascade pace computed from them is complete.
+    pub fn holds_children_of(&self, w: &WhyGo) -> bool {
+        match (&self.coverage, w.level) {
+            (Coverage::All, _) | (_, Level::Company) => true,
+            (Coverage::Department(d), Level::Department) => w.department.as_deref() == Some(d),
+            (Coverage::WhyGo(k), _) => &w.key == k,
+            _ => false,
+        }
     }
 
     /// WhyGOs that ladder to `key`.

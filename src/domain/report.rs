@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::calendar::Quarter;
 use super::pacing::{QuarterEval, Status, evaluate};
 use super::plan::{Level, Plan};
-use super::rollup::{Counts, Rollup, rollup_groups, rollup_outcomes};
+use super::rollup::{Counts, Rollup, rollup_groups, rollup_outcomes, rollup_weighted};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -25,7 +25,11 @@ pub struct Report {
     pub quarter_fraction: f64,
     /// False when the quarter has not started on the as-of date.
     pub quarter_judged: bool,
+    /// "Company KPIs": the mean of the company WhyGOs' own credits.
     pub company: Rollup,
+    /// "Whole plan": the mean over every approved company and department
+    /// WhyGO's own credit.
+    pub whole_plan: Rollup,
     pub departments: Vec<DepartmentReport>,
     pub whygos: Vec<WhyGoReport>,
     pub escalations: Vec<Attention>,
@@ -54,10 +58,26 @@ pub struct WhyGoReport {
     pub owner: Option<String>,
     pub approval: String,
     pub ladders_to: Vec<String>,
+    /// Own pace: the weighted mean of its outcomes' credits.
     pub credit: Option<f64>,
     pub status: Status,
     pub counts: Counts,
+    /// Cascade pace of a company or department WhyGO: the mean own credit
+    /// of the approved WhyGOs laddering to it (primary links weigh 1,
+    /// secondary 0.5). `None` for individual WhyGOs, for WhyGOs nothing
+    /// ladders to, and where the page's snapshot does not hold them all.
+    pub cascade: Option<Cascade>,
     pub outcomes: Vec<OutcomeReport>,
+}
+
+/// The cascade pace of a WhyGO and how many WhyGOs it is made of.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cascade {
+    pub credit: Option<f64>,
+    pub status: Status,
+    pub counts: Counts,
+    /// The approved WhyGOs laddering to it.
+    pub whygos: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -99,6 +119,7 @@ pub fn build(plan: &Plan, as_of: NaiveDate) -> Report {
 /// (an ended quarter shows its result, a future one is not judged yet).
 pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
     let th = &plan.tenant.thresholds;
+    let rules = plan.tenant.rules();
     let fy = plan.tenant.fiscal_year();
 
     let mut whygos = Vec::new();
@@ -109,7 +130,7 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
         let mut outcomes = Vec::with_capacity(w.outcomes.len());
         let mut headline = Vec::with_capacity(w.outcomes.len());
         for o in &w.outcomes {
-            let eval = evaluate(&o.spec(), &o.entries(), &fy, as_of, th);
+            let eval = evaluate(&o.spec(), &o.entries(), &fy, as_of, &rules);
             let q = eval.quarter(quarter).clone();
             let list = match q.status {
                 _ if !w.in_force() => None,
@@ -165,8 +186,15 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
             credit: rollup.credit,
             status: rollup.status,
             counts: rollup.counts,
+            cascade: None,
             outcomes,
         });
+    }
+    for (report, w) in whygos
+        .iter_mut()
+        .zip(plan.whygos.iter().filter(|w| !w.is_archived()))
+    {
+        report.cascade = cascade(plan, w, &rollups, th);
     }
 
     let of_level = |level: Level, dept: Option<&str>| -> Vec<&Rollup> {
@@ -179,6 +207,12 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
     };
 
     let company = rollup_groups(of_level(Level::Company, None), th);
+    let whole_plan = rollup_groups(
+        of_level(Level::Company, None)
+            .into_iter()
+            .chain(of_level(Level::Department, None)),
+        th,
+    );
     let departments = plan
         .departments
         .iter()
@@ -208,12 +242,49 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
         quarter_fraction: fy.elapsed_fraction(quarter, as_of),
         quarter_judged: as_of >= fy.quarter_start(quarter),
         company,
+        whole_plan,
         departments,
         whygos,
         escalations,
         needs_attention,
         missing,
     }
+}
+
+/// The cascade pace of `w` from the own roll-ups of the approved WhyGOs
+/// laddering to it; `None` where it has none or the snapshot lacks some.
+fn cascade(
+    plan: &Plan,
+    w: &super::plan::WhyGo,
+    own: &HashMap<&str, Rollup>,
+    th: &super::pacing::Thresholds,
+) -> Option<Cascade> {
+    if w.level == Level::Individual || !plan.holds_children_of(w) {
+        return None;
+    }
+    let children: Vec<(&Rollup, f64)> = plan
+        .children(&w.key)
+        .filter(|c| c.in_force())
+        .filter_map(|c| {
+            let weight = if c.ladders_to.first() == Some(&w.key) {
+                1.0
+            } else {
+                0.5
+            };
+            Some((own.get(c.key.as_str())?, weight))
+        })
+        .collect();
+    if children.is_empty() {
+        return None;
+    }
+    let whygos = u32::try_from(children.len()).unwrap_or(u32::MAX);
+    let r = rollup_weighted(children, th);
+    Some(Cascade {
+        credit: r.credit,
+        status: r.status,
+        counts: r.counts,
+        whygos,
+    })
 }
 
 /// One row of the departments x quarters heat map.

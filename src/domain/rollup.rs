@@ -92,17 +92,40 @@ pub fn rollup_groups<'a>(
     children: impl IntoIterator<Item = &'a Rollup>,
     th: &Thresholds,
 ) -> Rollup {
+    rollup_weighted(children.into_iter().map(|c| (c, 1.0)), th)
+}
+
+/// Weighted mean of the children's credits (children without credit are
+/// left out; a weight that is not a positive number counts as zero, and all
+/// zero weights fall back to the plain mean); counts summed. The cascade
+/// pace weighs primary ladder links 1 and secondary ones 0.5.
+pub fn rollup_weighted<'a>(
+    children: impl IntoIterator<Item = (&'a Rollup, f64)>,
+    th: &Thresholds,
+) -> Rollup {
     let mut counts = Counts::default();
-    let mut credits = Vec::new();
+    let mut credits: Vec<(f64, f64)> = Vec::new();
     let mut any_missing = false;
-    for child in children {
+    for (child, weight) in children {
         counts.merge(&child.counts);
         any_missing |= child.status == Status::Missing;
         if let Some(c) = child.credit.filter(|c| c.is_finite()) {
-            credits.push(c);
+            let w = if weight.is_finite() && weight > 0.0 {
+                weight
+            } else {
+                0.0
+            };
+            credits.push((c, w));
         }
     }
-    let credit = (!credits.is_empty()).then(|| credits.iter().sum::<f64>() / credits.len() as f64);
+    let total: f64 = credits.iter().map(|(_, w)| w).sum();
+    let credit = if credits.is_empty() {
+        None
+    } else if total > 0.0 {
+        Some(credits.iter().map(|(c, w)| c * (w / total)).sum::<f64>())
+    } else {
+        Some(credits.iter().map(|(c, _)| c).sum::<f64>() / credits.len() as f64)
+    };
     let mut rollup = finish(credit, counts, th);
     if rollup.credit.is_none() && any_missing {
         rollup.status = Status::Missing;
@@ -141,9 +164,11 @@ mod tests {
             actual: None,
             actual_value: None,
             actual_date: None,
+            carried_from: None,
             credit,
             status,
             explanation: String::new(),
+            segment: None,
         }
     }
 

@@ -7,7 +7,8 @@
 //! shown as written, never scored.
 //!
 //! The grammar, in the order it is tried:
-//! - empty, `—`, `-`, `N/A`, `TBD…`, `Track…`: not scored; `Baseline…`: baseline;
+//! - empty, `—`, `-`, `N/A`: blank (no target written); `TBD…`, `Track…`: not
+//!   scored; `Baseline…`: baseline;
 //!   `Zero…`: at most 0;
 //! - text starting with a letter: a stage, unless it holds a compared number
 //!   (`First-round ≥75%`, `P1 <24hrs, P2 <72hrs`) or reads `Target <number>`;
@@ -52,6 +53,23 @@ impl Unit {
         }
     }
 
+    /// Money (a loss) and percentages (a margin, a change) can fall below
+    /// zero; a count, a duration or a ratio cannot.
+    pub fn can_be_negative(self) -> bool {
+        matches!(self, Unit::Currency | Unit::Percent)
+    }
+
+    /// "a count", "a duration": the words used when refusing a value.
+    fn noun(self) -> &'static str {
+        match self {
+            Unit::Count => "a count",
+            Unit::Percent => "a percentage",
+            Unit::Currency => "an amount",
+            Unit::Days => "a duration",
+            Unit::Ratio => "a ratio",
+        }
+    }
+
     /// What a person should type for this unit, used in error messages.
     fn example(self) -> &'static str {
         match self {
@@ -79,7 +97,10 @@ pub enum Direction {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
-    /// Nothing to judge: empty, `—`, `-`, `TBD…`, `Track`.
+    /// No target written for the quarter: empty, `—`, `-`. A cumulative
+    /// outcome is still judged there against the line to a later target.
+    Blank,
+    /// Deliberately not judged: `TBD…`, `Track`.
     NotScored,
     /// `Baseline`: this quarter measures the starting point (in a numeric
     /// outcome); in a staged outcome it is resolved to a stage.
@@ -155,6 +176,22 @@ impl Target {
             _ => None,
         }
     }
+
+    /// Whether `actual` already meets this target, read in `direction`: at
+    /// least the target when higher is better, at most when lower is; within
+    /// the band of a tolerance. `None` when the target is not a number (or a
+    /// relative target without a baseline).
+    pub fn meets(&self, direction: Direction, baseline: Option<f64>, actual: f64) -> Option<bool> {
+        if let Target::Tolerance { value, .. } = self {
+            return Some(actual.abs() <= *value + 1e-9);
+        }
+        let at = self.met_at(direction, baseline)?;
+        let slack = 1e-9 * at.abs().max(1.0);
+        Some(match direction {
+            Direction::Higher => actual >= at - slack,
+            Direction::Lower => actual <= at + slack,
+        })
+    }
 }
 
 /// Per-outcome settings that override what the targets imply.
@@ -195,6 +232,8 @@ pub enum ActualError {
     NotANumber { expected: String, got: String },
     #[error("“{got}” is not a stage of this outcome ({})", .ladder.join(", "))]
     UnknownStage { got: String, ladder: Vec<String> },
+    #[error("{what} cannot be negative, got “{got}”")]
+    Negative { what: &'static str, got: String },
 }
 
 /// An outcome's four targets in context: kind, unit, direction, cumulative
@@ -370,6 +409,12 @@ impl OutcomeSpec {
                 if !fits {
                     return Err(not_a_number());
                 }
+                if value < 0.0 && !unit.can_be_negative() {
+                    return Err(ActualError::Negative {
+                        what: unit.noun(),
+                        got: text.trim().to_string(),
+                    });
+                }
                 let value = if self.error_metric {
                     value.abs()
                 } else {
@@ -533,7 +578,7 @@ fn parse_target(text: &str) -> Target {
     let t = normalize(text);
     let lower = t.to_lowercase();
     if matches!(lower.as_str(), "" | "—" | "-" | "--" | "n/a" | "na") {
-        return Target::NotScored;
+        return Target::Blank;
     }
     let word = first_word(&t);
     match word.as_str() {

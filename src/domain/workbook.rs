@@ -93,6 +93,9 @@ pub struct Organization {
     pub on_pace: Option<f64>,
     /// Credit at or above which it is slightly off `[~]`; `None`: [`DEFAULT_SLIGHTLY_OFF`].
     pub slightly_off: Option<f64>,
+    /// Days into a quarter during which last quarter's reading stands in;
+    /// `None`: [`crate::domain::pacing::DEFAULT_CARRY_DAYS`].
+    pub carry_days: Option<i64>,
     /// People who sign off department WhyGOs besides the department head.
     pub signers: Vec<String>,
 }
@@ -104,6 +107,12 @@ impl Organization {
             self.on_pace.unwrap_or(DEFAULT_ON_PACE),
             self.slightly_off.unwrap_or(DEFAULT_SLIGHTLY_OFF),
         )
+    }
+
+    /// The carry window in force, in days.
+    pub fn carry_days(&self) -> i64 {
+        self.carry_days
+            .unwrap_or(i64::from(crate::domain::pacing::DEFAULT_CARRY_DAYS))
     }
 }
 
@@ -389,6 +398,7 @@ const ORGANIZATION_KEYS: &[&str] = &[
     "fiscal_year_start",
     "on_pace",
     "slightly_off",
+    "carry_days",
     "signers",
 ];
 const DEPARTMENT_KEYS: &[&str] = &["key", "name", "head"];
@@ -591,6 +601,7 @@ fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> Organization {
         fiscal_year_start: NaiveDate::MIN,
         on_pace: None,
         slightly_off: None,
+        carry_days: None,
         signers: Vec::new(),
     };
     let Some(v) = top.get("organization") else {
@@ -625,6 +636,7 @@ fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> Organization {
     }
     org.on_pace = f.number(r, "on_pace", false);
     org.slightly_off = f.number(r, "slightly_off", false);
+    org.carry_days = f.integer(r, "carry_days", false);
     org.signers = f.key_list(r, "signers", false).unwrap_or_default();
     org
 }

@@ -1,11 +1,10 @@
-//! The small chart of an outcome: the target line across the year (a straight
-//! line from each quarter's target to the next, as pacing expects) and the
-//! actuals as points. Only geometry here; the template draws the SVG.
+//! The small chart of an outcome: the pacing line across the year (the very
+//! line the statuses are judged against) and the actuals as points. Only geometry here; the template draws the SVG.
 
 use chrono::NaiveDate;
 
 use crate::domain::calendar::{FiscalYear, Quarter};
-use crate::domain::pacing::OutcomeEval;
+use crate::domain::pacing::{OutcomeEval, position};
 use crate::domain::plan::Outcome;
 use crate::domain::target::{ActualValue, OutcomeKind, OutcomeSpec};
 
@@ -58,43 +57,19 @@ pub fn chart(
     as_of: NaiveDate,
 ) -> Option<Chart> {
     let staged = matches!(spec.kind(), OutcomeKind::Staged);
-    let value_of = |q: Quarter| -> Option<f64> {
-        if staged {
-            let t = spec.target_text(q).trim();
-            spec.ladder()
-                .iter()
-                .position(|s| s.eq_ignore_ascii_case(t))
-                .map(|i| i as f64)
-        } else {
-            spec.target(q).met_at(spec.direction(), eval.baseline)
-        }
-    };
-    // The line: the start value, then each quarter's target at the quarter's end.
-    let mut line: Vec<(f64, f64)> = Vec::new();
-    let first_numeric = Quarter::ALL.iter().find_map(|q| value_of(*q));
-    let start = if staged {
-        None
-    } else {
-        spec.start().or(eval.baseline).or(if spec.cumulative() {
-            Some(0.0)
-        } else {
-            first_numeric
-        })
-    };
-    if let Some(s) = start {
-        line.push((0.0, s));
-    }
-    for q in Quarter::ALL {
-        if let Some(v) = value_of(q) {
-            line.push((f64::from(q.number()) / 4.0, v));
-        }
-    }
+    // The very line pacing judged against (position in quarters, value; for
+    // stages the ladder level, 0 = not started), so chart and words agree.
+    let line: Vec<(f64, f64)> = eval
+        .line
+        .as_ref()
+        .map(|l| l.points().iter().map(|p| (p.position / 4.0, p.value)).collect())
+        .unwrap_or_default();
     let entries: Vec<_> = outcome.actuals.iter().filter(|a| a.date <= as_of).collect();
     let mut dots: Vec<(f64, f64, String, bool)> = Vec::new();
     for a in &entries {
         let y = match spec.parse_actual(&a.value) {
             Ok(ActualValue::Number(v)) if !staged => v,
-            Ok(ActualValue::Stage(i)) if staged => i as f64,
+            Ok(ActualValue::Stage(i)) if staged => (i + 1) as f64,
             _ => continue,
         };
         let counting = outcome
@@ -122,7 +97,7 @@ pub fn chart(
     });
     if staged {
         lo = 0.0;
-        hi = hi.max((spec.ladder().len().max(1) - 1) as f64);
+        hi = hi.max(spec.ladder().len().max(1) as f64);
     }
     if !lo.is_finite() || !hi.is_finite() {
         return None;
@@ -140,12 +115,12 @@ pub fn chart(
     let y = |v: f64| TOP + (1.0 - (v - lo) / (hi - lo)) * plot_h;
 
     let y_ticks = if staged {
-        spec.ladder()
-            .iter()
+        std::iter::once("not started")
+            .chain(spec.ladder().iter().map(String::as_str))
             .enumerate()
             .map(|(i, s)| Tick {
                 at: n(y(i as f64)),
-                label: s.clone(),
+                label: s.to_owned(),
             })
             .collect()
     } else {
@@ -194,10 +169,15 @@ pub fn chart(
     })
 }
 
-/// Where a date falls in the fiscal year, 0 at its start and 1 at its end.
+/// Where a date falls in the fiscal year, 0 at its start and 1 at its end,
+/// measured in quarters as the pacing line is.
 fn year_fraction(fy: &FiscalYear, d: NaiveDate) -> f64 {
-    let start = fy.start();
-    let end = fy.end();
-    let len = (end - start).num_days().max(1) as f64;
-    (d - start).num_days() as f64 / len
+    // Outside the year: off either end, so "today" is not drawn.
+    if d < fy.start() {
+        return -1.0;
+    }
+    if d > fy.end() {
+        return 2.0;
+    }
+    position(fy, d) / 4.0
 }

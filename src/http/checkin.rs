@@ -177,7 +177,7 @@ impl Desk {
             value,
             &plan.tenant.fiscal_year(),
             self.as_of,
-            &plan.tenant.thresholds,
+            &plan.tenant.rules(),
         )
         .map_err(|e| sentence(&e.to_string()))
     }
@@ -191,7 +191,7 @@ impl Desk {
             &o.entries(),
             &plan.tenant.fiscal_year(),
             self.as_of,
-            &plan.tenant.thresholds,
+            &plan.tenant.rules(),
         )
         .quarter(s.quarter)
         .clone()

@@ -183,7 +183,7 @@ pub(super) async fn page(
                 &o.entries(),
                 &fy,
                 when.as_of,
-                &plan.tenant.thresholds,
+                &plan.tenant.rules(),
             );
             let mut history: Vec<HistoryRow> = o
                 .actuals

@@ -58,7 +58,7 @@ fn a_preview_is_what_the_pacing_module_says_after_the_entry() {
     // 20 expected at the end of Q4; on Nov 21 the line from 16 to 20 is at 18.3.
     let o = outcome(["6", "12", "16", "20"], Vec::new());
     let as_of = d("2026-11-21");
-    let th = Thresholds::default();
+    let th = Rules::default();
     let on = preview(&o, q(4), "19", &fy(), as_of, &th).expect("reads");
     assert_eq!(on.eval.status, Status::OnPace);
     assert_eq!(on.note, NoteRule::Optional);
@@ -88,7 +88,7 @@ fn a_new_entry_counts_over_an_earlier_one_of_the_same_day() {
         "10",
         &fy(),
         d("2026-11-21"),
-        &Thresholds::default(),
+        &Rules::default(),
     )
     .expect("reads");
     assert_eq!(p.eval.status, Status::OffPace);
@@ -104,7 +104,7 @@ fn stages_are_read_case_insensitively_and_stored_as_the_ladder_spells_them() {
         "  iterate ",
         &fy(),
         d("2026-11-21"),
-        &Thresholds::default(),
+        &Rules::default(),
     )
     .expect("a stage");
     assert_eq!(p.stored, "Iterate");
@@ -115,7 +115,7 @@ fn stages_are_read_case_insensitively_and_stored_as_the_ladder_spells_them() {
             "Done",
             &fy(),
             d("2026-11-21"),
-            &Thresholds::default()
+            &Rules::default()
         )
         .is_err()
     );
@@ -123,7 +123,7 @@ fn stages_are_read_case_insensitively_and_stored_as_the_ladder_spells_them() {
 
 #[test]
 fn values_are_read_as_people_write_them() {
-    let th = Thresholds::default();
+    let th = Rules::default();
     let as_of = d("2026-11-21");
     for (targets, value) in [
         (["40%", "45%", "48%", "50%"], "42%"),

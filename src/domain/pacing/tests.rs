@@ -36,8 +36,15 @@ fn at(spec: &OutcomeSpec, actuals: &[ActualEntry], as_of: NaiveDate) -> OutcomeE
         actuals,
         &calendar_year(),
         as_of,
-        &Thresholds::default(),
+        &Rules::default(),
     )
+}
+
+fn rules(thresholds: Thresholds) -> Rules {
+    Rules {
+        thresholds,
+        ..Rules::default()
+    }
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -57,7 +64,7 @@ fn the_design_example_reads_exactly_as_written() {
     let q2 = e.quarter(Quarter::Q2);
     assert_eq!(
         q2.explanation,
-        "expected $2.5M by May 16 (straight line from the Q1 target $1.5M to the Q2 target $3.5M); actual $2.3M = 92% -> [~]"
+        "expected $2.5M by May 16 (straight line from the Q1 target $1.5M on Mar 31 to the Q2 target $3.5M on Jun 30); actual $2.3M = 92% -> [~]"
     );
     assert_eq!(q2.status, Status::SlightlyOff);
     // 16 May is day 46 of a 91-day Q2: 1.5M + 46/91 * 2M.
@@ -112,7 +119,7 @@ fn a_shortfall_never_reads_as_one_hundred_percent() {
     assert_eq!(q2.status, Status::SlightlyOff);
     assert_eq!(
         q2.explanation,
-        "expected 9 by May 16 (straight line from the Q1 target 6 (6-8) to the Q2 target 12); actual 9 = 99.6% -> [~]"
+        "expected 9 by May 16 (straight line from the Q1 target 6 (6-8) on Mar 31 to the Q2 target 12 on Jun 30); actual 9 = 99.6% -> [~]"
     );
 }
 
@@ -137,10 +144,11 @@ fn an_at_most_target_is_better_low() {
     let as_of = date(2026, 5, 16);
     let e = at(&s, &[entry(2, "6%", date(2026, 5, 1))], as_of);
     let q2 = e.quarter(Quarter::Q2);
-    assert!(close(q2.credit.expect("credit"), 5.0 / 6.0));
+    // 2 - 6/5: 20% over the limit is 20% behind, still [~].
+    assert!(close(q2.credit.expect("credit"), 0.8));
     assert_eq!(
         q2.explanation,
-        "expected at most 5% by May 16 (the Q2 target <5%); actual 6% = 83% -> [~]"
+        "expected at most 5% by May 16 (the Q2 target <5%); actual 6%, 20% behind -> [~]"
     );
     let e = at(&s, &[entry(2, "4%", date(2026, 5, 1))], as_of);
     assert_eq!(e.quarter(Quarter::Q2).status, Status::OnPace);
@@ -157,11 +165,11 @@ fn a_shorter_duration_is_better() {
     let q2 = e.quarter(Quarter::Q2);
     let expected = 21.0 + 46.0 / 91.0 * (17.0 - 21.0);
     assert!(close(q2.expected.expect("expected"), expected));
-    assert!(close(q2.credit.expect("credit"), expected / 20.0));
+    assert!(close(q2.credit.expect("credit"), 2.0 - 20.0 / expected));
     assert_eq!(q2.status, Status::SlightlyOff);
     assert_eq!(
         q2.explanation,
-        "expected at most 19 days by May 16 (straight line from the Q1 target 21 days to the Q2 target 17 days); actual 20 days = 95% -> [~]"
+        "expected at most 19 days by May 16 (straight line from the Q1 target 21 days on Mar 31 to the Q2 target 17 days on Jun 30); actual 20 days, 5% behind -> [~]"
     );
     let e = at(
         &s,
@@ -186,7 +194,7 @@ fn a_tolerance_is_an_error_to_keep_small() {
     let e = at(&s, &[entry(3, "±14%", date(2026, 8, 1))], as_of);
     let q3 = e.quarter(Quarter::Q3);
     assert!(close(q3.expected.expect("expected"), 12.5));
-    assert!(close(q3.credit.expect("credit"), 12.5 / 14.0));
+    assert!(close(q3.credit.expect("credit"), 2.0 - 14.0 / 12.5));
     assert_eq!(q3.status, Status::SlightlyOff);
     let e = at(&s, &[entry(3, "11%", date(2026, 8, 1))], as_of);
     assert_eq!(e.quarter(Quarter::Q3).status, Status::OnPace);
@@ -213,7 +221,7 @@ fn a_relative_target_grows_from_the_q1_baseline() {
     assert_eq!(q2.status, Status::SlightlyOff);
     assert_eq!(
         q2.explanation,
-        "expected 112.6 by May 16 (straight line from the baseline 100 to the Q2 target 125 (+25%)); actual 110 = 98% -> [~]"
+        "expected 112.6 by May 16 (straight line from the Q1 baseline 100 on Mar 31 to the Q2 target 125 (+25%) on Jun 30); actual 110 = 98% -> [~]"
     );
 }
 
@@ -222,9 +230,10 @@ fn a_relative_target_without_a_baseline_is_not_scored_and_says_why() {
     let s = spec(["Baseline", "+25%", "+50%", "+75%"]);
     let e = at(&s, &[entry(2, "110", date(2026, 5, 12))], date(2026, 5, 16));
     assert_eq!(e.baseline, None);
+    assert_eq!(e.quarter(Quarter::Q1).status, Status::Missing);
     assert_eq!(
         e.quarter(Quarter::Q1).explanation,
-        "baseline quarter: enter the Q1 actual to set the baseline"
+        "needs baseline: enter the Q1 actual to set the baseline"
     );
     let q2 = e.quarter(Quarter::Q2);
     assert_eq!(q2.status, Status::NotScored);
@@ -340,12 +349,20 @@ fn inside_a_quarter_last_quarters_stage_is_expected() {
 fn inside_the_first_stage_quarter_nothing_is_expected_yet() {
     let s = platform_with_ladder();
     let e = at(&s, &[entry(1, "Spec", date(2026, 2, 2))], date(2026, 2, 15));
+    // MVP is the ladder's third stage: by 15 February (position 0.51) the
+    // line from "not started" to MVP at the end of Q1 expects the first.
     let q1 = e.quarter(Quarter::Q1);
     assert_eq!(q1.status, Status::OnPace);
-    assert_eq!(q1.expected, None);
+    assert_eq!(q1.expected, Some(0.0));
     assert_eq!(
         q1.explanation,
-        "nothing expected yet (MVP due by end of Q1); reached Spec -> [+]"
+        "expected Spec by Feb 15 (straight line from not started on Jan 1 to the Q1 target MVP on Mar 31, rounded down to a stage; MVP due by end of Q1); reached Spec, on pace -> [+]"
+    );
+    let early = at(&s, &[], date(2026, 1, 20));
+    assert_eq!(early.quarter(Quarter::Q1).expected, None);
+    assert_eq!(
+        early.quarter(Quarter::Q1).explanation,
+        "needs check-in: no Q1 actual yet; nothing expected yet (MVP due by end of Q1)"
     );
 }
 
@@ -355,7 +372,7 @@ fn a_stage_outcome_with_a_dash_quarter_is_not_scored_there() {
     let e = at(&s, &[entry(1, "done", date(2026, 3, 1))], date(2026, 5, 16));
     assert_eq!(e.quarter(Quarter::Q1).status, Status::OnPace);
     assert_eq!(e.quarter(Quarter::Q2).status, Status::NotScored);
-    assert_eq!(e.quarter(Quarter::Q2).explanation, "not scored: “—”");
+    assert_eq!(e.quarter(Quarter::Q2).explanation, "not scored: no Q2 target");
 }
 
 #[test]
@@ -374,9 +391,12 @@ fn an_unknown_stage_actual_needs_a_check_in_and_says_why() {
 fn tbd_track_and_dash_targets_are_not_scored_even_without_actuals() {
     let s = spec(["Baseline", "TBD", "TBD", "TBD"]);
     let e = at(&s, &[], date(2026, 12, 1));
-    for q in Quarter::ALL {
+    for q in [Quarter::Q2, Quarter::Q3, Quarter::Q4] {
         assert_eq!(e.quarter(q).status, Status::NotScored, "{q}");
     }
+    // A baseline quarter with no entry asks for one.
+    assert_eq!(e.quarter(Quarter::Q1).status, Status::Missing);
+    assert!(e.quarter(Quarter::Q1).explanation.starts_with("needs baseline"));
     assert_eq!(
         e.quarter(Quarter::Q2).explanation,
         "not scored: “TBD” (target to be decided)"
@@ -387,7 +407,14 @@ fn tbd_track_and_dash_targets_are_not_scored_even_without_actuals() {
         e.quarter(Quarter::Q2).explanation,
         "not scored: “Track” (tracked, no target)"
     );
-    let s = spec(["—", "3", "8", "14+"]);
+    // A level's blank quarter is not judged (a cumulative one would be).
+    let s = spec_with(
+        ["—", "3", "8", "14+"],
+        OutcomeOptions {
+            cumulative: Some(false),
+            ..OutcomeOptions::default()
+        },
+    );
     let e = at(&s, &[], date(2026, 2, 1));
     assert_eq!(e.quarter(Quarter::Q1).status, Status::NotScored);
 }
@@ -399,14 +426,16 @@ fn a_ratio_paces_from_its_baseline_past_tracked_quarters() {
         entry(1, "3:1", date(2026, 3, 25)),
         entry(4, "3.5:1", date(2026, 11, 10)),
     ];
-    // 15 November is day 46 of a 92-day Q4.
+    // 15 November is day 46 of a 92-day Q4: position 3.5, five sixths of
+    // the way from the baseline (end of Q1) to the Q4 target (end of Q4).
     let e = at(&s, &actuals, date(2026, 11, 15));
     let q4 = e.quarter(Quarter::Q4);
-    assert!(close(q4.expected.expect("expected"), 3.5));
-    assert_eq!(q4.status, Status::OnPace);
+    let expected = 3.0 + 2.5 / 3.0;
+    assert!(close(q4.expected.expect("expected"), expected));
+    assert_eq!(q4.status, Status::SlightlyOff);
     assert_eq!(
         q4.explanation,
-        "expected 3.5:1 by Nov 15 (straight line from the baseline 3:1 to the Q4 target 4:1 (Target 4:1)); actual 3.5:1 = 100% -> [+]"
+        "expected 3.8:1 by Nov 15 (straight line from the Q1 baseline 3:1 on Mar 31 to the Q4 target 4:1 (Target 4:1) on Dec 31); actual 3.5:1 = 91% -> [~]"
     );
 }
 
@@ -438,7 +467,7 @@ fn an_unreadable_target_is_shown_as_text_and_not_scored() {
     assert!(
         e.quarter(Quarter::Q3)
             .explanation
-            .contains("from the Q1 target 2 to")
+            .contains("from the Q1 target 2 on Mar 31 to the Q3 target 5 on Sep 30")
     );
 }
 
@@ -451,7 +480,7 @@ fn a_judged_quarter_without_an_actual_needs_a_check_in() {
     assert_eq!(q2.credit, None);
     assert_eq!(
         q2.explanation,
-        "needs check-in: no Q2 actual yet; expected 3 by May 16 (straight line from the Q1 target 2 to the Q2 target 4)"
+        "needs check-in: no Q2 actual yet; expected 3 by May 16 (straight line from the Q1 target 2 on Mar 31 to the Q2 target 4 on Jun 30)"
     );
     assert_eq!(Status::Missing.chip(), "needs check-in");
 }
@@ -486,7 +515,7 @@ fn a_cumulative_count_starts_from_zero() {
     assert_eq!(q1.status, Status::SlightlyOff);
     assert!(
         q1.explanation
-            .contains("(straight line from 0 at the start of the year to the Q1 target 2)"),
+            .contains("(straight line from 0 on Jan 1 to the Q1 target 2 on Mar 31)"),
         "{}",
         q1.explanation
     );
@@ -530,7 +559,7 @@ fn an_outcome_can_make_a_count_a_level_or_give_it_a_start() {
     assert!(
         e.quarter(Quarter::Q1)
             .explanation
-            .contains("from the start value 1 to")
+            .contains("from the start value 1 on Jan 1 to the Q1 target 2 on Mar 31")
     );
 }
 
@@ -563,10 +592,13 @@ fn an_ended_quarter_is_judged_against_its_full_target() {
         q2.explanation,
         "expected $3.5M by Jun 30 (the Q2 target); actual $3.2M = 91% -> [~]"
     );
+    // Day 10 of Q3 with no Q3 entry: Q2's reading stands in, marked.
     let q3 = e.quarter(Quarter::Q3);
     assert!(q3.judged);
     assert!(close(q3.fraction, 10.0 / 92.0));
-    assert_eq!(q3.status, Status::Missing);
+    assert_eq!(q3.carried_from, Some(Quarter::Q2));
+    assert_eq!(q3.actual.as_deref(), Some("$3.2M"));
+    assert!(q3.status.is_scored());
 }
 
 #[test]
@@ -599,18 +631,18 @@ fn a_fiscal_year_starting_in_april_shifts_the_quarters() {
         &[entry(2, "$2.5M", date(2026, 8, 14))],
         &fy,
         date(2026, 8, 15),
-        &th,
+        &rules(th),
     );
     let q2 = e.quarter(Quarter::Q2);
     assert_eq!(q2.expected, Some(2.5e6));
     assert_eq!(q2.status, Status::OnPace);
     assert_eq!(
         q2.explanation,
-        "expected $2.5M by Aug 15 (straight line from the Q1 target $1.5M to the Q2 target $3.5M); actual $2.5M = 100% -> [+]"
+        "expected $2.5M by Aug 15 (straight line from the Q1 target $1.5M on Jun 30 to the Q2 target $3.5M on Sep 30); actual $2.5M = 100% -> [+]"
     );
     assert_eq!(e.quarter(Quarter::Q1).fraction, 1.0);
     assert!(!e.quarter(Quarter::Q3).judged);
-    let early = evaluate(&s, &[], &fy, date(2026, 3, 31), &th);
+    let early = evaluate(&s, &[], &fy, date(2026, 3, 31), &rules(th));
     assert!(early.quarters.iter().all(|q| !q.judged));
 }
 
@@ -659,14 +691,14 @@ fn the_tenant_thresholds_decide_the_status() {
         on_pace: 0.9,
         slightly_off: 0.7,
     };
-    let e = evaluate(&s, &actuals, &calendar_year(), as_of, &lenient);
+    let e = evaluate(&s, &actuals, &calendar_year(), as_of, &rules(lenient));
     assert_eq!(e.quarter(Quarter::Q2).status, Status::OnPace);
     assert!(e.quarter(Quarter::Q2).explanation.ends_with("-> [+]"));
     let strict = Thresholds {
         on_pace: 1.0,
         slightly_off: 0.95,
     };
-    let e = evaluate(&s, &actuals, &calendar_year(), as_of, &strict);
+    let e = evaluate(&s, &actuals, &calendar_year(), as_of, &rules(strict));
     assert_eq!(e.quarter(Quarter::Q2).status, Status::OffPace);
 }
 
@@ -686,7 +718,7 @@ fn zero_is_met_only_by_zero() {
     assert_eq!(e.quarter(Quarter::Q1).credit, Some(1.0));
     assert_eq!(
         e.quarter(Quarter::Q1).explanation,
-        "expected at most 0 by Feb 15 (the Q1 target Zero); actual 0 -> [+]"
+        "expected at most 0 by Feb 15 (the Q1 target Zero); actual 0, as expected -> [+]"
     );
     let e = at(&s, &[entry(1, "1", date(2026, 2, 1))], date(2026, 2, 15));
     assert_eq!(e.quarter(Quarter::Q1).credit, Some(0.0));
@@ -695,12 +727,17 @@ fn zero_is_met_only_by_zero() {
 
 #[test]
 fn nothing_expected_yet_is_full_credit() {
-    let (credit, ratio) = numeric_credit(Direction::Higher, 0.0, 0.0);
-    assert_eq!((credit, ratio), (1.0, None));
+    let (credit, comparison) = numeric_credit(Direction::Higher, 0.0, 0.0);
+    assert_eq!(
+        (credit, comparison),
+        (1.0, Comparison::ZeroExpected { met: true })
+    );
     assert_eq!(numeric_credit(Direction::Higher, 10.0, 12.0).0, 1.0);
     assert_eq!(numeric_credit(Direction::Higher, 10.0, -3.0).0, 0.0);
     assert_eq!(numeric_credit(Direction::Lower, 10.0, 0.0).0, 1.0);
-    assert_eq!(numeric_credit(Direction::Lower, 10.0, 20.0).0, 0.5);
+    // 2 - 15/10: half again the expected duration is half the credit.
+    assert_eq!(numeric_credit(Direction::Lower, 10.0, 15.0).0, 0.5);
+    assert_eq!(numeric_credit(Direction::Lower, 10.0, 20.0).0, 0.0);
     assert_eq!(stage_credit(-2), 1.0);
     assert_eq!(stage_credit(7), 0.0);
 }
@@ -914,7 +951,7 @@ proptest! {
         };
         let s = OutcomeSpec::new(&targets, opts);
         let th = Thresholds { on_pace, slightly_off };
-        let e = evaluate(&s, &actuals, &FiscalYear::new(fy_start), as_of, &th);
+        let e = evaluate(&s, &actuals, &FiscalYear::new(fy_start), as_of, &rules(th));
         for q in &e.quarters {
             if let Some(c) = q.credit {
                 prop_assert!((0.0..=1.0).contains(&c), "credit {c} out of range");
@@ -941,8 +978,8 @@ proptest! {
         let day = date(2025, 12, 1);
         let th = Thresholds::default();
         let fy = calendar_year();
-        let ew = evaluate(&s, &[entry(q, &worse.to_string(), day)], &fy, as_of, &th);
-        let eb = evaluate(&s, &[entry(q, &better.to_string(), day)], &fy, as_of, &th);
+        let ew = evaluate(&s, &[entry(q, &worse.to_string(), day)], &fy, as_of, &rules(th));
+        let eb = evaluate(&s, &[entry(q, &better.to_string(), day)], &fy, as_of, &rules(th));
         let (w, b) = (&ew.quarters[usize::from(q - 1)], &eb.quarters[usize::from(q - 1)]);
         prop_assert_eq!(w.status.is_scored(), b.status.is_scored());
         if let (Some(cw), Some(cb)) = (w.credit, b.credit) {
@@ -966,8 +1003,8 @@ proptest! {
         let day = date(2025, 12, 1);
         let th = Thresholds::default();
         let fy = calendar_year();
-        let ew = evaluate(&s, &[entry(q, &format!("{worse} days"), day)], &fy, as_of, &th);
-        let eb = evaluate(&s, &[entry(q, &format!("{better} days"), day)], &fy, as_of, &th);
+        let ew = evaluate(&s, &[entry(q, &format!("{worse} days"), day)], &fy, as_of, &rules(th));
+        let eb = evaluate(&s, &[entry(q, &format!("{better} days"), day)], &fy, as_of, &rules(th));
         let (w, b) = (&ew.quarters[usize::from(q - 1)], &eb.quarters[usize::from(q - 1)]);
         if let (Some(cw), Some(cb)) = (w.credit, b.credit) {
             prop_assert!(cb >= cw, "{} days gave {}, {} days gave {}", better, cb, worse, cw);
@@ -998,8 +1035,8 @@ proptest! {
         let day = date(2025, 12, 1);
         let th = Thresholds::default();
         let fy = calendar_year();
-        let ew = evaluate(&s, &[entry(q, ladder[worse], day)], &fy, as_of, &th);
-        let eb = evaluate(&s, &[entry(q, ladder[better], day)], &fy, as_of, &th);
+        let ew = evaluate(&s, &[entry(q, ladder[worse], day)], &fy, as_of, &rules(th));
+        let eb = evaluate(&s, &[entry(q, ladder[better], day)], &fy, as_of, &rules(th));
         let (w, b) = (&ew.quarters[usize::from(q - 1)], &eb.quarters[usize::from(q - 1)]);
         prop_assert_eq!(w.status.is_scored(), b.status.is_scored());
         if let (Some(cw), Some(cb)) = (w.credit, b.credit) {

@@ -59,6 +59,7 @@ fn plan() -> Plan {
             name: "Acme | Co".to_owned(),
             fiscal_year_start: date("2026-01-01"),
             thresholds: Thresholds::default(),
+            carry_days: crate::domain::pacing::DEFAULT_CARRY_DAYS,
         },
         departments: vec![
             Department {
@@ -126,6 +127,7 @@ fn plan() -> Plan {
                 w
             },
         ],
+        coverage: Default::default(),
     }
 }
 

@@ -178,8 +178,8 @@ fn seed_table() -> Vec<(&'static str, Target)> {
         // Ratios.
         ("4:1", val(4.0, R)),
         ("Target 4:1", val(4.0, R)),
-        // Not scored.
-        ("—", Target::NotScored),
+        // Blank, and not scored.
+        ("—", Target::Blank),
         ("TBD", Target::NotScored),
         ("TBD based on client needs", Target::NotScored),
         ("Track", Target::NotScored),
@@ -336,10 +336,11 @@ fn the_seed_table_has_no_duplicates() {
 }
 
 #[test]
-fn empty_and_dash_targets_are_not_scored() {
-    for text in [
-        "", "   ", "-", "—", "–", "--", "N/A", "tbd", "TBC", "track", "Tracking",
-    ] {
+fn empty_and_dash_targets_are_blank_and_tbd_or_track_not_scored() {
+    for text in ["", "   ", "-", "—", "–", "--", "N/A"] {
+        assert_eq!(Target::parse(text), Target::Blank, "{text:?}");
+    }
+    for text in ["tbd", "TBC", "track", "Tracking"] {
         assert_eq!(Target::parse(text), Target::NotScored, "{text:?}");
     }
 }
@@ -442,7 +443,7 @@ fn the_ladder_is_the_distinct_stages_in_quarter_order() {
     assert_eq!(s.ladder(), ["MVP", "v1.0", "Iterate"]);
     let s = spec(["—", "Gen", "+ Prod", "+ Comm"]);
     assert_eq!(s.ladder(), ["Gen", "+ Prod", "+ Comm"]);
-    assert_eq!(s.target(Quarter::Q1), &Target::NotScored);
+    assert_eq!(s.target(Quarter::Q1), &Target::Blank);
 }
 
 #[test]

@@ -159,6 +159,15 @@ fn organization(r: &mut Reader<'_>, wb: &Workbook, people: &Keys<'_>) {
             ),
         );
     }
+    let carry = org.carry_days();
+    if !(0..=92).contains(&carry) {
+        r.error(
+            "organization.carry_days",
+            format!(
+                "carry_days must be between 0 and 92 (expected a number of days such as 14), found {carry}"
+            ),
+        );
+    }
     let mut seen = HashSet::new();
     for (i, s) in org.signers.iter().enumerate() {
         let path = format!("organization.signers[{i}]");

@@ -27,6 +27,7 @@ pub struct SettingsForm {
     pub fiscal_year_start: String,
     pub on_pace: String,
     pub slightly_off: String,
+    pub carry_days: String,
     /// A checkbox: present when ticked.
     pub individuals_visible_to_all: Option<String>,
     pub max_individual_whygos: String,
@@ -39,6 +40,7 @@ impl SettingsForm {
             fiscal_year_start: s.fiscal_year_start.to_string(),
             on_pace: s.on_pace.to_string(),
             slightly_off: s.slightly_off.to_string(),
+            carry_days: s.carry_days.to_string(),
             individuals_visible_to_all: s.individuals_visible_to_all.then(|| "on".to_owned()),
             max_individual_whygos: s.max_individual_whygos.to_string(),
         }
@@ -94,6 +96,18 @@ pub fn check(form: &SettingsForm) -> Result<OrgSettings, FieldErrors> {
         }
         _ => {}
     }
+    let carry_days = form
+        .carry_days
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|n| (0..=92).contains(n));
+    if carry_days.is_none() {
+        errors.add(
+            "carry_days",
+            "Enter a whole number of days from 0 to 92 (0 turns carrying off).",
+        );
+    }
     let max = form
         .max_individual_whygos
         .trim()
@@ -106,8 +120,8 @@ pub fn check(form: &SettingsForm) -> Result<OrgSettings, FieldErrors> {
             "Enter a whole number from 1 to 20.",
         );
     }
-    match (fiscal_year_start, on_pace, slightly_off, max) {
-        (Some(fiscal_year_start), Some(on_pace), Some(slightly_off), Some(max))
+    match (fiscal_year_start, on_pace, slightly_off, carry_days, max) {
+        (Some(fiscal_year_start), Some(on_pace), Some(slightly_off), Some(carry_days), Some(max))
             if errors.is_empty() =>
         {
             Ok(OrgSettings {
@@ -115,6 +129,7 @@ pub fn check(form: &SettingsForm) -> Result<OrgSettings, FieldErrors> {
                 fiscal_year_start,
                 on_pace,
                 slightly_off,
+                carry_days,
                 individuals_visible_to_all: form.visible_to_all(),
                 max_individual_whygos: max,
             })
@@ -230,6 +245,7 @@ mod tests {
             fiscal_year_start: "2026-01-01".to_owned(),
             on_pace: on.to_owned(),
             slightly_off: off.to_owned(),
+            carry_days: "14".to_owned(),
             individuals_visible_to_all: None,
             max_individual_whygos: "3".to_owned(),
         }

@@ -410,7 +410,7 @@ fn sign_off(
         .map(|o| {
             (
                 o.key.clone(),
-                evaluate(&o.spec(), &o.entries(), &fy, as_of, th),
+                evaluate(&o.spec(), &o.entries(), &fy, as_of, &plan.tenant.rules()),
                 o.weight,
             )
         })
