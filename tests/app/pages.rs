@@ -145,7 +145,7 @@ async fn each_explanation_on_a_whygo_page_is_the_pacing_modules() {
                 &o.entries(),
                 &fy,
                 as_of,
-                &plan.tenant.thresholds,
+                &plan.tenant.rules(),
             );
             for q in eval.quarters.iter().filter(|q| q.judged) {
                 let line = format!("<strong>{}:</strong> {}", q.quarter, html(&q.explanation));

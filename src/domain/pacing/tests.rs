@@ -1045,3 +1045,5 @@ proptest! {
         }
     }
 }
+
+mod rules;
