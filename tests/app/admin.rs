@@ -194,12 +194,13 @@ async fn every_admin_action(db: &TestDb) -> Vec<Case> {
                 ("fiscal_year_start", "2026-01-01"),
                 ("on_pace", "0.95"),
                 ("slightly_off", "0.75"),
+                ("carry_days", "10"),
                 ("individuals_visible_to_all", "on"),
                 ("max_individual_whygos", "5"),
             ],
             "",
             "select exists (select 1 from tenants where slug = 'kartel' and on_pace = 0.95 and slightly_off = 0.75
-                            and individuals_visible_to_all and max_individual_whygos = 5)",
+                            and carry_days = 10 and individuals_visible_to_all and max_individual_whygos = 5)",
         ),
         get("/kartel/admin/audit", "Audit log"),
         get("/admin/tenants/new", "Create an organization"),
@@ -607,6 +608,7 @@ async fn bad_pacing_thresholds_are_refused_next_to_the_field_and_nothing_is_writ
                 ("fiscal_year_start", "2026-01-01"),
                 ("on_pace", "0.8"),
                 ("slightly_off", "0.9"),
+                ("carry_days", "14"),
                 ("max_individual_whygos", "3"),
             ],
         )
@@ -631,11 +633,14 @@ async fn bad_pacing_thresholds_are_refused_next_to_the_field_and_nothing_is_writ
                 ("fiscal_year_start", "next year"),
                 ("on_pace", "1.5"),
                 ("slightly_off", "lots"),
+                ("carry_days", "-3"),
                 ("max_individual_whygos", "21"),
             ],
         )
         .await;
     res.expect_status(422);
+    assert!(field_error(&res.body, "carry_days", "from 0 to 92"));
+    assert!(res.body.contains("value=\"-3\""));
     assert!(field_error(&res.body, "on_pace", "at most 1"));
     assert!(field_error(&res.body, "slightly_off", "Enter a number"));
     assert!(field_error(&res.body, "fiscal_year_start", "YYYY-MM-DD"));
@@ -653,6 +658,7 @@ async fn bad_pacing_thresholds_are_refused_next_to_the_field_and_nothing_is_writ
                 ("fiscal_year_start", "2026-01-01"),
                 ("on_pace", "0.9"),
                 ("slightly_off", "0.9"),
+                ("carry_days", "0"),
                 ("max_individual_whygos", "3"),
             ],
         )

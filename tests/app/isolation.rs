@@ -275,6 +275,7 @@ const FORM: &[(&str, &str)] = &[
     ("email", "intruder@example.com"),
     ("on_pace", "1"),
     ("slightly_off", "0.5"),
+    ("carry_days", "14"),
     ("fiscal_year_start", "2026-01-01"),
     ("max_individual_whygos", "3"),
     ("new", "intruder password"),

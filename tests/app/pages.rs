@@ -165,7 +165,16 @@ async fn an_example_explanation_reads_as_the_design_says() {
         .get(&format!("/kartel/whygos/production-1?as_of={AS_OF}"))
         .await;
     assert!(
-        page.body.contains("expected 18.3 by Nov 21 (straight line from the Q3 target 16 to the Q4 target 20); actual 17 = 93% -&#62; [~]"),
+        page.body.contains("expected 18.3 by Nov 21 (straight line from the Q3 target 16 on Sep 30 to the Q4 target 20 on Dec 31); actual 17 = 93% -&#62; [~]"),
+        "{}",
+        page.body
+    );
+    // The design's own example: the CEO's "$7M by EOY", written `—, —, —, $7M`.
+    let page = c
+        .get(&format!("/kartel/whygos/company-1?as_of={AS_OF}"))
+        .await;
+    assert!(
+        page.body.contains("expected $6.2M by Nov 21 (straight line from $0 on Jan 1 to the Q4 target $7M on Dec 31); actual $5.9M = 95% -&#62; [~]"),
         "{}",
         page.body
     );
