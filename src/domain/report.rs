@@ -64,8 +64,9 @@ pub struct WhyGoReport {
     pub counts: Counts,
     /// Cascade pace of a company or department WhyGO: the mean own credit
     /// of the approved WhyGOs laddering to it (primary links weigh 1,
-    /// secondary 0.5). `None` for individual WhyGOs, for WhyGOs nothing
-    /// ladders to, and where the page's snapshot does not hold them all.
+    /// secondary 0.5); `whygos: 0` when nothing ladders to it yet. `None`
+    /// for individual WhyGOs, and where a page's snapshot does not hold
+    /// every WhyGO laddering to it.
     pub cascade: Option<Cascade>,
     pub outcomes: Vec<OutcomeReport>,
 }
@@ -252,7 +253,8 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
 }
 
 /// The cascade pace of `w` from the own roll-ups of the approved WhyGOs
-/// laddering to it; `None` where it has none or the snapshot lacks some.
+/// laddering to it; `None` for an individual WhyGO or where the snapshot
+/// lacks some of them.
 fn cascade(
     plan: &Plan,
     w: &super::plan::WhyGo,
@@ -274,9 +276,6 @@ fn cascade(
             Some((own.get(c.key.as_str())?, weight))
         })
         .collect();
-    if children.is_empty() {
-        return None;
-    }
     let whygos = u32::try_from(children.len()).unwrap_or(u32::MAX);
     let r = rollup_weighted(children, th);
     Some(Cascade {
@@ -376,12 +375,20 @@ impl Report {
             self.quarter,
             self.quarter_fraction * 100.0
         );
+        let _ = writeln!(md, "## Pace\n");
         let _ = writeln!(
             md,
-            "## Company pace: {} {}\n\n{}.\n",
+            "- **Company KPIs** (the company WhyGOs' own pace): {} {} ({}).",
             self.company.status.chip(),
             percent(self.company.credit),
             counts_line(&self.company.counts)
+        );
+        let _ = writeln!(
+            md,
+            "- **Whole plan** (every approved company and department WhyGO): {} {} ({}).\n",
+            self.whole_plan.status.chip(),
+            percent(self.whole_plan.credit),
+            counts_line(&self.whole_plan.counts)
         );
 
         let _ = writeln!(md, "## Departments\n");
@@ -443,11 +450,32 @@ impl Report {
         for w in self.whygos.iter().filter(|w| w.level == Level::Company) {
             let _ = writeln!(
                 md,
-                "- {} **{}** {} ({})",
-                w.status.chip(),
+                "- **{}**: own pace {} {} ({}); {}",
                 cell(&w.title),
+                w.status.chip(),
                 percent(w.credit),
-                counts_line(&w.counts)
+                counts_line(&w.counts),
+                cascade_words(w.cascade.as_ref())
+            );
+        }
+
+        let _ = writeln!(md, "\n## Department WhyGOs\n");
+        let _ = writeln!(md, "| Department | WhyGO | Own pace | Cascade pace |");
+        let _ = writeln!(md, "| --- | --- | --- | --- |");
+        for w in self.whygos.iter().filter(|w| w.level == Level::Department) {
+            let department = self
+                .departments
+                .iter()
+                .find(|d| Some(&d.key) == w.department.as_ref())
+                .map_or_else(|| w.department.clone().unwrap_or_default(), |d| d.name.clone());
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} {} | {} |",
+                cell(&department),
+                cell(&w.title),
+                w.status.chip(),
+                percent(w.credit),
+                cascade_words(w.cascade.as_ref())
             );
         }
         md
@@ -478,6 +506,21 @@ impl Report {
                 cell(a.note.as_deref().unwrap_or(""))
             );
         }
+    }
+}
+
+/// "cascade pace [~] 88% of 3 WhyGOs", for the markdown report.
+fn cascade_words(c: Option<&Cascade>) -> String {
+    match c {
+        None => "cascade pace not computed".to_owned(),
+        Some(c) if c.whygos == 0 => "nothing approved ladders here yet".to_owned(),
+        Some(c) => format!(
+            "cascade pace {} {} of {} WhyGO{}",
+            c.status.chip(),
+            percent(c.credit),
+            c.whygos,
+            if c.whygos == 1 { "" } else { "s" }
+        ),
     }
 }
 

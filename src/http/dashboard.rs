@@ -80,6 +80,7 @@ struct CompanyPage {
     tenant_name: String,
     when: WhenForm,
     company: Pace,
+    whole_plan: Pace,
     departments: Vec<DepartmentCard>,
     heatmap: Vec<HeatRow>,
     company_whygos: Vec<WhyGoCard>,
@@ -169,7 +170,8 @@ async fn company(
         tenant_slug: slug.clone(),
         tenant_name: plan.tenant.name.clone(),
         when: when_form,
-        company: Pace::new(r.company.status, r.company.credit, r.company.counts),
+        company: Pace::of(&r.company),
+        whole_plan: Pace::of(&r.whole_plan),
         departments,
         heatmap,
         company_whygos,
@@ -190,6 +192,8 @@ struct SyncPage {
     when: WhenForm,
     since: String,
     company: Pace,
+    whole_plan: Pace,
+    company_whygos: Vec<WhyGoCard>,
     departments: Vec<(String, Pace)>,
     escalations: Vec<Attention>,
     needs_attention: Vec<Attention>,
@@ -286,7 +290,14 @@ async fn sync(
         tenant_name: plan.tenant.name.clone(),
         when: when_form,
         since: week_ago.format("%A %-d %B").to_string(),
-        company: Pace::new(r.company.status, r.company.credit, r.company.counts),
+        company: Pace::of(&r.company),
+        whole_plan: Pace::of(&r.whole_plan),
+        company_whygos: r
+            .whygos
+            .iter()
+            .filter(|w| w.level == Level::Company)
+            .map(|w| WhyGoCard::new(&plan, &r, w, &PageQuery::carry(&when)))
+            .collect(),
         departments: r
             .departments
             .iter()

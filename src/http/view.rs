@@ -3,7 +3,7 @@
 
 use crate::domain::pacing::{QuarterEval, Status};
 use crate::domain::plan::Plan;
-use crate::domain::report::{self, Report, WhyGoReport};
+use crate::domain::report::{self, Cascade, Report, WhyGoReport};
 use crate::domain::rollup::Counts;
 
 /// What the layout shows around every page: the organization, the person
@@ -53,6 +53,36 @@ impl Pace {
             counts,
         }
     }
+
+    pub fn of(r: &crate::domain::rollup::Rollup) -> Self {
+        Pace::new(r.status, r.credit, r.counts)
+    }
+}
+
+/// The cascade pace of a company or department WhyGO, shown beside its own
+/// pace and labelled: how the WhyGOs laddering to it are doing.
+#[derive(Clone, Debug)]
+pub struct CascadePace {
+    pub pace: Pace,
+    /// How many approved WhyGOs it is made of (0: nothing ladders here yet).
+    pub whygos: u32,
+}
+
+impl CascadePace {
+    pub fn of(c: &Cascade) -> Self {
+        CascadePace {
+            pace: Pace::new(c.status, c.credit, c.counts),
+            whygos: c.whygos,
+        }
+    }
+
+    /// "1 WhyGO", "4 WhyGOs".
+    pub fn count_words(&self) -> String {
+        match self.whygos {
+            1 => "1 WhyGO".to_owned(),
+            n => format!("{n} WhyGOs"),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -79,7 +109,11 @@ pub struct WhyGoCard {
     pub heading: String,
     pub owner: String,
     pub approval: String,
+    /// Own pace: from its outcomes.
     pub pace: Pace,
+    /// Cascade pace, for company and department WhyGOs whose children the
+    /// page loaded.
+    pub cascade: Option<CascadePace>,
     pub outcomes: Vec<OutcomeRow>,
 }
 
@@ -109,6 +143,7 @@ impl WhyGoCard {
                 .map(|k| plan.person_name(k).to_owned())
                 .unwrap_or_default(),
             pace: Pace::new(w.status, w.credit, w.counts),
+            cascade: w.cascade.as_ref().map(CascadePace::of),
             outcomes: w
                 .outcomes
                 .iter()

@@ -13,7 +13,7 @@ use super::comments::{self, CommentsView, Draft};
 use super::dashboard::WhenForm;
 use super::error::render;
 use super::params::{self, PageQuery};
-use super::view::{Chip, Pace, approval_label};
+use super::view::{CascadePace, Chip, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;
 use crate::domain::pacing::evaluate;
@@ -90,6 +90,7 @@ struct WhyGoPage {
     why: String,
     goal: String,
     pace: Pace,
+    cascade: Option<CascadePace>,
     ladders_to: Vec<Link>,
     children: Vec<Link>,
     outcomes: Vec<OutcomeView>,
@@ -276,6 +277,7 @@ pub(super) async fn page(
         why: w.why.clone(),
         goal: w.goal.clone(),
         pace: Pace::new(wr.status, wr.credit, wr.counts),
+        cascade: wr.cascade.as_ref().map(CascadePace::of),
         ladders_to,
         children,
         outcomes,

@@ -215,8 +215,14 @@ fn the_markdown_escapes_table_cells_and_lists_each_section() {
         md.contains("| Outcome off | WhyGO c2 | Ann Lee | 100 | 100 | 50 | hiring \\| delayed |"),
         "{md}"
     );
-    let pace = format!("## Company pace: [-] {}\n", percent(r.company.credit));
+    let pace = format!(
+        "- **Company KPIs** (the company WhyGOs' own pace): [-] {} (",
+        percent(r.company.credit)
+    );
     assert!(md.contains(&pace), "{md}");
+    assert!(md.contains("- **Whole plan** (every approved company and department WhyGO): [-] "), "{md}");
+    assert!(md.contains("- **WhyGO c1**: own pace [~] 95% (1 [+], 1 [~], 0 [-], 0 needs check-in); nothing approved ladders here yet"), "{md}");
+    assert!(md.contains("| Ops | WhyGO d1 | needs check-in — | nothing approved ladders here yet |"), "{md}");
     assert!(
         md.contains("| Ops | needs check-in | — | 0 | 0 | 0 | 1 |"),
         "{md}"
@@ -278,4 +284,110 @@ fn the_json_uses_the_design_shape() {
             .as_f64()
             .is_some_and(|c| (c - 0.9).abs() < 1e-9)
     );
+}
+
+/// c1 gets two department WhyGOs laddering to it: d1 (primary, 100 of 100
+/// = 1.0) and d2 (secondary to c1, primary to c2; 50 of 100 = 0.5).
+fn laddered_plan() -> Plan {
+    let t = ["100", "100", "100", "100"];
+    let mut p = plan();
+    for w in &mut p.whygos {
+        if w.key == "d1" {
+            w.ladders_to = vec!["c1".to_owned()];
+            w.outcomes = vec![outcome("full", t, &[(1, "100", "2026-03-20", "")])];
+        }
+    }
+    let mut d2 = whygo(
+        "d2",
+        Level::Department,
+        Some("ops"),
+        vec![outcome("half", t, &[(1, "50", "2026-03-20", "")])],
+    );
+    d2.ladders_to = vec!["c2".to_owned(), "c1".to_owned()];
+    p.whygos.push(d2);
+    p
+}
+
+#[test]
+fn a_company_whygo_shows_its_own_pace_and_the_cascade_of_what_ladders_to_it() {
+    let r = build(&laddered_plan(), date("2026-03-31"));
+    let c1 = r.whygos.iter().find(|w| w.key == "c1").expect("c1");
+    // Own: mean(1.0, 0.9) = 0.95. Cascade: (1.0 * 1 + 0.5 * 0.5) / 1.5.
+    assert_eq!(c1.credit, Some(0.95));
+    let cascade = c1.cascade.as_ref().expect("a company WhyGO has a cascade");
+    let expected = (1.0 + 0.25) / 1.5;
+    assert!((cascade.credit.expect("credit") - expected).abs() < 1e-9);
+    assert_eq!(cascade.status, Status::SlightlyOff);
+    assert_eq!(cascade.whygos, 2);
+    let c2 = r.whygos.iter().find(|w| w.key == "c2").expect("c2");
+    let cascade = c2.cascade.as_ref().expect("cascade");
+    assert_eq!((cascade.credit, cascade.whygos), (Some(0.5), 1));
+    // Neither replaces the other.
+    assert_eq!(c2.credit, Some(0.5));
+    assert_eq!(c1.status, Status::SlightlyOff);
+}
+
+#[test]
+fn a_draft_child_does_not_count_in_the_cascade_and_individuals_have_none() {
+    let mut p = laddered_plan();
+    for w in &mut p.whygos {
+        if w.key == "d2" {
+            w.status = "submitted".to_owned();
+        }
+    }
+    let r = build(&p, date("2026-03-31"));
+    let c1 = r.whygos.iter().find(|w| w.key == "c1").expect("c1");
+    let cascade = c1.cascade.as_ref().expect("cascade");
+    assert_eq!((cascade.credit, cascade.whygos), (Some(1.0), 1));
+    let d1 = r.whygos.iter().find(|w| w.key == "d1").expect("d1");
+    assert_eq!(d1.cascade.as_ref().map(|c| c.whygos), Some(0));
+}
+
+#[test]
+fn whole_plan_is_the_mean_over_company_and_department_whygos() {
+    let r = build(&laddered_plan(), date("2026-03-31"));
+    // Company KPIs: mean(c1 0.95, c2 0.5); whole plan adds d1 1.0 and d2 0.5.
+    assert_eq!(r.company.credit, Some(0.725));
+    let whole = r.whole_plan.credit.expect("credit");
+    assert!((whole - (0.95 + 0.5 + 1.0 + 0.5) / 4.0).abs() < 1e-9, "{whole}");
+    assert_eq!(r.whole_plan.counts.on_pace, 2);
+}
+
+#[test]
+fn a_page_without_every_child_shows_no_cascade_for_it() {
+    let mut p = laddered_plan();
+    p.coverage = crate::domain::plan::Coverage::Org;
+    let r = build(&p, date("2026-03-31"));
+    let c1 = r.whygos.iter().find(|w| w.key == "c1").expect("c1");
+    assert!(c1.cascade.is_some(), "company WhyGOs always have theirs");
+    let d1 = r.whygos.iter().find(|w| w.key == "d1").expect("d1");
+    assert!(d1.cascade.is_none(), "its individual WhyGOs were not loaded");
+    p.coverage = crate::domain::plan::Coverage::Department("ops".to_owned());
+    let r = build(&p, date("2026-03-31"));
+    let d1 = r.whygos.iter().find(|w| w.key == "d1").expect("d1");
+    assert!(d1.cascade.is_some());
+}
+
+#[test]
+fn the_json_carries_cascade_whole_plan_and_carried_readings() {
+    let p = laddered_plan();
+    // 1 April: Q2 has no entries yet; Q1's readings stand in.
+    let r = build(&p, date("2026-04-01"));
+    assert_eq!(r.quarter, Quarter::Q2);
+    assert!(r.company.credit.is_some(), "the first morning of Q2 is not blank");
+    let v = serde_json::to_value(&r).expect("json");
+    assert!(v["whole_plan"]["credit"].is_number());
+    let c1 = &v["whygos"][0];
+    assert_eq!(c1["key"], "c1");
+    assert_eq!(c1["cascade"]["whygos"], 2);
+    assert!(c1["cascade"]["credit"].is_number());
+    let q2 = &c1["outcomes"][0]["quarters"][1];
+    assert_eq!(q2["carried_from"], 1);
+    assert_eq!(q2["actual"], "100");
+    let q1 = &c1["outcomes"][0]["quarters"][0];
+    assert!(q1.get("carried_from").is_none(), "only carried quarters say so");
+    // On the fifteenth day the carried readings are gone: missing check-ins.
+    let r = build(&p, date("2026-04-15"));
+    assert_eq!(r.company.credit, None);
+    assert_eq!(r.company.status, Status::Missing);
 }
