@@ -302,6 +302,23 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
         "Enter the value this note goes with, or clear the note.",
     )
     .await;
+    // Counts and durations cannot be negative.
+    refused(
+        &db,
+        &mut wayan,
+        &[("value-4-prod-onboarding-time", "-2 days")],
+        "value-4-prod-onboarding-time",
+        "A duration cannot be negative, got “-2 days”.",
+    )
+    .await;
+    refused(
+        &db,
+        &mut wayan,
+        &[("value-4-prod-active-clients", "-3")],
+        "value-4-prod-active-clients",
+        "A count cannot be negative, got “-3”.",
+    )
+    .await;
     // Too long a value.
     let long = "9".repeat(201);
     refused(

@@ -124,8 +124,13 @@ async fn load_then_report_prints_the_weekly_report_as_json_and_markdown() {
     let md = text(&out.stdout);
     for heading in [
         "# Weekly WhyGO report: Kartel AI",
-        "## Company pace:",
+        "## Pace",
+        "- **Company KPIs** (the company WhyGOs' own pace): [",
+        "- **Whole plan** (every approved company and department WhyGO): [",
         "## Departments",
+        "## Company WhyGOs",
+        "cascade pace [",
+        "## Department WhyGOs",
         "## Escalations [-]",
         "## Needs attention [~]",
         "## Missing check-ins",

@@ -212,6 +212,24 @@ async fn an_actual_that_does_not_fit_its_outcome_is_refused_with_its_line() {
     assert!(shown[1].contains("lots"), "{shown:?}");
 }
 
+#[tokio::test]
+async fn a_negative_count_or_duration_in_a_workbook_is_refused_with_its_line() {
+    let base_lines = KARTEL.lines().count();
+    let text = format!(
+        "{KARTEL}\n[[actual]]\noutcome = \"prod-onboarding-time\"\nquarter = 1\nvalue = \"-2 days\"\ndate = 2026-03-01\nby = \"wayan\"\n\n[[actual]]\noutcome = \"prod-case-studies\"\nquarter = 1\nvalue = \"-1\"\ndate = 2026-03-01\nby = \"wayan\"\n"
+    );
+    let errors = check("negative.toml", &text).expect_err("refused");
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 2, "{shown:?}");
+    assert_eq!(errors[0].line, base_lines + 5, "{shown:?}");
+    assert!(
+        shown[0].contains("a duration cannot be negative, got “-2 days”"),
+        "{shown:?}"
+    );
+    assert_eq!(errors[1].line, base_lines + 12, "{shown:?}");
+    assert!(shown[1].contains("a count cannot be negative, got “-1”"), "{shown:?}");
+}
+
 /// The benchmark's generator (bench/generate_workbook.py) at a small size.
 fn generated_workbook(people: u32, seed: u32) -> String {
     let out = std::process::Command::new("python3")
