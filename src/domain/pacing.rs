@@ -276,7 +276,8 @@ struct Frame {
     actual_value: Option<f64>,
     actual_date: Option<NaiveDate>,
     carried_from: Option<Quarter>,
-    /// The date the quarter is judged at: the as-of date, or its last day.
+    /// The date the quarter is judged at: the as-of date, or its last day
+    /// (for a carried reading, the last day of the quarter it comes from).
     by: NaiveDate,
 }
 
@@ -365,7 +366,13 @@ impl Context<'_> {
             }),
             actual_date: reading.map(|r| r.entry.date),
             carried_from,
-            by: self.as_of.min(self.fy.quarter_end(q)),
+            // A carried reading is judged where it was taken, against the
+            // line at its own quarter's end: the first days of a quarter
+            // show last quarter's closing pace, not a stale shortfall.
+            by: match carried_from {
+                Some(p) => self.fy.quarter_end(p),
+                None => self.as_of.min(self.fy.quarter_end(q)),
+            },
         };
         if !judged {
             return frame.not_scored(format!(

@@ -373,11 +373,14 @@ fn on_the_first_day_of_a_quarter_last_quarters_reading_is_carried() {
     assert_eq!(q4.carried_from, Some(Quarter::Q3));
     assert_eq!(q4.actual.as_deref(), Some("$5.2M"));
     assert!(q4.status.is_scored());
-    assert!(
-        q4.explanation.contains("actual $5.2M (carried from Q3, entered Sep 25)"),
-        "{}",
-        q4.explanation
+    // Judged where it was taken: against the line at the end of Q3, so the
+    // first morning of Q4 shows Q3's closing pace.
+    assert_eq!(
+        q4.explanation,
+        "expected $5.5M by Sep 30 (the Q3 target); actual $5.2M (carried from Q3, entered Sep 25) = 95% -> [~]"
     );
+    let q3 = e.quarter(Quarter::Q3);
+    assert_eq!((q3.status, q3.credit), (q4.status, q4.credit));
     assert_explains(&s, q4);
 }
 
