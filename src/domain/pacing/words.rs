@@ -50,6 +50,10 @@ fn stage_name(spec: &OutcomeSpec, level: usize) -> String {
 /// The line part of a sentence: "the Q1 target 6-8" when the expectation is
 /// a target itself, else "straight line from … on … to … on …".
 fn describe_segment(spec: &OutcomeSpec, s: &Segment) -> String {
+    // At (or before) the line's first point: that point alone.
+    if s.from.position >= s.to.position && !matches!(s.to.source, Source::Target(_)) {
+        return describe_anchor(spec, &s.to);
+    }
     if let (true, Source::Target(q)) = (s.at_end(), s.to.source) {
         let text = spec.target_text(q).trim();
         let shown = if spec.kind() == OutcomeKind::Staged {

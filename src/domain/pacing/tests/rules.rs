@@ -240,6 +240,19 @@ fn a_baseline_already_better_than_the_next_target_is_on_pace() {
 }
 
 #[test]
+fn a_reading_carried_from_the_baseline_quarter_is_judged_at_the_baseline() {
+    let s = spec(["Baseline", "40+", "45+", "50+"]);
+    let e = at(&s, &[entry(1, "38", date(2026, 3, 27))], date(2026, 4, 3));
+    let q2 = e.quarter(Quarter::Q2);
+    assert_eq!(q2.carried_from, Some(Quarter::Q1));
+    assert_eq!(
+        q2.explanation,
+        "expected 38 by Mar 31 (the Q1 baseline 38); actual 38 (carried from Q1, entered Mar 27) = 100% -> [+]"
+    );
+    assert_explains(&s, q2);
+}
+
+#[test]
 fn a_met_lower_is_better_target_is_on_pace_mid_quarter() {
     // Mid-Q2 the line expects about 19 days; 17 days meets the Q2 target.
     let s = spec(["21 days", "17 days", "14 days", "14 days"]);
