@@ -11,6 +11,7 @@ mod dashboard;
 mod isolation;
 mod lifecycle;
 mod load;
+mod pacing_docs;
 mod pages;
 mod schema;
 mod serve;
