@@ -505,7 +505,14 @@ impl Context<'_> {
         let status = self.rules.thresholds.status_for(credit);
         let explanation = format!(
             "{head}; {} -> {}",
-            words::numeric_actual(spec, q, actual, comparison, r.entry.date, frame.carried_from),
+            words::numeric_actual(
+                spec,
+                q,
+                actual,
+                comparison,
+                r.entry.date,
+                frame.carried_from
+            ),
             status.chip()
         );
         frame.finish(
@@ -579,7 +586,16 @@ impl Context<'_> {
         let date = reading.map_or(frame.by, |r| r.entry.date);
         let explanation = format!(
             "{head}; {} -> {}",
-            words::stage_reached(spec, q, reached, gap, meets, expected_level, date, frame.carried_from),
+            words::stage_reached(
+                spec,
+                q,
+                reached,
+                gap,
+                meets,
+                expected_level,
+                date,
+                frame.carried_from
+            ),
             status.chip()
         );
         finish(frame, Some(credit), status, explanation)
@@ -619,7 +635,10 @@ pub fn numeric_credit(direction: Direction, expected: f64, actual: f64) -> (f64,
             Direction::Higher => actual >= expected,
             Direction::Lower => actual <= expected,
         };
-        (if met { 1.0 } else { 0.0 }, Comparison::ZeroExpected { met })
+        (
+            if met { 1.0 } else { 0.0 },
+            Comparison::ZeroExpected { met },
+        )
     } else {
         let r = actual / expected;
         let c = match direction {

@@ -467,7 +467,10 @@ impl Report {
                 .departments
                 .iter()
                 .find(|d| Some(&d.key) == w.department.as_ref())
-                .map_or_else(|| w.department.clone().unwrap_or_default(), |d| d.name.clone());
+                .map_or_else(
+                    || w.department.clone().unwrap_or_default(),
+                    |d| d.name.clone(),
+                );
             let _ = writeln!(
                 md,
                 "| {} | {} | {} {} | {} |",

@@ -62,7 +62,12 @@ pub fn chart(
     let line: Vec<(f64, f64)> = eval
         .line
         .as_ref()
-        .map(|l| l.points().iter().map(|p| (p.position / 4.0, p.value)).collect())
+        .map(|l| {
+            l.points()
+                .iter()
+                .map(|p| (p.position / 4.0, p.value))
+                .collect()
+        })
         .unwrap_or_default();
     let entries: Vec<_> = outcome.actuals.iter().filter(|a| a.date <= as_of).collect();
     let mut dots: Vec<(f64, f64, String, bool)> = Vec::new();

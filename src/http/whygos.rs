@@ -179,13 +179,7 @@ pub(super) async fn page(
         .iter()
         .map(|o| {
             let spec = o.spec();
-            let eval = evaluate(
-                &spec,
-                &o.entries(),
-                &fy,
-                when.as_of,
-                &plan.tenant.rules(),
-            );
+            let eval = evaluate(&spec, &o.entries(), &fy, when.as_of, &plan.tenant.rules());
             let mut history: Vec<HistoryRow> = o
                 .actuals
                 .iter()

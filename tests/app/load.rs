@@ -227,7 +227,10 @@ async fn a_negative_count_or_duration_in_a_workbook_is_refused_with_its_line() {
         "{shown:?}"
     );
     assert_eq!(errors[1].line, base_lines + 12, "{shown:?}");
-    assert!(shown[1].contains("a count cannot be negative, got “-1”"), "{shown:?}");
+    assert!(
+        shown[1].contains("a count cannot be negative, got “-1”"),
+        "{shown:?}"
+    );
 }
 
 /// The benchmark's generator (bench/generate_workbook.py) at a small size.

@@ -49,7 +49,9 @@ fn examples() -> Vec<Example> {
 
 fn report(db: &TestDb, as_of: &str) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_whygo"))
-        .args(["report", "--tenant", "kartel", "--as-of", as_of, "--format", "json"])
+        .args([
+            "report", "--tenant", "kartel", "--as-of", as_of, "--format", "json",
+        ])
         .env("DATABASE_URL", &db.url)
         .env("RUST_LOG", "warn")
         .output()
@@ -88,7 +90,11 @@ fn explanation(r: &Value, outcome: &str, quarter: &str) -> String {
         .iter()
         .flat_map(|w| w["outcomes"].as_array().cloned().unwrap_or_default())
         .find(|o| o["key"] == outcome)
-        .and_then(|o| o["quarters"][q - 1]["explanation"].as_str().map(str::to_owned))
+        .and_then(|o| {
+            o["quarters"][q - 1]["explanation"]
+                .as_str()
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| panic!("no outcome {outcome} in the report"))
 }
 
@@ -121,7 +127,9 @@ async fn every_example_in_the_pacing_guide_is_what_whygo_report_says() {
                     _ => pace_words(&w["cascade"]),
                 }
             }
-            _ => panic!("a marker reads `example: DATE OUTCOME QN` or `pace: DATE WHICH [own|cascade]`"),
+            _ => panic!(
+                "a marker reads `example: DATE OUTCOME QN` or `pace: DATE WHICH [own|cascade]`"
+            ),
         };
         assert_eq!(said, e.quote, "docs/pacing.md, {} {:?}", e.kind, e.args);
     }

@@ -82,15 +82,7 @@ fn a_new_entry_counts_over_an_earlier_one_of_the_same_day() {
         by: None,
     };
     let o = outcome(["6", "12", "16", "20"], vec![same_day]);
-    let p = preview(
-        &o,
-        q(4),
-        "10",
-        &fy(),
-        d("2026-11-21"),
-        &Rules::default(),
-    )
-    .expect("reads");
+    let p = preview(&o, q(4), "10", &fy(), d("2026-11-21"), &Rules::default()).expect("reads");
     assert_eq!(p.eval.status, Status::OffPace);
     assert_eq!(p.eval.actual.as_deref(), Some("10"));
 }
@@ -108,17 +100,7 @@ fn stages_are_read_case_insensitively_and_stored_as_the_ladder_spells_them() {
     )
     .expect("a stage");
     assert_eq!(p.stored, "Iterate");
-    assert!(
-        preview(
-            &o,
-            q(4),
-            "Done",
-            &fy(),
-            d("2026-11-21"),
-            &Rules::default()
-        )
-        .is_err()
-    );
+    assert!(preview(&o, q(4), "Done", &fy(), d("2026-11-21"), &Rules::default()).is_err());
 }
 
 #[test]

@@ -213,9 +213,9 @@ impl Line {
     /// Whether a target is written after quarter `q` (so a blank `q` of a
     /// cumulative outcome lies on the way to it).
     pub fn continues_after(&self, q: Quarter) -> bool {
-        self.points
-            .iter()
-            .any(|p| p.position > f64::from(q.number()) + 0.5 && matches!(p.source, Source::Target(_)))
+        self.points.iter().any(|p| {
+            p.position > f64::from(q.number()) + 0.5 && matches!(p.source, Source::Target(_))
+        })
     }
 }
 

@@ -31,13 +31,7 @@ fn entry(q: u8, value: &str, on: NaiveDate) -> ActualEntry {
 }
 
 fn at(spec: &OutcomeSpec, actuals: &[ActualEntry], as_of: NaiveDate) -> OutcomeEval {
-    evaluate(
-        spec,
-        actuals,
-        &calendar_year(),
-        as_of,
-        &Rules::default(),
-    )
+    evaluate(spec, actuals, &calendar_year(), as_of, &Rules::default())
 }
 
 fn rules(thresholds: Thresholds) -> Rules {
@@ -372,7 +366,10 @@ fn a_stage_outcome_with_a_dash_quarter_is_not_scored_there() {
     let e = at(&s, &[entry(1, "done", date(2026, 3, 1))], date(2026, 5, 16));
     assert_eq!(e.quarter(Quarter::Q1).status, Status::OnPace);
     assert_eq!(e.quarter(Quarter::Q2).status, Status::NotScored);
-    assert_eq!(e.quarter(Quarter::Q2).explanation, "not scored: no Q2 target");
+    assert_eq!(
+        e.quarter(Quarter::Q2).explanation,
+        "not scored: no Q2 target"
+    );
 }
 
 #[test]
@@ -396,7 +393,11 @@ fn tbd_track_and_dash_targets_are_not_scored_even_without_actuals() {
     }
     // A baseline quarter with no entry asks for one.
     assert_eq!(e.quarter(Quarter::Q1).status, Status::Missing);
-    assert!(e.quarter(Quarter::Q1).explanation.starts_with("needs baseline"));
+    assert!(
+        e.quarter(Quarter::Q1)
+            .explanation
+            .starts_with("needs baseline")
+    );
     assert_eq!(
         e.quarter(Quarter::Q2).explanation,
         "not scored: “TBD” (target to be decided)"

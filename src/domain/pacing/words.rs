@@ -113,7 +113,10 @@ pub(super) fn numeric_actual(
     );
     match comparison {
         Comparison::MeetsTarget => {
-            format!("{shown}, meets the {q} target {}", spec.target_text(q).trim())
+            format!(
+                "{shown}, meets the {q} target {}",
+                spec.target_text(q).trim()
+            )
         }
         Comparison::ZeroExpected { met: true } => format!("{shown}, as expected"),
         Comparison::ZeroExpected { met: false } => format!("{shown}, not met"),
@@ -254,7 +257,9 @@ pub(super) fn not_scored(spec: &OutcomeSpec, q: Quarter) -> String {
                 .filter(|p| *p > q)
                 .any(|p| spec.target(p).is_numeric() || stage_level(spec, p).is_some());
             if later {
-                format!("not scored: no {q} target (a level is judged only where a target is written)")
+                format!(
+                    "not scored: no {q} target (a level is judged only where a target is written)"
+                )
             } else {
                 format!("not scored: no {q} target")
             }
@@ -282,7 +287,5 @@ pub(super) fn baseline_unknown(spec: &OutcomeSpec, q: Quarter) -> String {
         Some(bq) if bq < q => format!("enter the {bq} actual"),
         _ => "set the outcome's start value".to_string(),
     };
-    format!(
-        "not scored yet: “{text}” is measured against a baseline, which is not known ({how})"
-    )
+    format!("not scored yet: “{text}” is measured against a baseline, which is not known ({how})")
 }

@@ -220,9 +220,15 @@ fn the_markdown_escapes_table_cells_and_lists_each_section() {
         percent(r.company.credit)
     );
     assert!(md.contains(&pace), "{md}");
-    assert!(md.contains("- **Whole plan** (every approved company and department WhyGO): [-] "), "{md}");
+    assert!(
+        md.contains("- **Whole plan** (every approved company and department WhyGO): [-] "),
+        "{md}"
+    );
     assert!(md.contains("- **WhyGO c1**: own pace [~] 95% (1 [+], 1 [~], 0 [-], 0 needs check-in); nothing approved ladders here yet"), "{md}");
-    assert!(md.contains("| Ops | WhyGO d1 | needs check-in — | nothing approved ladders here yet |"), "{md}");
+    assert!(
+        md.contains("| Ops | WhyGO d1 | needs check-in — | nothing approved ladders here yet |"),
+        "{md}"
+    );
     assert!(
         md.contains("| Ops | needs check-in | — | 0 | 0 | 0 | 1 |"),
         "{md}"
@@ -349,7 +355,10 @@ fn whole_plan_is_the_mean_over_company_and_department_whygos() {
     // Company KPIs: mean(c1 0.95, c2 0.5); whole plan adds d1 1.0 and d2 0.5.
     assert_eq!(r.company.credit, Some(0.725));
     let whole = r.whole_plan.credit.expect("credit");
-    assert!((whole - (0.95 + 0.5 + 1.0 + 0.5) / 4.0).abs() < 1e-9, "{whole}");
+    assert!(
+        (whole - (0.95 + 0.5 + 1.0 + 0.5) / 4.0).abs() < 1e-9,
+        "{whole}"
+    );
     assert_eq!(r.whole_plan.counts.on_pace, 2);
 }
 
@@ -361,7 +370,10 @@ fn a_page_without_every_child_shows_no_cascade_for_it() {
     let c1 = r.whygos.iter().find(|w| w.key == "c1").expect("c1");
     assert!(c1.cascade.is_some(), "company WhyGOs always have theirs");
     let d1 = r.whygos.iter().find(|w| w.key == "d1").expect("d1");
-    assert!(d1.cascade.is_none(), "its individual WhyGOs were not loaded");
+    assert!(
+        d1.cascade.is_none(),
+        "its individual WhyGOs were not loaded"
+    );
     p.coverage = crate::domain::plan::Coverage::Department("ops".to_owned());
     let r = build(&p, date("2026-03-31"));
     let d1 = r.whygos.iter().find(|w| w.key == "d1").expect("d1");
@@ -374,7 +386,10 @@ fn the_json_carries_cascade_whole_plan_and_carried_readings() {
     // 1 April: Q2 has no entries yet; Q1's readings stand in.
     let r = build(&p, date("2026-04-01"));
     assert_eq!(r.quarter, Quarter::Q2);
-    assert!(r.company.credit.is_some(), "the first morning of Q2 is not blank");
+    assert!(
+        r.company.credit.is_some(),
+        "the first morning of Q2 is not blank"
+    );
     let v = serde_json::to_value(&r).expect("json");
     assert!(v["whole_plan"]["credit"].is_number());
     let c1 = &v["whygos"][0];
@@ -385,7 +400,10 @@ fn the_json_carries_cascade_whole_plan_and_carried_readings() {
     assert_eq!(q2["carried_from"], 1);
     assert_eq!(q2["actual"], "100");
     let q1 = &c1["outcomes"][0]["quarters"][0];
-    assert!(q1.get("carried_from").is_none(), "only carried quarters say so");
+    assert!(
+        q1.get("carried_from").is_none(),
+        "only carried quarters say so"
+    );
     // On the fifteenth day the carried readings are gone: missing check-ins.
     let r = build(&p, date("2026-04-15"));
     assert_eq!(r.company.credit, None);

@@ -732,9 +732,21 @@ fn thresholds_must_satisfy_zero_below_slightly_off_below_on_pace_below_one() {
 
 #[test]
 fn carry_days_defaults_to_fourteen_and_must_be_a_quarter_at_most() {
-    assert_eq!(parse("base.toml", BASE).expect("valid").organization.carry_days(), 14);
+    assert_eq!(
+        parse("base.toml", BASE)
+            .expect("valid")
+            .organization
+            .carry_days(),
+        14
+    );
     let text = with("signers", "carry_days = 7\nsigners");
-    assert_eq!(parse("carry.toml", &text).expect("valid").organization.carry_days(), 7);
+    assert_eq!(
+        parse("carry.toml", &text)
+            .expect("valid")
+            .organization
+            .carry_days(),
+        7
+    );
     let text = with("signers", "carry_days = 93\nsigners");
     let e = only_error(&text);
     assert_error(

@@ -121,19 +121,21 @@ pub fn check(form: &SettingsForm) -> Result<OrgSettings, FieldErrors> {
         );
     }
     match (fiscal_year_start, on_pace, slightly_off, carry_days, max) {
-        (Some(fiscal_year_start), Some(on_pace), Some(slightly_off), Some(carry_days), Some(max))
-            if errors.is_empty() =>
-        {
-            Ok(OrgSettings {
-                name: form.name.trim().to_owned(),
-                fiscal_year_start,
-                on_pace,
-                slightly_off,
-                carry_days,
-                individuals_visible_to_all: form.visible_to_all(),
-                max_individual_whygos: max,
-            })
-        }
+        (
+            Some(fiscal_year_start),
+            Some(on_pace),
+            Some(slightly_off),
+            Some(carry_days),
+            Some(max),
+        ) if errors.is_empty() => Ok(OrgSettings {
+            name: form.name.trim().to_owned(),
+            fiscal_year_start,
+            on_pace,
+            slightly_off,
+            carry_days,
+            individuals_visible_to_all: form.visible_to_all(),
+            max_individual_whygos: max,
+        }),
         _ => Err(errors),
     }
 }

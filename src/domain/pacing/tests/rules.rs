@@ -11,10 +11,17 @@ use crate::domain::target::format_in_unit;
 fn assert_explains(spec: &OutcomeSpec, q: &QuarterEval) {
     let e = &q.explanation;
     if q.status.is_scored() || q.status == Status::Missing {
-        assert!(e.contains(q.status.chip()) || q.status == Status::Missing, "{e}");
+        assert!(
+            e.contains(q.status.chip()) || q.status == Status::Missing,
+            "{e}"
+        );
     }
     if let Some(text) = &q.expected_text {
-        assert!(e.contains(&format!("expected {text} by")) || e.contains(&format!("expected at most {text} by")), "expected {text} not in: {e}");
+        assert!(
+            e.contains(&format!("expected {text} by"))
+                || e.contains(&format!("expected at most {text} by")),
+            "expected {text} not in: {e}"
+        );
     }
     if let (Some(seg), OutcomeKind::Numeric(_)) = (q.segment, spec.kind()) {
         assert!(close(seg.value, q.expected.expect("expected")), "{e}");
@@ -29,7 +36,10 @@ fn assert_explains(spec: &OutcomeSpec, q: &QuarterEval) {
         let credit = q.credit.expect("a scored quarter has a credit");
         assert_eq!(q.status, Thresholds::default().status_for(credit));
         if let (OutcomeKind::Numeric(_), Some(v)) = (spec.kind(), q.actual_value) {
-            assert!(e.contains(&format!("actual {}", spec.format_value(v))), "{e}");
+            assert!(
+                e.contains(&format!("actual {}", spec.format_value(v))),
+                "{e}"
+            );
             let expected = q.expected.expect("expected");
             let r = v / expected;
             if e.contains("meets the") {
@@ -93,7 +103,11 @@ fn seven_million_by_year_end_expects_the_straight_line_from_january_on_21_novemb
 #[test]
 fn seven_million_by_year_end_at_the_start_of_q4_does_not_restart_the_line() {
     let s = seven_million_by_year_end();
-    let e = at(&s, &[entry(4, "$5.4M", date(2026, 10, 2))], date(2026, 10, 2));
+    let e = at(
+        &s,
+        &[entry(4, "$5.4M", date(2026, 10, 2))],
+        date(2026, 10, 2),
+    );
     let q4 = e.quarter(Quarter::Q4);
     // 2 October: position 3 + 2/92, not $7M * 2/92 = $152K.
     let expected = 7e6 * (3.0 + 2.0 / 92.0) / 4.0;
@@ -128,7 +142,11 @@ fn seven_million_by_year_end_is_judged_on_the_line_in_its_blank_quarters() {
 #[test]
 fn company_and_sales_revenue_read_the_same_status_on_21_november() {
     let as_of = date(2026, 11, 21);
-    let company = at(&seven_million_by_year_end(), &kartel_revenue_actuals(), as_of);
+    let company = at(
+        &seven_million_by_year_end(),
+        &kartel_revenue_actuals(),
+        as_of,
+    );
     let sales = at(&sales_revenue(), &kartel_revenue_actuals(), as_of);
     let (c, s) = (company.quarter(Quarter::Q4), sales.quarter(Quarter::Q4));
     assert_eq!(c.status, Status::SlightlyOff);
@@ -154,7 +172,10 @@ fn five_by_q2_on_2_april_expects_half_the_way_not_all_five() {
     let q1 = e.quarter(Quarter::Q1);
     assert!(close(q1.expected.expect("expected"), 2.5));
     assert_eq!(q1.status, Status::Missing);
-    assert!(q1.explanation.starts_with("needs check-in: no Q1 actual yet"));
+    assert!(
+        q1.explanation
+            .starts_with("needs check-in: no Q1 actual yet")
+    );
 }
 
 #[test]
@@ -188,7 +209,11 @@ fn lower_is_better_nineteen_percent_behind_is_slightly_off() {
     let q = days_at_end_of_q1("24.99 days");
     assert!(close(q.credit.expect("credit"), 2.0 - 24.99 / 21.0));
     assert_eq!(q.status, Status::SlightlyOff);
-    assert!(q.explanation.ends_with("actual 25 days, 19% behind -> [~]"), "{}", q.explanation);
+    assert!(
+        q.explanation.ends_with("actual 25 days, 19% behind -> [~]"),
+        "{}",
+        q.explanation
+    );
 }
 
 #[test]
@@ -203,7 +228,11 @@ fn lower_is_better_twenty_four_percent_behind_is_off_pace() {
     let q = days_at_end_of_q1("26 days");
     assert!(close(q.credit.expect("credit"), 2.0 - 26.0 / 21.0));
     assert_eq!(q.status, Status::OffPace);
-    assert!(q.explanation.ends_with("actual 26 days, 24% behind -> [-]"), "{}", q.explanation);
+    assert!(
+        q.explanation.ends_with("actual 26 days, 24% behind -> [-]"),
+        "{}",
+        q.explanation
+    );
 }
 
 #[test]
@@ -232,7 +261,8 @@ fn a_baseline_already_better_than_the_next_target_is_on_pace() {
     assert_eq!(q2.status, Status::OnPace);
     assert_eq!(q2.credit, Some(1.0));
     assert!(
-        q2.explanation.ends_with("actual 45, meets the Q2 target 40+ -> [+]"),
+        q2.explanation
+            .ends_with("actual 45, meets the Q2 target 40+ -> [+]"),
         "{}",
         q2.explanation
     );
@@ -256,7 +286,11 @@ fn a_reading_carried_from_the_baseline_quarter_is_judged_at_the_baseline() {
 fn a_met_lower_is_better_target_is_on_pace_mid_quarter() {
     // Mid-Q2 the line expects about 19 days; 17 days meets the Q2 target.
     let s = spec(["21 days", "17 days", "14 days", "14 days"]);
-    let e = at(&s, &[entry(2, "17 days", date(2026, 5, 1))], date(2026, 5, 16));
+    let e = at(
+        &s,
+        &[entry(2, "17 days", date(2026, 5, 1))],
+        date(2026, 5, 16),
+    );
     assert_eq!(e.quarter(Quarter::Q2).status, Status::OnPace);
 }
 
@@ -326,7 +360,10 @@ fn live_by_q4_expects_each_stage_in_turn_through_the_year() {
     // Nothing expected yet and nothing entered: not scored, not missing.
     let q = live_at(None, date(2026, 2, 15));
     assert_eq!(q.status, Status::NotScored);
-    assert_eq!(q.explanation, "nothing expected yet (Live due by end of Q4)");
+    assert_eq!(
+        q.explanation,
+        "nothing expected yet (Live due by end of Q4)"
+    );
     // From the end of Q1 a stage is expected, so no entry needs a check-in.
     let q = live_at(None, date(2026, 8, 15));
     assert_eq!(q.status, Status::Missing);
@@ -335,11 +372,25 @@ fn live_by_q4_expects_each_stage_in_turn_through_the_year() {
 #[test]
 fn one_stage_per_quarter_expects_last_quarters_stage_until_this_quarters_end() {
     let s = spec(["Tested", "Validated", "Optimized", "Documented"]);
-    let mid = at(&s, &[entry(2, "Tested", date(2026, 5, 1))], date(2026, 5, 16));
-    assert_eq!(mid.quarter(Quarter::Q2).expected_text.as_deref(), Some("Tested"));
+    let mid = at(
+        &s,
+        &[entry(2, "Tested", date(2026, 5, 1))],
+        date(2026, 5, 16),
+    );
+    assert_eq!(
+        mid.quarter(Quarter::Q2).expected_text.as_deref(),
+        Some("Tested")
+    );
     assert_eq!(mid.quarter(Quarter::Q2).status, Status::OnPace);
-    let end = at(&s, &[entry(2, "Tested", date(2026, 5, 1))], date(2026, 6, 30));
-    assert_eq!(end.quarter(Quarter::Q2).expected_text.as_deref(), Some("Validated"));
+    let end = at(
+        &s,
+        &[entry(2, "Tested", date(2026, 5, 1))],
+        date(2026, 6, 30),
+    );
+    assert_eq!(
+        end.quarter(Quarter::Q2).expected_text.as_deref(),
+        Some("Validated")
+    );
     assert_eq!(end.quarter(Quarter::Q2).status, Status::SlightlyOff);
 }
 
@@ -366,10 +417,18 @@ fn a_ladder_jump_of_three_stages_in_one_quarter_is_spread_over_it() {
         assert_eq!(q4.expected_text.as_deref(), Some(want), "{as_of}");
         assert_explains(&s, q4);
     }
-    let e = at(&s, &[entry(4, "MVP", date(2026, 12, 31))], date(2026, 12, 31));
+    let e = at(
+        &s,
+        &[entry(4, "MVP", date(2026, 12, 31))],
+        date(2026, 12, 31),
+    );
     let q4 = e.quarter(Quarter::Q4);
     assert_eq!(q4.status, Status::OffPace);
-    assert!(q4.explanation.contains("three stages behind"), "{}", q4.explanation);
+    assert!(
+        q4.explanation.contains("three stages behind"),
+        "{}",
+        q4.explanation
+    );
 }
 
 // ------------------------------------------------ the first days of a quarter
@@ -430,10 +489,20 @@ fn only_the_as_of_quarter_carries_and_a_tenant_can_turn_carrying_off() {
         carry_days: 0,
         ..Rules::default()
     };
-    let e = evaluate(&s, &revenue_q3_entry(), &calendar_year(), date(2026, 10, 1), &off);
+    let e = evaluate(
+        &s,
+        &revenue_q3_entry(),
+        &calendar_year(),
+        date(2026, 10, 1),
+        &off,
+    );
     assert_eq!(e.quarter(Quarter::Q4).status, Status::Missing);
     // Q2 ended with no entry of its own: it is not read from Q1.
-    let e = at(&s, &[entry(1, "$1.6M", date(2026, 3, 27))], date(2026, 10, 1));
+    let e = at(
+        &s,
+        &[entry(1, "$1.6M", date(2026, 3, 27))],
+        date(2026, 10, 1),
+    );
     assert_eq!(e.quarter(Quarter::Q2).status, Status::Missing);
     assert_eq!(e.quarter(Quarter::Q2).carried_from, None);
 }
@@ -453,7 +522,11 @@ fn negative_counts_and_durations_are_refused() {
         Err("a count cannot be negative, got “-1”".to_owned())
     );
     // A negative duration entered anyway (old data) is never scored [+].
-    let e = at(&days, &[entry(1, "-2 days", date(2026, 3, 1))], date(2026, 3, 2));
+    let e = at(
+        &days,
+        &[entry(1, "-2 days", date(2026, 3, 1))],
+        date(2026, 3, 2),
+    );
     assert_eq!(e.quarter(Quarter::Q1).status, Status::Missing);
     // Money and percentages may fall below zero.
     let margin = spec(["40%", "45%", "48%", "50%"]);
