@@ -197,3 +197,102 @@ async fn a_saturated_database_answers_503_with_retry_after_not_500() {
     drop(held);
     c.get("/login").await.expect_status(200);
 }
+
+/// The text of a page with tags and runs of whitespace removed, so a test
+/// can read "Own pace [-] 45%" as a person does.
+fn words(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() {
+    let db = demo_db().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let dashboard = words(&kevin.get("/kartel?as_of=2026-11-21").await.body);
+    assert!(
+        dashboard.contains("Company KPIs [~] slightly off pace 84%"),
+        "{dashboard}"
+    );
+    assert!(
+        dashboard.contains("Whole plan [~] slightly off pace 89%"),
+        "{dashboard}"
+    );
+    // The company WhyGO cards carry both paces, labelled.
+    assert!(
+        dashboard.contains("Own pace [-] off pace 45%"),
+        "Talent Engine's own pace: {dashboard}"
+    );
+    assert!(
+        dashboard.contains("Cascade pace of 4 WhyGOs [~] slightly off pace 92%"),
+        "{dashboard}"
+    );
+
+    let talent = words(
+        &kevin
+            .get("/kartel/whygos/company-3?as_of=2026-11-21")
+            .await
+            .body,
+    );
+    assert!(talent.contains("Own pace [-] off pace 45%"), "{talent}");
+    assert!(
+        talent.contains("Cascade pace of 4 WhyGOs [~] slightly off pace 92%"),
+        "{talent}"
+    );
+
+    let production = words(
+        &kevin
+            .get("/kartel/departments/production?as_of=2026-11-21")
+            .await
+            .body,
+    );
+    assert!(
+        production.contains("Own pace [~] slightly off pace 91%"),
+        "{production}"
+    );
+    assert!(
+        production.contains("Cascade pace nothing approved ladders here yet"),
+        "{production}"
+    );
+
+    let sync = words(&kevin.get("/kartel/sync?as_of=2026-11-21").await.body);
+    assert!(
+        sync.contains("Company KPIs [~] slightly off pace 84%"),
+        "{sync}"
+    );
+    assert!(
+        sync.contains("Whole plan [~] slightly off pace 89%"),
+        "{sync}"
+    );
+    assert!(sync.contains("#3 Talent Engine [-] off pace 45%"), "{sync}");
+    assert!(
+        sync.contains("4 WhyGOs: [~] slightly off pace 92%"),
+        "{sync}"
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&kevin.get("/kartel/report.json?as_of=2026-11-21").await.body)
+            .expect("json");
+    assert_eq!(json["whole_plan"]["status"], "~");
+    let talent = json["whygos"]
+        .as_array()
+        .expect("whygos")
+        .iter()
+        .find(|w| w["key"] == "company-3")
+        .expect("company-3");
+    assert_eq!(talent["status"], "-");
+    assert_eq!(talent["cascade"]["status"], "~");
+    assert_eq!(talent["cascade"]["whygos"], 4);
+}
