@@ -609,10 +609,17 @@ fn lock_dir(dir: &Path) -> Result<File, EmbeddedError> {
         .mode(0o644)
         .open(&path)
         .map_err(io_error("could not open the lock file", &path))?;
-    // SAFETY: flock takes a file descriptor that `file` owns and keeps open
-    // for the call; no memory is shared.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc != 0 {
+    // Our own earlier lock can outlive its release for a moment: a child
+    // forked by another thread between our open and its exec holds a copy of
+    // the descriptor until it execs. Only then is waiting worth it.
+    let own_deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        // SAFETY: flock takes a file descriptor that `file` owns and keeps
+        // open for the call; no memory is shared.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc == 0 {
+            break;
+        }
         let err = io::Error::last_os_error();
         if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
             return Err(io_error("could not lock", &path)(err));
@@ -630,6 +637,10 @@ fn lock_dir(dir: &Path) -> Result<File, EmbeddedError> {
                 _ => break 0,
             }
         };
+        if pid == std::process::id() && Instant::now() < own_deadline {
+            thread::sleep(POLL);
+            continue;
+        }
         return Err(EmbeddedError::AlreadyRunning {
             dir: dir.to_path_buf(),
             pid,

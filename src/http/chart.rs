@@ -114,9 +114,21 @@ pub fn chart(
         hi = lo + 1.0;
         lo -= if staged { 0.0 } else { 1.0 };
     }
-    let plot_w = WIDTH - LEFT - RIGHT;
+    // Stage names label the y axis: leave room for the longest one
+    // (about 6 px a character at the tick size).
+    let left = if staged {
+        let longest = std::iter::once("not started")
+            .chain(spec.ladder().iter().map(String::as_str))
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(0);
+        (longest as f64 * 6.0 + 10.0).clamp(LEFT, 130.0)
+    } else {
+        LEFT
+    };
+    let plot_w = WIDTH - left - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
-    let x = |f: f64| LEFT + f.clamp(0.0, 1.0) * plot_w;
+    let x = |f: f64| left + f.clamp(0.0, 1.0) * plot_w;
     let y = |v: f64| TOP + (1.0 - (v - lo) / (hi - lo)) * plot_h;
 
     let y_ticks = if staged {
@@ -170,7 +182,7 @@ pub fn chart(
         x_ticks,
         today_x: (0.0..=1.0).contains(&today).then(|| n(x(today))),
         plot_bottom: n(TOP + plot_h),
-        plot_left: n(LEFT),
+        plot_left: n(left),
     })
 }
 

@@ -186,7 +186,7 @@ async fn every_admin_action(db: &TestDb) -> Vec<Case> {
             "select not exists (select 1 from memberships m join accounts a on a.id = m.account_id
                                 where a.email = 'wayan@kartel.example')",
         ),
-        get("/kartel/admin/settings", "Pacing thresholds"),
+        get("/kartel/admin/settings", "Carry last quarter"),
         post(
             "/kartel/admin/settings",
             &[
