@@ -443,6 +443,24 @@ impl Context<'_> {
         }
     }
 
+    /// What the quarter is held to and where on the line it is judged, or
+    /// the quarter's evaluation as not scored.
+    fn on_the_line(
+        &self,
+        frame: Frame,
+        own: Option<f64>,
+    ) -> Result<(Held, Segment, Frame), Box<QuarterEval>> {
+        let q = frame.quarter;
+        let held = match self.held(q, own) {
+            Ok(h) => h,
+            Err(text) => return Err(Box::new(frame.not_scored(text))),
+        };
+        match self.line.and_then(|l| l.at(position(self.fy, frame.by))) {
+            Some(segment) => Ok((held, segment, frame)),
+            None => Err(Box::new(frame.not_scored(words::not_scored(self.spec, q)))),
+        }
+    }
+
     fn numeric(&self, frame: Frame, reading: Option<&Reading>) -> QuarterEval {
         let q = frame.quarter;
         let spec = self.spec;
@@ -451,14 +469,9 @@ impl Context<'_> {
             return frame.not_scored(words::baseline_unknown(spec, q));
         }
         let own = target.met_at(spec.direction(), self.baseline);
-        let held = match self.held(q, own) {
-            Ok(h) => h,
-            Err(text) => return frame.not_scored(text),
-        };
-        let position = position(self.fy, frame.by);
-        let Some(segment) = self.line.and_then(|l| l.at(position)) else {
-            let text = words::not_scored(spec, q);
-            return frame.not_scored(text);
+        let (held, segment, frame) = match self.on_the_line(frame, own) {
+            Ok(found) => found,
+            Err(not_scored) => return *not_scored,
         };
         let expected = segment.value;
         let head = words::numeric_head(spec, &segment, frame.by);
@@ -530,14 +543,9 @@ impl Context<'_> {
         let spec = self.spec;
         let ladder = spec.ladder();
         let own = stage_level(spec, q).map(|l| l as f64);
-        let held = match self.held(q, own) {
-            Ok(h) => h,
-            Err(text) => return frame.not_scored(text),
-        };
-        let position = position(self.fy, frame.by);
-        let Some(segment) = self.line.and_then(|l| l.at(position)) else {
-            let text = words::not_scored(spec, q);
-            return frame.not_scored(text);
+        let (held, segment, frame) = match self.on_the_line(frame, own) {
+            Ok(found) => found,
+            Err(not_scored) => return *not_scored,
         };
         let expected_level = expected_level(segment.value);
         let expected_index = expected_level.checked_sub(1);

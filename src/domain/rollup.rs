@@ -67,23 +67,26 @@ pub fn rollup_outcomes<'a>(
     for (eval, weight) in items {
         counts.add(eval.status);
         if let (true, Some(credit)) = (eval.status.is_scored(), eval.credit) {
-            let w = if weight.is_finite() && weight > 0.0 {
-                weight
-            } else {
-                0.0
-            };
-            scored.push((credit, w));
+            scored.push((credit, weight));
         }
     }
-    let total: f64 = scored.iter().map(|(_, w)| w).sum();
-    let credit = if scored.is_empty() {
-        None
-    } else if total > 0.0 && total.is_finite() {
-        Some(scored.iter().map(|(c, w)| c * (w / total)).sum::<f64>())
+    finish(weighted_mean(&scored), counts, th)
+}
+
+/// The mean of `(credit, weight)` pairs. A weight that is not a positive
+/// number counts as zero; if all weigh zero the mean is unweighted, so a
+/// roll-up is never empty just because of its weights.
+fn weighted_mean(items: &[(f64, f64)]) -> Option<f64> {
+    if items.is_empty() {
+        return None;
+    }
+    let weight = |w: f64| if w.is_finite() && w > 0.0 { w } else { 0.0 };
+    let total: f64 = items.iter().map(|(_, w)| weight(*w)).sum();
+    if total > 0.0 && total.is_finite() {
+        Some(items.iter().map(|(c, w)| c * (weight(*w) / total)).sum())
     } else {
-        Some(scored.iter().map(|(c, _)| c).sum::<f64>() / scored.len() as f64)
-    };
-    finish(credit, counts, th)
+        Some(items.iter().map(|(c, _)| c).sum::<f64>() / items.len() as f64)
+    }
 }
 
 /// Unweighted mean of the children's credits (children without credit are
@@ -110,22 +113,10 @@ pub fn rollup_weighted<'a>(
         counts.merge(&child.counts);
         any_missing |= child.status == Status::Missing;
         if let Some(c) = child.credit.filter(|c| c.is_finite()) {
-            let w = if weight.is_finite() && weight > 0.0 {
-                weight
-            } else {
-                0.0
-            };
-            credits.push((c, w));
+            credits.push((c, weight));
         }
     }
-    let total: f64 = credits.iter().map(|(_, w)| w).sum();
-    let credit = if credits.is_empty() {
-        None
-    } else if total > 0.0 {
-        Some(credits.iter().map(|(c, w)| c * (w / total)).sum::<f64>())
-    } else {
-        Some(credits.iter().map(|(c, _)| c).sum::<f64>() / credits.len() as f64)
-    };
+    let credit = weighted_mean(&credits);
     let mut rollup = finish(credit, counts, th);
     if rollup.credit.is_none() && any_missing {
         rollup.status = Status::Missing;
