@@ -82,17 +82,8 @@ impl Scope<'_> {
     }
 }
 
-/// The WhyGOs (alias `w`) a scope keeps; binds $3 (the key) and $4 (the
-/// scope). Individual WhyGOs laddering straight to a company WhyGO are always
-/// kept, and a department's scope keeps those laddering to its WhyGOs, so the
-/// cascade pace of what a page shows is complete.
+/// The WhyGOs (alias `w`) a scope shows; binds $3 (the key) and $4 (the scope).
 const SCOPE_FILTER: &str = "($4 = 'all' or w.level <> 'individual'
-    or exists (
-        select 1 from whygo_links l4 join whygos pw4 on pw4.tenant_id = l4.tenant_id and pw4.id = l4.parent_id
-        where l4.tenant_id = w.tenant_id and l4.child_id = w.id
-          and (pw4.level = 'company'
-               or ($4 = 'department' and pw4.department_id = (
-                   select d4.id from departments d4 where d4.tenant_id = $1 and d4.key = $3))))
     or ($4 = 'department' and w.person_id in (
         select p2.id from people p2 join departments d2 on d2.tenant_id = p2.tenant_id and d2.id = p2.department_id
         where p2.tenant_id = $1 and d2.key = $3))
@@ -100,6 +91,19 @@ const SCOPE_FILTER: &str = "($4 = 'all' or w.level <> 'individual'
     or ($4 = 'whygo' and (w.key = $3 or exists (
         select 1 from whygo_links l3 join whygos pw3 on pw3.tenant_id = l3.tenant_id and pw3.id = l3.parent_id
         where l3.tenant_id = w.tenant_id and l3.child_id = w.id and pw3.key = $3))))";
+
+/// The approved individual WhyGOs a scope needs only for the cascade pace of
+/// what it shows: on the company pages those laddering to a company WhyGO,
+/// on a department's page those laddering to its WhyGOs. Uncorrelated
+/// subqueries, so PostgreSQL hashes each link set once.
+const CASCADE_FILTER: &str = "(w.status = 'approved' and (
+    ($4 = 'org' and w.id in (
+        select l5.child_id from whygo_links l5 join whygos pw5 on pw5.tenant_id = l5.tenant_id and pw5.id = l5.parent_id
+        where l5.tenant_id = $1 and pw5.level = 'company'))
+    or ($4 = 'department' and w.id in (
+        select l6.child_id from whygo_links l6 join whygos pw6 on pw6.tenant_id = l6.tenant_id and pw6.id = l6.parent_id
+        join departments d6 on d6.tenant_id = pw6.tenant_id and d6.id = pw6.department_id
+        where l6.tenant_id = $1 and d6.key = $3))))";
 
 /// Loads the whole plan of the cycle that contains `as_of` (or the nearest one).
 pub async fn load(pool: &PgPool, tenant: &TenantRow, as_of: NaiveDate) -> sqlx::Result<Plan> {
@@ -155,7 +159,8 @@ pub async fn load_scoped(
     let whygos: Vec<WhyGoRow> = sqlx::query_as(
         &format!("select w.id, w.key, w.level, d.key as department, p.key as person, o.key as owner,
                 w.number, w.title, w.why, w.goal, w.status,
-                coalesce(lt.keys, array[]::text[]) as ladders_to
+                coalesce(lt.keys, array[]::text[]) as ladders_to,
+                {SCOPE_FILTER} as shown
          from whygos w
          -- every ladder link aggregated in one pass, not a subquery per row
          left join (select l.child_id, array_agg(pw.key order by l.is_primary desc, l.position) as keys
@@ -164,7 +169,7 @@ pub async fn load_scoped(
          left join departments d on d.tenant_id = w.tenant_id and d.id = w.department_id
          left join people p on p.tenant_id = w.tenant_id and p.id = w.person_id
          left join people o on o.tenant_id = w.tenant_id and o.id = w.owner_id
-         where w.tenant_id = $1 and w.cycle_id is not distinct from $2 and {SCOPE_FILTER}
+         where w.tenant_id = $1 and w.cycle_id is not distinct from $2 and ({SCOPE_FILTER} or {CASCADE_FILTER})
          order by case w.level when 'company' then 0 when 'department' then 1 else 2 end,
                   w.position, w.number nulls last, w.title"),
     )
@@ -175,38 +180,69 @@ pub async fn load_scoped(
     .fetch_all(&mut *tx)
     .await?;
 
+    // Outcomes and actuals of exactly the WhyGOs read above, by id: the
+    // planner sizes an id list well, where the scope's filter repeated here
+    // would be guessed (and planned as a scan of every actual).
+    let whygo_ids: Vec<Uuid> = whygos.iter().map(|w| w.id).collect();
     let outcomes: Vec<OutcomeRow> = sqlx::query_as(
-        &format!("select o.id, o.whygo_id, o.key, o.name, o.targets, o.direction, o.cumulative,
+        "select o.id, o.whygo_id, o.key, o.name, o.targets, o.direction, o.cumulative,
                 o.start_value, o.weight, o.stages,
                 coalesce(ow.keys, array[]::text[]) as owners
-         from outcomes o join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
+         from outcomes o
          -- every owner aggregated in one pass, not a subquery per row
          left join (select oo.outcome_id, array_agg(p.key order by oo.position) as keys
                     from outcome_owners oo join people p on p.tenant_id = oo.tenant_id and p.id = oo.person_id
-                    where oo.tenant_id = $1 group by oo.outcome_id) ow on ow.outcome_id = o.id
-         where o.tenant_id = $1 and w.cycle_id is not distinct from $2 and {SCOPE_FILTER}
-         order by o.position, o.name"),
+                    where oo.tenant_id = $1 and oo.outcome_id in (
+                        select o2.id from outcomes o2 where o2.tenant_id = $1 and o2.whygo_id = any($2))
+                    group by oo.outcome_id) ow on ow.outcome_id = o.id
+         where o.tenant_id = $1 and o.whygo_id = any($2)
+         order by o.position, o.name",
     )
     .bind(t)
-    .bind(cycle_id)
-    .bind(&scope_key)
-    .bind(scope_code)
+    .bind(&whygo_ids)
     .fetch_all(&mut *tx)
     .await?;
 
-    let actuals: Vec<ActualRow> = sqlx::query_as(&format!(
-        "select a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by
-         from actuals a
-         join outcomes o on o.tenant_id = a.tenant_id and o.id = a.outcome_id
-         join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
-         left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
-         where a.tenant_id = $1 and w.cycle_id is not distinct from $2 and {SCOPE_FILTER}
-         order by a.entered_on, a.seq"
-    ))
+    // Shown outcomes get their whole history (pages list it); outcomes read
+    // only for a cascade pace get what pacing reads: the latest entry of each
+    // quarter on or before the as-of date.
+    let shown: std::collections::HashSet<Uuid> =
+        whygos.iter().filter(|w| w.shown).map(|w| w.id).collect();
+    let (shown_outcomes, cascade_outcomes): (Vec<Uuid>, Vec<Uuid>) = outcomes
+        .iter()
+        .map(|o| (o.id, shown.contains(&o.whygo_id)))
+        .fold(
+            (Vec::new(), Vec::new()),
+            |(mut yes, mut no), (id, is_shown)| {
+                if is_shown {
+                    yes.push(id)
+                } else {
+                    no.push(id)
+                }
+                (yes, no)
+            },
+        );
+    let actuals: Vec<ActualRow> = sqlx::query_as(
+        "select * from (
+             select a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by
+             from actuals a
+             left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
+             where a.tenant_id = $1 and a.outcome_id = any($2)
+             union all
+             select * from (
+                 select distinct on (a.outcome_id, a.quarter)
+                        a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by
+                 from actuals a
+                 left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
+                 where a.tenant_id = $1 and a.outcome_id = any($3) and a.entered_on <= $4
+                 order by a.outcome_id, a.quarter, a.entered_on desc, a.seq desc) latest
+         ) both_kinds
+         order by entered_on, seq",
+    )
     .bind(t)
-    .bind(cycle_id)
-    .bind(&scope_key)
-    .bind(scope_code)
+    .bind(&shown_outcomes)
+    .bind(&cascade_outcomes)
+    .bind(as_of)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -249,6 +285,7 @@ pub async fn load_scoped(
             });
     }
 
+    let (shown, cascade_only) = split_whygos(whygos, &mut outcomes_by_whygo);
     Ok(Plan {
         tenant: Tenant {
             slug: tenant.slug.clone(),
@@ -274,27 +311,44 @@ pub async fn load_scoped(
                 reports_to: p.reports_to,
             })
             .collect(),
-        whygos: whygos
-            .into_iter()
-            .filter_map(|w| {
-                Some(WhyGo {
-                    level: Level::parse(&w.level)?,
-                    outcomes: outcomes_by_whygo.remove(&w.id).unwrap_or_default(),
-                    key: w.key,
-                    department: w.department,
-                    person: w.person,
-                    owner: w.owner,
-                    number: w.number,
-                    title: w.title,
-                    why: w.why,
-                    goal: w.goal,
-                    status: w.status,
-                    ladders_to: w.ladders_to,
-                })
-            })
-            .collect(),
+        whygos: shown,
+        cascade_only,
         coverage: scope.coverage(),
     })
+}
+
+/// Domain WhyGOs from rows: those the scope shows, and those loaded only for
+/// a cascade pace.
+fn split_whygos(
+    whygos: Vec<WhyGoRow>,
+    outcomes_by_whygo: &mut HashMap<Uuid, Vec<Outcome>>,
+) -> (Vec<WhyGo>, Vec<WhyGo>) {
+    let (mut shown, mut cascade_only) = (Vec::new(), Vec::new());
+    for w in whygos {
+        let Some(level) = Level::parse(&w.level) else {
+            continue;
+        };
+        let whygo = WhyGo {
+            level,
+            outcomes: outcomes_by_whygo.remove(&w.id).unwrap_or_default(),
+            key: w.key,
+            department: w.department,
+            person: w.person,
+            owner: w.owner,
+            number: w.number,
+            title: w.title,
+            why: w.why,
+            goal: w.goal,
+            status: w.status,
+            ladders_to: w.ladders_to,
+        };
+        if w.shown {
+            shown.push(whygo);
+        } else {
+            cascade_only.push(whygo);
+        }
+    }
+    (shown, cascade_only)
 }
 
 pub fn parse_direction(s: &str) -> Option<Direction> {
@@ -334,6 +388,8 @@ struct WhyGoRow {
     goal: String,
     status: String,
     ladders_to: Vec<String>,
+    /// In the scope; otherwise loaded only for a cascade pace.
+    shown: bool,
 }
 
 #[derive(sqlx::FromRow)]

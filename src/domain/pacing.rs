@@ -218,6 +218,37 @@ pub fn evaluate(
     as_of: NaiveDate,
     rules: &Rules,
 ) -> OutcomeEval {
+    with_context(spec, actuals, fy, as_of, rules, |ctx, line, baseline| {
+        OutcomeEval {
+            quarters: Quarter::ALL.map(|q| ctx.quarter(q)),
+            baseline,
+            line,
+        }
+    })
+}
+
+/// One quarter of [`evaluate`], for roll-ups that need no other (the
+/// cascade pace of WhyGOs a page does not show).
+pub fn evaluate_quarter(
+    spec: &OutcomeSpec,
+    actuals: &[ActualEntry],
+    fy: &FiscalYear,
+    as_of: NaiveDate,
+    rules: &Rules,
+    q: Quarter,
+) -> QuarterEval {
+    with_context(spec, actuals, fy, as_of, rules, |ctx, _, _| ctx.quarter(q))
+}
+
+/// Reads the entries, draws the line, and hands both to `f`.
+fn with_context<T>(
+    spec: &OutcomeSpec,
+    actuals: &[ActualEntry],
+    fy: &FiscalYear,
+    as_of: NaiveDate,
+    rules: &Rules,
+    f: impl FnOnce(&Context<'_>, Option<Line>, Option<f64>) -> T,
+) -> T {
     let readings: [Option<Reading>; 4] = std::array::from_fn(|i| {
         actuals
             .iter()
@@ -249,11 +280,7 @@ pub fn evaluate(
         line: line.as_ref(),
         baseline,
     };
-    OutcomeEval {
-        quarters: Quarter::ALL.map(|q| ctx.quarter(q)),
-        baseline,
-        line,
-    }
+    f(&ctx, line.clone(), baseline)
 }
 
 struct Context<'a> {

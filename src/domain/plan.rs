@@ -15,18 +15,22 @@ pub struct Plan {
     pub departments: Vec<Department>,
     pub people: Vec<Person>,
     pub whygos: Vec<WhyGo>,
+    /// Approved WhyGOs outside the page's scope, loaded only because they
+    /// ladder to one it shows: they count in cascade paces, nowhere else.
+    pub cascade_only: Vec<WhyGo>,
     /// Which individual WhyGOs the snapshot holds.
     pub coverage: Coverage,
 }
 
 /// Which individual WhyGOs a snapshot holds: pages load only those they
-/// show. Company and department WhyGOs, and individual WhyGOs that ladder
-/// straight to a company WhyGO, are always there.
+/// show (company and department WhyGOs are always there), and, for cascade
+/// paces only, the approved ones laddering to what they show.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Coverage {
     #[default]
     All,
-    /// No other individual WhyGOs.
+    /// No individual WhyGOs but those laddering to a company WhyGO (for its
+    /// cascade pace).
     Org,
     /// Those of a department's people, and those laddering to its WhyGOs.
     Department(String),
@@ -234,11 +238,20 @@ impl Plan {
     /// cascade pace computed from them is complete.
     pub fn holds_children_of(&self, w: &WhyGo) -> bool {
         match (&self.coverage, w.level) {
-            (Coverage::All, _) | (_, Level::Company) => true,
+            (Coverage::All, _) | (Coverage::Org, Level::Company) => true,
             (Coverage::Department(d), Level::Department) => w.department.as_deref() == Some(d),
             (Coverage::WhyGo(k), _) => &w.key == k,
             _ => false,
         }
+    }
+
+    /// Approved WhyGOs that ladder to `key`, those shown and those loaded
+    /// for cascade paces alike.
+    pub fn cascade_children<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a WhyGo> + 'a {
+        self.whygos
+            .iter()
+            .chain(&self.cascade_only)
+            .filter(move |w| w.in_force() && w.ladders_to.iter().any(|p| p == key))
     }
 
     /// WhyGOs that ladder to `key`.

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::calendar::Quarter;
-use super::pacing::{QuarterEval, Status, evaluate};
+use super::pacing::{QuarterEval, Status, evaluate, evaluate_quarter};
 use super::plan::{Level, Plan};
 use super::rollup::{Counts, Rollup, rollup_groups, rollup_outcomes, rollup_weighted};
 
@@ -191,6 +191,19 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
             outcomes,
         });
     }
+    // WhyGOs loaded only for cascade paces: their own pace, nothing else.
+    for w in &plan.cascade_only {
+        let headline: Vec<(QuarterEval, f64)> = w
+            .outcomes
+            .iter()
+            .map(|o| {
+                let eval = evaluate_quarter(&o.spec(), &o.entries(), &fy, as_of, &rules, quarter);
+                (eval, o.weight)
+            })
+            .collect();
+        let rollup = rollup_outcomes(headline.iter().map(|(q, wt)| (q, *wt)), th);
+        rollups.insert(&w.key, rollup);
+    }
     for (report, w) in whygos
         .iter_mut()
         .zip(plan.whygos.iter().filter(|w| !w.is_archived()))
@@ -265,8 +278,7 @@ fn cascade(
         return None;
     }
     let children: Vec<(&Rollup, f64)> = plan
-        .children(&w.key)
-        .filter(|c| c.in_force())
+        .cascade_children(&w.key)
         .filter_map(|c| {
             let weight = if c.ladders_to.first() == Some(&w.key) {
                 1.0

@@ -127,6 +127,7 @@ fn plan() -> Plan {
                 w
             },
         ],
+        cascade_only: vec![],
         coverage: Default::default(),
     }
 }
@@ -378,6 +379,32 @@ fn a_page_without_every_child_shows_no_cascade_for_it() {
     let r = build(&p, date("2026-03-31"));
     let d1 = r.whygos.iter().find(|w| w.key == "d1").expect("d1");
     assert!(d1.cascade.is_some());
+}
+
+#[test]
+fn a_whygo_loaded_only_for_the_cascade_counts_there_and_nowhere_else() {
+    let t = ["100", "100", "100", "100"];
+    let mut p = laddered_plan();
+    p.coverage = crate::domain::plan::Coverage::Org;
+    let mut ind = whygo(
+        "ann-1",
+        Level::Individual,
+        Some("ops"),
+        vec![outcome("ann-off", t, &[(1, "10", "2026-03-20", "")])],
+    );
+    ind.ladders_to = vec!["c2".to_owned()];
+    p.cascade_only.push(ind);
+    let r = build(&p, date("2026-03-31"));
+    let c2 = r.whygos.iter().find(|w| w.key == "c2").expect("c2");
+    let cascade = c2.cascade.as_ref().expect("cascade");
+    // d2 (primary, 0.5) and ann-1 (primary, 0.1): (0.5 + 0.1) / 2.
+    assert_eq!(cascade.whygos, 2);
+    assert!((cascade.credit.expect("credit") - 0.3).abs() < 1e-9);
+    assert!(r.whygos.iter().all(|w| w.key != "ann-1"), "not reported");
+    assert!(
+        r.escalations.iter().all(|a| a.whygo != "ann-1"),
+        "not escalated"
+    );
 }
 
 #[test]

@@ -633,6 +633,24 @@ proptest! {
     }
 
     #[test]
+    fn one_quarter_alone_reads_as_it_does_among_the_four(
+        targets in any_targets(),
+        value in 0u32..600,
+        as_of in in_2026(),
+        q in 1u8..=4,
+    ) {
+        let s = OutcomeSpec::new(&targets, OutcomeOptions::default());
+        let quarter = Quarter::new(q).expect("quarter");
+        let entries = [entry(q, &value.to_string(), as_of), entry(1, "5", date(2026, 2, 1))];
+        let all = at(&s, &entries, as_of);
+        let one = evaluate_quarter(&s, &entries, &calendar_year(), as_of, &Rules::default(), quarter);
+        let whole = all.quarter(quarter);
+        prop_assert_eq!(&one.explanation, &whole.explanation);
+        prop_assert_eq!(one.status, whole.status);
+        prop_assert_eq!(one.credit, whole.credit);
+    }
+
+    #[test]
     fn the_line_is_continuous_across_quarter_boundaries(targets in any_targets(), cumulative in any::<bool>()) {
         let s = OutcomeSpec::new(&targets, OutcomeOptions {
             cumulative: Some(cumulative),
