@@ -59,6 +59,24 @@ fn parse_threshold(text: &str) -> Option<f64> {
         .filter(|v| v.is_finite())
 }
 
+/// A whole number within `range`, or `message` next to the field.
+fn whole_number(
+    errors: &mut FieldErrors,
+    (field, text): (&'static str, &str),
+    range: std::ops::RangeInclusive<i32>,
+    message: &str,
+) -> Option<i32> {
+    let n = text
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|n| range.contains(n));
+    if n.is_none() {
+        errors.add(field, message);
+    }
+    n
+}
+
 /// Parses and checks the form: the settings, or messages by field.
 pub fn check(form: &SettingsForm) -> Result<OrgSettings, FieldErrors> {
     let mut errors = FieldErrors::default();
@@ -96,30 +114,18 @@ pub fn check(form: &SettingsForm) -> Result<OrgSettings, FieldErrors> {
         }
         _ => {}
     }
-    let carry_days = form
-        .carry_days
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|n| (0..=92).contains(n));
-    if carry_days.is_none() {
-        errors.add(
-            "carry_days",
-            "Enter a whole number of days from 0 to 92 (0 turns carrying off).",
-        );
-    }
-    let max = form
-        .max_individual_whygos
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|n| (1..=20).contains(n));
-    if max.is_none() {
-        errors.add(
-            "max_individual_whygos",
-            "Enter a whole number from 1 to 20.",
-        );
-    }
+    let carry_days = whole_number(
+        &mut errors,
+        ("carry_days", &form.carry_days),
+        0..=92,
+        "Enter a whole number of days from 0 to 92 (0 turns carrying off).",
+    );
+    let max = whole_number(
+        &mut errors,
+        ("max_individual_whygos", &form.max_individual_whygos),
+        1..=20,
+        "Enter a whole number from 1 to 20.",
+    );
     match (fiscal_year_start, on_pace, slightly_off, carry_days, max) {
         (
             Some(fiscal_year_start),
