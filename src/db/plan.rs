@@ -296,6 +296,7 @@ pub async fn load_scoped(
                 slightly_off: tenant.slightly_off,
             },
             carry_days: u32::try_from(tenant.carry_days).unwrap_or(0),
+            individuals_visible_to_all: tenant.individuals_visible_to_all,
         },
         departments: departments
             .into_iter()
@@ -314,6 +315,7 @@ pub async fn load_scoped(
         whygos: shown,
         cascade_only,
         coverage: scope.coverage(),
+        hidden: Vec::new(),
     })
 }
 

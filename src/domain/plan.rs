@@ -20,6 +20,17 @@ pub struct Plan {
     pub cascade_only: Vec<WhyGo>,
     /// Which individual WhyGOs the snapshot holds.
     pub coverage: Coverage,
+    /// Individual WhyGOs the viewer may not see, by owner and state only, so
+    /// the cascade's progress can still count them (see [`Plan::visible_to`]).
+    pub hidden: Vec<Hidden>,
+}
+
+/// What remains of an individual WhyGO its viewer may not see: whose it is
+/// and its approval state, never its key, title or numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hidden {
+    pub person: String,
+    pub status: String,
 }
 
 /// Which individual WhyGOs a snapshot holds: pages load only those they
@@ -49,6 +60,8 @@ pub struct Tenant {
     /// Days into a quarter during which the previous quarter's reading
     /// stands in for one not yet entered.
     pub carry_days: u32,
+    /// The setting: everyone may see individual WhyGOs.
+    pub individuals_visible_to_all: bool,
 }
 
 impl Tenant {
@@ -213,6 +226,58 @@ impl Plan {
 }
 
 impl Plan {
+    /// The plan as `viewer` may see it, computed once where a page or
+    /// endpoint loads it, so nothing built from it (page, JSON, export) can
+    /// show an individual WhyGO its viewer may not see. Such a WhyGO leaves
+    /// the snapshot: if approved it still counts, unnamed, in the cascade
+    /// pace of what it ladders to; its owner and state stay in `hidden`.
+    pub fn visible_to(mut self, viewer: &super::permissions::Actor) -> Plan {
+        let org = self.org(self.tenant.individuals_visible_to_all);
+        let (shown, hidden): (Vec<WhyGo>, Vec<WhyGo>) = std::mem::take(&mut self.whygos)
+            .into_iter()
+            .partition(|w| match (w.level, w.person.as_deref()) {
+                (Level::Individual, Some(owner)) => super::permissions::can(
+                    viewer,
+                    super::permissions::Action::ViewIndividual { owner },
+                    &org,
+                ),
+                (Level::Individual, None) => false,
+                _ => true,
+            });
+        self.whygos = shown;
+        for w in hidden {
+            if !w.is_archived() {
+                self.hidden.push(Hidden {
+                    person: w.person.clone().unwrap_or_default(),
+                    status: w.status.clone(),
+                });
+            }
+            if w.in_force() {
+                self.cascade_only.push(w);
+            }
+        }
+        self
+    }
+
+    /// The approval states of a person's individual WhyGOs (not archived),
+    /// those the viewer may see and those hidden from them alike.
+    pub fn individual_states<'a>(&'a self, person: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.whygos
+            .iter()
+            .filter(move |w| {
+                w.level == Level::Individual
+                    && w.person.as_deref() == Some(person)
+                    && !w.is_archived()
+            })
+            .map(|w| w.status.as_str())
+            .chain(
+                self.hidden
+                    .iter()
+                    .filter(move |h| h.person == person)
+                    .map(|h| h.status.as_str()),
+            )
+    }
+
     /// The org facts the permission table needs, from this snapshot.
     pub fn org(&self, individuals_visible_to_all: bool) -> super::permissions::Org {
         super::permissions::Org {

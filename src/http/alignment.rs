@@ -11,7 +11,6 @@ use super::dashboard::WhenForm;
 use super::error::render;
 use super::params::{self, PageQuery};
 use super::view::{Chip, Chrome, Pace, approval_label};
-use super::whygos::visible_in;
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;
 use crate::domain::pacing::Status;
@@ -109,9 +108,8 @@ async fn alignment(
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::All).await?;
     let carry = PageQuery::carry(&when);
-    let org = plan.org(tenancy.tenant.individuals_visible_to_all);
     let reports = report_index(&r);
-    let shown = |w: &&WhyGo| !w.is_archived() && visible_in(&tenancy, &org, w);
+    let shown = |w: &&WhyGo| !w.is_archived();
     let of_level = |level: Level| plan.whygos.iter().filter(move |w| w.level == level);
     // Children of each WhyGO, in plan order, built once.
     let mut children: HashMap<&str, Vec<&WhyGo>> = HashMap::new();

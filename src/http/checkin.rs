@@ -93,13 +93,12 @@ impl Desk {
             Some(p) => db::plan::Scope::Person(&p.key),
             None => db::plan::Scope::Org,
         };
-        let plan = db::plan::load_scoped(&state.pool, &tenancy.tenant, as_of, scope).await?;
+        let plan = super::params::load_plan(state, tenancy, as_of, scope).await?;
         let start = plan.tenant.fiscal_year().start();
         let mut plans = Vec::with_capacity(2);
         if as_of >= start && (as_of - start).num_days() < LATE_ENTRY_DAYS {
             if let Some(eve) = start.pred_opt() {
-                let previous =
-                    db::plan::load_scoped(&state.pool, &tenancy.tenant, eve, scope).await?;
+                let previous = super::params::load_plan(state, tenancy, eve, scope).await?;
                 if previous.tenant.fiscal_year_start != plan.tenant.fiscal_year_start {
                     plans.push(previous);
                 }

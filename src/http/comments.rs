@@ -150,20 +150,13 @@ async fn create(
     Form(mut draft): Form<Draft>,
 ) -> Result<Response, AppError> {
     let when = q.resolve(chrono::Local::now().date_naive());
-    let plan = db::plan::load_scoped(
-        &state.pool,
-        &tenancy.tenant,
-        when.as_of,
-        db::plan::Scope::WhyGo(&key),
-    )
-    .await?;
+    let plan = super::params::load_plan(&state, &tenancy, when.as_of, db::plan::Scope::WhyGo(&key))
+        .await?;
+    // Hidden and missing answer the same: the plan holds neither.
     let w = plan
         .whygo(&key)
         .filter(|w| !w.is_archived())
         .ok_or(AppError::NotFound)?;
-    if !super::whygos::visible(&tenancy, &plan, w) {
-        return Err(AppError::NotFound);
-    }
     let person = tenancy.person.clone().ok_or(AppError::Forbidden)?;
     let errors = check(&draft, w);
     if !errors.is_empty() {

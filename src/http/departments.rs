@@ -12,10 +12,10 @@ use super::dashboard::WhenForm;
 use super::error::render;
 use super::params::{self, PageQuery};
 use super::view::{Chrome, Pace, WhyGoCard};
-use super::whygos::visible_in;
 use super::{AppError, AppState, Tenancy};
 use crate::db;
 use crate::db::plan::Scope;
+use crate::domain::permissions::Action;
 use crate::domain::plan::Level;
 use crate::domain::rollup::rollup_groups;
 
@@ -141,7 +141,7 @@ async fn show(
                         && !w.is_archived()
                 })
                 .collect();
-            let may_see = theirs.first().is_none_or(|w| visible_in(&tenancy, &org, w));
+            let may_see = tenancy.can(Action::ViewIndividual { owner: &p.key }, &org);
             let (whygos, pace) = if !may_see {
                 ("not visible to you".to_owned(), None)
             } else if theirs.is_empty() {

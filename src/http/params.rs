@@ -86,8 +86,21 @@ impl PageQuery {
     }
 }
 
-/// The plan (with the individual WhyGOs `scope` asks for) and its report for
-/// a page: the queries of every page.
+/// The plan with the individual WhyGOs `scope` asks for, as the signed-in
+/// person may see it: the one way pages and endpoints read plan data, so
+/// none can show a WhyGO its viewer may not see.
+pub async fn load_plan(
+    state: &AppState,
+    tenancy: &Tenancy,
+    as_of: NaiveDate,
+    scope: db::plan::Scope<'_>,
+) -> Result<Plan, AppError> {
+    let plan = db::plan::load_scoped(&state.pool, &tenancy.tenant, as_of, scope).await?;
+    Ok(plan.visible_to(&tenancy.actor()))
+}
+
+/// The plan (see [`load_plan`]) and its report for a page: the queries of
+/// every page.
 pub async fn load(
     state: &AppState,
     tenancy: &Tenancy,
@@ -95,7 +108,7 @@ pub async fn load(
     scope: db::plan::Scope<'_>,
 ) -> Result<(Plan, Report, When), AppError> {
     let when = query.resolve(chrono::Local::now().date_naive());
-    let plan = db::plan::load_scoped(&state.pool, &tenancy.tenant, when.as_of, scope).await?;
+    let plan = load_plan(state, tenancy, when.as_of, scope).await?;
     let r = match when.quarter {
         Some(q) => report::build_for(&plan, when.as_of, q),
         None => report::build(&plan, when.as_of),

@@ -12,7 +12,6 @@ use super::dashboard::WhenForm;
 use super::error::render;
 use super::params::{self, PageQuery};
 use super::view::{Chip, Chrome, WhyGoCard};
-use super::whygos::visible;
 use super::{AppError, AppState, Tenancy};
 use crate::db;
 use crate::db::plan::Scope;
@@ -92,7 +91,10 @@ async fn show(
                 && !w.is_archived()
         })
         .collect();
-    let individual_hidden = mine.first().is_some_and(|w| !visible(&tenancy, &plan, w));
+    let individual_hidden = !tenancy.can(
+        crate::domain::permissions::Action::ViewIndividual { owner: &key },
+        &plan.org(tenancy.tenant.individuals_visible_to_all),
+    );
     let individual = if individual_hidden {
         Vec::new()
     } else {

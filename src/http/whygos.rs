@@ -17,29 +17,10 @@ use super::view::{CascadePace, Chip, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;
 use crate::domain::pacing::evaluate;
-use crate::domain::permissions::Action;
-use crate::domain::plan::{Level, Plan, WhyGo};
+use crate::domain::plan::{Level, WhyGo};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/{tenant}/whygos/{key}", get(show))
-}
-
-/// Whether the tenancy may see this WhyGO: individual ones are private to the
-/// person, their managers, leaders and admins (unless the tenant opens them).
-pub fn visible(tenancy: &Tenancy, plan: &Plan, w: &WhyGo) -> bool {
-    visible_in(
-        tenancy,
-        &plan.org(tenancy.tenant.individuals_visible_to_all),
-        w,
-    )
-}
-
-/// The same with the org facts built once, for pages that ask about many WhyGOs.
-pub fn visible_in(tenancy: &Tenancy, org: &crate::domain::permissions::Org, w: &WhyGo) -> bool {
-    match (w.level, &w.person) {
-        (Level::Individual, Some(owner)) => tenancy.can(Action::ViewIndividual { owner }, org),
-        _ => true,
-    }
 }
 
 pub struct Link {
@@ -135,11 +116,8 @@ pub(super) async fn page(
         .whygo(key)
         .filter(|w| !w.is_archived())
         .ok_or(AppError::NotFound)?;
-    let org = plan.org(tenancy.tenant.individuals_visible_to_all);
-    // Hidden and missing answer the same: nothing to learn from the status code.
-    if !visible_in(tenancy, &org, w) {
-        return Err(AppError::NotFound);
-    }
+    // Hidden and missing answer the same (the plan holds neither): nothing
+    // to learn from the status code.
     let wr = r
         .whygos
         .iter()
@@ -170,7 +148,6 @@ pub(super) async fn page(
         .collect();
     let children = plan
         .children(&w.key)
-        .filter(|c| visible_in(tenancy, &org, c))
         .map(|c| link(c, c.ladders_to.first() == Some(&w.key)))
         .collect();
 

@@ -15,3 +15,4 @@ mod pacing_docs;
 mod pages;
 mod schema;
 mod serve;
+mod visibility;

@@ -60,6 +60,7 @@ fn plan() -> Plan {
             fiscal_year_start: date("2026-01-01"),
             thresholds: Thresholds::default(),
             carry_days: crate::domain::pacing::DEFAULT_CARRY_DAYS,
+            individuals_visible_to_all: false,
         },
         departments: vec![
             Department {
@@ -129,6 +130,7 @@ fn plan() -> Plan {
         ],
         cascade_only: vec![],
         coverage: Default::default(),
+        hidden: vec![],
     }
 }
 
@@ -435,4 +437,53 @@ fn the_json_carries_cascade_whole_plan_and_carried_readings() {
     let r = build(&p, date("2026-04-15"));
     assert_eq!(r.company.credit, None);
     assert_eq!(r.company.status, Status::Missing);
+}
+
+#[test]
+fn a_viewer_who_may_not_see_an_individual_whygo_gets_a_plan_without_it() {
+    use crate::domain::permissions::{Actor, Role};
+    let t = ["100", "100", "100", "100"];
+    let mut p = laddered_plan();
+    let mut ind = whygo(
+        "ann-1",
+        Level::Individual,
+        Some("ops"),
+        vec![outcome(
+            "ann-off",
+            t,
+            &[(1, "10", "2026-03-20", "a private note")],
+        )],
+    );
+    ind.person = Some("ann".to_owned());
+    ind.ladders_to = vec!["c2".to_owned()];
+    p.whygos.push(ind);
+    let stranger = Actor {
+        role: Role::Member,
+        person: None,
+    };
+    let seen = p.clone().visible_to(&stranger);
+    assert!(seen.whygos.iter().all(|w| w.key != "ann-1"));
+    assert_eq!(seen.hidden.len(), 1);
+    assert_eq!(seen.hidden[0].person, "ann");
+    let r = build(&seen, date("2026-03-31"));
+    let json = serde_json::to_string(&r).expect("json");
+    assert!(!json.contains("ann-1") && !json.contains("a private note"));
+    // Counted, unnamed, in the cascade pace: the same figure as the owner's.
+    let own = build(
+        &p.clone().visible_to(&Actor {
+            role: Role::Member,
+            person: Some("ann".to_owned()),
+        }),
+        date("2026-03-31"),
+    );
+    let c2 = |r: &Report| {
+        r.whygos
+            .iter()
+            .find(|w| w.key == "c2")
+            .and_then(|w| w.cascade.as_ref())
+            .map(|c| (c.credit, c.whygos))
+    };
+    assert_eq!(c2(&r), c2(&own));
+    assert_eq!(c2(&r).map(|(_, n)| n), Some(2));
+    assert!(serde_json::to_string(&own).expect("json").contains("ann-1"));
 }

@@ -21,7 +21,6 @@ use crate::http::dashboard::WhenForm;
 use crate::http::error::render;
 use crate::http::params::{self, PageQuery};
 use crate::http::view::{Chrome, Pace, approval_label};
-use crate::http::whygos::visible;
 use crate::http::{AppError, AppState, Tenancy};
 
 #[derive(Clone)]
@@ -99,11 +98,17 @@ fn person_line(tenancy: &Tenancy, plan: &Plan, r: &Report, p: &Person, carry: &s
                 && !w.is_archived()
         })
         .collect();
-    let state = CascadeState::of(theirs.iter().map(|w| w.status.as_str()));
-    let may_see = theirs.first().is_none_or(|w| visible(tenancy, plan, w));
+    // The cascade's progress counts WhyGOs the viewer may not open too: by
+    // state only (the plan keeps no more of them).
+    let states: Vec<&str> = plan.individual_states(&p.key).collect();
+    let state = CascadeState::of(states.iter().copied());
+    let may_see = tenancy.can(
+        crate::domain::permissions::Action::ViewIndividual { owner: &p.key },
+        &plan.org(tenancy.tenant.individuals_visible_to_all),
+    );
     let mut tally: Vec<(String, usize)> = Vec::new();
-    for w in &theirs {
-        let label = match approval_label(&w.status) {
+    for status in &states {
+        let label = match approval_label(status) {
             l if l.is_empty() => "approved".to_owned(),
             l => l,
         };
@@ -112,7 +117,7 @@ fn person_line(tenancy: &Tenancy, plan: &Plan, r: &Report, p: &Person, carry: &s
             None => tally.push((label, 1)),
         }
     }
-    let summary = if theirs.is_empty() {
+    let summary = if states.is_empty() {
         "none".to_owned()
     } else {
         tally
