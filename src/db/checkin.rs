@@ -19,24 +19,34 @@ pub struct NewActual {
     pub note: String,
 }
 
-/// The ids of the tenant's outcomes with these keys (keys not found are absent).
-pub async fn outcome_ids(
+/// The ids of the tenant's outcomes with these keys that `person` owns
+/// (others are absent). The ownership rows read are locked until the
+/// transaction ends, so an owner removed meanwhile waits for this write, or
+/// this write sees the removal: never a write by someone no longer an owner.
+pub async fn owned_outcome_ids(
     conn: &mut PgConnection,
     tenant: Uuid,
+    person: Uuid,
     keys: &[String],
 ) -> sqlx::Result<HashMap<String, Uuid>> {
-    let rows: Vec<(String, Uuid)> =
-        sqlx::query_as("select key, id from outcomes where tenant_id = $1 and key = any($2)")
-            .bind(tenant)
-            .bind(keys)
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows: Vec<(String, Uuid)> = sqlx::query_as(
+        "select o.key, o.id from outcomes o
+         join outcome_owners oo on oo.tenant_id = o.tenant_id and oo.outcome_id = o.id
+         where o.tenant_id = $1 and o.key = any($2) and oo.person_id = $3
+         for share of oo",
+    )
+    .bind(tenant)
+    .bind(keys)
+    .bind(person)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(rows.into_iter().collect())
 }
 
 /// Appends every entry (source 'web', entered on `entered_on` by person
 /// `entered_by`) and audits each. Returns how many were written, or `None`
-/// (nothing written) when an outcome key is not the tenant's.
+/// (nothing written) when an outcome is not the tenant's or not owned by
+/// `entered_by`: ownership is checked here, in the writing transaction.
 pub async fn append(
     conn: &mut PgConnection,
     tenant: Uuid,
@@ -46,7 +56,7 @@ pub async fn append(
     entries: &[NewActual],
 ) -> sqlx::Result<Option<usize>> {
     let keys: Vec<String> = entries.iter().map(|e| e.outcome_key.clone()).collect();
-    let ids = outcome_ids(conn, tenant, &keys).await?;
+    let ids = owned_outcome_ids(conn, tenant, entered_by, &keys).await?;
     let mut outcome_ids = Vec::with_capacity(entries.len());
     for e in entries {
         match ids.get(&e.outcome_key) {

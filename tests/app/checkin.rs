@@ -847,3 +847,78 @@ async fn a_check_in_dated_in_the_future_is_refused_and_nothing_is_written() {
     );
     assert_eq!(written(&db).await, before);
 }
+
+/// The write itself checks ownership, in its own transaction: whatever a
+/// form let through (or an owner removed since it was shown), an actual is
+/// only ever appended by an owner of the outcome.
+#[tokio::test]
+async fn an_actual_is_appended_only_by_an_owner_of_its_outcome() {
+    use whygo::db::checkin::{NewActual, append};
+    let db = demo_db().await;
+    let tenant: uuid::Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("kartel");
+    let wayan: uuid::Uuid = sqlx::query_scalar("select id from people where key = 'wayan'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("wayan");
+    let entry = |key: &str| NewActual {
+        outcome_key: key.to_owned(),
+        quarter: whygo::domain::calendar::Quarter::Q4,
+        value: "7".to_owned(),
+        note: String::new(),
+    };
+    let who = whygo::db::audit::Who {
+        account: None,
+        label: "test",
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+    let before = written(&db).await;
+    // Revenue is Ben's: refused, with Wayan's own outcome beside it.
+    let mut tx = whygo::db::begin_tenant(&db.app_pool, tenant)
+        .await
+        .expect("tx");
+    let refused = append(
+        &mut tx,
+        tenant,
+        who,
+        wayan,
+        day,
+        &[entry("prod-active-clients"), entry("sales-revenue")],
+    )
+    .await
+    .expect("query");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(refused, None, "nothing is appended for another's outcome");
+    assert_eq!(written(&db).await, before);
+    // An owner removed after the form was shown is refused too.
+    sqlx::query(
+        "delete from outcome_owners where person_id = $1
+         and outcome_id = (select id from outcomes where key = 'prod-margin')",
+    )
+    .bind(wayan)
+    .execute(&db.pool)
+    .await
+    .expect("remove wayan as owner");
+    let mut tx = whygo::db::begin_tenant(&db.app_pool, tenant)
+        .await
+        .expect("tx");
+    let refused = append(&mut tx, tenant, who, wayan, day, &[entry("prod-margin")])
+        .await
+        .expect("query");
+    assert_eq!(refused, None);
+    // His own outcome is appended.
+    let saved = append(
+        &mut tx,
+        tenant,
+        who,
+        wayan,
+        day,
+        &[entry("prod-active-clients")],
+    )
+    .await
+    .expect("query");
+    tx.commit().await.expect("commit");
+    assert_eq!(saved, Some(1));
+}
