@@ -378,12 +378,12 @@ struct AsOf {
     carry: String,
 }
 
-fn as_of(q: &CheckinQuery) -> AsOf {
+fn as_of(q: &CheckinQuery, today: NaiveDate) -> AsOf {
     let when = PageQuery {
         as_of: q.as_of.clone(),
         quarter: None,
     }
-    .resolve(chrono::Local::now().date_naive());
+    .resolve(today);
     let given =
         q.as_of.as_deref().is_some_and(|s| !s.trim().is_empty()) && when.as_of_error.is_none();
     AsOf {
@@ -653,7 +653,7 @@ async fn show(
     tenancy: Tenancy,
     Query(q): Query<CheckinQuery>,
 ) -> Result<Response, AppError> {
-    let when = as_of(&q);
+    let when = as_of(&q, state.settings.today());
     let desk = Desk::load(&state, &tenancy, when.date).await?;
     let saved = q
         .saved
@@ -682,7 +682,7 @@ async fn submit(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let person = tenancy.person.clone().ok_or(AppError::Forbidden)?;
-    let when = as_of(&q);
+    let when = as_of(&q, state.settings.today());
     let desk = Desk::load(&state, &tenancy, when.date).await?;
     let typed = Typed::read(fields);
 
@@ -825,10 +825,13 @@ async fn preview_json(
     tenancy: Tenancy,
     Query(q): Query<PreviewQuery>,
 ) -> Result<Response, AppError> {
-    let when = as_of(&CheckinQuery {
-        as_of: q.as_of.clone(),
-        saved: None,
-    });
+    let when = as_of(
+        &CheckinQuery {
+            as_of: q.as_of.clone(),
+            saved: None,
+        },
+        state.settings.today(),
+    );
     let quarter = q
         .quarter
         .trim()

@@ -149,7 +149,7 @@ async fn create(
     Query(q): Query<PageQuery>,
     Form(mut draft): Form<Draft>,
 ) -> Result<Response, AppError> {
-    let when = q.resolve(chrono::Local::now().date_naive());
+    let when = q.resolve(state.settings.today());
     let plan = super::params::load_plan(&state, &tenancy, when.as_of, db::plan::Scope::WhyGo(&key))
         .await?;
     // Hidden and missing answer the same: the plan holds neither.

@@ -318,7 +318,7 @@ async fn report_json(
     tenancy: Tenancy,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<report::Report>, AppError> {
-    let when = q.resolve(chrono::Local::now().date_naive());
+    let when = q.resolve(state.settings.today());
     if let Some(message) = when.as_of_error.or(when.quarter_error) {
         return Err(AppError::BadRequest(message));
     }

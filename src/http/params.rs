@@ -107,7 +107,7 @@ pub async fn load(
     query: &PageQuery,
     scope: db::plan::Scope<'_>,
 ) -> Result<(Plan, Report, When), AppError> {
-    let when = query.resolve(chrono::Local::now().date_naive());
+    let when = query.resolve(state.settings.today());
     let plan = load_plan(state, tenancy, when.as_of, scope).await?;
     let r = match when.quarter {
         Some(q) => report::build_for(&plan, when.as_of, q),

@@ -296,3 +296,36 @@ async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() 
     assert_eq!(talent["cascade"]["status"], "~");
     assert_eq!(talent["cascade"]["whygos"], 4);
 }
+
+/// One clock: every page without `?as_of=` reads the server's "today",
+/// which tests pin, so any date replays the same way everywhere.
+#[tokio::test]
+async fn every_page_without_a_date_reads_the_one_clock() {
+    let db = demo_db().await;
+    let mut settings = whygo::http::Settings::new(std::path::PathBuf::from("static"));
+    settings.today = NaiveDate::from_ymd_opt(2026, 4, 3);
+    let mut kevin = Client::new(whygo::http::app(db.app_pool.clone(), settings));
+    kevin
+        .login("kevin@kartel.example", crate::common::DEMO_PASSWORD)
+        .await;
+    for path in [
+        "/kartel",
+        "/kartel/sync",
+        "/kartel/departments/sales",
+        "/kartel/people/ben",
+        "/kartel/whygos/company-1",
+        "/kartel/alignment",
+        "/kartel/cascade",
+    ] {
+        let page = kevin.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains("Friday 3 April 2026") || page.body.contains("value=\"2026-04-03\""),
+            "{path} reads the pinned day"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&kevin.get("/kartel/report.json").await.body).expect("json");
+    assert_eq!(json["as_of"], "2026-04-03");
+    assert_eq!(json["quarter"], 2);
+}

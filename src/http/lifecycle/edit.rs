@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use sqlx::PgConnection;
 
 use super::{
-    Errors, actor, check_len, check_text, find, form_version, org, refused, see_other, today, when,
+    Errors, actor, check_len, check_text, find, form_version, org, refused, see_other, when,
     whygo_href,
 };
 use crate::db::lifecycle::{self as store, EditValues, Event, Locked, OutcomeValues, Parent};
@@ -890,7 +890,7 @@ pub async fn new_form(
         kpi_choices(&state, &tenancy, &person.key, &picked).await?;
     let tenant = tenancy.tenant.id;
     let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let Some(cycle) = store::current_cycle(&mut tx, tenant, today()).await? else {
+    let Some(cycle) = store::current_cycle(&mut tx, tenant, state.settings.today()).await? else {
         return no_cycle(&tenancy).await;
     };
     let (count, cap) = store::individual_count(&mut tx, tenant, person.id, cycle, false).await?;
@@ -925,7 +925,7 @@ pub async fn create(
     let tenant = tenancy.tenant.id;
     let (kpis, _, _) = kpi_choices(&state, &tenancy, &person.key, &[]).await?;
     let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let Some(cycle) = store::current_cycle(&mut tx, tenant, today()).await? else {
+    let Some(cycle) = store::current_cycle(&mut tx, tenant, state.settings.today()).await? else {
         return no_cycle(&tenancy).await;
     };
     // Locks the person's row: two proposals at once are counted one after the other.

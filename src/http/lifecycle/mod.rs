@@ -204,10 +204,6 @@ fn form_version(v: &str) -> Option<i32> {
     v.trim().parse().ok()
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 /// A short date and time for the history.
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&chrono::Local)

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::approvals::DecisionForm;
-use super::{actor, find, form_version, org, refused, see_other, today, whygo_href};
+use super::{actor, find, form_version, org, refused, see_other, whygo_href};
 use crate::db::lifecycle::{self as store, Event};
 use crate::db::{self, audit};
 use crate::domain::lifecycle::{SignOff, SignState, required_signers};
@@ -68,7 +68,15 @@ pub async fn sign(
         return Ok(see_other(&format!("{href}?done=already-signed#lifecycle")));
     }
     let was = SignState::new(&required, &signoffs, w.version);
-    store::sign(&mut tx, tenant, w.id, me.id, w.version, today()).await?;
+    store::sign(
+        &mut tx,
+        tenant,
+        w.id,
+        me.id,
+        w.version,
+        state.settings.today(),
+    )
+    .await?;
     let mut now_signed = signoffs.clone();
     now_signed.push(SignOff {
         person: me.key.clone(),
