@@ -621,13 +621,17 @@ fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> Organization {
         );
     }
     if let Some(slug) = f.text(r, "slug", true) {
-        if !is_slug(&slug) {
+        if crate::domain::keys::check_key(&slug).is_err() {
             r.error(
                 &f.key("slug"),
                 format!(
                     "“{slug}” is not a valid slug (expected lowercase letters, digits and '-', e.g. \"kartel\")"
                 ),
             );
+        } else if let Err(e) = crate::domain::keys::check_slug(&slug) {
+            // The same rule as the admin pages and the CLI: a slug that is
+            // one of whygo's own addresses would shadow a route.
+            r.error(&f.key("slug"), e);
         }
         org.slug = slug;
     }
@@ -639,15 +643,6 @@ fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> Organization {
     org.carry_days = f.integer(r, "carry_days", false);
     org.signers = f.key_list(r, "signers", false).unwrap_or_default();
     org
-}
-
-fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn read_department(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> Department {

@@ -485,7 +485,7 @@ fn as_key(r: &mut Reader<'_>, key: &str, v: &Spanned<DeValue<'_>>) -> Option<Str
             &v.span(),
             key,
             format!(
-                "“{text}” is not a valid key (expected lowercase letters, digits, '-' or '_', starting with a letter or digit, e.g. \"{}\")",
+                "“{text}” is not a valid key (expected lowercase letters, digits and '-', at most 63, starting with a letter or digit, and not “new”, e.g. \"{}\")",
                 suggest_key(&text)
             ),
         );
@@ -569,11 +569,10 @@ pub(super) fn join(path: &str, name: &str) -> String {
     }
 }
 
-/// Keys are lowercase identifiers so that they work in URLs and on the command line.
+/// Keys are lowercase identifiers so that they work in URLs and on the
+/// command line: the one rule of `domain::keys`, as the admin pages apply it.
 pub(super) fn is_key(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    crate::domain::keys::check_key(s).is_ok() && !crate::domain::keys::RESERVED_KEYS.contains(&s)
 }
 
 fn suggest_key(s: &str) -> String {

@@ -758,6 +758,36 @@ fn carry_days_defaults_to_fourteen_and_must_be_a_quarter_at_most() {
 }
 
 #[test]
+fn a_slug_that_is_one_of_whygos_own_addresses_is_rejected() {
+    let text = with("slug = \"acme\"", "slug = \"admin\"");
+    let e = only_error(&text);
+    assert_error(&e, 5, "organization.slug", "one of whygo's own addresses");
+}
+
+#[test]
+fn keys_follow_the_same_rule_as_the_admin_pages() {
+    let first_key = BASE
+        .lines()
+        .find_map(|l| l.strip_prefix("key = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("a key in the base workbook");
+    let long = "a".repeat(64);
+    for bad in ["new", "ann_lee", long.as_str()] {
+        let text = with(
+            &format!("key = \"{first_key}\""),
+            &format!("key = \"{bad}\""),
+        );
+        let errors = parse("keys.toml", &text).expect_err(bad);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("is not a valid key")),
+            "{bad}: {errors:?}"
+        );
+    }
+}
+
+#[test]
 fn a_slug_with_capitals_is_rejected() {
     let text = with("slug = \"acme\"", "slug = \"Acme\"");
     let e = only_error(&text);
