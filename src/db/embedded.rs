@@ -26,6 +26,10 @@
 //!
 //! Linux only: it relies on `prctl(PR_SET_PDEATHSIG)` and on `/proc`.
 
+// The launcher's libc calls (setuid, prctl, flock, kill) are the only unsafe
+// code whygo has; the crate denies it everywhere else.
+#![allow(unsafe_code)]
+
 use std::ffi::{CStr, CString, OsStr};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};

@@ -215,9 +215,9 @@ pub async fn load_scoped(
             (Vec::new(), Vec::new()),
             |(mut yes, mut no), (id, is_shown)| {
                 if is_shown {
-                    yes.push(id)
+                    yes.push(id);
                 } else {
-                    no.push(id)
+                    no.push(id);
                 }
                 (yes, no)
             },

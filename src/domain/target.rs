@@ -299,7 +299,7 @@ impl OutcomeSpec {
             .unwrap_or_else(|| infer_direction(kind, &resolved));
         let cumulative = opts.cumulative.unwrap_or(matches!(
             kind,
-            OutcomeKind::Numeric(Unit::Count) | OutcomeKind::Numeric(Unit::Currency)
+            OutcomeKind::Numeric(Unit::Count | Unit::Currency)
         ));
         let start = opts.start.filter(|v| sane(*v));
         if opts.start.is_some() && start.is_none() {
@@ -884,8 +884,8 @@ fn parse_numeric(chars: &[char]) -> Option<Target> {
         c.skip_spaces();
     }
     let prefix = match c.peek() {
-        Some('≥') | Some('>') => Prefix::AtLeast,
-        Some('≤') | Some('<') => Prefix::AtMost,
+        Some('≥' | '>') => Prefix::AtLeast,
+        Some('≤' | '<') => Prefix::AtMost,
         Some('±') => Prefix::Tolerance,
         Some('+') => Prefix::Plus,
         Some('-') => Prefix::Minus,

@@ -476,7 +476,9 @@ pub fn parse(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
             // toml's messages do not quote the text they are about ("duplicate key").
             let snippet = text.get(span.clone()).unwrap_or("").trim();
             if !snippet.is_empty() && snippet.len() <= 40 && !snippet.contains('\n') {
-                message.push_str(&format!(" “{snippet}”"));
+                message.push_str(" “");
+                message.push_str(snippet);
+                message.push('”');
             }
             let (line, column) = r.src.position(span.start);
             r.errors.push(WorkbookError::at(

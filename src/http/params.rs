@@ -78,11 +78,10 @@ impl PageQuery {
 
     /// `?as_of=...&quarter=...` to carry the page's date onto its links.
     pub fn carry(when: &When) -> String {
-        let mut q = format!("?as_of={}", when.as_of);
-        if let Some(quarter) = when.quarter {
-            q.push_str(&format!("&quarter={}", quarter.number()));
+        match when.quarter {
+            Some(quarter) => format!("?as_of={}&quarter={}", when.as_of, quarter.number()),
+            None => format!("?as_of={}", when.as_of),
         }
-        q
     }
 }
 

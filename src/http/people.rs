@@ -72,7 +72,7 @@ async fn show(
         let quarterly = k.targets.len() == 4;
         match groups.last_mut() {
             Some(g) if g.heading == heading && g.quarterly == quarterly => {
-                g.rows.push((k.metric, k.targets))
+                g.rows.push((k.metric, k.targets));
             }
             _ => groups.push(KpiGroup {
                 heading,

@@ -80,7 +80,7 @@ async fn loading_the_same_workbook_twice_changes_nothing() {
         "second load changed something: {summary}"
     );
     assert!(summary.unchanged > 0);
-    assert_eq!(summary.actuals_already_stored as i64, actuals_before);
+    assert_eq!(i64::from(summary.actuals_already_stored), actuals_before);
     assert_eq!(
         count(&db, "audit_log").await,
         audit_before,
@@ -115,11 +115,10 @@ fn edited_kartel() -> String {
         let e = k + text[k..].find('"').expect("closing quote");
         text[k..e].to_owned()
     };
-    text.push_str(&format!(
-        "\n[[actual]]\noutcome = \"{first_outcome_key}\"\nquarter = 4\nvalue = \"{}\"\ndate = 2026-11-20\nby = \"{first_person}\"\nnote = \"added by the edit test\"\n",
-        first_value(&text, &first_outcome_key)
-    ));
-    text
+    let value = first_value(&text, &first_outcome_key);
+    format!(
+        "{text}\n[[actual]]\noutcome = \"{first_outcome_key}\"\nquarter = 4\nvalue = \"{value}\"\ndate = 2026-11-20\nby = \"{first_person}\"\nnote = \"added by the edit test\"\n"
+    )
 }
 
 /// A value that fits the outcome: the latest one the demo already has for it.

@@ -1,6 +1,9 @@
 //! One integration test binary: the real router and CLI against a real
 //! PostgreSQL, a fresh database per test (see `common`).
 
+// The tests signal the server and PostgreSQL processes they start (libc::kill).
+#![allow(unsafe_code)]
+
 mod admin;
 mod auth;
 mod checkin;

@@ -271,7 +271,9 @@ impl tracing::field::Visit for Statement {
 
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
         if field.name() == "db.statement" || field.name() == "summary" {
-            self.0.push_str(&format!("{value:?}"));
+            use std::fmt::Write as _;
+            // Writing to a String cannot fail.
+            let _ = write!(self.0, "{value:?}");
         }
     }
 }

@@ -236,7 +236,7 @@ fn stages_word(n: i64) -> String {
     ];
     let count = usize::try_from(n)
         .ok()
-        .and_then(|i| WORDS.get(i).map(|w| w.to_string()))
+        .and_then(|i| WORDS.get(i).map(std::string::ToString::to_string))
         .unwrap_or_else(|| n.to_string());
     if n == 1 {
         format!("{count} stage")

@@ -151,7 +151,7 @@ impl<'a> Reader<'a> {
         what: &str,
         allowed: &'static [&'static str],
     ) -> Fields<'t, 'i> {
-        for (key, _) in table.iter() {
+        for (key, _) in table {
             let name = key.get_ref().as_ref();
             if !allowed.contains(&name) {
                 let mut message = format!(
@@ -161,7 +161,9 @@ impl<'a> Reader<'a> {
                 if let Some(close) = closest(name, allowed.iter().copied())
                     && edit_distance(name, close) <= 2
                 {
-                    message.push_str(&format!("; did you mean “{close}”?"));
+                    message.push_str("; did you mean “");
+                    message.push_str(close);
+                    message.push_str("”?");
                 }
                 self.error_at(&key.span(), &join(path, name), message);
             }

@@ -138,8 +138,7 @@ fn line_of(text: &str, needle: &str, n: usize) -> usize {
         .enumerate()
         .filter(|(_, l)| l.contains(needle))
         .nth(n - 1)
-        .map(|(i, _)| i + 1)
-        .unwrap_or_else(|| panic!("“{needle}” #{n} not found"))
+        .map_or_else(|| panic!("“{needle}” #{n} not found"), |(i, _)| i + 1)
 }
 
 fn assert_error(e: &WorkbookError, line: usize, key: &str, message_part: &str) {

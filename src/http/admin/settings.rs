@@ -88,7 +88,7 @@ pub fn check(form: &SettingsForm) -> Result<OrgSettings, FieldErrors> {
             errors.add(
                 "fiscal_year_start",
                 "Enter a date as YYYY-MM-DD, e.g. 2026-01-01.",
-            )
+            );
         })
         .ok();
     let on_pace = parse_threshold(&form.on_pace);

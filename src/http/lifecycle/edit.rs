@@ -863,7 +863,7 @@ fn new_parts(tenancy: &Tenancy, form: EditForm) -> PageParts {
     }
 }
 
-async fn no_cycle(tenancy: &Tenancy) -> Result<Response, AppError> {
+fn no_cycle(tenancy: &Tenancy) -> Result<Response, AppError> {
     refused(
         tenancy,
         StatusCode::CONFLICT,
@@ -891,7 +891,7 @@ pub async fn new_form(
     let tenant = tenancy.tenant.id;
     let mut tx = db::begin_tenant(&state.pool, tenant).await?;
     let Some(cycle) = store::current_cycle(&mut tx, tenant, state.settings.today()).await? else {
-        return no_cycle(&tenancy).await;
+        return no_cycle(&tenancy);
     };
     let (count, cap) = store::individual_count(&mut tx, tenant, person.id, cycle, false).await?;
     let department = my_department(&mut tx, tenant, person.id).await?;
@@ -926,7 +926,7 @@ pub async fn create(
     let (kpis, _, _) = kpi_choices(&state, &tenancy, &person.key, &[]).await?;
     let mut tx = db::begin_tenant(&state.pool, tenant).await?;
     let Some(cycle) = store::current_cycle(&mut tx, tenant, state.settings.today()).await? else {
-        return no_cycle(&tenancy).await;
+        return no_cycle(&tenancy);
     };
     // Locks the person's row: two proposals at once are counted one after the other.
     let (count, cap) = store::individual_count(&mut tx, tenant, person.id, cycle, true).await?;
@@ -1018,7 +1018,7 @@ fn may_edit(tenancy: &Tenancy, org: &Org, w: &Locked) -> Result<(), Refusal> {
         Some(Level::Individual) => {
             let owner = w.person.as_deref().unwrap_or_default();
             let status = crate::domain::lifecycle::Status::parse(&w.status);
-            let editable = status.is_some_and(|s| s.editable());
+            let editable = status.is_some_and(crate::domain::lifecycle::Status::editable);
             if tenancy.can(
                 Action::EditIndividualWhyGo {
                     owner,

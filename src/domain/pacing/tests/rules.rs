@@ -615,9 +615,8 @@ proptest! {
     ) {
         let s = OutcomeSpec::new(&targets, OutcomeOptions::default());
         let quarter = Quarter::new(q).expect("quarter");
-        let unit = match s.kind() {
-            OutcomeKind::Numeric(u) => u,
-            _ => return Ok(()),
+        let OutcomeKind::Numeric(unit) = s.kind() else {
+            return Ok(());
         };
         let typed = format_in_unit(unit, f64::from(value));
         let e = at(&s, &[entry(q, &typed, as_of.min(calendar_year().quarter_end(quarter)))], as_of);
