@@ -46,6 +46,10 @@ where
         let membership = accounts::membership(&state.pool, account.id, &slug)
             .await?
             .ok_or(AppError::NotFound)?;
+        let span = tracing::Span::current();
+        span.record("tenant", membership.tenant.slug.as_str());
+        span.record("account", tracing::field::display(account.id));
+        span.record("role", membership.role.as_str());
         Ok(Tenancy {
             tenant: membership.tenant,
             person: membership.person,

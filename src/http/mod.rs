@@ -116,7 +116,20 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
     }
     router
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // Every request's span names who acted where: the tenancy extractor
+        // fills these in, so each log line of a handler carries them.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    uri = %req.uri(),
+                    tenant = tracing::field::Empty,
+                    account = tracing::field::Empty,
+                    role = tracing::field::Empty,
+                )
+            }),
+        )
         .with_state(state)
 }
 
