@@ -208,20 +208,14 @@ pub async fn load_scoped(
     // quarter on or before the as-of date.
     let shown: std::collections::HashSet<Uuid> =
         whygos.iter().filter(|w| w.shown).map(|w| w.id).collect();
-    let (shown_outcomes, cascade_outcomes): (Vec<Uuid>, Vec<Uuid>) = outcomes
-        .iter()
-        .map(|o| (o.id, shown.contains(&o.whygo_id)))
-        .fold(
-            (Vec::new(), Vec::new()),
-            |(mut yes, mut no), (id, is_shown)| {
-                if is_shown {
-                    yes.push(id);
-                } else {
-                    no.push(id);
-                }
-                (yes, no)
-            },
-        );
+    let (mut shown_outcomes, mut cascade_outcomes) = (Vec::new(), Vec::new());
+    for o in &outcomes {
+        if shown.contains(&o.whygo_id) {
+            shown_outcomes.push(o.id);
+        } else {
+            cascade_outcomes.push(o.id);
+        }
+    }
     let actuals: Vec<ActualRow> = sqlx::query_as(
         "select * from (
              select a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by

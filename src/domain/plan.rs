@@ -232,7 +232,7 @@ impl Plan {
     /// the snapshot: if approved it still counts, unnamed, in the cascade
     /// pace of what it ladders to; its owner and state stay in `hidden`.
     pub fn visible_to(mut self, viewer: &super::permissions::Actor) -> Plan {
-        let org = self.org(self.tenant.individuals_visible_to_all);
+        let org = self.org();
         let (shown, hidden): (Vec<WhyGo>, Vec<WhyGo>) = std::mem::take(&mut self.whygos)
             .into_iter()
             .partition(|w| match (w.level, w.person.as_deref()) {
@@ -279,7 +279,7 @@ impl Plan {
     }
 
     /// The org facts the permission table needs, from this snapshot.
-    pub fn org(&self, individuals_visible_to_all: bool) -> super::permissions::Org {
+    pub fn org(&self) -> super::permissions::Org {
         super::permissions::Org {
             reports_to: self
                 .people
@@ -291,7 +291,7 @@ impl Plan {
                 .iter()
                 .filter_map(|d| Some((d.key.clone(), d.head.clone()?)))
                 .collect(),
-            individuals_visible_to_all,
+            individuals_visible_to_all: self.tenant.individuals_visible_to_all,
         }
     }
 
@@ -308,15 +308,6 @@ impl Plan {
             (Coverage::WhyGo(k), _) => &w.key == k,
             _ => false,
         }
-    }
-
-    /// Approved WhyGOs that ladder to `key`, those shown and those loaded
-    /// for cascade paces alike.
-    pub fn cascade_children<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a WhyGo> + 'a {
-        self.whygos
-            .iter()
-            .chain(&self.cascade_only)
-            .filter(move |w| w.in_force() && w.ladders_to.iter().any(|p| p == key))
     }
 
     /// WhyGOs that ladder to `key`.

@@ -204,11 +204,26 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
         let rollup = rollup_outcomes(headline.iter().map(|(q, wt)| (q, *wt)), th);
         rollups.insert(&w.key, rollup);
     }
+    // Every ladder link of an approved WhyGO, by parent, built once: the
+    // children (key, weight) that make up each cascade pace.
+    let mut children: HashMap<&str, Vec<(&str, f64)>> = HashMap::new();
+    for c in plan
+        .whygos
+        .iter()
+        .chain(&plan.cascade_only)
+        .filter(|c| c.in_force())
+    {
+        for (i, parent) in c.ladders_to.iter().enumerate() {
+            let weight = if i == 0 { 1.0 } else { 0.5 };
+            children.entry(parent).or_default().push((&c.key, weight));
+        }
+    }
     for (report, w) in whygos
         .iter_mut()
         .zip(plan.whygos.iter().filter(|w| !w.is_archived()))
     {
-        report.cascade = cascade(plan, w, &rollups, th);
+        let of_w = children.get(w.key.as_str()).map_or(&[][..], Vec::as_slice);
+        report.cascade = cascade(plan, w, of_w, &rollups, th);
     }
 
     let of_level = |level: Level, dept: Option<&str>| -> Vec<&Rollup> {
@@ -265,28 +280,22 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
     }
 }
 
-/// The cascade pace of `w` from the own roll-ups of the approved WhyGOs
-/// laddering to it; `None` for an individual WhyGO or where the snapshot
-/// lacks some of them.
+/// The cascade pace of `w` from the own roll-ups of `children`, the
+/// approved WhyGOs laddering to it (primary links weigh 1, secondary 0.5);
+/// `None` for an individual WhyGO or where the snapshot lacks some of them.
 fn cascade(
     plan: &Plan,
     w: &super::plan::WhyGo,
+    children: &[(&str, f64)],
     own: &HashMap<&str, Rollup>,
     th: &super::pacing::Thresholds,
 ) -> Option<Cascade> {
     if w.level == Level::Individual || !plan.holds_children_of(w) {
         return None;
     }
-    let children: Vec<(&Rollup, f64)> = plan
-        .cascade_children(&w.key)
-        .filter_map(|c| {
-            let weight = if c.ladders_to.first() == Some(&w.key) {
-                1.0
-            } else {
-                0.5
-            };
-            Some((own.get(c.key.as_str())?, weight))
-        })
+    let children: Vec<(&Rollup, f64)> = children
+        .iter()
+        .filter_map(|(key, weight)| Some((own.get(key)?, *weight)))
         .collect();
     let whygos = u32::try_from(children.len()).unwrap_or(u32::MAX);
     let r = rollup_weighted(children, th);

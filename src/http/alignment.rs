@@ -196,7 +196,7 @@ async fn org_chart(
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::All).await?;
     let carry = PageQuery::carry(&when);
-    let org = plan.org(tenancy.tenant.individuals_visible_to_all);
+    let org = plan.org();
 
     // Each person's WhyGOs in force, indexed once.
     let mut owned: HashMap<&str, Vec<&crate::domain::report::WhyGoReport>> = HashMap::new();

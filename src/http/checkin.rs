@@ -201,7 +201,7 @@ impl Desk {
     fn refuse(&self, tenancy: &Tenancy, key: &str, quarter: u8) -> Result<String, AppError> {
         let o = self.any_outcome(key).ok_or(AppError::NotFound)?;
         let plan = self.plans.last().ok_or(AppError::NotFound)?;
-        let org = plan.org(tenancy.tenant.individuals_visible_to_all);
+        let org = plan.org();
         tenancy.require(Action::EnterActual { owners: &o.owners }, &org)?;
         Ok(format!(
             "“{}”, Q{quarter}: not open for check-in as of {}, so it was not saved. Only the quarters shown below take entries (and only outcomes of WhyGOs in force).",

@@ -126,7 +126,7 @@ async fn show(
         })
         .collect();
 
-    let org = plan.org(tenancy.tenant.individuals_visible_to_all);
+    let org = plan.org();
     let people = plan
         .people
         .iter()

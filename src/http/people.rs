@@ -93,7 +93,7 @@ async fn show(
         .collect();
     let individual_hidden = !tenancy.can(
         crate::domain::permissions::Action::ViewIndividual { owner: &key },
-        &plan.org(tenancy.tenant.individuals_visible_to_all),
+        &plan.org(),
     );
     let individual = if individual_hidden {
         Vec::new()

@@ -163,22 +163,6 @@ fn behind_or_ahead(r: f64) -> String {
 /// to the Q4 target Live on Dec 31)", or "nothing expected yet (MVP due by
 /// end of Q1)".
 pub(super) fn stage_head(spec: &OutcomeSpec, s: &Segment, level: usize, by: NaiveDate) -> String {
-    if level == 0 {
-        let due = match s.to.source {
-            Source::Target(q) => format!(
-                " ({} due by end of {q})",
-                stage_name(spec, s.to.value as usize)
-            ),
-            _ => String::new(),
-        };
-        return format!("nothing expected yet{due}");
-    }
-    let ended = matches!(s.to.source, Source::Target(_)) && s.at_end();
-    if ended {
-        if let Source::Target(q) = s.to.source {
-            return format!("expected {} by end of {q}", stage_name(spec, level));
-        }
-    }
     let due = match s.to.source {
         Source::Target(q) => format!(
             "{} due by end of {q}",
@@ -186,6 +170,16 @@ pub(super) fn stage_head(spec: &OutcomeSpec, s: &Segment, level: usize, by: Naiv
         ),
         _ => String::new(),
     };
+    if level == 0 {
+        return if due.is_empty() {
+            "nothing expected yet".to_owned()
+        } else {
+            format!("nothing expected yet ({due})")
+        };
+    }
+    if let (Source::Target(q), true) = (s.to.source, s.at_end()) {
+        return format!("expected {} by end of {q}", stage_name(spec, level));
+    }
     match s.from.source {
         // Still at the last target's stage: say so plainly.
         Source::Target(p) if expected_level_of(s.from.value) == level => format!(

@@ -387,7 +387,7 @@ pub async fn list(
     let tenant = tenancy.tenant.id;
     let slug = &plan.tenant.slug;
     let me = tenancy.person.as_ref().map(|p| p.key.as_str());
-    let org: Org = plan.org(tenancy.tenant.individuals_visible_to_all);
+    let org: Org = plan.org();
     let submitted = store::submitted_at(&state.pool, tenant).await?;
     let (signers, signed, versions) = store::all_signatures(&state.pool, tenant).await?;
 

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::db::lifecycle as store;
 use crate::domain::lifecycle::{CascadeState, cascade_percent};
+use crate::domain::permissions::Org;
 use crate::domain::plan::{Level, Person, Plan, WhyGo};
 use crate::domain::report::Report;
 use crate::domain::rollup::{Rollup, rollup_groups};
@@ -87,7 +88,13 @@ fn counts(people: &[PersonLine]) -> Vec<StateCount> {
         .collect()
 }
 
-fn person_line(tenancy: &Tenancy, plan: &Plan, r: &Report, p: &Person, carry: &str) -> PersonLine {
+fn person_line(
+    tenancy: &Tenancy,
+    (plan, org): (&Plan, &Org),
+    r: &Report,
+    p: &Person,
+    carry: &str,
+) -> PersonLine {
     let slug = &plan.tenant.slug;
     let theirs: Vec<&WhyGo> = plan
         .whygos
@@ -104,7 +111,7 @@ fn person_line(tenancy: &Tenancy, plan: &Plan, r: &Report, p: &Person, carry: &s
     let state = CascadeState::of(states.iter().copied());
     let may_see = tenancy.can(
         crate::domain::permissions::Action::ViewIndividual { owner: &p.key },
-        &plan.org(tenancy.tenant.individuals_visible_to_all),
+        org,
     );
     let mut tally: Vec<(String, usize)> = Vec::new();
     for status in &states {
@@ -193,6 +200,8 @@ pub async fn page(
     let signers = store::signers(&state.pool, tenancy.tenant.id).await?;
     let slug = plan.tenant.slug.clone();
     let carry = PageQuery::carry(&when);
+    // The org facts once per page, not once per person.
+    let org = plan.org();
     let leads_whygos = |p: &Person| {
         signers.contains(&p.key)
             || plan
@@ -225,7 +234,7 @@ pub async fn page(
             .iter()
             .filter(|p| p.department.as_deref() == dept)
         {
-            let line = person_line(&tenancy, &plan, &r, p, &carry);
+            let line = person_line(&tenancy, (&plan, &org), &r, p, &carry);
             if leads_whygos(p) {
                 leads.push(line);
             } else {

@@ -143,7 +143,7 @@ pub async fn section(
     let data = store::lifecycle(&state.pool, tenancy.tenant.id, &w.key)
         .await?
         .ok_or(AppError::NotFound)?;
-    let org = plan.org(tenancy.tenant.individuals_visible_to_all);
+    let org = plan.org();
     let me = tenancy.person.as_ref().map(|p| p.key.as_str());
     let status = Status::parse(&data.status).unwrap_or(Status::Draft);
     let events = &data.events.0;
