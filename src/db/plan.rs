@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::calendar::Quarter;
@@ -118,8 +118,21 @@ pub async fn load_scoped(
     as_of: NaiveDate,
     scope: Scope<'_>,
 ) -> sqlx::Result<Plan> {
-    let (scope_code, scope_key) = scope.code();
     let mut tx = super::begin_tenant(pool, tenant.id).await?;
+    let plan = load_in(&mut tx, tenant, as_of, scope).await?;
+    tx.commit().await?;
+    Ok(plan)
+}
+
+/// [`load_scoped`] inside the caller's tenant transaction: a write that
+/// validates against the plan reads it in the transaction that writes.
+pub async fn load_in(
+    tx: &mut PgConnection,
+    tenant: &TenantRow,
+    as_of: NaiveDate,
+    scope: Scope<'_>,
+) -> sqlx::Result<Plan> {
+    let (scope_code, scope_key) = scope.code();
     let t = tenant.id;
 
     // The cycle containing as_of: the latest that starts on or before it, else the first.
@@ -239,7 +252,6 @@ pub async fn load_scoped(
     .bind(as_of)
     .fetch_all(&mut *tx)
     .await?;
-    tx.commit().await?;
 
     let mut actuals_by_outcome: HashMap<Uuid, Vec<Actual>> = HashMap::new();
     for a in actuals {

@@ -1,11 +1,7 @@
 //! My check-in: one form with every outcome the signed-in person owns, for
 //! the quarters open on the as-of date (the current one, and the previous one
-//! during a quarter's first two weeks).
-//!
-//! Which outcomes: those the person owns in WhyGOs in force (approved), plus
-//! the outcomes of the person's own individual WhyGOs whatever their approval
-//! state (a proposal is tracked by its author before it is approved; it counts
-//! in roll-ups only once approved). Archived WhyGOs never appear.
+//! during a quarter's first two weeks). Which rows, how they are judged and
+//! the save itself are [`crate::app::checkin`]; this module renders.
 //!
 //! Preview without JavaScript (`action=preview`) re-renders the form with the
 //! status each filled value would produce and writes nothing; with JavaScript
@@ -19,8 +15,6 @@
 //! then 303 to `?saved=N`. A field naming an outcome of another tenant (or
 //! none) answers 404, one the person does not own 403 (the permission table),
 //! one of theirs that is not open on this date 422 with a message.
-
-use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -36,192 +30,15 @@ use super::error::render;
 use super::params::PageQuery;
 use super::view::{Chip, Chrome, approval_label};
 use super::{AppError, AppState, Tenancy};
-use crate::db;
-use crate::db::audit::Who;
-use crate::db::checkin::NewActual;
-use crate::domain::calendar::Quarter;
-use crate::domain::checkin::{self, LATE_ENTRY_DAYS, NoteRule, last_entry_day, open_quarters};
-use crate::domain::pacing::{QuarterEval, evaluate};
-use crate::domain::permissions::Action;
-use crate::domain::plan::{Level, Outcome, Plan, WhyGo};
+use crate::app::Refused;
+use crate::app::checkin::{self, Desk, Recorded, RowState, Typed};
+use crate::domain::checkin::{LATE_ENTRY_DAYS, NoteRule, last_entry_day};
 use crate::domain::target::{OutcomeKind, Unit};
-
-/// Longest value and note accepted (the table allows 200 for values).
-const MAX_VALUE: usize = 200;
-const MAX_NOTE: usize = 10_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{tenant}/checkin", get(show).post(submit))
         .route("/{tenant}/checkin/preview", get(preview_json))
-}
-
-// ---------------------------------------------------------------------------
-// What is open: the plans, the quarters and the outcomes of this check-in.
-// ---------------------------------------------------------------------------
-
-/// One outcome in one open quarter: a row of the form.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    plan: usize,
-    whygo: usize,
-    outcome: usize,
-    quarter: Quarter,
-}
-
-/// The check-in as of a date: the plan(s) loaded and the rows open to the
-/// person. Two plans only during the first two weeks of a fiscal year whose
-/// previous year is another cycle (its Q4 is still open).
-struct Desk {
-    as_of: NaiveDate,
-    plans: Vec<Plan>,
-    /// (plan, quarter) open on the date, oldest first.
-    periods: Vec<(usize, Quarter)>,
-    slots: Vec<Slot>,
-}
-
-/// Whether a WhyGO's outcomes belong on `me`'s check-in.
-fn on_checkin(w: &WhyGo, me: &str) -> bool {
-    !w.is_archived()
-        && (w.in_force() || (w.level == Level::Individual && w.person.as_deref() == Some(me)))
-}
-
-impl Desk {
-    async fn load(state: &AppState, tenancy: &Tenancy, as_of: NaiveDate) -> Result<Desk, AppError> {
-        // Company and department WhyGOs, and the person's own individual ones.
-        let scope = match &tenancy.person {
-            Some(p) => db::plan::Scope::Person(&p.key),
-            None => db::plan::Scope::Org,
-        };
-        let plan = super::params::load_plan(state, tenancy, as_of, scope).await?;
-        let start = plan.tenant.fiscal_year().start();
-        let mut plans = Vec::with_capacity(2);
-        if as_of >= start && (as_of - start).num_days() < LATE_ENTRY_DAYS {
-            if let Some(eve) = start.pred_opt() {
-                let previous = super::params::load_plan(state, tenancy, eve, scope).await?;
-                if previous.tenant.fiscal_year_start != plan.tenant.fiscal_year_start {
-                    plans.push(previous);
-                }
-            }
-        }
-        plans.push(plan);
-        let mut periods = Vec::new();
-        for (i, p) in plans.iter().enumerate() {
-            for q in open_quarters(&p.tenant.fiscal_year(), as_of) {
-                periods.push((i, q));
-            }
-        }
-        let mut slots = Vec::new();
-        if let Some(me) = tenancy.person.as_ref().map(|p| p.key.as_str()) {
-            for &(pi, quarter) in &periods {
-                for (wi, w) in plans[pi].whygos.iter().enumerate() {
-                    if !on_checkin(w, me) {
-                        continue;
-                    }
-                    for (oi, o) in w.outcomes.iter().enumerate() {
-                        if o.owners.iter().any(|k| k == me) {
-                            slots.push(Slot {
-                                plan: pi,
-                                whygo: wi,
-                                outcome: oi,
-                                quarter,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        Ok(Desk {
-            as_of,
-            plans,
-            periods,
-            slots,
-        })
-    }
-
-    fn plan(&self, s: &Slot) -> &Plan {
-        &self.plans[s.plan]
-    }
-
-    fn whygo(&self, s: &Slot) -> &WhyGo {
-        &self.plans[s.plan].whygos[s.whygo]
-    }
-
-    fn outcome(&self, s: &Slot) -> &Outcome {
-        &self.whygo(s).outcomes[s.outcome]
-    }
-
-    fn find(&self, key: &str, quarter: u8) -> Option<Slot> {
-        self.slots
-            .iter()
-            .find(|s| s.quarter.number() == quarter && self.outcome(s).key == key)
-            .copied()
-    }
-
-    /// Any outcome of the tenant with this key in the loaded plans.
-    fn any_outcome(&self, key: &str) -> Option<&Outcome> {
-        self.plans
-            .iter()
-            .flat_map(|p| p.whygos.iter())
-            .flat_map(|w| w.outcomes.iter())
-            .find(|o| o.key == key)
-    }
-
-    /// What entering `value` would make of the slot's quarter.
-    fn preview(&self, s: &Slot, value: &str) -> Result<checkin::Preview, String> {
-        let plan = self.plan(s);
-        checkin::preview(
-            self.outcome(s),
-            s.quarter,
-            value,
-            &plan.tenant.fiscal_year(),
-            self.as_of,
-            &plan.tenant.rules(),
-        )
-        .map_err(|e| sentence(&e.to_string()))
-    }
-
-    /// The quarter's pacing as it stands (before anything new is entered).
-    fn current(&self, s: &Slot) -> QuarterEval {
-        let plan = self.plan(s);
-        let o = self.outcome(s);
-        evaluate(
-            &o.spec(),
-            &o.entries(),
-            &plan.tenant.fiscal_year(),
-            self.as_of,
-            &plan.tenant.rules(),
-        )
-        .quarter(s.quarter)
-        .clone()
-    }
-
-    /// Why a field names no row of this form: 404 for an outcome the tenant
-    /// does not have, 403 for one the person does not own, else a sentence.
-    fn refuse(&self, tenancy: &Tenancy, key: &str, quarter: u8) -> Result<String, AppError> {
-        let o = self.any_outcome(key).ok_or(AppError::NotFound)?;
-        let plan = self.plans.last().ok_or(AppError::NotFound)?;
-        let org = plan.org();
-        tenancy.require(Action::EnterActual { owners: &o.owners }, &org)?;
-        Ok(format!(
-            "“{}”, Q{quarter}: not open for check-in as of {}, so it was not saved. Only the quarters shown below take entries (and only outcomes of WhyGOs in force).",
-            o.name,
-            self.as_of.format("%-d %b %Y")
-        ))
-    }
-}
-
-/// "expected …, got …" → "Expected …, got …."
-fn sentence(s: &str) -> String {
-    let mut chars = s.chars();
-    let mut out: String = match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }
 
 fn unit_hint(kind: OutcomeKind) -> &'static str {
@@ -233,64 +50,6 @@ fn unit_hint(kind: OutcomeKind) -> &'static str {
         OutcomeKind::Numeric(Unit::Ratio) => "e.g. 4:1",
         OutcomeKind::Staged => "choose the stage reached",
         OutcomeKind::Unscored => "a number, e.g. 7, 42% or $1.2M",
-    }
-}
-
-// ---------------------------------------------------------------------------
-// What was typed.
-// ---------------------------------------------------------------------------
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Value,
-    Note,
-}
-
-/// `value-4-prod-margin` → (Value, 4, "prod-margin").
-fn parse_field(name: &str) -> Option<(Field, u8, &str)> {
-    let (field, rest) = if let Some(r) = name.strip_prefix("value-") {
-        (Field::Value, r)
-    } else if let Some(r) = name.strip_prefix("note-") {
-        (Field::Note, r)
-    } else {
-        return None;
-    };
-    let (q, key) = rest.split_once('-')?;
-    let q: u8 = q.parse().ok().filter(|n| (1..=4).contains(n))?;
-    (!key.is_empty()).then_some((field, q, key))
-}
-
-/// The form as typed: values and notes by (outcome key, quarter).
-#[derive(Default)]
-struct Typed {
-    values: HashMap<(String, u8), String>,
-    notes: HashMap<(String, u8), String>,
-    preview: bool,
-    /// Fields naming an (outcome, quarter) with something typed in them.
-    named: Vec<(String, u8)>,
-}
-
-impl Typed {
-    fn read(fields: Vec<(String, String)>) -> Typed {
-        let mut t = Typed::default();
-        for (name, value) in fields {
-            if name == "action" {
-                t.preview = value == "preview";
-                continue;
-            }
-            let Some((field, q, key)) = parse_field(&name) else {
-                continue;
-            };
-            let id = (key.to_owned(), q);
-            if !value.trim().is_empty() && !t.named.contains(&id) {
-                t.named.push(id.clone());
-            }
-            match field {
-                Field::Value => t.values.insert(id, value),
-                Field::Note => t.notes.insert(id, value),
-            };
-        }
-        t
     }
 }
 
@@ -396,76 +155,6 @@ fn as_of(q: &CheckinQuery, today: NaiveDate) -> AsOf {
             String::new()
         },
     }
-}
-
-/// Per row: what was typed, and what checking it found.
-#[derive(Default)]
-struct RowState {
-    value: String,
-    note: String,
-    value_error: Option<String>,
-    note_error: Option<String>,
-    preview: Option<checkin::Preview>,
-}
-
-impl RowState {
-    fn filled(&self) -> bool {
-        !self.value.trim().is_empty() || !self.note.trim().is_empty()
-    }
-
-    fn has_error(&self) -> bool {
-        self.value_error.is_some() || self.note_error.is_some()
-    }
-}
-
-/// Reads and judges every row; `saving` adds the rules only a save enforces
-/// (a `[-]` needs its note).
-fn check(desk: &Desk, typed: &Typed, saving: bool) -> Vec<RowState> {
-    desk.slots
-        .iter()
-        .map(|s| {
-            let id = (desk.outcome(s).key.clone(), s.quarter.number());
-            let mut r = RowState {
-                value: typed.values.get(&id).cloned().unwrap_or_default(),
-                note: typed.notes.get(&id).cloned().unwrap_or_default(),
-                ..RowState::default()
-            };
-            if !r.filled() {
-                return r;
-            }
-            let value = r.value.trim();
-            let note_len = r.note.trim().chars().count();
-            if note_len > MAX_NOTE {
-                r.note_error = Some(format!(
-                    "Keep the note to {MAX_NOTE} characters (this is {note_len})."
-                ));
-            }
-            if value.is_empty() {
-                r.value_error =
-                    Some("Enter the value this note goes with, or clear the note.".to_owned());
-                return r;
-            }
-            let len = value.chars().count();
-            if len > MAX_VALUE {
-                r.value_error = Some(format!(
-                    "Keep the value to {MAX_VALUE} characters (this is {len})."
-                ));
-                return r;
-            }
-            match desk.preview(s, value) {
-                Err(e) => r.value_error = Some(e),
-                Ok(p) => {
-                    if saving && p.note == NoteRule::Required && note_len == 0 {
-                        r.note_error = Some(
-                            "Enter a note: an outcome off pace needs its reason before it can be saved.".to_owned(),
-                        );
-                    }
-                    r.preview = Some(p);
-                }
-            }
-            r
-        })
-        .collect()
 }
 
 struct PageInput<'a> {
@@ -648,27 +337,28 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
     })
 }
 
+fn saved_message(saved: Option<&str>) -> Option<String> {
+    saved
+        .and_then(|s| s.parse::<usize>().ok())
+        .map(|n| match n {
+            1 => "1 check-in saved.".to_owned(),
+            n => format!("{n} check-ins saved."),
+        })
+}
+
 async fn show(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Query(q): Query<CheckinQuery>,
 ) -> Result<Response, AppError> {
     let when = as_of(&q, state.settings.today());
-    let desk = Desk::load(&state, &tenancy, when.date).await?;
-    let saved = q
-        .saved
-        .as_deref()
-        .and_then(|s| s.parse::<usize>().ok())
-        .map(|n| match n {
-            1 => "1 check-in saved.".to_owned(),
-            n => format!("{n} check-ins saved."),
-        });
+    let desk = checkin::desk(&state.pool, &tenancy.acting(), when.date).await?;
     Ok(page(PageInput {
         tenancy: &tenancy,
         desk: &desk,
         when: &when,
         states: Vec::new(),
-        saved,
+        saved: saved_message(q.saved.as_deref()),
         previewing: false,
         errors: Vec::new(),
     })?
@@ -681,89 +371,43 @@ async fn submit(
     Query(q): Query<CheckinQuery>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let person = tenancy.person.clone().ok_or(AppError::Forbidden)?;
-    let when = as_of(&q, state.settings.today());
-    let desk = Desk::load(&state, &tenancy, when.date).await?;
+    let actor = tenancy.acting();
+    let today = state.settings.today();
+    let when = as_of(&q, today);
     let typed = Typed::read(fields);
-
-    let mut errors = Vec::new();
-    // A check-in records what is known now: it may be late (a past date, to
-    // catch up), never dated in the future.
-    if !typed.preview && when.date > state.settings.today() {
-        errors.push(format!(
-            "A check-in cannot be dated in the future ({}): use today's date or an earlier one.",
-            when.date.format("%-d %b %Y")
-        ));
-    }
-    // Fields naming no row of this form: refused before anything is read.
-    for (key, quarter) in &typed.named {
-        if desk.find(key, *quarter).is_none() {
-            errors.push(desk.refuse(&tenancy, key, *quarter)?);
-        }
-    }
-    let states = check(&desk, &typed, !typed.preview);
-    let mut invalid = !errors.is_empty() || states.iter().any(RowState::has_error);
     if typed.preview {
-        return Ok(page(PageInput {
-            tenancy: &tenancy,
-            desk: &desk,
-            when: &when,
-            states,
-            saved: None,
-            previewing: true,
-            errors,
-        })?
-        .into_response());
-    }
-    let entries: Vec<NewActual> = desk
-        .slots
-        .iter()
-        .zip(&states)
-        .filter_map(|(s, st)| {
-            let p = st.preview.as_ref()?;
-            Some(NewActual {
-                outcome_key: desk.outcome(s).key.clone(),
-                quarter: s.quarter,
-                value: p.stored.clone(),
-                note: st.note.trim().to_owned(),
-            })
-        })
-        .collect();
-    if entries.is_empty() && !invalid {
-        errors.push("Nothing to save: enter a value for at least one outcome.".to_owned());
-        invalid = true;
-    }
-    if invalid {
+        let desk = checkin::desk(&state.pool, &actor, when.date).await?;
+        let judged = checkin::judge(&desk, &actor, &typed, false)?;
         let html = page(PageInput {
             tenancy: &tenancy,
             desk: &desk,
             when: &when,
-            states,
+            states: judged.states,
             saved: None,
-            previewing: false,
-            errors,
+            previewing: true,
+            errors: judged.errors,
         })?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+        return Ok(html.into_response());
     }
-    let tenant = tenancy.tenant.id;
-    let who = Who {
-        account: Some(tenancy.account.id),
-        label: &tenancy.account.email,
-    };
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let saved = db::checkin::append(&mut tx, tenant, who, person.id, desk.as_of, &entries)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    let carry = match when.carry.strip_prefix('?') {
-        Some(c) => format!("&{c}"),
-        None => String::new(),
-    };
-    Ok(Redirect::to(&format!(
-        "/{}/checkin?saved={saved}{carry}",
-        tenancy.tenant.slug
-    ))
-    .into_response())
+    match checkin::record(&state.pool, &actor, today, when.date, &typed).await? {
+        Recorded::Saved(n) => {
+            let carry = when.carry.replacen('?', "&", 1);
+            let to = format!("/{}/checkin?saved={n}{carry}", tenancy.tenant.slug);
+            Ok(Redirect::to(&to).into_response())
+        }
+        Recorded::Rejected { desk, judged } => {
+            let html = page(PageInput {
+                tenancy: &tenancy,
+                desk: &desk,
+                when: &when,
+                states: judged.states,
+                saved: None,
+                previewing: false,
+                errors: judged.errors,
+            })?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -838,18 +482,19 @@ async fn preview_json(
         .trim_start_matches(['Q', 'q'])
         .parse::<u8>()
         .unwrap_or(0);
-    let desk = Desk::load(&state, &tenancy, when.date).await?;
+    let actor = tenancy.acting();
+    let desk = checkin::desk(&state.pool, &actor, when.date).await?;
     let Some(slot) = desk.find(q.outcome.trim(), quarter) else {
-        return Ok(match desk.refuse(&tenancy, q.outcome.trim(), quarter) {
-            Err(AppError::Forbidden) => json(
+        return Ok(match desk.refuse(&actor, q.outcome.trim(), quarter) {
+            Err(Refused::Forbidden) => json(
                 StatusCode::FORBIDDEN,
                 PreviewAnswer::error("Only the outcome's owners enter its actuals."),
             ),
-            Err(AppError::NotFound) => json(
+            Err(Refused::NotFound) => json(
                 StatusCode::NOT_FOUND,
                 PreviewAnswer::error("No such outcome on your check-in."),
             ),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
             Ok(message) => json(StatusCode::NOT_FOUND, PreviewAnswer::error(message)),
         });
     };
@@ -873,33 +518,4 @@ async fn preview_json(
             )
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_names_carry_the_quarter_and_the_outcome_key() {
-        assert!(matches!(
-            parse_field("value-4-prod-margin"),
-            Some((Field::Value, 4, "prod-margin"))
-        ));
-        assert!(matches!(
-            parse_field("note-3-x"),
-            Some((Field::Note, 3, "x"))
-        ));
-        for bad in ["value-5-x", "value-4-", "value-x", "csrf_token", "note-04"] {
-            assert!(parse_field(bad).is_none(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn messages_read_as_sentences() {
-        assert_eq!(
-            sentence("expected a number such as 7, got “x”"),
-            "Expected a number such as 7, got “x”."
-        );
-        assert_eq!(sentence(""), ".");
-    }
 }

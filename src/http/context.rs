@@ -62,6 +62,17 @@ where
 }
 
 impl Tenancy {
+    /// Who acts, for the service layer ([`crate::app`]).
+    pub fn acting(&self) -> crate::app::Actor {
+        crate::app::Actor {
+            tenant: self.tenant.clone(),
+            account: self.account.id,
+            email: self.account.email.clone(),
+            person: self.person.clone(),
+            role: self.role,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             role: self.role,

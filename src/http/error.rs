@@ -46,6 +46,16 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<crate::app::Refused> for AppError {
+    fn from(r: crate::app::Refused) -> Self {
+        match r {
+            crate::app::Refused::NotFound => AppError::NotFound,
+            crate::app::Refused::Forbidden => AppError::Forbidden,
+            crate::app::Refused::Database(e) => e.into(),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(e.into())

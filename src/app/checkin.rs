@@ -1,0 +1,460 @@
+//! The weekly check-in as a write: which rows a person's check-in has on a
+//! date (the [`Desk`]), what was typed ([`Typed`]), how each row is judged
+//! ([`judge`]) and the one function that saves ([`record`]): it reads the
+//! plan, validates, checks ownership and appends in one transaction, so what
+//! was validated is what is written.
+//!
+//! Which outcomes: those the person owns in WhyGOs in force (approved), plus
+//! the outcomes of the person's own individual WhyGOs whatever their approval
+//! state (a proposal is tracked by its author before it is approved; it counts
+//! in roll-ups only once approved). Archived WhyGOs never appear.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sqlx::{PgConnection, PgPool};
+
+use super::{Actor, Refused};
+use crate::db;
+use crate::db::checkin::NewActual;
+use crate::db::plan::Scope;
+use crate::domain::calendar::Quarter;
+use crate::domain::checkin::{self, LATE_ENTRY_DAYS, NoteRule, open_quarters};
+use crate::domain::pacing::{QuarterEval, evaluate};
+use crate::domain::permissions::Action;
+use crate::domain::plan::{Level, Outcome, Plan, WhyGo};
+
+/// Longest value and note accepted (the table allows 200 for values).
+const MAX_VALUE: usize = 200;
+const MAX_NOTE: usize = 10_000;
+
+/// One outcome in one open quarter: a row of the form.
+#[derive(Clone, Copy, Debug)]
+pub struct Slot {
+    pub plan: usize,
+    pub whygo: usize,
+    pub outcome: usize,
+    pub quarter: Quarter,
+}
+
+/// The check-in as of a date: the plan(s) loaded and the rows open to the
+/// person. Two plans only during the first two weeks of a fiscal year whose
+/// previous year is another cycle (its Q4 is still open).
+pub struct Desk {
+    pub as_of: NaiveDate,
+    pub plans: Vec<Plan>,
+    /// (plan, quarter) open on the date, oldest first.
+    pub periods: Vec<(usize, Quarter)>,
+    pub slots: Vec<Slot>,
+}
+
+/// Whether a WhyGO's outcomes belong on `me`'s check-in.
+fn on_checkin(w: &WhyGo, me: &str) -> bool {
+    !w.is_archived()
+        && (w.in_force() || (w.level == Level::Individual && w.person.as_deref() == Some(me)))
+}
+
+/// The desk of `actor` on `as_of`, read in a transaction of its own.
+pub async fn desk(pool: &PgPool, actor: &Actor, as_of: NaiveDate) -> Result<Desk, Refused> {
+    let mut tx = db::begin_tenant(pool, actor.tenant.id).await?;
+    let desk = Desk::load(&mut tx, actor, as_of).await?;
+    tx.commit().await?;
+    Ok(desk)
+}
+
+impl Desk {
+    /// Reads the plan(s) in the caller's transaction, as the actor may see them.
+    async fn load(conn: &mut PgConnection, actor: &Actor, as_of: NaiveDate) -> sqlx::Result<Desk> {
+        // Company and department WhyGOs, and the person's own individual ones.
+        let scope = match actor.person_key() {
+            Some(p) => Scope::Person(p),
+            None => Scope::Org,
+        };
+        let viewer = actor.permissions();
+        let plan = db::plan::load_in(conn, &actor.tenant, as_of, scope)
+            .await?
+            .visible_to(&viewer);
+        let start = plan.tenant.fiscal_year().start();
+        let mut plans = Vec::with_capacity(2);
+        if as_of >= start && (as_of - start).num_days() < LATE_ENTRY_DAYS {
+            if let Some(eve) = start.pred_opt() {
+                let previous = db::plan::load_in(conn, &actor.tenant, eve, scope)
+                    .await?
+                    .visible_to(&viewer);
+                if previous.tenant.fiscal_year_start != plan.tenant.fiscal_year_start {
+                    plans.push(previous);
+                }
+            }
+        }
+        plans.push(plan);
+        let mut periods = Vec::new();
+        for (i, p) in plans.iter().enumerate() {
+            for q in open_quarters(&p.tenant.fiscal_year(), as_of) {
+                periods.push((i, q));
+            }
+        }
+        let mut slots = Vec::new();
+        if let Some(me) = actor.person_key() {
+            for &(pi, quarter) in &periods {
+                for (wi, w) in plans[pi].whygos.iter().enumerate() {
+                    if !on_checkin(w, me) {
+                        continue;
+                    }
+                    for (oi, o) in w.outcomes.iter().enumerate() {
+                        if o.owners.iter().any(|k| k == me) {
+                            slots.push(Slot {
+                                plan: pi,
+                                whygo: wi,
+                                outcome: oi,
+                                quarter,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Desk {
+            as_of,
+            plans,
+            periods,
+            slots,
+        })
+    }
+
+    pub fn plan(&self, s: &Slot) -> &Plan {
+        &self.plans[s.plan]
+    }
+
+    pub fn whygo(&self, s: &Slot) -> &WhyGo {
+        &self.plans[s.plan].whygos[s.whygo]
+    }
+
+    pub fn outcome(&self, s: &Slot) -> &Outcome {
+        &self.whygo(s).outcomes[s.outcome]
+    }
+
+    pub fn find(&self, key: &str, quarter: u8) -> Option<Slot> {
+        self.slots
+            .iter()
+            .find(|s| s.quarter.number() == quarter && self.outcome(s).key == key)
+            .copied()
+    }
+
+    /// Any outcome of the tenant with this key in the loaded plans.
+    fn any_outcome(&self, key: &str) -> Option<&Outcome> {
+        self.plans
+            .iter()
+            .flat_map(|p| p.whygos.iter())
+            .flat_map(|w| w.outcomes.iter())
+            .find(|o| o.key == key)
+    }
+
+    /// What entering `value` would make of the slot's quarter.
+    pub fn preview(&self, s: &Slot, value: &str) -> Result<checkin::Preview, String> {
+        let plan = self.plan(s);
+        checkin::preview(
+            self.outcome(s),
+            s.quarter,
+            value,
+            &plan.tenant.fiscal_year(),
+            self.as_of,
+            &plan.tenant.rules(),
+        )
+        .map_err(|e| sentence(&e.to_string()))
+    }
+
+    /// The quarter's pacing as it stands (before anything new is entered).
+    pub fn current(&self, s: &Slot) -> QuarterEval {
+        let plan = self.plan(s);
+        let o = self.outcome(s);
+        evaluate(
+            &o.spec(),
+            &o.entries(),
+            &plan.tenant.fiscal_year(),
+            self.as_of,
+            &plan.tenant.rules(),
+        )
+        .quarter(s.quarter)
+        .clone()
+    }
+
+    /// Why a field names no row of this form: `NotFound` for an outcome the
+    /// tenant does not have (or the actor may not see), `Forbidden` for one
+    /// the person does not own, else a sentence for the form.
+    pub fn refuse(&self, actor: &Actor, key: &str, quarter: u8) -> Result<String, Refused> {
+        let o = self.any_outcome(key).ok_or(Refused::NotFound)?;
+        let plan = self.plans.last().ok_or(Refused::NotFound)?;
+        actor.require(Action::EnterActual { owners: &o.owners }, &plan.org())?;
+        Ok(format!(
+            "“{}”, Q{quarter}: not open for check-in as of {}, so it was not saved. Only the quarters shown below take entries (and only outcomes of WhyGOs in force).",
+            o.name,
+            self.as_of.format("%-d %b %Y")
+        ))
+    }
+}
+
+/// "expected …, got …" → "Expected …, got …."
+fn sentence(s: &str) -> String {
+    let mut chars = s.chars();
+    let mut out: String = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Value,
+    Note,
+}
+
+/// `value-4-prod-margin` → (Value, 4, "prod-margin").
+fn parse_field(name: &str) -> Option<(Field, u8, &str)> {
+    let (field, rest) = if let Some(r) = name.strip_prefix("value-") {
+        (Field::Value, r)
+    } else if let Some(r) = name.strip_prefix("note-") {
+        (Field::Note, r)
+    } else {
+        return None;
+    };
+    let (q, key) = rest.split_once('-')?;
+    let q: u8 = q.parse().ok().filter(|n| (1..=4).contains(n))?;
+    (!key.is_empty()).then_some((field, q, key))
+}
+
+/// The form as typed: values and notes by (outcome key, quarter).
+#[derive(Default)]
+pub struct Typed {
+    values: HashMap<(String, u8), String>,
+    notes: HashMap<(String, u8), String>,
+    pub preview: bool,
+    /// Fields naming an (outcome, quarter) with something typed in them.
+    named: Vec<(String, u8)>,
+}
+
+impl Typed {
+    pub fn read(fields: Vec<(String, String)>) -> Typed {
+        let mut t = Typed::default();
+        for (name, value) in fields {
+            if name == "action" {
+                t.preview = value == "preview";
+                continue;
+            }
+            let Some((field, q, key)) = parse_field(&name) else {
+                continue;
+            };
+            let id = (key.to_owned(), q);
+            if !value.trim().is_empty() && !t.named.contains(&id) {
+                t.named.push(id.clone());
+            }
+            match field {
+                Field::Value => t.values.insert(id, value),
+                Field::Note => t.notes.insert(id, value),
+            };
+        }
+        t
+    }
+}
+
+/// Per row: what was typed, and what checking it found.
+#[derive(Default)]
+pub struct RowState {
+    pub value: String,
+    pub note: String,
+    pub value_error: Option<String>,
+    pub note_error: Option<String>,
+    pub preview: Option<checkin::Preview>,
+}
+
+impl RowState {
+    fn filled(&self) -> bool {
+        !self.value.trim().is_empty() || !self.note.trim().is_empty()
+    }
+
+    pub fn has_error(&self) -> bool {
+        self.value_error.is_some() || self.note_error.is_some()
+    }
+}
+
+/// Reads and judges every row; `saving` adds the rules only a save enforces
+/// (a `[-]` needs its note).
+fn check(desk: &Desk, typed: &Typed, saving: bool) -> Vec<RowState> {
+    desk.slots
+        .iter()
+        .map(|s| {
+            let id = (desk.outcome(s).key.clone(), s.quarter.number());
+            let mut r = RowState {
+                value: typed.values.get(&id).cloned().unwrap_or_default(),
+                note: typed.notes.get(&id).cloned().unwrap_or_default(),
+                ..RowState::default()
+            };
+            if !r.filled() {
+                return r;
+            }
+            let value = r.value.trim();
+            let note_len = r.note.trim().chars().count();
+            if note_len > MAX_NOTE {
+                r.note_error = Some(format!(
+                    "Keep the note to {MAX_NOTE} characters (this is {note_len})."
+                ));
+            }
+            if value.is_empty() {
+                r.value_error =
+                    Some("Enter the value this note goes with, or clear the note.".to_owned());
+                return r;
+            }
+            let len = value.chars().count();
+            if len > MAX_VALUE {
+                r.value_error = Some(format!(
+                    "Keep the value to {MAX_VALUE} characters (this is {len})."
+                ));
+                return r;
+            }
+            match desk.preview(s, value) {
+                Err(e) => r.value_error = Some(e),
+                Ok(p) => {
+                    if saving && p.note == NoteRule::Required && note_len == 0 {
+                        r.note_error = Some(
+                            "Enter a note: an outcome off pace needs its reason before it can be saved.".to_owned(),
+                        );
+                    }
+                    r.preview = Some(p);
+                }
+            }
+            r
+        })
+        .collect()
+}
+
+/// The form judged: each row's state and the messages for the whole form.
+pub struct Judged {
+    pub states: Vec<RowState>,
+    pub errors: Vec<String>,
+}
+
+impl Judged {
+    pub fn invalid(&self) -> bool {
+        !self.errors.is_empty() || self.states.iter().any(RowState::has_error)
+    }
+}
+
+/// Judges what was typed against the desk; `saving` adds the rules only a
+/// save enforces. A field naming an outcome of another tenant (or none) is
+/// `NotFound`, one the person does not own `Forbidden`; one of theirs not
+/// open on this date a message.
+pub fn judge(desk: &Desk, actor: &Actor, typed: &Typed, saving: bool) -> Result<Judged, Refused> {
+    let mut errors = Vec::new();
+    for (key, quarter) in &typed.named {
+        if desk.find(key, *quarter).is_none() {
+            errors.push(desk.refuse(actor, key, *quarter)?);
+        }
+    }
+    Ok(Judged {
+        states: check(desk, typed, saving),
+        errors,
+    })
+}
+
+/// What saving a check-in did.
+pub enum Recorded {
+    /// This many actuals were appended.
+    Saved(usize),
+    /// Nothing was written: the form comes back with its messages.
+    Rejected { desk: Desk, judged: Judged },
+}
+
+/// Saves a check-in as of `as_of` (never after `today`): every filled row
+/// appended as a new actual with its audit entry, or nothing at all. The plan
+/// is read, the rows judged and ownership checked (the ownership rows locked)
+/// in the transaction that writes.
+pub async fn record(
+    pool: &PgPool,
+    actor: &Actor,
+    today: NaiveDate,
+    as_of: NaiveDate,
+    typed: &Typed,
+) -> Result<Recorded, Refused> {
+    let person = actor.person.as_ref().ok_or(Refused::Forbidden)?;
+    let mut tx = db::begin_tenant(pool, actor.tenant.id).await?;
+    let desk = Desk::load(&mut tx, actor, as_of).await?;
+    let mut judged = judge(&desk, actor, typed, true)?;
+    // A check-in records what is known now: it may be late (a past date, to
+    // catch up), never dated in the future.
+    if as_of > today {
+        judged.errors.insert(
+            0,
+            format!(
+                "A check-in cannot be dated in the future ({}): use today's date or an earlier one.",
+                as_of.format("%-d %b %Y")
+            ),
+        );
+    }
+    let entries: Vec<NewActual> = desk
+        .slots
+        .iter()
+        .zip(&judged.states)
+        .filter_map(|(s, st)| {
+            let p = st.preview.as_ref()?;
+            Some(NewActual {
+                outcome_key: desk.outcome(s).key.clone(),
+                quarter: s.quarter,
+                value: p.stored.clone(),
+                note: st.note.trim().to_owned(),
+            })
+        })
+        .collect();
+    if entries.is_empty() && !judged.invalid() {
+        judged
+            .errors
+            .push("Nothing to save: enter a value for at least one outcome.".to_owned());
+    }
+    if judged.invalid() {
+        return Ok(Recorded::Rejected { desk, judged });
+    }
+    let saved = db::checkin::append(
+        &mut tx,
+        actor.tenant.id,
+        actor.who(),
+        person.id,
+        as_of,
+        &entries,
+    )
+    .await?
+    .ok_or(Refused::NotFound)?;
+    tx.commit().await?;
+    tracing::info!(saved, "check-in recorded");
+    Ok(Recorded::Saved(saved))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_carry_the_quarter_and_the_outcome_key() {
+        assert!(matches!(
+            parse_field("value-4-prod-margin"),
+            Some((Field::Value, 4, "prod-margin"))
+        ));
+        assert!(matches!(
+            parse_field("note-3-x"),
+            Some((Field::Note, 3, "x"))
+        ));
+        for bad in ["value-5-x", "value-4-", "value-x", "csrf_token", "note-04"] {
+            assert!(parse_field(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn messages_read_as_sentences() {
+        assert_eq!(
+            sentence("expected a number such as 7, got “x”"),
+            "Expected a number such as 7, got “x”."
+        );
+        assert_eq!(sentence(""), ".");
+    }
+}

@@ -1,0 +1,82 @@
+//! The service layer: every write whygo makes is one function here. Each takes
+//! the [`Actor`] (who acts, in which organization), typed input and the pool;
+//! opens one tenant transaction; checks the permission table and the domain's
+//! rules inside it; writes and audits; and returns a typed outcome or a
+//! [`Refused`]. Handlers only extract, call and render (or redirect); the
+//! command line and any future API call the same functions, so a rule lives
+//! in one place whoever writes.
+//!
+//! Layering: `domain` (pure rules) <- `db` (storage) <- `app` (writes) <- `http`.
+
+pub mod checkin;
+
+use uuid::Uuid;
+
+use crate::db::accounts::PersonRef;
+use crate::db::audit::Who;
+use crate::db::plan::TenantRow;
+use crate::domain::permissions::{self, Action, Org, Role};
+
+/// Who acts, and where: the signed-in account, its role in the organization
+/// and the person it is in the org chart (if any).
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub tenant: TenantRow,
+    pub account: Uuid,
+    /// The account's email: the audit log's label, which outlives the account.
+    pub email: String,
+    pub person: Option<PersonRef>,
+    pub role: Role,
+}
+
+impl Actor {
+    /// The actor as the permission table sees it.
+    pub fn permissions(&self) -> permissions::Actor {
+        permissions::Actor {
+            role: self.role,
+            person: self.person.as_ref().map(|p| p.key.clone()),
+        }
+    }
+
+    pub fn can(&self, action: Action<'_>, org: &Org) -> bool {
+        permissions::can(&self.permissions(), action, org)
+    }
+
+    /// [`Refused::Forbidden`] unless the permission table allows `action`.
+    pub fn require(&self, action: Action<'_>, org: &Org) -> Result<(), Refused> {
+        if self.can(action, org) {
+            Ok(())
+        } else {
+            tracing::info!(account = %self.account, tenant = %self.tenant.slug, ?action, "refused by the permission table");
+            Err(Refused::Forbidden)
+        }
+    }
+
+    /// The audit log's "who".
+    pub fn who(&self) -> Who<'_> {
+        Who {
+            account: Some(self.account),
+            label: &self.email,
+        }
+    }
+
+    pub fn person_key(&self) -> Option<&str> {
+        self.person.as_ref().map(|p| p.key.as_str())
+    }
+}
+
+/// Why a write was not made, when the answer is not a form with messages
+/// (those are each service's typed outcome).
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// No such row in this organization (or one the actor may not see): the
+    /// same answer either way.
+    #[error("not found")]
+    NotFound,
+    /// The permission table says no.
+    #[error("forbidden")]
+    Forbidden,
+    /// Storage failed; the caller logs it and apologizes.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
