@@ -80,3 +80,58 @@ pub enum Refused {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
+
+/// Validation messages by field name, shown next to their fields (outcome
+/// fields are numbered, so names are strings). The first message of a field
+/// is kept.
+#[derive(Clone, Debug, Default)]
+pub struct FieldErrors(Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        let field = field.into();
+        if !self.has(&field) {
+            self.0.push((field, message.into()));
+        }
+    }
+
+    /// Adds the message of a failed check, if it failed.
+    pub fn check(&mut self, field: impl Into<String>, result: Result<(), String>) {
+        if let Err(message) = result {
+            self.add(field, message);
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldErrors;
+
+    #[test]
+    fn field_errors_keep_the_first_message_of_a_field() {
+        let mut e = FieldErrors::default();
+        assert!(e.is_empty());
+        e.add("key", "first");
+        e.add("key", "second");
+        e.check("name", Ok(()));
+        e.check("title", Err("third".to_owned()));
+        assert_eq!(e.get("key"), Some("first"));
+        assert_eq!(e.get("title"), Some("third"));
+        assert!(!e.has("name"));
+    }
+}

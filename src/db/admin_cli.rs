@@ -60,10 +60,11 @@ pub struct NewUser<'a> {
 }
 
 pub async fn create_user(pool: &PgPool, u: &NewUser<'_>) -> anyhow::Result<Result<(), String>> {
-    let email = u.email.trim();
-    if !(email.contains('@') && email.len() <= 254 && !email.contains(char::is_whitespace)) {
-        return Ok(Err(format!("“{email}” is not an email address")));
-    }
+    let email = match crate::domain::keys::Email::parse(u.email) {
+        Ok(e) => e.into_string(),
+        Err(e) => return Ok(Err(e)),
+    };
+    let email = email.as_str();
     if accounts::account_by_email(pool, email).await?.is_some() {
         return Ok(Err(format!(
             "an account with the email {email} exists already"

@@ -696,17 +696,7 @@ fn read_person(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -
 }
 
 fn is_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((user, domain)) => {
-            !user.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && !s.chars().any(char::is_whitespace)
-        }
-        None => false,
-    }
+    super::keys::Email::parse(s).is_ok()
 }
 
 /// Four texts, one per quarter; reports the count when it is not four.

@@ -574,7 +574,7 @@ pub(super) fn join(path: &str, name: &str) -> String {
 /// Keys are lowercase identifiers so that they work in URLs and on the
 /// command line: the one rule of `domain::keys`, as the admin pages apply it.
 pub(super) fn is_key(s: &str) -> bool {
-    crate::domain::keys::check_key(s).is_ok() && !crate::domain::keys::RESERVED_KEYS.contains(&s)
+    crate::domain::keys::Key::parse(s).is_ok()
 }
 
 fn suggest_key(s: &str) -> String {

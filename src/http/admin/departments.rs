@@ -17,8 +17,6 @@ use crate::http::error::render;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 
-use crate::domain::keys::RESERVED_KEYS;
-
 const ACTION: Action<'static> = Action::ManageDepartments;
 
 #[derive(Template)]
@@ -71,14 +69,7 @@ impl DepartmentForm {
 fn check_form(form: &DepartmentForm, creating: bool) -> FieldErrors {
     let mut errors = FieldErrors::default();
     if creating {
-        if let Err(e) = check_key(&form.key) {
-            errors.add("key", e);
-        } else if RESERVED_KEYS.contains(&form.key.as_str()) {
-            errors.add(
-                "key",
-                format!("“{}” is reserved: choose another key.", form.key),
-            );
-        }
+        errors.check("key", check_key(&form.key));
     }
     if let Err(e) = check_text(&form.name, 200, "a name") {
         errors.add("name", e);

@@ -109,49 +109,8 @@ async fn end_membership(
     Ok(())
 }
 
-/// Validation messages by field name, shown next to their fields.
-#[derive(Debug, Default)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    /// Keeps the first message of a field.
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        if !self.has(field) {
-            self.0.push((field, message.into()));
-        }
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn has(&self, field: &str) -> bool {
-        self.get(field).is_some()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-/// Keys of people, departments and organizations (slugs): lowercase letters,
-/// digits and hyphens, starting with a letter or digit, at most 63 long.
-pub use crate::domain::keys::check_key;
-
-/// A required line of text such as a name: trimmed, 1 to `max` characters.
-pub fn check_text(value: &str, max: usize, what: &str) -> Result<(), String> {
-    let n = value.trim().chars().count();
-    if n == 0 {
-        Err(format!("Enter {what}."))
-    } else if n > max {
-        Err(format!("Keep it to {max} characters (this is {n})."))
-    } else {
-        Ok(())
-    }
-}
+pub use crate::app::FieldErrors;
+pub use crate::domain::keys::{check_key, check_text};
 
 /// The page re-rendered with validation messages: 422.
 fn invalid(html: Html<String>) -> Response {
@@ -168,50 +127,4 @@ fn no_store(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_lowercase_letters_digits_and_hyphens() {
-        for good in ["ann", "ann-lee", "a1", "9", "x-2-y"] {
-            assert!(check_key(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "Ann",
-            "ann lee",
-            "-ann",
-            "ann_lee",
-            "änn",
-            &"a".repeat(64),
-        ] {
-            assert!(check_key(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_name_longer_than_the_limit_is_refused_with_its_length() {
-        assert!(check_text("Ann", 200, "a name").is_ok());
-        assert_eq!(
-            check_text("  ", 200, "a name"),
-            Err("Enter a name.".to_owned())
-        );
-        assert_eq!(
-            check_text(&"x".repeat(201), 200, "a name"),
-            Err("Keep it to 200 characters (this is 201).".to_owned())
-        );
-    }
-
-    #[test]
-    fn field_errors_keep_the_first_message_of_a_field() {
-        let mut e = FieldErrors::default();
-        assert!(e.is_empty());
-        e.add("key", "first");
-        e.add("key", "second");
-        assert_eq!(e.get("key"), Some("first"));
-        assert!(!e.has("name"));
-    }
 }

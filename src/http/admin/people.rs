@@ -18,8 +18,6 @@ use crate::http::error::render;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 
-use crate::domain::keys::RESERVED_KEYS;
-
 const ACTION: Action<'static> = Action::ManagePeople;
 
 // ----- the list -----
@@ -94,14 +92,7 @@ impl PersonForm {
 fn check_form(form: &PersonForm, creating: bool) -> FieldErrors {
     let mut errors = FieldErrors::default();
     if creating {
-        if let Err(e) = check_key(&form.key) {
-            errors.add("key", e);
-        } else if RESERVED_KEYS.contains(&form.key.as_str()) {
-            errors.add(
-                "key",
-                format!("“{}” is reserved: choose another key.", form.key),
-            );
-        }
+        errors.check("key", check_key(&form.key));
     }
     if let Err(e) = check_text(&form.name, 200, "a name") {
         errors.add("name", e);

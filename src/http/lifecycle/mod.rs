@@ -56,55 +56,8 @@ pub struct Done {
     pub done: Option<String>,
 }
 
-/// Validation messages by field name (outcome fields are numbered, so names
-/// are strings), shown next to their fields.
-#[derive(Clone, Debug, Default)]
-pub struct Errors(Vec<(String, String)>);
-
-impl Errors {
-    /// Keeps the first message of a field.
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        let field = field.into();
-        if !self.has(&field) {
-            self.0.push((field, message.into()));
-        }
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn has(&self, field: &str) -> bool {
-        self.get(field).is_some()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-/// A required text: trimmed, 1 to `max` characters.
-fn check_text(value: &str, max: usize, what: &str) -> Result<(), String> {
-    let n = value.trim().chars().count();
-    if n == 0 {
-        Err(format!("Enter {what}."))
-    } else {
-        check_len(value, max)
-    }
-}
-
-/// An optional text of at most `max` characters.
-fn check_len(value: &str, max: usize) -> Result<(), String> {
-    let n = value.trim().chars().count();
-    if n > max {
-        Err(format!("Keep it to {max} characters (this is {n})."))
-    } else {
-        Ok(())
-    }
-}
+pub use crate::app::FieldErrors as Errors;
+use crate::domain::keys::{check_len, check_text};
 
 /// A page that says why something was refused, with a way back.
 #[derive(Template)]
