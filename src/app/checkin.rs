@@ -371,6 +371,7 @@ pub enum Recorded {
 /// appended as a new actual with its audit entry, or nothing at all. The plan
 /// is read, the rows judged and ownership checked (the ownership rows locked)
 /// in the transaction that writes.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant.slug, actor = %actor.email, %as_of))]
 pub async fn record(
     pool: &PgPool,
     actor: &Actor,
