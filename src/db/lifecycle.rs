@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::begin_tenant;
 use crate::domain::lifecycle::{OutcomeSnapshot, SignOff, Snapshot};
+use crate::domain::plan::{Approval, Level};
 
 /// Who acts: their person in the org chart (if linked), their account, and
 /// how the history names them.
@@ -42,13 +43,15 @@ impl Actor<'_> {
 pub struct Locked {
     pub id: Uuid,
     pub key: String,
-    pub level: String,
+    #[sqlx(try_from = "String")]
+    pub level: Level,
     pub department: Option<String>,
     pub head: Option<String>,
     pub person: Option<String>,
     pub person_id: Option<Uuid>,
     pub owner: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Approval,
     pub version: i32,
     pub cycle_id: Uuid,
 }
@@ -219,8 +222,9 @@ pub async fn sign(
 /// One row of a WhyGO's history.
 pub struct Event<'a> {
     pub kind: &'a str,
-    pub from: &'a str,
-    pub to: &'a str,
+    /// `None` when the WhyGO is created.
+    pub from: Option<Approval>,
+    pub to: Approval,
     pub version: i32,
     pub comment: &'a str,
 }
@@ -241,8 +245,8 @@ pub async fn record_event(
     .bind(Uuid::now_v7())
     .bind(whygo)
     .bind(e.kind)
-    .bind(e.from)
-    .bind(e.to)
+    .bind(e.from.map_or("", Approval::as_str))
+    .bind(e.to.as_str())
     .bind(e.version)
     .bind(actor.person)
     .bind(actor.account)
@@ -291,7 +295,8 @@ pub async fn actual_counts(
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Parent {
     pub key: String,
-    pub level: String,
+    #[sqlx(try_from = "String")]
+    pub level: Level,
     pub number: Option<i32>,
     pub title: String,
     pub department: Option<String>,
@@ -610,7 +615,8 @@ pub struct VersionRow {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Lifecycle {
     pub version: i32,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Approval,
     pub events: Json<Vec<EventRow>>,
     pub signoffs: Json<Vec<SignoffRow>>,
     pub signers: Vec<String>,

@@ -14,7 +14,7 @@ use serde::Serialize;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::domain::target::{Direction as PacingDirection, OutcomeOptions, OutcomeSpec};
+use crate::domain::target::{OutcomeOptions, OutcomeSpec};
 use crate::domain::workbook::{self, Workbook, WorkbookError};
 
 /// Parses the workbook and checks what only the pacing module can: that each
@@ -54,10 +54,7 @@ fn outcome_spec(o: &workbook::Outcome) -> OutcomeSpec {
     OutcomeSpec::new(
         &o.targets,
         OutcomeOptions {
-            direction: o.direction.map(|d| match d {
-                workbook::Direction::Higher => PacingDirection::Higher,
-                workbook::Direction::Lower => PacingDirection::Lower,
-            }),
+            direction: o.direction,
             cumulative: o.cumulative,
             start: o.start,
             stages: o.stages.clone(),

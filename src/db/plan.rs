@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::calendar::Quarter;
 use crate::domain::pacing::Thresholds;
 use crate::domain::plan::{
-    Actual, Coverage, Department, Level, Outcome, Person, Plan, Tenant, WhyGo,
+    Actual, Approval, Coverage, Department, Level, Outcome, Person, Plan, Tenant, WhyGo,
 };
 use crate::domain::target::Direction;
 
@@ -283,7 +283,7 @@ pub async fn load_in(
                 name: o.name,
                 owners: o.owners,
                 targets,
-                direction: o.direction.as_deref().and_then(parse_direction),
+                direction: o.direction.as_deref().and_then(Direction::parse),
                 cumulative: o.cumulative,
                 start: o.start_value,
                 weight: o.weight,
@@ -333,11 +333,8 @@ fn split_whygos(
 ) -> (Vec<WhyGo>, Vec<WhyGo>) {
     let (mut shown, mut cascade_only) = (Vec::new(), Vec::new());
     for w in whygos {
-        let Some(level) = Level::parse(&w.level) else {
-            continue;
-        };
         let whygo = WhyGo {
-            level,
+            level: w.level,
             outcomes: outcomes_by_whygo.remove(&w.id).unwrap_or_default(),
             key: w.key,
             department: w.department,
@@ -359,14 +356,6 @@ fn split_whygos(
     (shown, cascade_only)
 }
 
-pub fn parse_direction(s: &str) -> Option<Direction> {
-    match s {
-        "higher" => Some(Direction::Higher),
-        "lower" => Some(Direction::Lower),
-        _ => None,
-    }
-}
-
 /// The schema guarantees four targets; pad defensively rather than panic.
 fn to_four(v: Vec<String>) -> [String; 4] {
     let mut it = v.into_iter();
@@ -386,7 +375,8 @@ struct PersonRow {
 struct WhyGoRow {
     id: Uuid,
     key: String,
-    level: String,
+    #[sqlx(try_from = "String")]
+    level: Level,
     department: Option<String>,
     person: Option<String>,
     owner: Option<String>,
@@ -394,7 +384,8 @@ struct WhyGoRow {
     title: String,
     why: String,
     goal: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: Approval,
     ladders_to: Vec<String>,
     /// In the scope; otherwise loaded only for a cascade pace.
     shown: bool,

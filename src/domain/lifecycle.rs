@@ -17,57 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::plan::{Level, Outcome, WhyGo};
+use super::plan::{Approval, Level, Outcome, WhyGo};
 use super::target::{OutcomeKind, OutcomeOptions, OutcomeSpec};
-
-/// The approval state of a WhyGO (the `whygos.status` column).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Status {
-    Draft,
-    Submitted,
-    Approved,
-    ChangesRequested,
-    Archived,
-}
-
-impl Status {
-    pub fn parse(s: &str) -> Option<Status> {
-        match s {
-            "draft" => Some(Status::Draft),
-            "submitted" => Some(Status::Submitted),
-            "approved" => Some(Status::Approved),
-            "changes_requested" => Some(Status::ChangesRequested),
-            "archived" => Some(Status::Archived),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Submitted => "submitted",
-            Status::Approved => "approved",
-            Status::ChangesRequested => "changes_requested",
-            Status::Archived => "archived",
-        }
-    }
-
-    /// As people read it: "changes requested".
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Submitted => "submitted",
-            Status::Approved => "approved",
-            Status::ChangesRequested => "changes requested",
-            Status::Archived => "archived",
-        }
-    }
-
-    /// Whether the owner of an individual WhyGO may edit it in this state.
-    pub fn editable(self) -> bool {
-        matches!(self, Status::Draft | Status::ChangesRequested)
-    }
-}
 
 /// A move of an individual WhyGO through its approval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,24 +52,26 @@ impl Transition {
 
     /// The state after this move from `from`, or why it cannot be made (a
     /// sentence for the person who tried).
-    pub fn next(self, from: Status) -> Result<Status, &'static str> {
+    pub fn next(self, from: Approval) -> Result<Approval, &'static str> {
         match (self, from) {
-            (Transition::Submit, Status::Draft | Status::ChangesRequested) => Ok(Status::Submitted),
-            (Transition::Submit, Status::Submitted) => {
+            (Transition::Submit, Approval::Draft | Approval::ChangesRequested) => {
+                Ok(Approval::Submitted)
+            }
+            (Transition::Submit, Approval::Submitted) => {
                 Err("It is already submitted and waiting for a manager's approval.")
             }
-            (Transition::Approve | Transition::Return, Status::Submitted) => Ok(match self {
-                Transition::Approve => Status::Approved,
-                _ => Status::ChangesRequested,
+            (Transition::Approve | Transition::Return, Approval::Submitted) => Ok(match self {
+                Transition::Approve => Approval::Approved,
+                _ => Approval::ChangesRequested,
             }),
-            (Transition::Approve | Transition::Return, Status::Draft) => {
+            (Transition::Approve | Transition::Return, Approval::Draft) => {
                 Err("It is a draft: its owner has not submitted it for approval yet.")
             }
-            (Transition::Approve | Transition::Return, Status::ChangesRequested) => {
+            (Transition::Approve | Transition::Return, Approval::ChangesRequested) => {
                 Err("It was returned for changes: its owner has not submitted it again yet.")
             }
-            (_, Status::Approved) => Err("It is already approved."),
-            (_, Status::Archived) => Err("It is archived."),
+            (_, Approval::Approved) => Err("It is already approved."),
+            (_, Approval::Archived) => Err("It is archived."),
         }
     }
 }
@@ -473,15 +426,15 @@ impl CascadeState {
     ];
 
     /// From the statuses of a person's (non-archived) individual WhyGOs.
-    pub fn of<'a>(statuses: impl IntoIterator<Item = &'a str>) -> CascadeState {
+    pub fn of(statuses: impl IntoIterator<Item = Approval>) -> CascadeState {
         statuses
             .into_iter()
-            .filter_map(|s| match Status::parse(s)? {
-                Status::Approved => Some(CascadeState::Approved),
-                Status::Submitted => Some(CascadeState::Submitted),
-                Status::ChangesRequested => Some(CascadeState::ChangesRequested),
-                Status::Draft => Some(CascadeState::Draft),
-                Status::Archived => None,
+            .filter_map(|s| match s {
+                Approval::Approved => Some(CascadeState::Approved),
+                Approval::Submitted => Some(CascadeState::Submitted),
+                Approval::ChangesRequested => Some(CascadeState::ChangesRequested),
+                Approval::Draft => Some(CascadeState::Draft),
+                Approval::Archived => None,
             })
             .min()
             .unwrap_or(CascadeState::None)
@@ -556,63 +509,63 @@ mod tests {
     #[test]
     fn a_draft_is_submitted_then_approved() {
         assert_eq!(
-            Transition::Submit.next(Status::Draft),
-            Ok(Status::Submitted)
+            Transition::Submit.next(Approval::Draft),
+            Ok(Approval::Submitted)
         );
         assert_eq!(
-            Transition::Approve.next(Status::Submitted),
-            Ok(Status::Approved)
+            Transition::Approve.next(Approval::Submitted),
+            Ok(Approval::Approved)
         );
     }
 
     #[test]
     fn a_returned_whygo_is_resubmitted() {
         assert_eq!(
-            Transition::Return.next(Status::Submitted),
-            Ok(Status::ChangesRequested)
+            Transition::Return.next(Approval::Submitted),
+            Ok(Approval::ChangesRequested)
         );
         assert_eq!(
-            Transition::Submit.next(Status::ChangesRequested),
-            Ok(Status::Submitted)
+            Transition::Submit.next(Approval::ChangesRequested),
+            Ok(Approval::Submitted)
         );
     }
 
     #[test]
     fn only_a_submitted_whygo_is_approved_or_returned() {
         for from in [
-            Status::Draft,
-            Status::ChangesRequested,
-            Status::Approved,
-            Status::Archived,
+            Approval::Draft,
+            Approval::ChangesRequested,
+            Approval::Approved,
+            Approval::Archived,
         ] {
             assert!(Transition::Approve.next(from).is_err(), "{from:?}");
             assert!(Transition::Return.next(from).is_err(), "{from:?}");
         }
-        assert!(Transition::Submit.next(Status::Submitted).is_err());
-        assert!(Transition::Submit.next(Status::Approved).is_err());
+        assert!(Transition::Submit.next(Approval::Submitted).is_err());
+        assert!(Transition::Submit.next(Approval::Approved).is_err());
     }
 
     #[test]
     fn only_drafts_and_returned_whygos_are_editable() {
-        assert!(Status::Draft.editable());
-        assert!(Status::ChangesRequested.editable());
-        assert!(!Status::Submitted.editable());
-        assert!(!Status::Approved.editable());
-        assert!(!Status::Archived.editable());
+        assert!(Approval::Draft.editable());
+        assert!(Approval::ChangesRequested.editable());
+        assert!(!Approval::Submitted.editable());
+        assert!(!Approval::Approved.editable());
+        assert!(!Approval::Archived.editable());
     }
 
     #[test]
     fn statuses_round_trip_through_their_column_values() {
         for s in [
-            Status::Draft,
-            Status::Submitted,
-            Status::Approved,
-            Status::ChangesRequested,
-            Status::Archived,
+            Approval::Draft,
+            Approval::Submitted,
+            Approval::Approved,
+            Approval::ChangesRequested,
+            Approval::Archived,
         ] {
-            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(Approval::parse(s.as_str()), Some(s));
         }
-        assert_eq!(Status::parse("nonsense"), None);
+        assert_eq!(Approval::parse("nonsense"), None);
     }
 
     #[test]
@@ -796,20 +749,20 @@ mod tests {
     #[test]
     fn a_persons_cascade_state_is_the_furthest_of_their_whygos() {
         assert_eq!(CascadeState::of([]), CascadeState::None);
-        assert_eq!(CascadeState::of(["draft"]), CascadeState::Draft);
+        assert_eq!(CascadeState::of([Approval::Draft]), CascadeState::Draft);
         assert_eq!(
-            CascadeState::of(["draft", "changes_requested"]),
+            CascadeState::of([Approval::Draft, Approval::ChangesRequested]),
             CascadeState::ChangesRequested
         );
         assert_eq!(
-            CascadeState::of(["draft", "submitted"]),
+            CascadeState::of([Approval::Draft, Approval::Submitted]),
             CascadeState::Submitted
         );
         assert_eq!(
-            CascadeState::of(["submitted", "approved", "draft"]),
+            CascadeState::of([Approval::Submitted, Approval::Approved, Approval::Draft]),
             CascadeState::Approved
         );
-        assert_eq!(CascadeState::of(["archived"]), CascadeState::None);
+        assert_eq!(CascadeState::of([Approval::Archived]), CascadeState::None);
     }
 
     #[test]

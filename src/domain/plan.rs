@@ -30,7 +30,7 @@ pub struct Plan {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hidden {
     pub person: String,
-    pub status: String,
+    pub status: Approval,
 }
 
 /// Which individual WhyGOs a snapshot holds: pages load only those they
@@ -94,7 +94,7 @@ pub struct Person {
     pub reports_to: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Company,
@@ -121,6 +121,79 @@ impl Level {
     }
 }
 
+/// The approval state of a WhyGO (the `whygos.status` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Approval {
+    Draft,
+    Submitted,
+    Approved,
+    ChangesRequested,
+    Archived,
+}
+
+impl Approval {
+    /// Whether it is in force: only approved WhyGOs count in roll-ups.
+    pub fn in_force(self) -> bool {
+        self == Approval::Approved
+    }
+
+    pub fn parse(s: &str) -> Option<Approval> {
+        match s {
+            "draft" => Some(Approval::Draft),
+            "submitted" => Some(Approval::Submitted),
+            "approved" => Some(Approval::Approved),
+            "changes_requested" => Some(Approval::ChangesRequested),
+            "archived" => Some(Approval::Archived),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approval::Draft => "draft",
+            Approval::Submitted => "submitted",
+            Approval::Approved => "approved",
+            Approval::ChangesRequested => "changes_requested",
+            Approval::Archived => "archived",
+        }
+    }
+
+    /// As people read it: "changes requested".
+    pub fn label(self) -> &'static str {
+        match self {
+            Approval::Draft => "draft",
+            Approval::Submitted => "submitted",
+            Approval::Approved => "approved",
+            Approval::ChangesRequested => "changes requested",
+            Approval::Archived => "archived",
+        }
+    }
+
+    /// Whether the owner of an individual WhyGO may edit it in this state.
+    pub fn editable(self) -> bool {
+        matches!(self, Approval::Draft | Approval::ChangesRequested)
+    }
+}
+
+/// Database rows read the state's text through these (`#[sqlx(try_from)]`):
+/// an unknown text is an error, not a silent default.
+impl TryFrom<String> for Approval {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Approval::parse(&s).ok_or_else(|| format!("unknown approval state {s:?}"))
+    }
+}
+
+impl TryFrom<String> for Level {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Level::parse(&s).ok_or_else(|| format!("unknown level {s:?}"))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct WhyGo {
     pub key: String,
@@ -132,8 +205,7 @@ pub struct WhyGo {
     pub title: String,
     pub why: String,
     pub goal: String,
-    /// draft | submitted | approved | changes_requested | archived
-    pub status: String,
+    pub status: Approval,
     /// Parent WhyGO keys, primary first.
     pub ladders_to: Vec<String>,
     pub outcomes: Vec<Outcome>,
@@ -141,13 +213,13 @@ pub struct WhyGo {
 
 impl WhyGo {
     pub fn is_archived(&self) -> bool {
-        self.status == "archived"
+        self.status == Approval::Archived
     }
 
     /// Only approved WhyGOs are in force: drafts and proposals awaiting
     /// approval are shown but do not count in roll-ups or the weekly lists.
     pub fn in_force(&self) -> bool {
-        self.status == "approved"
+        self.status.in_force()
     }
 }
 
@@ -249,7 +321,7 @@ impl Plan {
             if !w.is_archived() {
                 self.hidden.push(Hidden {
                     person: w.person.clone().unwrap_or_default(),
-                    status: w.status.clone(),
+                    status: w.status,
                 });
             }
             if w.in_force() {
@@ -261,7 +333,7 @@ impl Plan {
 
     /// The approval states of a person's individual WhyGOs (not archived),
     /// those the viewer may see and those hidden from them alike.
-    pub fn individual_states<'a>(&'a self, person: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn individual_states<'a>(&'a self, person: &'a str) -> impl Iterator<Item = Approval> + 'a {
         self.whygos
             .iter()
             .filter(move |w| {
@@ -269,12 +341,12 @@ impl Plan {
                     && w.person.as_deref() == Some(person)
                     && !w.is_archived()
             })
-            .map(|w| w.status.as_str())
+            .map(|w| w.status)
             .chain(
                 self.hidden
                     .iter()
                     .filter(move |h| h.person == person)
-                    .map(|h| h.status.as_str()),
+                    .map(|h| h.status),
             )
     }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::calendar::Quarter;
 use super::pacing::{QuarterEval, Status, evaluate, evaluate_quarter};
-use super::plan::{Level, Plan};
+use super::plan::{Approval, Level, Plan};
 use super::rollup::{Counts, Rollup, rollup_groups, rollup_outcomes, rollup_weighted};
 
 #[derive(Clone, Debug, Serialize)]
@@ -56,7 +56,7 @@ pub struct WhyGoReport {
     pub number: Option<i32>,
     pub title: String,
     pub owner: Option<String>,
-    pub approval: String,
+    pub approval: Approval,
     pub ladders_to: Vec<String>,
     /// Own pace: the weighted mean of its outcomes' credits.
     pub credit: Option<f64>,
@@ -182,7 +182,7 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
             number: w.number,
             title: w.title.clone(),
             owner: w.owner.clone(),
-            approval: w.status.clone(),
+            approval: w.status,
             ladders_to: w.ladders_to.clone(),
             credit: rollup.credit,
             status: rollup.status,
@@ -336,7 +336,7 @@ impl Report {
         let in_force: Vec<(&WhyGoReport, Vec<Rollup>)> = self
             .whygos
             .iter()
-            .filter(|w| w.approval == "approved")
+            .filter(|w| w.approval.in_force())
             .map(|w| (w, per_quarter(w)))
             .collect();
         let row = |key: &str, name: &str, level: Level, dept: Option<&str>| -> Option<HeatRow> {

@@ -92,6 +92,23 @@ pub enum Direction {
     Lower,
 }
 
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s {
+            "higher" => Some(Direction::Higher),
+            "lower" => Some(Direction::Lower),
+            _ => None,
+        }
+    }
+}
+
 /// One quarter's target, parsed from its text without looking at the rest of
 /// the outcome ([`OutcomeSpec`] resolves the context-dependent cases).
 #[derive(Clone, Debug, PartialEq, Serialize)]

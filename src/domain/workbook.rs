@@ -18,6 +18,11 @@ use toml::de::{DeTable, DeValue};
 
 use read::{Fields, Reader};
 
+// The one definition of each state, shared with the pages and the database.
+pub use super::permissions::Role;
+pub use super::plan::{Approval, Level};
+pub use super::target::Direction;
+
 /// The only format version this code reads (`workbook = 1`).
 pub const FORMAT_VERSION: i64 = 1;
 /// `on_pace` when the organization does not say.
@@ -124,24 +129,6 @@ pub struct Department {
     pub head: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Leader,
-    Member,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Leader => "leader",
-            Role::Member => "member",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Person {
     pub key: String,
@@ -174,46 +161,6 @@ impl Kpi {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Company,
-    Department,
-    Individual,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Company => "company",
-            Level::Department => "department",
-            Level::Individual => "individual",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WhyGoStatus {
-    Draft,
-    Submitted,
-    Approved,
-    ChangesRequested,
-    Archived,
-}
-
-impl WhyGoStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WhyGoStatus::Draft => "draft",
-            WhyGoStatus::Submitted => "submitted",
-            WhyGoStatus::Approved => "approved",
-            WhyGoStatus::ChangesRequested => "changes_requested",
-            WhyGoStatus::Archived => "archived",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WhyGo {
     pub key: String,
@@ -229,30 +176,12 @@ pub struct WhyGo {
     pub title: String,
     pub why: String,
     pub goal: String,
-    pub status: WhyGoStatus,
+    pub status: Approval,
     /// WhyGO keys of higher levels; the first is the primary link.
     pub ladders_to: Vec<String>,
     pub outcomes: Vec<Outcome>,
     /// Line and column of the `[[whygo]]` header.
     pub pos: (usize, usize),
-}
-
-/// Which way an outcome improves; when absent the pacing module infers it from
-/// the targets (durations and `<` targets are lower-is-better).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    Higher,
-    Lower,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Higher => "higher",
-            Direction::Lower => "lower",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -788,14 +717,14 @@ fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) ->
             "status",
             false,
             &[
-                ("draft", WhyGoStatus::Draft),
-                ("submitted", WhyGoStatus::Submitted),
-                ("approved", WhyGoStatus::Approved),
-                ("changes_requested", WhyGoStatus::ChangesRequested),
-                ("archived", WhyGoStatus::Archived),
+                ("draft", Approval::Draft),
+                ("submitted", Approval::Submitted),
+                ("approved", Approval::Approved),
+                ("changes_requested", Approval::ChangesRequested),
+                ("archived", Approval::Archived),
             ],
         )
-        .unwrap_or(WhyGoStatus::Approved);
+        .unwrap_or(Approval::Approved);
     let outcomes = f
         .tables(r, "outcome")
         .into_iter()

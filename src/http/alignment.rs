@@ -77,7 +77,7 @@ fn node(
             .as_deref()
             .map(|k| plan.person_name(k).to_owned())
             .unwrap_or_default(),
-        approval: approval_label(&w.status),
+        approval: approval_label(w.status),
         // Not in force yet: its pace is not asked for (the badge says why).
         chip: wr
             .filter(|_| w.in_force())
@@ -200,7 +200,7 @@ async fn org_chart(
 
     // Each person's WhyGOs in force, indexed once.
     let mut owned: HashMap<&str, Vec<&crate::domain::report::WhyGoReport>> = HashMap::new();
-    for wr in r.whygos.iter().filter(|wr| wr.approval == "approved") {
+    for wr in r.whygos.iter().filter(|wr| wr.approval.in_force()) {
         if let Some(o) = wr.owner.as_deref() {
             owned.entry(o).or_default().push(wr);
         }

@@ -245,7 +245,7 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
                 Some(n) => format!("#{n} {}", w.title),
                 None => w.title.clone(),
             },
-            whygo_badge: match approval_label(&w.status) {
+            whygo_badge: match approval_label(w.status) {
                 b if b.is_empty() => b,
                 b => format!("{b}: counts once approved"),
             },

@@ -245,7 +245,7 @@ async fn sync(
             let (Some(a), Some(b)) = (now_o.quarters.get(i), then_o.quarters.get(i)) else {
                 continue;
             };
-            if a.status != b.status && now_w.approval == "approved" {
+            if a.status != b.status && now_w.approval.in_force() {
                 changes.push(StatusChange {
                     whygo: now_w.title.clone(),
                     outcome: now_o.name.clone(),

@@ -149,7 +149,7 @@ async fn show(
             } else {
                 let mut states: Vec<(String, usize)> = Vec::new();
                 for w in &theirs {
-                    let label = super::view::approval_label(&w.status);
+                    let label = super::view::approval_label(w.status);
                     let label = if label.is_empty() {
                         "approved".to_owned()
                     } else {

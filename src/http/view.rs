@@ -2,7 +2,7 @@
 //! every page shows pacing the same way (status chip, credit, counts).
 
 use crate::domain::pacing::{QuarterEval, Status};
-use crate::domain::plan::Plan;
+use crate::domain::plan::{Approval, Plan};
 use crate::domain::report::{self, Cascade, Report, WhyGoReport};
 use crate::domain::rollup::Counts;
 
@@ -118,10 +118,10 @@ pub struct WhyGoCard {
 }
 
 /// "draft", "submitted", "changes requested"… as people read it; empty when approved.
-pub fn approval_label(status: &str) -> String {
+pub fn approval_label(status: Approval) -> String {
     match status {
-        "approved" => String::new(),
-        other => other.replace('_', " "),
+        Approval::Approved => String::new(),
+        other => other.label().to_owned(),
     }
 }
 
@@ -135,7 +135,7 @@ impl WhyGoCard {
         WhyGoCard {
             key: w.key.clone(),
             href: format!("/{}/whygos/{}{carry}", plan.tenant.slug, w.key),
-            approval: approval_label(&w.approval),
+            approval: approval_label(w.approval),
             heading,
             owner: w
                 .owner

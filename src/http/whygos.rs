@@ -228,7 +228,7 @@ pub(super) async fn page(
             Some(n) => format!("#{n} {}", w.title),
             None => w.title.clone(),
         },
-        approval: approval_label(&w.status),
+        approval: approval_label(w.status),
         owner: w.owner.as_ref().map(|k| {
             (
                 format!("/{slug}/people/{k}{carry}"),

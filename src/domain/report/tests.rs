@@ -43,7 +43,7 @@ fn whygo(key: &str, level: Level, dept: Option<&str>, outcomes: Vec<Outcome>) ->
         title: format!("WhyGO {key}"),
         why: String::new(),
         goal: String::new(),
-        status: "approved".to_owned(),
+        status: Approval::Approved,
         ladders_to: vec![],
         outcomes,
     }
@@ -114,7 +114,7 @@ fn plan() -> Plan {
                     Some("ops"),
                     vec![outcome("gone", t, &[])],
                 );
-                w.status = "archived".to_owned();
+                w.status = Approval::Archived;
                 w
             },
             {
@@ -124,7 +124,7 @@ fn plan() -> Plan {
                     Some("ops"),
                     vec![outcome("draft", t, &[])],
                 );
-                w.status = "draft".to_owned();
+                w.status = Approval::Draft;
                 w
             },
         ],
@@ -186,7 +186,7 @@ fn a_draft_whygo_is_reported_with_its_approval_state_but_counts_nowhere() {
         .iter()
         .find(|w| w.key == "idea")
         .expect("the draft is reported");
-    assert_eq!(draft.approval, "draft");
+    assert_eq!(draft.approval, Approval::Draft);
     assert_eq!(draft.counts.missing, 1, "its own pace is still computed");
     assert!(
         r.whygos.iter().all(|w| w.key != "old"),
@@ -341,7 +341,7 @@ fn a_draft_child_does_not_count_in_the_cascade_and_individuals_have_none() {
     let mut p = laddered_plan();
     for w in &mut p.whygos {
         if w.key == "d2" {
-            w.status = "submitted".to_owned();
+            w.status = Approval::Submitted;
         }
     }
     let r = build(&p, date("2026-03-31"));

@@ -169,7 +169,7 @@ fn a_small_valid_workbook_parses_with_its_defaults() {
     assert_eq!(wb.person("sam").unwrap().role, Role::Member);
     assert_eq!(wb.person("ceo").unwrap().role, Role::Leader);
     let (w, revenue) = wb.outcome("revenue").unwrap();
-    assert_eq!(w.status, WhyGoStatus::Approved);
+    assert_eq!(w.status, Approval::Approved);
     assert_eq!(
         revenue.owners,
         vec!["ceo".to_string()],
@@ -906,7 +906,7 @@ fn an_individual_whygo_ladders_to_department_or_company_whygos() {
     let mine = wb.whygo("sam-1").unwrap();
     assert_eq!(
         (mine.owner.as_str(), mine.status),
-        ("sam", WhyGoStatus::Draft),
+        ("sam", Approval::Draft),
         "owner defaults to the person"
     );
     let text = individual("\"sam-1\"");
@@ -1506,7 +1506,7 @@ fn the_kartel_workbook_has_the_deduplicated_dependencies_and_sign_offs() {
         1
     );
     assert_eq!(wb.signoffs.len(), 18);
-    let individual: Vec<(&str, WhyGoStatus)> = wb
+    let individual: Vec<(&str, Approval)> = wb
         .whygos
         .iter()
         .filter(|w| w.level == Level::Individual)
@@ -1514,10 +1514,7 @@ fn the_kartel_workbook_has_the_deduplicated_dependencies_and_sign_offs() {
         .collect();
     assert_eq!(
         individual,
-        [
-            ("trent", WhyGoStatus::Submitted),
-            ("brandon", WhyGoStatus::Draft)
-        ]
+        [("trent", Approval::Submitted), ("brandon", Approval::Draft)]
     );
 }
 

@@ -18,9 +18,9 @@ use serde::Deserialize;
 use super::{Done, Errors, actor, find, form_version, org, refused, see_other, when, whygo_href};
 use crate::db::lifecycle::{self as store, Event, Locked};
 use crate::db::{self, audit};
-use crate::domain::lifecycle::{SignOff, SignState, Status, Transition, required_signers, scored};
+use crate::domain::lifecycle::{SignOff, SignState, Transition, required_signers, scored};
 use crate::domain::permissions::{Action, Org};
-use crate::domain::plan::Level;
+use crate::domain::plan::{Approval, Level};
 use crate::http::error::render;
 use crate::http::params::{self, PageQuery};
 use crate::http::view::Chrome;
@@ -52,7 +52,7 @@ fn changed_meanwhile(tenancy: &Tenancy, w: &Locked) -> Result<Response, AppError
         &format!(
             "This WhyGO is now at version {} and {}: nothing was done. Open it again to see what changed, then decide.",
             w.version,
-            Status::parse(&w.status).map_or("changed", Status::label)
+            w.status.label()
         ),
         &whygo_href(tenancy, &w.key),
     )
@@ -71,7 +71,7 @@ fn not_now(tenancy: &Tenancy, w: &Locked, why: &str) -> Result<Response, AppErro
 /// The owner's person key of an individual WhyGO; other levels are not
 /// approved this way (404 would hide nothing: refuse plainly).
 fn owner_of(w: &Locked) -> Option<&str> {
-    (w.level == "individual")
+    (w.level == Level::Individual)
         .then_some(w.person.as_deref())
         .flatten()
 }
@@ -82,7 +82,7 @@ async fn record_move(
     tenancy: &Tenancy,
     w: &Locked,
     t: Transition,
-    to: Status,
+    to: Approval,
     comment: &str,
 ) -> Result<(), AppError> {
     let tenant = tenancy.tenant.id;
@@ -95,8 +95,8 @@ async fn record_move(
         &who,
         &Event {
             kind: t.kind(),
-            from: &w.status,
-            to: to.as_str(),
+            from: Some(w.status),
+            to,
             version: w.version,
             comment,
         },
@@ -153,7 +153,7 @@ pub async fn submit(
     if form_version(&form.version) != Some(w.version) {
         return changed_meanwhile(&tenancy, &w);
     }
-    let from = Status::parse(&w.status).unwrap_or(Status::Archived);
+    let from = w.status;
     let to = match Transition::Submit.next(from) {
         Ok(to) => to,
         Err(why) => return not_now(&tenancy, &w, why),
@@ -199,7 +199,7 @@ async fn decidable(
     key: &str,
     form: &DecisionForm,
     t: Transition,
-) -> Result<Result<(Locked, Status), Response>, AppError> {
+) -> Result<Result<(Locked, Approval), Response>, AppError> {
     let org = org(tx, tenancy).await?;
     let w = find(tx, tenancy, &org, key).await?;
     let Some(owner) = owner_of(&w) else {
@@ -215,7 +215,7 @@ async fn decidable(
     if form_version(&form.version) != Some(w.version) {
         return Ok(Err(changed_meanwhile(tenancy, &w)?));
     }
-    let from = Status::parse(&w.status).unwrap_or(Status::Archived);
+    let from = w.status;
     match t.next(from) {
         Ok(to) => Ok(Ok((w, to))),
         Err(why) => Ok(Err(not_now(tenancy, &w, why)?)),
@@ -409,10 +409,10 @@ pub async fn list(
         if !tenancy.can(Action::ApproveIndividual { owner }, &org) {
             continue;
         }
-        if w.status == "changes_requested" {
+        if w.status == Approval::ChangesRequested {
             returned += 1;
         }
-        if w.status != "submitted" {
+        if w.status != Approval::Submitted {
             continue;
         }
         let (at, version) = submitted

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use crate::db::lifecycle as store;
 use crate::domain::lifecycle::{CascadeState, cascade_percent};
 use crate::domain::permissions::Org;
-use crate::domain::plan::{Level, Person, Plan, WhyGo};
+use crate::domain::plan::{Approval, Level, Person, Plan, WhyGo};
 use crate::domain::report::Report;
 use crate::domain::rollup::{Rollup, rollup_groups};
 use crate::http::dashboard::WhenForm;
@@ -107,7 +107,7 @@ fn person_line(
         .collect();
     // The cascade's progress counts WhyGOs the viewer may not open too: by
     // state only (the plan keeps no more of them).
-    let states: Vec<&str> = plan.individual_states(&p.key).collect();
+    let states: Vec<Approval> = plan.individual_states(&p.key).collect();
     let state = CascadeState::of(states.iter().copied());
     let may_see = tenancy.can(
         crate::domain::permissions::Action::ViewIndividual { owner: &p.key },
@@ -115,7 +115,7 @@ fn person_line(
     );
     let mut tally: Vec<(String, usize)> = Vec::new();
     for status in &states {
-        let label = match approval_label(status) {
+        let label = match approval_label(*status) {
             l if l.is_empty() => "approved".to_owned(),
             l => l,
         };
@@ -160,7 +160,7 @@ fn person_line(
                 .map(|w| WhyGoLine {
                     href: format!("/{slug}/whygos/{}{carry}", w.key),
                     title: w.title.clone(),
-                    status: match approval_label(&w.status) {
+                    status: match approval_label(w.status) {
                         l if l.is_empty() => "approved".to_owned(),
                         l => l,
                     },

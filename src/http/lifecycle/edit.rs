@@ -29,7 +29,7 @@ use crate::domain::lifecycle::{
     Change, OutcomeSnapshot, SignState, Snapshot, diff, four, required_signers, target_notes,
 };
 use crate::domain::permissions::{Action, Org};
-use crate::domain::plan::Level;
+use crate::domain::plan::{Approval, Level};
 use crate::http::error::render;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
@@ -267,7 +267,7 @@ impl Scope {
     fn allows(&self, p: &Parent) -> bool {
         match self.level {
             Level::Individual => true,
-            Level::Department => p.level == "company",
+            Level::Department => p.level == Level::Company,
             Level::Company => false,
         }
     }
@@ -536,7 +536,7 @@ fn groups(scope: &Scope, parents: &[Parent], form: &EditForm) -> Vec<ParentGroup
     if scope.level == Level::Individual {
         let mine: Vec<ParentChoice> = parents
             .iter()
-            .filter(|p| p.level == "department" && p.department.as_deref() == own)
+            .filter(|p| p.level == Level::Department && p.department.as_deref() == own)
             .map(choice)
             .collect();
         if !mine.is_empty() {
@@ -554,7 +554,7 @@ fn groups(scope: &Scope, parents: &[Parent], form: &EditForm) -> Vec<ParentGroup
     }
     let company: Vec<ParentChoice> = parents
         .iter()
-        .filter(|p| p.level == "company")
+        .filter(|p| p.level == Level::Company)
         .map(choice)
         .collect();
     if !company.is_empty() {
@@ -567,7 +567,7 @@ fn groups(scope: &Scope, parents: &[Parent], form: &EditForm) -> Vec<ParentGroup
     if scope.level == Level::Individual {
         // Other departments, one group each, folded unless one is chosen.
         let mut seen: Vec<&str> = Vec::new();
-        for p in parents.iter().filter(|p| p.level == "department") {
+        for p in parents.iter().filter(|p| p.level == Level::Department) {
             let Some(d) = p.department.as_deref() else {
                 continue;
             };
@@ -577,7 +577,7 @@ fn groups(scope: &Scope, parents: &[Parent], form: &EditForm) -> Vec<ParentGroup
             seen.push(d);
             let items: Vec<ParentChoice> = parents
                 .iter()
-                .filter(|x| x.level == "department" && x.department.as_deref() == Some(d))
+                .filter(|x| x.level == Level::Department && x.department.as_deref() == Some(d))
                 .map(choice)
                 .collect();
             out.push(ParentGroup {
@@ -958,13 +958,13 @@ pub async fn create(
     let created = Locked {
         id,
         key: key.clone(),
-        level: "individual".to_owned(),
+        level: Level::Individual,
         department: None,
         head: None,
         person: Some(person.key.clone()),
         person_id: Some(person.id),
         owner: Some(person.key.clone()),
-        status: "draft".to_owned(),
+        status: Approval::Draft,
         version: 1,
         cycle_id: cycle,
     };
@@ -978,8 +978,8 @@ pub async fn create(
         &who,
         &Event {
             kind: "created",
-            from: "",
-            to: "draft",
+            from: None,
+            to: Approval::Draft,
             version: 1,
             comment: form.note.trim(),
         },
@@ -1014,11 +1014,10 @@ enum Refusal {
 }
 
 fn may_edit(tenancy: &Tenancy, org: &Org, w: &Locked) -> Result<(), Refusal> {
-    match Level::parse(&w.level) {
+    match Some(w.level) {
         Some(Level::Individual) => {
             let owner = w.person.as_deref().unwrap_or_default();
-            let status = crate::domain::lifecycle::Status::parse(&w.status);
-            let editable = status.is_some_and(crate::domain::lifecycle::Status::editable);
+            let editable = w.status.editable();
             if tenancy.can(
                 Action::EditIndividualWhyGo {
                     owner,
@@ -1027,10 +1026,10 @@ fn may_edit(tenancy: &Tenancy, org: &Org, w: &Locked) -> Result<(), Refusal> {
                 org,
             ) && !editable
             {
-                return Err(Refusal::NotNow(match w.status.as_str() {
-                    "submitted" => "It is submitted and waiting for your manager's approval: it can be edited again only if they return it for changes.".to_owned(),
-                    "approved" => "It is approved and in force: it can no longer be edited.".to_owned(),
-                    other => format!("It is {}: it cannot be edited.", other.replace('_', " ")),
+                return Err(Refusal::NotNow(match w.status {
+                    Approval::Submitted => "It is submitted and waiting for your manager's approval: it can be edited again only if they return it for changes.".to_owned(),
+                    Approval::Approved => "It is approved and in force: it can no longer be edited.".to_owned(),
+                    other => format!("It is {}: it cannot be edited.", other.label()),
                 }));
             }
             if tenancy.can(Action::EditIndividualWhyGo { owner, editable }, org) {
@@ -1072,7 +1071,7 @@ fn refuse_edit(tenancy: &Tenancy, w: &Locked, r: Refusal) -> Result<Response, Ap
 }
 
 fn scope_of(w: &Locked) -> Scope {
-    let level = Level::parse(&w.level).unwrap_or(Level::Company);
+    let level = w.level;
     let owner = match level {
         Level::Individual => w.person.clone(),
         _ => w.owner.clone(),
@@ -1087,7 +1086,7 @@ async fn sign_state(
     tenant: uuid::Uuid,
     w: &Locked,
 ) -> sqlx::Result<Option<SignState>> {
-    let Some(level) = Level::parse(&w.level).filter(|l| *l != Level::Individual) else {
+    let Some(level) = Some(w.level).filter(|l| *l != Level::Individual) else {
         return Ok(None);
     };
     let (signoffs, signers) = store::signatures(conn, tenant, w.id).await?;
@@ -1251,8 +1250,8 @@ pub async fn save(
         &who,
         &Event {
             kind,
-            from: &w.status,
-            to: &w.status,
+            from: Some(w.status),
+            to: w.status,
             version: next,
             comment: form.note.trim(),
         },
@@ -1289,7 +1288,7 @@ mod tests {
     fn parent(key: &str, level: &str, dept: Option<&str>) -> Parent {
         Parent {
             key: key.into(),
-            level: level.into(),
+            level: Level::parse(level).unwrap_or(Level::Company),
             number: Some(1),
             title: key.into(),
             department: dept.map(str::to_owned),

@@ -29,6 +29,7 @@ use super::view::Chrome;
 use super::{AppError, AppState, Tenancy};
 use crate::db::lifecycle::{Actor, Locked};
 use crate::domain::permissions::{Action, Org};
+use crate::domain::plan::{Approval, Level};
 
 pub use section::{Section, section};
 
@@ -141,9 +142,9 @@ async fn find(
 ) -> Result<Locked, AppError> {
     let w = crate::db::lifecycle::lock_whygo(conn, tenancy.tenant.id, key)
         .await?
-        .filter(|w| w.status != "archived")
+        .filter(|w| w.status != Approval::Archived)
         .ok_or(AppError::NotFound)?;
-    if w.level == "individual" {
+    if w.level == Level::Individual {
         let owner = w.person.as_deref().unwrap_or_default();
         if !tenancy.can(Action::ViewIndividual { owner }, org) {
             return Err(AppError::NotFound);

@@ -12,12 +12,11 @@ use chrono::NaiveDate;
 use super::when;
 use crate::db::lifecycle::{self as store, EventRow};
 use crate::domain::lifecycle::{
-    Change, SignOff, SignState, Snapshot, Status, diff, required_signers, signed_outcomes,
-    target_notes,
+    Change, SignOff, SignState, Snapshot, diff, required_signers, signed_outcomes, target_notes,
 };
 use crate::domain::pacing::{Status as Pacing, evaluate};
 use crate::domain::permissions::Action;
-use crate::domain::plan::{Level, Plan, WhyGo};
+use crate::domain::plan::{Approval, Level, Plan, WhyGo};
 use crate::domain::report::Report;
 use crate::domain::rollup::rollup_outcomes;
 use crate::http::view::{Chip, Pace};
@@ -120,7 +119,7 @@ fn what(e: &EventRow) -> String {
 }
 
 fn label(status: &str) -> String {
-    Status::parse(status).map_or_else(|| status.replace('_', " "), |s| s.label().to_owned())
+    Approval::parse(status).map_or_else(|| status.replace('_', " "), |s| s.label().to_owned())
 }
 
 fn heading(w: &WhyGo) -> String {
@@ -145,7 +144,7 @@ pub async fn section(
         .ok_or(AppError::NotFound)?;
     let org = plan.org();
     let me = tenancy.person.as_ref().map(|p| p.key.as_str());
-    let status = Status::parse(&data.status).unwrap_or(Status::Draft);
+    let status = data.status;
     let events = &data.events.0;
     let mut s = Section {
         slug: plan.tenant.slug.clone(),
@@ -153,11 +152,11 @@ pub async fn section(
         version: data.version,
         status: status.label().to_owned(),
         status_css: match status {
-            Status::Approved => "approved",
-            Status::Submitted => "submitted",
-            Status::ChangesRequested => "changes",
-            Status::Draft => "draft",
-            Status::Archived => "none",
+            Approval::Approved => "approved",
+            Approval::Submitted => "submitted",
+            Approval::ChangesRequested => "changes",
+            Approval::Draft => "draft",
+            Approval::Archived => "none",
         },
         notice: notice(done, data.version),
         state_line: String::new(),
@@ -201,29 +200,29 @@ pub async fn section(
                 &org,
             );
             s.can_submit = mine && status.editable();
-            s.can_decide = status == Status::Submitted
+            s.can_decide = status == Approval::Submitted
                 && tenancy.can(Action::ApproveIndividual { owner }, &org);
             let manager = plan
                 .person(owner)
                 .and_then(|p| p.reports_to.as_deref())
                 .map(|m| plan.person_name(m).to_owned());
             s.state_line = match status {
-                Status::Draft => format!(
+                Approval::Draft => format!(
                     "Draft: {owner_name} is still writing it. It counts in no pace until a manager approves it."
                 ),
-                Status::Submitted => format!(
+                Approval::Submitted => format!(
                     "Submitted: waiting for approval by {}.",
                     manager.as_deref().unwrap_or("a manager up the chain")
                 ),
-                Status::ChangesRequested => {
+                Approval::ChangesRequested => {
                     format!("Returned for changes: {owner_name} revises it and submits it again.")
                 }
-                Status::Approved => {
+                Approval::Approved => {
                     format!("Approved: in force, and counts in {owner_name}'s pace.")
                 }
-                Status::Archived => "Archived.".to_owned(),
+                Approval::Archived => "Archived.".to_owned(),
             };
-            if status == Status::ChangesRequested {
+            if status == Approval::ChangesRequested {
                 s.returned = events
                     .iter()
                     .rev()
@@ -232,11 +231,11 @@ pub async fn section(
             }
             if mine && !s.can_edit {
                 s.edit_blocked = Some(match status {
-                    Status::Submitted => {
+                    Approval::Submitted => {
                         "It is submitted: it can be edited again if your manager returns it."
                             .to_owned()
                     }
-                    Status::Approved => "It is approved and in force: no more edits.".to_owned(),
+                    Approval::Approved => "It is approved and in force: no more edits.".to_owned(),
                     _ => String::new(),
                 })
                 .filter(|m| !m.is_empty());

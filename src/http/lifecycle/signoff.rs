@@ -28,7 +28,7 @@ pub async fn sign(
     let org = org(&mut tx, &tenancy).await?;
     let w = find(&mut tx, &tenancy, &org, &key).await?;
     let href = whygo_href(&tenancy, &w.key);
-    let level = Level::parse(&w.level).unwrap_or(Level::Individual);
+    let level = w.level;
     if level == Level::Individual {
         return refused(
             &tenancy,
@@ -97,8 +97,8 @@ pub async fn sign(
         &who,
         &Event {
             kind: "signed",
-            from: &w.status,
-            to: &w.status,
+            from: Some(w.status),
+            to: w.status,
             version: w.version,
             comment: if after.frozen() && !was.frozen() {
                 "Every required signer has signed this version: it is in force."
