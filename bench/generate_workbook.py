@@ -3,8 +3,8 @@
 
 The benchmark tenant: by default 2,000 people in 60 departments with a
 reports-to tree (CEO, six leaders, department heads, directors, managers,
-individual contributors), 6,000 WhyGOs (4 company, 3 per department, the rest
-individual, each laddering to its department's WhyGOs), 20,000 outcomes with
+individual contributors), 7,000 WhyGOs (4 company, 3 per department, the rest
+individual with two or three outcomes each, each laddering to its department's WhyGOs), 20,000 outcomes with
 the target forms real plans use, and a year of check-ins (Q1-Q4 2026, up to
 2026-11-20: about three per outcome and quarter, some missed).
 
@@ -485,7 +485,9 @@ def build(args) -> tuple[str, dict]:
     rng = random.Random(args.seed)
     n_people = args.people
     n_depts = args.departments or max(3, round(60 * n_people / 2000))
-    n_whygos = args.whygos or 3 * n_people
+    # 3.5 WhyGOs a person, so 10 outcomes a person fit the rule of two or
+    # three outcomes per individual WhyGO (src/domain/whygo_rules.rs).
+    n_whygos = args.whygos or (7 * n_people) // 2
     n_outcomes = args.outcomes or 10 * n_people
     if n_depts < 2:
         sys.exit("need at least 2 departments")
@@ -646,15 +648,12 @@ def build(args) -> tuple[str, dict]:
     individual = [w for w in whygos if w["level"] == "individual"]
     left = n_outcomes - n_fixed
     if individual:
-        b, e = divmod(left, len(individual))
-        per = {w["key"]: b for w in individual}
-        for w in rng.sample(individual, e):
+        # Two or three outcomes each (the rule for individual WhyGOs).
+        if not 2 * len(individual) <= left <= 3 * len(individual):
+            sys.exit(f"{left} outcomes do not fit {len(individual)} individual WhyGOs at 2-3 each")
+        per = {w["key"]: 2 for w in individual}
+        for w in rng.sample(individual, left - 2 * len(individual)):
             per[w["key"]] += 1
-        for _ in range(len(individual) // 10):
-            a, c = rng.sample(individual, 2)
-            if per[a["key"]] > 2:
-                per[a["key"]] -= 1
-                per[c["key"]] += 1
     else:
         per = {}
     team: dict[str, list[str]] = {d: [p.key for p in ms] for d, ms in members.items()}
@@ -885,7 +884,7 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=2000)
     ap.add_argument("--departments", type=int, default=0,
                     help="default: 60 for 2,000 people, in proportion otherwise (at least 3)")
-    ap.add_argument("--whygos", type=int, default=0, help="default: 3 per person")
+    ap.add_argument("--whygos", type=int, default=0, help="default: 3.5 per person")
     ap.add_argument("--outcomes", type=int, default=0, help="default: 10 per person")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--slug", default="bigco")

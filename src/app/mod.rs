@@ -9,6 +9,7 @@
 //! Layering: `domain` (pure rules) <- `db` (storage) <- `app` (writes) <- `http`.
 
 pub mod checkin;
+pub mod lifecycle;
 
 use uuid::Uuid;
 
@@ -25,6 +26,8 @@ pub struct Actor {
     pub account: Uuid,
     /// The account's email: the audit log's label, which outlives the account.
     pub email: String,
+    /// The account's name, as histories name who acted.
+    pub name: String,
     pub person: Option<PersonRef>,
     pub role: Role,
 }
@@ -57,6 +60,16 @@ impl Actor {
         Who {
             account: Some(self.account),
             label: &self.email,
+        }
+    }
+
+    /// Who acts, as the lifecycle history records it.
+    pub fn history(&self) -> crate::db::lifecycle::Actor<'_> {
+        crate::db::lifecycle::Actor {
+            person: self.person.as_ref().map(|p| p.id),
+            account: self.account,
+            name: &self.name,
+            email: &self.email,
         }
     }
 

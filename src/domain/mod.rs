@@ -12,3 +12,4 @@ pub mod report;
 pub mod rollup;
 pub mod target;
 pub mod workbook;
+pub mod whygo_rules;

@@ -68,6 +68,7 @@ impl Tenancy {
             tenant: self.tenant.clone(),
             account: self.account.id,
             email: self.account.email.clone(),
+            name: self.account.name.clone(),
             person: self.person.clone(),
             role: self.role,
         }

@@ -439,7 +439,7 @@ fn a_duplicate_handoff_type_key_is_reported() {
 #[test]
 fn a_duplicate_whygo_number_in_the_same_department_is_reported() {
     let text = format!(
-        "{BASE}\n[[whygo]]\nkey = \"sales-2\"\nlevel = \"department\"\ndepartment = \"sales\"\nnumber = 1\ntitle = \"T\"\nowner = \"sam\"\nladders_to = [\"company-1\"]\nwhy = \"w\"\ngoal = \"g\"\n"
+        "{BASE}\n[[whygo]]\nkey = \"sales-2\"\nlevel = \"department\"\ndepartment = \"sales\"\nnumber = 1\ntitle = \"T\"\nowner = \"sam\"\nladders_to = [\"company-1\"]\nwhy = \"w\"\ngoal = \"g\"\n\n[[whygo.outcome]]\nkey = \"s2-deals\"\nname = \"Deals\"\ntargets = [\"1\", \"2\", \"3\", \"4\"]\n"
     );
     let e = only_error(&text);
     assert_error(
@@ -853,7 +853,7 @@ fn a_company_whygo_ladders_to_nothing() {
         &e,
         line_of(&text, "ladders_to = [\"sales-1\"]", 1),
         "whygo[0].ladders_to",
-        "a company WhyGO ladders to nothing",
+        "Company WhyGOs ladder to nothing higher",
     );
 }
 
@@ -877,21 +877,21 @@ fn a_department_whygo_must_ladder_to_something() {
         &e,
         line_of(&text, "[[whygo]]", 2),
         "whygo[1].ladders_to",
-        "must ladder to a higher one",
+        "Choose at least one company WhyGO this one ladders up to",
     );
 }
 
 #[test]
 fn laddering_to_the_same_level_is_rejected() {
     let text = format!(
-        "{BASE}\n[[whygo]]\nkey = \"sales-2\"\nlevel = \"department\"\ndepartment = \"sales\"\nnumber = 2\ntitle = \"T\"\nowner = \"sam\"\nladders_to = [\"company-1\", \"sales-1\"]\nwhy = \"w\"\ngoal = \"g\"\n"
+        "{BASE}\n[[whygo]]\nkey = \"sales-2\"\nlevel = \"department\"\ndepartment = \"sales\"\nnumber = 2\ntitle = \"T\"\nowner = \"sam\"\nladders_to = [\"company-1\", \"sales-1\"]\nwhy = \"w\"\ngoal = \"g\"\n\n[[whygo.outcome]]\nkey = \"s2-deals\"\nname = \"Deals\"\ntargets = [\"1\", \"2\", \"3\", \"4\"]\n"
     );
     let e = only_error(&text);
     assert_error(
         &e,
         line_of(&text, "\"sales-1\"]", 1),
         "whygo[2].ladders_to[1]",
-        "“sales-1” is a department WhyGO, not a higher level",
+        "“sales-1” is a department WhyGO: a department WhyGO ladders to company WhyGOs",
     );
 }
 
@@ -899,7 +899,7 @@ fn laddering_to_the_same_level_is_rejected() {
 fn an_individual_whygo_ladders_to_department_or_company_whygos() {
     let individual = |ladder: &str| {
         format!(
-            "{BASE}\n[[whygo]]\nkey = \"sam-1\"\nlevel = \"individual\"\nperson = \"sam\"\nnumber = 1\ntitle = \"T\"\nstatus = \"draft\"\nladders_to = [{ladder}]\nwhy = \"w\"\ngoal = \"g\"\n"
+            "{BASE}\n[[whygo]]\nkey = \"sam-1\"\nlevel = \"individual\"\nperson = \"sam\"\nnumber = 1\ntitle = \"T\"\nstatus = \"draft\"\nladders_to = [{ladder}]\nwhy = \"w\"\ngoal = \"g\"\n\n[[whygo.outcome]]\nkey = \"sam-a\"\nname = \"A\"\ntargets = [\"1\", \"2\", \"3\", \"4\"]\n\n[[whygo.outcome]]\nkey = \"sam-b\"\nname = \"B\"\ntargets = [\"1\", \"2\", \"3\", \"4\"]\n"
         )
     };
     let wb = parse("acme.toml", &individual("\"sales-1\", \"company-1\"")).unwrap();

@@ -273,17 +273,9 @@ fn cascade(
             scope_rules(r, &path, w);
         }
 
-        let mut seen = HashSet::new();
         for (j, parent) in w.ladders_to.iter().enumerate() {
             let lpath = format!("{path}.ladders_to[{j}]");
             if !whygos.check(r, &lpath, parent) {
-                continue;
-            }
-            if !seen.insert(parent.as_str()) {
-                r.error(
-                    &lpath,
-                    format!("“{parent}” is listed twice (expected each WhyGO once)"),
-                );
                 continue;
             }
             if parent == &w.key {
@@ -293,51 +285,9 @@ fn cascade(
                 );
                 continue;
             }
-            if let (true, Some(&plevel)) = (level_known, level_of.get(parent.as_str())) {
-                let allowed = match w.level {
-                    Level::Company => false,
-                    Level::Department => plevel == Level::Company,
-                    Level::Individual => plevel != Level::Individual,
-                };
-                if !allowed && w.level != Level::Company {
-                    let expected = match w.level {
-                        Level::Department => "a department WhyGO ladders to company WhyGOs",
-                        _ => "an individual WhyGO ladders to department or company WhyGOs",
-                    };
-                    r.error(
-                        &lpath,
-                        format!(
-                            "“{parent}” is a {} WhyGO, not a higher level ({expected})",
-                            plevel.as_str()
-                        ),
-                    );
-                }
-            }
         }
         if level_known {
-            match w.level {
-                Level::Company if !w.ladders_to.is_empty() => r.error(
-                    &format!("{path}.ladders_to"),
-                    "a company WhyGO ladders to nothing (expected no ladders_to)",
-                ),
-                Level::Department | Level::Individual
-                    if w.ladders_to.is_empty() && !r.has_error(&format!("{path}.ladders_to")) =>
-                {
-                    let expected = if w.level == Level::Department {
-                        "at least one company WhyGO key, e.g. ladders_to = [\"company-1\"]"
-                    } else {
-                        "at least one department or company WhyGO key"
-                    };
-                    r.error(
-                        &format!("{path}.ladders_to"),
-                        format!(
-                            "a {} WhyGO must ladder to a higher one (expected {expected})",
-                            w.level.as_str()
-                        ),
-                    );
-                }
-                _ => {}
-            }
+            shared_rules(r, &path, w, &level_of);
 
             let scope = match w.level {
                 Level::Company => "",
@@ -361,6 +311,51 @@ fn cascade(
                     numbers.insert((w.level, scope, w.number), w.key.clone());
                 }
             }
+        }
+    }
+}
+
+/// The rules every WhyGO follows however it is written
+/// ([`crate::domain::whygo_rules`]), reported at the workbook's keys.
+fn shared_rules(r: &mut Reader<'_>, path: &str, w: &super::WhyGo, level_of: &HashMap<&str, Level>) {
+    use crate::domain::whygo_rules::{Candidate, CandidateOutcome, Part, check};
+    let candidate = Candidate {
+        level: w.level,
+        person: w.person.as_deref(),
+        title: &w.title,
+        why: &w.why,
+        goal: &w.goal,
+        ladders_to: w
+            .ladders_to
+            .iter()
+            .map(|k| (k.as_str(), level_of.get(k.as_str()).copied()))
+            .collect(),
+        outcomes: w
+            .outcomes
+            .iter()
+            .map(|o| CandidateOutcome {
+                name: &o.name,
+                targets: &o.targets,
+                owners: &o.owners,
+            })
+            .collect(),
+    };
+    for p in check(&candidate) {
+        let key = match p.part {
+            Part::Title => format!("{path}.title"),
+            Part::Why => format!("{path}.why"),
+            Part::Goal => format!("{path}.goal"),
+            Part::Ladders => format!("{path}.ladders_to"),
+            Part::Ladder(j) => format!("{path}.ladders_to[{j}]"),
+            Part::Outcomes => format!("{path}.outcome"),
+            Part::OutcomeName(i) => format!("{path}.outcome[{i}].name"),
+            Part::OutcomeTarget(i, Some(q)) => format!("{path}.outcome[{i}].targets[{q}]"),
+            Part::OutcomeTarget(i, None) => format!("{path}.outcome[{i}].targets"),
+            Part::OutcomeOwners(i) => format!("{path}.outcome[{i}].owners"),
+        };
+        // Reported once: an earlier, more precise message on the same key wins.
+        if !r.has_error(&key) {
+            r.error(&key, p.message);
         }
     }
 }
