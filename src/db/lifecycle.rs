@@ -303,6 +303,16 @@ pub struct Parent {
     pub department_name: Option<String>,
 }
 
+impl Parent {
+    /// "#1 Title", as lists and change lists name it.
+    pub fn label(&self) -> String {
+        match self.number {
+            Some(n) => format!("#{n} {}", self.title),
+            None => self.title.clone(),
+        }
+    }
+}
+
 /// Company and department WhyGOs of a cycle (not archived), company first,
 /// then by department.
 pub async fn parents(

@@ -11,5 +11,5 @@ pub mod plan;
 pub mod report;
 pub mod rollup;
 pub mod target;
-pub mod workbook;
 pub mod whygo_rules;
+pub mod workbook;

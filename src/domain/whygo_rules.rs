@@ -20,7 +20,7 @@ pub const MAX_OUTCOME_NAME: usize = 200;
 pub const MAX_TARGET: usize = 100;
 
 /// How many outcomes a WhyGO of `level` has: (fewest, most).
-pub fn outcome_range(level: Level) -> (usize, usize) {
+pub const fn outcome_range(level: Level) -> (usize, usize) {
     match level {
         Level::Individual => (2, 3),
         Level::Company | Level::Department => (1, 12),
@@ -150,7 +150,10 @@ pub fn check(c: &Candidate<'_>) -> Vec<Problem> {
         if o.targets.iter().all(|t| t.trim().is_empty()) {
             add(
                 Part::OutcomeTarget(i, None),
-                Err("Enter at least one quarterly target, e.g. 12, 40%, $1.5M, 21 days or MVP.".to_owned()),
+                Err(
+                    "Enter at least one quarterly target, e.g. 12, 40%, $1.5M, 21 days or MVP."
+                        .to_owned(),
+                ),
             );
         }
         add(Part::OutcomeOwners(i), owners(c, o));
@@ -221,7 +224,11 @@ mod tests {
     fn a_well_formed_whygo_of_each_level_has_no_problem() {
         let (t, owners) = (targets(), vec!["sam".to_owned()]);
         for level in [Level::Company, Level::Department, Level::Individual] {
-            assert_eq!(check(&candidate(level, &t, &owners)), Vec::new(), "{level:?}");
+            assert_eq!(
+                check(&candidate(level, &t, &owners)),
+                Vec::new(),
+                "{level:?}"
+            );
         }
     }
 
@@ -288,7 +295,12 @@ mod tests {
             parts(&c),
             vec![Part::OutcomeTarget(0, None), Part::OutcomeTarget(1, None)]
         );
-        let long = vec!["1".repeat(MAX_TARGET + 1), "2".into(), "3".into(), "4".into()];
+        let long = vec![
+            "1".repeat(MAX_TARGET + 1),
+            "2".into(),
+            "3".into(),
+            "4".into(),
+        ];
         let mut c = candidate(Level::Department, &long, &owners);
         let title = "t".repeat(MAX_TITLE + 1);
         c.title = &title;

@@ -262,7 +262,7 @@ async fn the_generated_benchmark_workbook_loads_in_file_order_and_reloads_unchan
     };
     let outcomes = wb.whygos.iter().map(|w| w.outcomes.len()).sum::<usize>();
     assert_eq!(wb.people.len(), 50);
-    assert_eq!(wb.whygos.len(), 150, "3 WhyGOs per person");
+    assert_eq!(wb.whygos.len(), 175, "3.5 WhyGOs per person");
     assert_eq!(outcomes, 500, "10 outcomes per person");
     assert!(wb.actuals.len() > 1000, "a year of check-ins");
 

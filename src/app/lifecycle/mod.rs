@@ -250,7 +250,9 @@ pub async fn decide(
     let problem = if n == 0 && t == Transition::Return {
         Some("Say what to change: the comment goes to the owner with the WhyGO.".to_owned())
     } else if n > MAX_COMMENT {
-        Some(format!("Keep it to {MAX_COMMENT} characters (this is {n})."))
+        Some(format!(
+            "Keep it to {MAX_COMMENT} characters (this is {n})."
+        ))
     } else {
         crate::domain::keys::check_len(comment, MAX_COMMENT).err()
     };

@@ -15,10 +15,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{Done, Errors, actor, find, form_version, org, refused, see_other, when, whygo_href};
-use crate::db::lifecycle::{self as store, Event, Locked};
-use crate::db::{self, audit};
-use crate::domain::lifecycle::{SignOff, SignState, Transition, required_signers, scored};
+use super::{Done, Errors, form_version, refused, see_other, when, whygo_href};
+use crate::app::lifecycle::{self, Declined};
+use crate::db::lifecycle as store;
+use crate::domain::lifecycle::{SignOff, SignState, Transition, required_signers};
 use crate::domain::permissions::{Action, Org};
 use crate::domain::plan::{Approval, Level};
 use crate::http::error::render;
@@ -36,93 +36,55 @@ pub struct DecisionForm {
     pub next: String,
 }
 
-fn next_href(tenancy: &Tenancy, w: &Locked, next: &str, done: &str) -> String {
-    if next == "approvals" {
+/// The page for a move or sign-off that was declined: the form again for a
+/// comment, else a sentence with a way back.
+pub fn declined(
+    tenancy: &Tenancy,
+    key: &str,
+    form: &DecisionForm,
+    d: Declined,
+) -> Result<Response, AppError> {
+    let href = whygo_href(tenancy, key);
+    match d {
+        Declined::Changed { version, status } => refused(
+            tenancy,
+            StatusCode::CONFLICT,
+            "It changed since you opened it",
+            &format!(
+                "This WhyGO is now at version {version} and {}: nothing was done. Open it again to see what changed, then decide.",
+                status.label()
+            ),
+            &href,
+        ),
+        Declined::NotNow(why) => refused(
+            tenancy,
+            StatusCode::CONFLICT,
+            "Not possible now",
+            &why,
+            &href,
+        ),
+        Declined::NotReady(why) => refused(
+            tenancy,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not ready to submit",
+            &why,
+            &format!("{href}/edit"),
+        ),
+        Declined::Comment { version, message } => {
+            decide_page(tenancy, key, version, form, &message)
+        }
+    }
+}
+
+/// After a move: the list it came from, or the WhyGO page.
+fn moved(tenancy: &Tenancy, key: &str, next: &str, done: lifecycle::Done) -> Response {
+    let done = done.as_str();
+    see_other(&if next == "approvals" {
         format!("/{}/approvals?done={done}", tenancy.tenant.slug)
     } else {
-        format!("{}?done={done}#lifecycle", whygo_href(tenancy, &w.key))
-    }
+        format!("{}?done={done}#lifecycle", whygo_href(tenancy, key))
+    })
 }
-
-fn changed_meanwhile(tenancy: &Tenancy, w: &Locked) -> Result<Response, AppError> {
-    refused(
-        tenancy,
-        StatusCode::CONFLICT,
-        "It changed since you opened it",
-        &format!(
-            "This WhyGO is now at version {} and {}: nothing was done. Open it again to see what changed, then decide.",
-            w.version,
-            w.status.label()
-        ),
-        &whygo_href(tenancy, &w.key),
-    )
-}
-
-fn not_now(tenancy: &Tenancy, w: &Locked, why: &str) -> Result<Response, AppError> {
-    refused(
-        tenancy,
-        StatusCode::CONFLICT,
-        "Not possible now",
-        why,
-        &whygo_href(tenancy, &w.key),
-    )
-}
-
-/// The owner's person key of an individual WhyGO; other levels are not
-/// approved this way (404 would hide nothing: refuse plainly).
-fn owner_of(w: &Locked) -> Option<&str> {
-    (w.level == Level::Individual)
-        .then_some(w.person.as_deref())
-        .flatten()
-}
-
-/// Writes a move: the new status, its history event and audit entry.
-async fn record_move(
-    tx: &mut sqlx::PgConnection,
-    tenancy: &Tenancy,
-    w: &Locked,
-    t: Transition,
-    to: Approval,
-    comment: &str,
-) -> Result<(), AppError> {
-    let tenant = tenancy.tenant.id;
-    store::set_status(tx, tenant, w.id, to.as_str()).await?;
-    let who = actor(tenancy);
-    store::record_event(
-        tx,
-        tenant,
-        w.id,
-        &who,
-        &Event {
-            kind: t.kind(),
-            from: Some(w.status),
-            to,
-            version: w.version,
-            comment,
-        },
-    )
-    .await?;
-    let mut before = serde_json::json!({"status": w.status, "version": w.version});
-    let mut after = serde_json::json!({"status": to.as_str(), "version": w.version});
-    if !comment.is_empty() {
-        before["comment"] = serde_json::Value::Null;
-        after["comment"] = serde_json::Value::String(comment.to_owned());
-    }
-    audit::record(
-        &mut *tx,
-        tenant,
-        who.audit(),
-        t.verb(),
-        "whygo",
-        &w.key,
-        Some(before),
-        Some(after),
-    )
-    .await?;
-    Ok(())
-}
-
-// ----- submit -----
 
 pub async fn submit(
     State(state): State<AppState>,
@@ -130,95 +92,25 @@ pub async fn submit(
     Path((_, key)): Path<(String, String)>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let tenant = tenancy.tenant.id;
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let org = org(&mut tx, &tenancy).await?;
-    let w = find(&mut tx, &tenancy, &org, &key).await?;
-    let Some(owner) = owner_of(&w) else {
-        return not_now(
-            &tenancy,
-            &w,
-            "Only individual WhyGOs are submitted for approval; company and department WhyGOs are signed off.",
-        );
-    };
-    if !tenancy.can(
-        Action::EditIndividualWhyGo {
-            owner,
-            editable: true,
-        },
-        &org,
-    ) {
-        return Err(AppError::Forbidden);
+    let version = form_version(&form.version);
+    match lifecycle::submit(&state.pool, &tenancy.acting(), &key, version).await? {
+        Ok(done) => Ok(moved(&tenancy, &key, "", done)),
+        Err(d) => declined(&tenancy, &key, &form, d),
     }
-    if form_version(&form.version) != Some(w.version) {
-        return changed_meanwhile(&tenancy, &w);
-    }
-    let from = w.status;
-    let to = match Transition::Submit.next(from) {
-        Ok(to) => to,
-        Err(why) => return not_now(&tenancy, &w, why),
-    };
-    // What a manager needs to judge it: a ladder link and something scored.
-    let now = store::snapshot(&mut tx, tenant, w.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut missing = Vec::new();
-    if now.ladders_to.is_empty() {
-        missing.push("ladder up to at least one department or company WhyGO");
-    }
-    if !now
-        .outcomes
-        .iter()
-        .any(|o| scored(&crate::domain::lifecycle::four(&o.targets)))
-    {
-        missing.push("have at least one outcome with a target that can be scored");
-    }
-    if !missing.is_empty() {
-        return refused(
-            &tenancy,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Not ready to submit",
-            &format!(
-                "Before it goes to your manager it must {}. Edit it, then submit.",
-                missing.join(" and ")
-            ),
-            &format!("{}/edit", whygo_href(&tenancy, &w.key)),
-        );
-    }
-    record_move(&mut tx, &tenancy, &w, Transition::Submit, to, "").await?;
-    tx.commit().await?;
-    Ok(see_other(&next_href(&tenancy, &w, "", "submitted")))
 }
 
-// ----- approve and return -----
-
-/// Locks the WhyGO and checks that the tenancy may decide on it now.
-async fn decidable(
-    tx: &mut sqlx::PgConnection,
+async fn decide(
+    state: &AppState,
     tenancy: &Tenancy,
     key: &str,
     form: &DecisionForm,
     t: Transition,
-) -> Result<Result<(Locked, Approval), Response>, AppError> {
-    let org = org(tx, tenancy).await?;
-    let w = find(tx, tenancy, &org, key).await?;
-    let Some(owner) = owner_of(&w) else {
-        return Ok(Err(not_now(
-            tenancy,
-            &w,
-            "Only individual WhyGOs are approved by a manager; company and department WhyGOs are signed off.",
-        )?));
-    };
-    if !tenancy.can(Action::ApproveIndividual { owner }, &org) {
-        return Err(AppError::Forbidden);
-    }
-    if form_version(&form.version) != Some(w.version) {
-        return Ok(Err(changed_meanwhile(tenancy, &w)?));
-    }
-    let from = w.status;
-    match t.next(from) {
-        Ok(to) => Ok(Ok((w, to))),
-        Err(why) => Ok(Err(not_now(tenancy, &w, why)?)),
+) -> Result<Response, AppError> {
+    let version = form_version(&form.version);
+    let actor = tenancy.acting();
+    match lifecycle::decide(&state.pool, &actor, key, t, version, &form.comment).await? {
+        Ok(done) => Ok(moved(tenancy, key, &form.next, done)),
+        Err(d) => declined(tenancy, key, form, d),
     }
 }
 
@@ -228,24 +120,7 @@ pub async fn approve(
     Path((_, key)): Path<(String, String)>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
-    let (w, to) = match decidable(&mut tx, &tenancy, &key, &form, Transition::Approve).await? {
-        Ok(x) => x,
-        Err(r) => return Ok(r),
-    };
-    let comment = form.comment.trim();
-    if comment.chars().count() > 5000 {
-        return decide_page(
-            &tenancy,
-            &w,
-            &form,
-            "comment",
-            "Keep it to 5000 characters.",
-        );
-    }
-    record_move(&mut tx, &tenancy, &w, Transition::Approve, to, comment).await?;
-    tx.commit().await?;
-    Ok(see_other(&next_href(&tenancy, &w, &form.next, "approved")))
+    decide(&state, &tenancy, &key, &form, Transition::Approve).await
 }
 
 pub async fn send_back(
@@ -254,34 +129,7 @@ pub async fn send_back(
     Path((_, key)): Path<(String, String)>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
-    let (w, to) = match decidable(&mut tx, &tenancy, &key, &form, Transition::Return).await? {
-        Ok(x) => x,
-        Err(r) => return Ok(r),
-    };
-    let comment = form.comment.trim();
-    let n = comment.chars().count();
-    if n == 0 {
-        return decide_page(
-            &tenancy,
-            &w,
-            &form,
-            "comment",
-            "Say what to change: the comment goes to the owner with the WhyGO.",
-        );
-    }
-    if n > 5000 {
-        return decide_page(
-            &tenancy,
-            &w,
-            &form,
-            "comment",
-            &format!("Keep it to 5000 characters (this is {n})."),
-        );
-    }
-    record_move(&mut tx, &tenancy, &w, Transition::Return, to, comment).await?;
-    tx.commit().await?;
-    Ok(see_other(&next_href(&tenancy, &w, &form.next, "returned")))
+    decide(&state, &tenancy, &key, &form, Transition::Return).await
 }
 
 /// The return form again, with the message next to the comment (422).
@@ -300,19 +148,19 @@ struct DecidePage {
 
 fn decide_page(
     tenancy: &Tenancy,
-    w: &Locked,
+    key: &str,
+    version: i32,
     form: &DecisionForm,
-    field: &str,
     message: &str,
 ) -> Result<Response, AppError> {
     let mut errors = Errors::default();
-    errors.add(field, message);
+    errors.add("comment", message);
     let page = DecidePage {
         chrome: tenancy.chrome(),
-        href: whygo_href(tenancy, &w.key),
-        key: w.key.clone(),
+        href: whygo_href(tenancy, key),
+        key: key.to_owned(),
         slug: tenancy.tenant.slug.clone(),
-        version: w.version,
+        version,
         comment: form.comment.clone(),
         next: form.next.clone(),
         errors,

@@ -22,14 +22,10 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use sqlx::PgConnection;
 
 use super::error::render;
 use super::view::Chrome;
 use super::{AppError, AppState, Tenancy};
-use crate::db::lifecycle::{Actor, Locked};
-use crate::domain::permissions::{Action, Org};
-use crate::domain::plan::{Approval, Level};
 
 pub use section::{Section, section};
 
@@ -58,7 +54,6 @@ pub struct Done {
 }
 
 pub use crate::app::FieldErrors as Errors;
-use crate::domain::keys::{check_len, check_text};
 
 /// A page that says why something was refused, with a way back.
 #[derive(Template)]
@@ -96,63 +91,6 @@ fn whygo_href(tenancy: &Tenancy, key: &str) -> String {
     format!("/{}/whygos/{key}", tenancy.tenant.slug)
 }
 
-/// The signed-in person acting, for the history and the audit log.
-fn actor(tenancy: &Tenancy) -> Actor<'_> {
-    Actor {
-        person: tenancy.person.as_ref().map(|p| p.id),
-        account: tenancy.account.id,
-        name: &tenancy.account.name,
-        email: &tenancy.account.email,
-    }
-}
-
-/// The org facts the permission table needs (managers, heads), read inside
-/// the transaction that acts on them.
-async fn org(conn: &mut PgConnection, tenancy: &Tenancy) -> sqlx::Result<Org> {
-    let tenant = tenancy.tenant.id;
-    let reports_to: Vec<(String, String)> = sqlx::query_as(
-        "select p.key, m.key from people p join people m on m.tenant_id = p.tenant_id and m.id = p.reports_to_id
-         where p.tenant_id = $1",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *conn)
-    .await?;
-    let heads: Vec<(String, String)> = sqlx::query_as(
-        "select d.key, h.key from departments d join people h on h.tenant_id = d.tenant_id and h.id = d.head_id
-         where d.tenant_id = $1",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(Org {
-        reports_to: reports_to.into_iter().collect(),
-        heads: heads.into_iter().collect(),
-        individuals_visible_to_all: tenancy.tenant.individuals_visible_to_all,
-    })
-}
-
-/// Locks the WhyGO of the path; 404 when it is not this tenant's, archived,
-/// or an individual WhyGO the person may not see (hidden and missing answer
-/// the same).
-async fn find(
-    conn: &mut PgConnection,
-    tenancy: &Tenancy,
-    org: &Org,
-    key: &str,
-) -> Result<Locked, AppError> {
-    let w = crate::db::lifecycle::lock_whygo(conn, tenancy.tenant.id, key)
-        .await?
-        .filter(|w| w.status != Approval::Archived)
-        .ok_or(AppError::NotFound)?;
-    if w.level == Level::Individual {
-        let owner = w.person.as_deref().unwrap_or_default();
-        if !tenancy.can(Action::ViewIndividual { owner }, org) {
-            return Err(AppError::NotFound);
-        }
-    }
-    Ok(w)
-}
-
 /// The version a form carried, as typed (unreadable is no version).
 fn form_version(v: &str) -> Option<i32> {
     v.trim().parse().ok()
@@ -168,24 +106,6 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn errors_keep_the_first_message_of_a_field() {
-        let mut e = Errors::default();
-        assert!(e.is_empty());
-        e.add("o0_name", "first");
-        e.add("o0_name", "second");
-        assert_eq!(e.get("o0_name"), Some("first"));
-        assert!(!e.has("title"));
-    }
-
-    #[test]
-    fn texts_are_required_and_bounded() {
-        assert!(check_text("A goal", 10, "a goal").is_ok());
-        assert_eq!(check_text("  ", 10, "a goal"), Err("Enter a goal.".into()));
-        assert!(check_text(&"x".repeat(11), 10, "a goal").is_err());
-        assert!(check_len("", 10).is_ok());
-    }
 
     #[test]
     fn an_unreadable_version_is_no_version() {
