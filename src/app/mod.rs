@@ -9,6 +9,7 @@
 //! Layering: `domain` (pure rules) <- `db` (storage) <- `app` (writes) <- `http`.
 
 pub mod checkin;
+pub mod comments;
 pub mod lifecycle;
 
 use uuid::Uuid;

@@ -17,13 +17,9 @@ use sqlx::PgPool;
 use super::admin::FieldErrors;
 use super::params::{PageQuery, When};
 use super::{AppError, AppState, Tenancy};
+use crate::app::comments;
 use crate::db;
-use crate::db::audit::Who;
-use crate::db::comments::NewComment;
 use crate::domain::plan::WhyGo;
-
-/// The longest comment (the table's limit too).
-pub const MAX_BODY: usize = 10_000;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/{tenant}/whygos/{key}/comments", post(create))
@@ -121,27 +117,6 @@ pub async fn view(
     })
 }
 
-fn check(draft: &Draft, w: &WhyGo) -> FieldErrors {
-    let mut errors = FieldErrors::default();
-    let n = draft.body.trim().chars().count();
-    if n == 0 {
-        errors.add("body", "Write your comment first.");
-    } else if n > MAX_BODY {
-        errors.add(
-            "body",
-            format!("Keep it to 10,000 characters (this is {n})."),
-        );
-    }
-    let outcome = draft.outcome.trim();
-    if !outcome.is_empty() && !w.outcomes.iter().any(|o| o.key == outcome) {
-        errors.add(
-            "outcome",
-            "Choose one of this WhyGO’s outcomes, or the whole WhyGO.",
-        );
-    }
-    errors
-}
-
 async fn create(
     State(state): State<AppState>,
     tenancy: Tenancy,
@@ -150,47 +125,26 @@ async fn create(
     Form(mut draft): Form<Draft>,
 ) -> Result<Response, AppError> {
     let when = q.resolve(state.settings.today());
-    let plan = super::params::load_plan(&state, &tenancy, when.as_of, db::plan::Scope::WhyGo(&key))
-        .await?;
-    // Hidden and missing answer the same: the plan holds neither.
-    let w = plan
-        .whygo(&key)
-        .filter(|w| !w.is_archived())
-        .ok_or(AppError::NotFound)?;
-    let person = tenancy.person.clone().ok_or(AppError::Forbidden)?;
-    let errors = check(&draft, w);
-    if !errors.is_empty() {
-        draft.errors = errors;
-        let html = super::whygos::page(&state, &tenancy, &key, &q, draft, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
-    }
-    let outcome = Some(draft.outcome.trim()).filter(|o| !o.is_empty());
-    let tenant = tenancy.tenant.id;
-    let who = Who {
-        account: Some(tenancy.account.id),
-        label: &tenancy.account.email,
-    };
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let added = db::comments::add(
-        &mut tx,
-        tenant,
-        who,
-        &NewComment {
-            whygo_key: &w.key,
-            outcome_key: outcome,
-            author: person.id,
-            body: draft.body.trim(),
-        },
+    let actor = tenancy.acting();
+    match comments::post(
+        &state.pool,
+        &actor,
+        when.as_of,
+        &key,
+        &draft.body,
+        &draft.outcome,
     )
-    .await?;
-    if !added {
-        return Err(AppError::NotFound);
+    .await?
+    {
+        Ok(()) => {
+            let carry = explicit_carry(&q, &when);
+            let to = format!("/{}/whygos/{key}{carry}#comments", tenancy.tenant.slug);
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(errors) => {
+            draft.errors = errors;
+            let html = super::whygos::page(&state, &tenancy, &key, &q, draft, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
     }
-    tx.commit().await?;
-    let carry = explicit_carry(&q, &when);
-    Ok(Redirect::to(&format!(
-        "/{}/whygos/{}{carry}#comments",
-        tenancy.tenant.slug, w.key
-    ))
-    .into_response())
 }
