@@ -49,6 +49,9 @@ fn routes() -> Vec<String> {
         "/kartel/whygos/brandon-1",
         "/kartel/whygos/trent-1/edit",
         "/kartel/checkin/preview?outcome=trent-playbook&quarter=4&value=Approved",
+        // One-time link pages read no plan; listed so every route is tried.
+        "/kartel/invite/no-such-token",
+        "/kartel/reset/no-such-token",
     ]
     .iter()
     .map(|r| {
@@ -155,4 +158,73 @@ async fn a_hidden_whygo_still_counts_unnamed_in_the_cascade_and_its_progress() {
         progress.body.contains("1 approved"),
         "Trent's line, unnamed"
     );
+}
+
+/// Every GET route of an organization, read from the routers' source:
+/// `(pattern, file)`. Admin routes are left out on purpose: only admins reach
+/// them, and the permission table lets admins see every WhyGO.
+fn tenant_get_routes() -> Vec<(String, String)> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http");
+    let mut files = vec![std::path::PathBuf::from(root)];
+    let mut found = Vec::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).expect("read src/http").flatten() {
+                files.push(e.path());
+            }
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(".route(") {
+            rest = &rest[at + ".route(".len()..];
+            let Some(open) = rest.find('"') else { break };
+            let Some(len) = rest[open + 1..].find('"') else {
+                break;
+            };
+            let pattern = &rest[open + 1..open + 1 + len];
+            let after = rest[open + 2 + len..].trim_start_matches([',', ' ', '\n']);
+            if pattern.starts_with("/{tenant}")
+                && !pattern.starts_with("/{tenant}/admin")
+                && after.starts_with("get(")
+            {
+                found.push((pattern.to_owned(), p.display().to_string()));
+            }
+        }
+    }
+    found
+}
+
+/// Whether a concrete path (no query) fits a route pattern: `{x}` is one
+/// segment.
+fn fits(pattern: &str, path: &str) -> bool {
+    let (p, s): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == s.len()
+        && p.iter()
+            .zip(&s)
+            .all(|(a, b)| (a.starts_with('{') && !b.is_empty()) || a == b)
+}
+
+#[test]
+fn the_table_above_covers_every_route_that_reads_the_plan() {
+    let routes = tenant_get_routes();
+    assert!(routes.len() >= 12, "routes found: {routes:?}");
+    let table = routes_table_paths();
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|(pattern, _)| !table.iter().any(|path| fits(pattern, path)))
+        .map(|(pattern, file)| format!("{pattern} ({file})"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "add these routes to routes() so the leak table tries them:\n{}",
+        missing.join("\n")
+    );
+}
+
+fn routes_table_paths() -> Vec<String> {
+    routes()
+        .into_iter()
+        .map(|r| r.split('?').next().unwrap_or_default().to_owned())
+        .collect()
 }
