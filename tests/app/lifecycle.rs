@@ -1037,3 +1037,49 @@ async fn in_the_demo_fill_approves_trents_submitted_whygo_and_the_pages_show_it(
         "the cascade counts it"
     );
 }
+
+#[tokio::test]
+async fn an_individual_whygo_whose_outcomes_all_belong_to_others_is_refused() {
+    let db = demo_db().await;
+    let mut trent = signed_in(&db, "trent").await;
+    trent.get("/kartel/whygos/new").await.expect_status(200);
+    let before = fingerprint(&db).await;
+    let mut fields = proposal();
+    // Both outcomes owned by Brandon alone: not Trent's WhyGO to propose.
+    fields.push(("o0_owners".to_owned(), "brandon".to_owned()));
+    fields.push(("o1_owners".to_owned(), "brandon".to_owned()));
+    let res = post_fields(&mut trent, "/kartel/whygos/new", &fields).await;
+    res.expect_status(422);
+    assert!(
+        res.body.contains("include “trent” among the owners"),
+        "{}",
+        res.body
+    );
+    assert_eq!(fingerprint(&db).await, before, "nothing written");
+    // With Trent among the owners it is his to propose.
+    fields.push(("o0_owners".to_owned(), "trent".to_owned()));
+    fields.push(("o1_owners".to_owned(), "trent".to_owned()));
+    let res = post_fields(&mut trent, "/kartel/whygos/new", &fields).await;
+    res.expect_status(303);
+}
+
+/// Row counts of what a proposal writes.
+async fn fingerprint(db: &TestDb) -> Vec<i64> {
+    let mut v = Vec::new();
+    for t in [
+        "whygos",
+        "outcomes",
+        "outcome_owners",
+        "whygo_links",
+        "whygo_events",
+        "audit_log",
+    ] {
+        v.push(
+            sqlx::query_scalar(&format!("select count(*) from {t}"))
+                .fetch_one(&db.pool)
+                .await
+                .expect("count"),
+        );
+    }
+    v
+}
