@@ -85,14 +85,10 @@ impl Tenancy {
         permissions::can(&self.actor(), action, org)
     }
 
-    /// Refuses with 403 unless the permission table allows `action`.
+    /// Refuses with 403 unless the permission table allows `action` (the
+    /// service layer's check, [`crate::app::Actor::require`]).
     pub fn require(&self, action: Action<'_>, org: &Org) -> Result<(), AppError> {
-        if self.can(action, org) {
-            Ok(())
-        } else {
-            tracing::info!(account = %self.account.id, tenant = %self.tenant.slug, ?action, "refused by the permission table");
-            Err(AppError::Forbidden)
-        }
+        Ok(self.acting().require(action, org)?)
     }
 
     /// For actions that depend on no org facts (admin actions).

@@ -14,10 +14,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{find, org};
+use super::{Recorded, find, org, record};
 use crate::app::{Actor, FieldErrors as Errors, Refused};
 use crate::db::lifecycle::{self as store, EditValues, Event, Locked, OutcomeValues, Parent};
-use crate::db::{self, audit};
+use crate::db;
 use crate::domain::keys::check_len;
 use crate::domain::lifecycle::{
     Change, OutcomeSnapshot, SignState, Snapshot, diff, four, required_signers,
@@ -135,29 +135,25 @@ pub async fn propose(
     };
     let after = store::apply_edit(&mut tx, tenant, &created, 1, &values).await?;
     store::keep_version(&mut tx, tenant, id, 1, &after).await?;
-    store::record_event(
+    let event = Event {
+        kind: "created",
+        from: None,
+        to: Approval::Draft,
+        version: 1,
+        comment: form.note.trim(),
+    };
+    let (before, after) = (None, serde_json::to_value(&after).ok());
+    record(
         &mut tx,
-        tenant,
-        id,
-        &actor.history(),
-        &Event {
-            kind: "created",
-            from: None,
-            to: Approval::Draft,
-            version: 1,
-            comment: form.note.trim(),
+        actor,
+        Recorded {
+            whygo: id,
+            key: &key,
+            event,
+            action: "create",
+            before,
+            after,
         },
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        actor.who(),
-        "create",
-        "whygo",
-        &key,
-        None,
-        serde_json::to_value(&after).ok(),
     )
     .await?;
     tx.commit().await?;
@@ -223,29 +219,29 @@ pub async fn save(
     store::keep_version(&mut tx, tenant, w.id, w.version, &before).await?;
     let after = store::apply_edit(&mut tx, tenant, &w, next, &values).await?;
     store::keep_version(&mut tx, tenant, w.id, next, &after).await?;
-    store::record_event(
-        &mut tx,
-        tenant,
-        w.id,
-        &actor.history(),
-        &Event {
-            kind: if amendment { "amended" } else { "edited" },
-            from: Some(w.status),
-            to: w.status,
-            version: next,
-            comment: form.note.trim(),
-        },
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        actor.who(),
-        if amendment { "amend" } else { "update" },
-        "whygo",
-        &w.key,
+    let event = Event {
+        kind: if amendment { "amended" } else { "edited" },
+        from: Some(w.status),
+        to: w.status,
+        version: next,
+        comment: form.note.trim(),
+    };
+    let action = if amendment { "amend" } else { "update" };
+    let (before, after) = (
         serde_json::to_value(&before).ok(),
         serde_json::to_value(&after).ok(),
+    );
+    record(
+        &mut tx,
+        actor,
+        Recorded {
+            whygo: w.id,
+            key: &w.key,
+            event,
+            action,
+            before,
+            after,
+        },
     )
     .await?;
     tx.commit().await?;

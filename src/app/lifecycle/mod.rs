@@ -124,6 +124,37 @@ fn changed(w: &Locked) -> Declined {
     }
 }
 
+/// A change's history event and its audit entry, written together.
+pub(crate) struct Recorded<'a> {
+    pub whygo: uuid::Uuid,
+    pub key: &'a str,
+    pub event: Event<'a>,
+    /// The audit log's verb.
+    pub action: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+pub(crate) async fn record(
+    tx: &mut PgConnection,
+    actor: &Actor,
+    r: Recorded<'_>,
+) -> sqlx::Result<()> {
+    let tenant = actor.tenant.id;
+    store::record_event(tx, tenant, r.whygo, &actor.history(), &r.event).await?;
+    audit::record(
+        &mut *tx,
+        tenant,
+        actor.who(),
+        r.action,
+        "whygo",
+        r.key,
+        r.before,
+        r.after,
+    )
+    .await
+}
+
 /// Writes a move: the new status, its history event and audit entry.
 async fn record_move(
     tx: &mut PgConnection,
@@ -135,36 +166,32 @@ async fn record_move(
 ) -> sqlx::Result<()> {
     let tenant = actor.tenant.id;
     store::set_status(tx, tenant, w.id, to.as_str()).await?;
-    let who = actor.history();
-    store::record_event(
-        tx,
-        tenant,
-        w.id,
-        &who,
-        &Event {
-            kind: t.kind(),
-            from: Some(w.status),
-            to,
-            version: w.version,
-            comment,
-        },
-    )
-    .await?;
     let mut before = serde_json::json!({"status": w.status, "version": w.version});
     let mut after = serde_json::json!({"status": to, "version": w.version});
     if !comment.is_empty() {
         before["comment"] = serde_json::Value::Null;
         after["comment"] = serde_json::Value::String(comment.to_owned());
     }
-    audit::record(
-        &mut *tx,
-        tenant,
-        actor.who(),
-        t.verb(),
-        "whygo",
-        &w.key,
-        Some(before),
-        Some(after),
+    let event = Event {
+        kind: t.kind(),
+        from: Some(w.status),
+        to,
+        version: w.version,
+        comment,
+    };
+    let (before, after) = (Some(before), Some(after));
+    let (whygo, key, action) = (w.id, w.key.as_str(), t.verb());
+    record(
+        tx,
+        actor,
+        Recorded {
+            whygo,
+            key,
+            event,
+            action,
+            before,
+            after,
+        },
     )
     .await
 }
@@ -323,35 +350,32 @@ pub async fn sign(
             store::keep_version(&mut tx, tenant, w.id, w.version, &s).await?;
         }
     }
-    store::record_event(
-        &mut tx,
-        tenant,
-        w.id,
-        &actor.history(),
-        &Event {
-            kind: "signed",
-            from: Some(w.status),
-            to: w.status,
-            version: w.version,
-            comment: if after.frozen() && !was.frozen() {
-                "Every required signer has signed this version: it is in force."
-            } else {
-                ""
-            },
+    let event = Event {
+        kind: "signed",
+        from: Some(w.status),
+        to: w.status,
+        version: w.version,
+        comment: if after.frozen() && !was.frozen() {
+            "Every required signer has signed this version: it is in force."
+        } else {
+            ""
         },
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        actor.who(),
-        "sign off",
-        "whygo",
-        &w.key,
-        None,
-        Some(
-            serde_json::json!({"version": w.version, "signer": me.key, "in_force": after.frozen()}),
-        ),
+    };
+    let signed =
+        serde_json::json!({"version": w.version, "signer": me.key, "in_force": after.frozen()});
+    let (whygo, key, action) = (w.id, w.key.as_str(), "sign off");
+    let (before, after) = (None, Some(signed));
+    record(
+        &mut tx,
+        actor,
+        Recorded {
+            whygo,
+            key,
+            event,
+            action,
+            before,
+            after,
+        },
     )
     .await?;
     tx.commit().await?;
