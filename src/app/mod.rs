@@ -8,6 +8,7 @@
 //!
 //! Layering: `domain` (pure rules) <- `db` (storage) <- `app` (writes) <- `http`.
 
+pub mod admin;
 pub mod checkin;
 
 use uuid::Uuid;
