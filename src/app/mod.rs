@@ -28,6 +28,9 @@ pub struct Actor {
     pub email: String,
     pub person: Option<PersonRef>,
     pub role: Role,
+    /// May administer the whole installation (found organizations, reset any
+    /// account's password), whatever the role here.
+    pub installation_admin: bool,
 }
 
 impl Actor {

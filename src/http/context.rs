@@ -70,6 +70,7 @@ impl Tenancy {
             email: self.account.email.clone(),
             person: self.person.clone(),
             role: self.role,
+            installation_admin: self.account.installation_admin,
         }
     }
 

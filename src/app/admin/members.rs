@@ -1,6 +1,12 @@
 //! Members and roles: changing a member's role, removing a membership, and
 //! the one-time links an admin passes on: a password reset for a member, an
 //! invitation for a person without an account.
+//!
+//! Accounts are global: one account may belong to several organizations, and
+//! a new password opens all of them. So an organization's admin may make a
+//! reset link only for an account that belongs to that organization alone
+//! and is not an installation admin ([`may_reset`]); any other account's
+//! password only an installation admin resets.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -9,7 +15,7 @@ use uuid::Uuid;
 
 use super::{end_membership, last_admin_message, require};
 use crate::app::{Actor, FieldErrors, Refused};
-use crate::db::admin::{self as store, MemberRow};
+use crate::db::admin::{self as store, AccountReach, MemberRow};
 use crate::db::{self, audit, links};
 use crate::domain::keys::Email;
 use crate::domain::permissions::{Action, Role};
@@ -114,20 +120,48 @@ pub async fn remove(pool: &PgPool, actor: &Actor, account: Uuid) -> Result<Remov
     })
 }
 
+/// Whether `actor` may make a reset link for the account `email`, which
+/// reaches as far as `target`; the refusal says what to do instead.
+pub fn may_reset(actor: &Actor, email: &str, target: AccountReach) -> Result<(), String> {
+    if actor.installation_admin {
+        return Ok(());
+    }
+    let instead = "Ask an installation admin to make the link; or, if they can still sign in, they change it themselves under Password.";
+    if target.installation_admin {
+        Err(format!(
+            "{email} is an installation admin: only an installation admin can reset its password. {instead}"
+        ))
+    } else if target.elsewhere {
+        Err(format!(
+            "{email} also belongs to another organization: only an installation admin can reset its password. {instead}"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// What asking for a reset link did.
 #[derive(Debug)]
 pub enum Reset {
     /// A link for the account `email`.
     Made { email: String, link: OneTime },
+    /// Nothing written, for this reason (shown next to the member).
+    Refused(String),
 }
 
-/// Makes a one-time password-reset link for a member.
+/// Makes a one-time password-reset link for a member, if [`may_reset`]
+/// allows it.
 #[tracing::instrument(skip_all, fields(tenant = %actor.tenant.slug, actor = %actor.email, %account))]
 pub async fn reset_link(pool: &PgPool, actor: &Actor, account: Uuid) -> Result<Reset, Refused> {
     require(actor, ACTION)?;
     let tenant = actor.tenant.id;
     let mut tx = db::begin_tenant(pool, tenant).await?;
     let m = find(&mut tx, tenant, account).await?;
+    let reach = store::account_reach(&mut tx, tenant, m.account_id).await?;
+    if let Err(message) = may_reset(actor, &m.email, reach) {
+        tracing::info!(?reach, "reset link refused: the account reaches beyond this organization");
+        return Ok(Reset::Refused(message));
+    }
     let expires = Utc::now() + Duration::hours(links::RESET_HOURS);
     let token = links::create_reset(&mut *tx, tenant, m.account_id, Some(actor.account)).await?;
     audit::record(
@@ -263,6 +297,7 @@ pub fn when(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::plan::TenantRow;
 
     #[test]
     fn an_invitation_email_is_optional_but_must_look_like_one() {
@@ -282,6 +317,52 @@ mod tests {
             "a@b",
         ] {
             assert!(optional_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn admin(installation_admin: bool) -> Actor {
+        Actor {
+            tenant: TenantRow {
+                id: Uuid::nil(),
+                slug: "other".to_owned(),
+                name: "Other".to_owned(),
+                fiscal_year_start: chrono::NaiveDate::MIN,
+                on_pace: 1.0,
+                slightly_off: 0.8,
+                carry_days: 14,
+                individuals_visible_to_all: false,
+            },
+            account: Uuid::nil(),
+            email: "admin@other.example".to_owned(),
+            person: None,
+            role: Role::Admin,
+            installation_admin,
+        }
+    }
+
+    fn reach(elsewhere: bool, installation_admin: bool) -> AccountReach {
+        AccountReach {
+            elsewhere,
+            installation_admin,
+        }
+    }
+
+    #[test]
+    fn an_admin_resets_only_accounts_of_their_organization_alone() {
+        let a = admin(false);
+        assert!(may_reset(&a, "bob@x.example", reach(false, false)).is_ok());
+        let e = may_reset(&a, "kev@x.example", reach(true, false)).expect_err("elsewhere");
+        assert!(e.contains("also belongs to another organization"), "{e}");
+        assert!(e.contains("Ask an installation admin"), "{e}");
+        let e = may_reset(&a, "zac@x.example", reach(false, true)).expect_err("installation");
+        assert!(e.contains("is an installation admin"), "{e}");
+    }
+
+    #[test]
+    fn an_installation_admin_resets_any_account() {
+        let a = admin(true);
+        for (elsewhere, installation) in [(false, false), (true, false), (false, true), (true, true)] {
+            assert!(may_reset(&a, "x@x.example", reach(elsewhere, installation)).is_ok());
         }
     }
 }

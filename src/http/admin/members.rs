@@ -38,6 +38,7 @@ struct MemberView {
     is_me: bool,
     role_error: Option<String>,
     remove_error: Option<String>,
+    reset_error: Option<String>,
 }
 
 struct InviteRow {
@@ -76,6 +77,7 @@ struct MembersPage {
 enum MemberForm {
     Role,
     Remove,
+    Reset,
 }
 
 /// What a re-rendered page adds to the list: a message, a link, or the
@@ -92,10 +94,11 @@ struct Extra {
 }
 
 fn member_view(m: MemberRow, me: Uuid, error: Option<(MemberForm, String)>) -> MemberView {
-    let (mut role_error, mut remove_error) = (None, None);
+    let (mut role_error, mut remove_error, mut reset_error) = (None, None, None);
     match error {
         Some((MemberForm::Role, e)) => role_error = Some(e),
         Some((MemberForm::Remove, e)) => remove_error = Some(e),
+        Some((MemberForm::Reset, e)) => reset_error = Some(e),
         None => {}
     }
     MemberView {
@@ -107,6 +110,7 @@ fn member_view(m: MemberRow, me: Uuid, error: Option<(MemberForm, String)>) -> M
         name: m.name,
         role_error,
         remove_error,
+        reset_error,
     }
 }
 
@@ -296,6 +300,9 @@ pub async fn reset_link(
         Reset::Made { email, link } => {
             let what = format!("Password reset link for {email}");
             with_link(&state, &tenancy, what, "reset", &link).await
+        }
+        Reset::Refused(message) => {
+            refused(&state, &tenancy, account, MemberForm::Reset, message).await
         }
     }
 }
