@@ -1191,7 +1191,11 @@ fn reset_refused(body: &str, account: Uuid, message: &str) -> bool {
 
 async fn reset_links_and_entries(db: &TestDb) -> (i64, i64) {
     (
-        count(db, "select count(*) from account_links where kind = 'reset'").await,
+        count(
+            db,
+            "select count(*) from account_links where kind = 'reset'",
+        )
+        .await,
         count(
             db,
             "select count(*) from audit_log where entity = 'reset link'",
@@ -1277,14 +1281,23 @@ async fn an_admin_resets_an_account_of_their_organization_alone_and_an_installat
         .post(&format!("/acme/admin/members/{bob}/reset"), &[])
         .await;
     res.expect_status(200);
-    assert!(res.body.contains("Password reset link for bob@acme.example"));
+    assert!(
+        res.body
+            .contains("Password reset link for bob@acme.example")
+    );
     let link = link_in(&res.body, "/acme/reset/").expect("a reset link");
     assert_eq!(reset_links_and_entries(&db).await, (1, 1));
     let mut c = Client::new(app(&db));
     c.get(&link).await.expect_status(200);
-    c.post(&link, &[("new", "bob's new password"), ("confirm", "bob's new password")])
-        .await
-        .expect_status(200);
+    c.post(
+        &link,
+        &[
+            ("new", "bob's new password"),
+            ("confirm", "bob's new password"),
+        ],
+    )
+    .await
+    .expect_status(200);
     Client::new(app(&db))
         .login("bob@acme.example", "bob's new password")
         .await;

@@ -159,7 +159,10 @@ pub async fn reset_link(pool: &PgPool, actor: &Actor, account: Uuid) -> Result<R
     let m = find(&mut tx, tenant, account).await?;
     let reach = store::account_reach(&mut tx, tenant, m.account_id).await?;
     if let Err(message) = may_reset(actor, &m.email, reach) {
-        tracing::info!(?reach, "reset link refused: the account reaches beyond this organization");
+        tracing::info!(
+            ?reach,
+            "reset link refused: the account reaches beyond this organization"
+        );
         return Ok(Reset::Refused(message));
     }
     let expires = Utc::now() + Duration::hours(links::RESET_HOURS);
@@ -361,7 +364,9 @@ mod tests {
     #[test]
     fn an_installation_admin_resets_any_account() {
         let a = admin(true);
-        for (elsewhere, installation) in [(false, false), (true, false), (false, true), (true, true)] {
+        for (elsewhere, installation) in
+            [(false, false), (true, false), (false, true), (true, true)]
+        {
             assert!(may_reset(&a, "x@x.example", reach(elsewhere, installation)).is_ok());
         }
     }

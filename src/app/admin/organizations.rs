@@ -41,12 +41,13 @@ pub fn check(input: &OrganizationInput) -> Result<NewOrganization, FieldErrors> 
         check_text(&input.name, 200, "the organization's name"),
     );
     let slug = Slug::parse(input.slug.trim()).map_err(|e| errors.add("slug", e));
-    let start = NaiveDate::parse_from_str(input.fiscal_year_start.trim(), "%Y-%m-%d").map_err(|_| {
-        errors.add(
-            "fiscal_year_start",
-            "Enter a date as YYYY-MM-DD, e.g. 2026-01-01.",
-        );
-    });
+    let start =
+        NaiveDate::parse_from_str(input.fiscal_year_start.trim(), "%Y-%m-%d").map_err(|_| {
+            errors.add(
+                "fiscal_year_start",
+                "Enter a date as YYYY-MM-DD, e.g. 2026-01-01.",
+            );
+        });
     match (slug, start) {
         (Ok(slug), Ok(fiscal_year_start)) if errors.is_empty() => Ok(NewOrganization {
             name: input.name.trim().to_owned(),
@@ -156,7 +157,11 @@ mod tests {
     #[test]
     fn slugs_of_whygos_own_addresses_are_refused() {
         for s in ["admin", "login", "static"] {
-            assert!(check(&input("X", s, "2026-01-01")).expect_err(s).has("slug"));
+            assert!(
+                check(&input("X", s, "2026-01-01"))
+                    .expect_err(s)
+                    .has("slug")
+            );
         }
         assert!(
             check(&input("X", "Acme Co", "2026-01-01"))

@@ -234,7 +234,11 @@ mod tests {
         assert!(check(&input("0", "0")).expect_err("x").has("on_pace"));
         assert!(check(&input("1", "0")).expect_err("x").has("slightly_off"));
         assert!(check(&input("lots", "0.8")).expect_err("x").has("on_pace"));
-        assert!(check(&input("1", "NaN")).expect_err("x").has("slightly_off"));
+        assert!(
+            check(&input("1", "NaN"))
+                .expect_err("x")
+                .has("slightly_off")
+        );
     }
 
     #[test]

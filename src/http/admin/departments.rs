@@ -102,7 +102,9 @@ pub async fn new_form(
     tenancy: Tenancy,
 ) -> Result<Response, AppError> {
     tenancy.require_role_action(ACTION)?;
-    Ok(show(&state, &tenancy, Parts::default()).await?.into_response())
+    Ok(show(&state, &tenancy, Parts::default())
+        .await?
+        .into_response())
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::home::Done;
 use super::{FieldErrors, invalid, no_store, see_other};
 use crate::app::admin::members::{
-    self as service, InviteInput, Invitation, OneTime, Removal, Reset, RoleChange, when,
+    self as service, Invitation, InviteInput, OneTime, Removal, Reset, RoleChange, when,
 };
 use crate::db;
 use crate::db::admin::{self as store, MemberRow, Uninvited};
@@ -263,9 +263,7 @@ pub async fn change_role(
         // No longer an admin: the admin area is closed to them now.
         RoleChange::Changed { stepped_down: true } => Ok(see_other(&format!("/{slug}"))),
         RoleChange::Changed { .. } => Ok(see_other(&format!("/{slug}/admin/members?done=role"))),
-        RoleChange::Unchanged => Ok(see_other(&format!(
-            "/{slug}/admin/members?done=unchanged"
-        ))),
+        RoleChange::Unchanged => Ok(see_other(&format!("/{slug}/admin/members?done=unchanged"))),
         RoleChange::Refused(message) => {
             refused(&state, &tenancy, account, MemberForm::Role, message).await
         }

@@ -11,8 +11,8 @@ use sqlx::PgConnection;
 use super::home::Done;
 use super::{FieldErrors, invalid, see_other};
 use crate::app::admin::people::{self as service, Deactivation, PersonInput, Saved};
-use crate::db::admin::{self as store, Choice, PersonRow};
 use crate::db;
+use crate::db::admin::{self as store, Choice, PersonRow};
 use crate::domain::permissions::{Action, Role};
 use crate::http::error::render;
 use crate::http::view::Chrome;
@@ -97,7 +97,9 @@ async fn managers(
         .into_iter()
         .filter(|c| person.is_none_or(|p| p.key != c.key))
         .collect();
-    if let Some((key, name)) = person.and_then(|p| p.manager_key.as_ref().zip(p.manager_name.as_ref())) {
+    if let Some((key, name)) =
+        person.and_then(|p| p.manager_key.as_ref().zip(p.manager_name.as_ref()))
+    {
         if !managers.iter().any(|c| &c.key == key) {
             managers.push(Choice {
                 key: key.clone(),
@@ -150,7 +152,9 @@ pub async fn new_form(
     tenancy: Tenancy,
 ) -> Result<Response, AppError> {
     tenancy.require_role_action(ACTION)?;
-    Ok(show(&state, &tenancy, Parts::default()).await?.into_response())
+    Ok(show(&state, &tenancy, Parts::default())
+        .await?
+        .into_response())
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {
