@@ -8,6 +8,7 @@
 //!
 //! Layering: `domain` (pure rules) <- `db` (storage) <- `app` (writes) <- `http`.
 
+pub mod admin;
 pub mod checkin;
 pub mod comments;
 pub mod lifecycle;
@@ -31,6 +32,9 @@ pub struct Actor {
     pub name: String,
     pub person: Option<PersonRef>,
     pub role: Role,
+    /// May administer the whole installation (found organizations, reset any
+    /// account's password), whatever the role here.
+    pub installation_admin: bool,
 }
 
 impl Actor {

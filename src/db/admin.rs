@@ -479,6 +479,51 @@ pub async fn remove_member(
     Ok(())
 }
 
+/// What decides who may reset an account's password: accounts are global,
+/// so a new password opens every organization the account belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountReach {
+    /// A member of some organization other than the one asking.
+    pub elsewhere: bool,
+    pub installation_admin: bool,
+}
+
+/// How far `account` reaches beyond `tenant`. Row-level security hides other
+/// tenants' memberships; the `own_memberships` policy shows an account's
+/// memberships everywhere while `whygo.account_id` names it. So the setting
+/// names `account` for this one read-only query and is put back after it
+/// (on an error the transaction is void anyway).
+pub async fn account_reach(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    account: Uuid,
+) -> sqlx::Result<AccountReach> {
+    let previous: Option<String> =
+        sqlx::query_scalar("select current_setting('whygo.account_id', true)")
+            .fetch_one(&mut *conn)
+            .await?;
+    sqlx::query("select set_config('whygo.account_id', $1, true)")
+        .bind(account.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let (elsewhere, installation_admin): (bool, bool) = sqlx::query_as(
+        "select exists (select 1 from memberships where account_id = $2 and tenant_id <> $1),
+                coalesce((select installation_admin from accounts where id = $2), false)",
+    )
+    .bind(tenant)
+    .bind(account)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("select set_config('whygo.account_id', $1, true)")
+        .bind(previous.unwrap_or_default())
+        .execute(&mut *conn)
+        .await?;
+    Ok(AccountReach {
+        elsewhere,
+        installation_admin,
+    })
+}
+
 /// An active person whom no account is yet: one to invite.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Uninvited {

@@ -1,12 +1,14 @@
 //! The storage behind `whygo tenant create` and `whygo user create`. A
 //! refusal a person can fix (a taken slug, an unknown person) is `Ok(Err(message))`.
+//! Slugs, emails and names go through the rules the admin pages use
+//! ([`crate::domain::keys`]), so what one accepts the other does.
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{accounts, audit, begin_tenant};
-use crate::domain::keys::check_slug;
+use crate::domain::keys::{Email, Slug, check_text};
 use crate::domain::permissions::Role;
 
 const CLI: audit::Who<'static> = audit::Who {
@@ -20,20 +22,23 @@ pub async fn create_tenant(
     name: &str,
     start: NaiveDate,
 ) -> anyhow::Result<Result<(), String>> {
-    if let Err(e) = check_slug(slug) {
-        return Ok(Err(format!("“{slug}” is not a valid slug: {e}")));
+    let slug = match Slug::parse(slug) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(format!("“{slug}” is not a valid slug: {e}"))),
+    };
+    let slug = slug.as_str();
+    if let Err(e) = check_text(name, 200, "the organization's name") {
+        return Ok(Err(format!("--name: {e}")));
     }
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        return Ok(Err("the name must be 1 to 200 characters".to_owned()));
-    }
+    let name = name.trim();
     let id = Uuid::now_v7();
     let mut tx = begin_tenant(pool, id).await?;
-    if !super::admin::create_tenant(&mut tx, id, slug, name.trim(), start).await? {
+    if !super::admin::create_tenant(&mut tx, id, slug, name, start).await? {
         return Ok(Err(format!(
             "an organization with the slug “{slug}” exists already"
         )));
     }
-    super::admin::ensure_cycle(&mut tx, id, start).await?;
+    let cycle = super::admin::ensure_cycle(&mut tx, id, start).await?;
     audit::record(
         &mut *tx,
         id,
@@ -42,7 +47,7 @@ pub async fn create_tenant(
         "organization",
         slug,
         None,
-        Some(serde_json::json!({"name": name.trim(), "fiscal_year_start": start})),
+        Some(serde_json::json!({"name": name, "fiscal_year_start": start, "cycle": cycle})),
     )
     .await?;
     tx.commit().await?;
@@ -60,11 +65,14 @@ pub struct NewUser<'a> {
 }
 
 pub async fn create_user(pool: &PgPool, u: &NewUser<'_>) -> anyhow::Result<Result<(), String>> {
-    let email = match crate::domain::keys::Email::parse(u.email) {
+    let email = match Email::parse(u.email) {
         Ok(e) => e.into_string(),
         Err(e) => return Ok(Err(e)),
     };
     let email = email.as_str();
+    if let Err(e) = check_text(u.name, 200, "a name") {
+        return Ok(Err(format!("--name: {e}")));
+    }
     if accounts::account_by_email(pool, email).await?.is_some() {
         return Ok(Err(format!(
             "an account with the email {email} exists already"
@@ -113,7 +121,7 @@ pub async fn create_user(pool: &PgPool, u: &NewUser<'_>) -> anyhow::Result<Resul
     let account = accounts::create_account(
         &mut *tx,
         email,
-        u.name,
+        u.name.trim(),
         u.password_hash,
         u.installation_admin,
     )

@@ -71,6 +71,7 @@ impl Tenancy {
             name: self.account.name.clone(),
             person: self.person.clone(),
             role: self.role,
+            installation_admin: self.account.installation_admin,
         }
     }
 

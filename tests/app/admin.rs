@@ -1137,3 +1137,184 @@ async fn an_invitation_with_a_bad_email_or_role_is_refused_next_to_the_field() {
     );
     assert_eq!(fingerprint(&db).await, before, "nothing written");
 }
+
+/// An account of the demo made `role` of acme too (the owner's pool: setup).
+async fn join_acme(db: &TestDb, account: Uuid, role: &str) {
+    sqlx::query(
+        "insert into memberships (tenant_id, account_id, person_id, role)
+         select id, $1, null, $2 from tenants where slug = 'acme'",
+    )
+    .bind(account)
+    .bind(role)
+    .execute(&db.pool)
+    .await
+    .expect("join acme");
+}
+
+/// A new account, member of acme only, as acme's person `person` (if any).
+async fn acme_account(
+    db: &TestDb,
+    email: &str,
+    role: whygo::domain::permissions::Role,
+    person: Option<&str>,
+    installation_admin: bool,
+) -> Uuid {
+    let hash = whygo::auth::password::hash(ACME_PASSWORD).expect("hash");
+    whygo::db::admin_cli::create_user(
+        &db.app_pool,
+        &whygo::db::admin_cli::NewUser {
+            email,
+            name: email,
+            password_hash: &hash,
+            installation_admin,
+            tenant: Some("acme"),
+            role,
+            person,
+        },
+    )
+    .await
+    .expect("query")
+    .expect("created");
+    account_id(db, email).await
+}
+
+const ACME_PASSWORD: &str = "acme's long password";
+
+/// Whether a page shows `message` next to the reset button of `account`.
+fn reset_refused(body: &str, account: Uuid, message: &str) -> bool {
+    let marker = format!("id=\"reset-{account}-error\">");
+    body.find(&marker)
+        .map(|at| &body[at + marker.len()..])
+        .and_then(|rest| rest.split("</p>").next())
+        .is_some_and(|text| text.contains(message))
+}
+
+async fn reset_links_and_entries(db: &TestDb) -> (i64, i64) {
+    (
+        count(
+            db,
+            "select count(*) from account_links where kind = 'reset'",
+        )
+        .await,
+        count(
+            db,
+            "select count(*) from audit_log where entity = 'reset link'",
+        )
+        .await,
+    )
+}
+
+#[tokio::test]
+async fn an_admin_cannot_reset_the_password_of_an_account_that_also_belongs_elsewhere() {
+    use whygo::domain::permissions::Role;
+    let db = demo_db().await;
+    crate::common::load_acme(&db).await;
+    // Kevin: admin of kartel, and a member of acme too.
+    let kevin = account_id(&db, "kevin@kartel.example").await;
+    sqlx::query("update memberships set role = 'admin' where account_id = $1")
+        .bind(kevin)
+        .execute(&db.pool)
+        .await
+        .expect("kevin admin of kartel");
+    join_acme(&db, kevin, "member").await;
+    // Ann: admin of acme alone. Root: an installation admin, member of acme alone.
+    acme_account(&db, "ann@acme.example", Role::Admin, Some("ann"), false).await;
+    let root = acme_account(&db, "root@acme.example", Role::Member, None, true).await;
+    let mut ann = Client::new(app(&db));
+    ann.login("ann@acme.example", ACME_PASSWORD).await;
+    ann.get("/acme/admin/members").await.expect_status(200);
+    let before = fingerprint(&db).await;
+
+    // A reset link for kevin would let acme's admin sign in as him and run kartel.
+    let res = ann
+        .post(&format!("/acme/admin/members/{kevin}/reset"), &[])
+        .await;
+    res.expect_status(422);
+    assert!(
+        reset_refused(
+            &res.body,
+            kevin,
+            "kevin@kartel.example also belongs to another organization: only an installation admin can reset its password."
+        ),
+        "{}",
+        res.body
+    );
+    assert!(
+        res.body.contains("Ask an installation admin"),
+        "says what to do instead"
+    );
+    assert!(!res.body.contains("/acme/reset/"), "no link");
+    // Nor an installation admin's, though root belongs to acme alone.
+    let res = ann
+        .post(&format!("/acme/admin/members/{root}/reset"), &[])
+        .await;
+    res.expect_status(422);
+    assert!(
+        reset_refused(
+            &res.body,
+            root,
+            "root@acme.example is an installation admin: only an installation admin can reset its password."
+        ),
+        "{}",
+        res.body
+    );
+    assert!(!res.body.contains("/acme/reset/"), "no link");
+    assert_eq!(fingerprint(&db).await, before, "nothing written");
+    assert_eq!(reset_links_and_entries(&db).await, (0, 0));
+}
+
+#[tokio::test]
+async fn an_admin_resets_an_account_of_their_organization_alone_and_an_installation_admin_any() {
+    use whygo::domain::permissions::Role;
+    let db = demo_db().await;
+    crate::common::load_acme(&db).await;
+    let kevin = account_id(&db, "kevin@kartel.example").await;
+    join_acme(&db, kevin, "member").await;
+    acme_account(&db, "ann@acme.example", Role::Admin, Some("ann"), false).await;
+    let bob = acme_account(&db, "bob@acme.example", Role::Member, Some("bob"), false).await;
+    let mut ann = Client::new(app(&db));
+    ann.login("ann@acme.example", ACME_PASSWORD).await;
+    ann.get("/acme/admin/members").await.expect_status(200);
+
+    // Bob belongs to acme alone: its admin makes his link, and it works.
+    let res = ann
+        .post(&format!("/acme/admin/members/{bob}/reset"), &[])
+        .await;
+    res.expect_status(200);
+    assert!(
+        res.body
+            .contains("Password reset link for bob@acme.example")
+    );
+    let link = link_in(&res.body, "/acme/reset/").expect("a reset link");
+    assert_eq!(reset_links_and_entries(&db).await, (1, 1));
+    let mut c = Client::new(app(&db));
+    c.get(&link).await.expect_status(200);
+    c.post(
+        &link,
+        &[
+            ("new", "bob's new password"),
+            ("confirm", "bob's new password"),
+        ],
+    )
+    .await
+    .expect_status(200);
+    Client::new(app(&db))
+        .login("bob@acme.example", "bob's new password")
+        .await;
+
+    // Zac, an installation admin and admin of acme too, resets kevin's.
+    let zac = account_id(&db, "zac@kartel.example").await;
+    join_acme(&db, zac, "admin").await;
+    let mut zac = signed_in(&db, "zac").await;
+    zac.get("/acme/admin/members").await.expect_status(200);
+    let res = zac
+        .post(&format!("/acme/admin/members/{kevin}/reset"), &[])
+        .await;
+    res.expect_status(200);
+    assert!(
+        res.body
+            .contains("Password reset link for kevin@kartel.example")
+    );
+    assert!(link_in(&res.body, "/acme/reset/").is_some());
+    assert_eq!(reset_links_and_entries(&db).await, (2, 2));
+}

@@ -40,47 +40,54 @@ struct AuditPage {
     older: Option<i64>,
 }
 
+/// The entry number of `?before=`, if given.
+fn before(q: &AuditQuery) -> Result<Option<i64>, AppError> {
+    match q.before.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
+            AppError::BadRequest(
+                "“before” is the number of an audit entry, such as ?before=120.".to_owned(),
+            )
+        }),
+    }
+}
+
+fn entry_view(e: audit::Entry) -> EntryView {
+    EntryView {
+        seq: e.seq,
+        at: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        changes: changes(e.before.as_ref(), e.after.as_ref()),
+        actor: e.actor,
+        action: e.action,
+        entity: e.entity,
+        key: e.entity_key,
+    }
+}
+
 pub async fn log(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     tenancy.require_role_action(Action::ReadAuditLog)?;
-    let before = match q.before.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(s.parse::<i64>().map_err(|_| {
-            AppError::BadRequest(
-                "“before” is the number of an audit entry, such as ?before=120.".to_owned(),
-            )
-        })?),
-    };
+    let before = before(&q)?;
     let tenant = tenancy.tenant.id;
     let mut tx = db::begin_tenant(&state.pool, tenant).await?;
+    // One more than a page: whether there is an older page.
     let mut rows = audit::latest(&mut *tx, tenant, before, PAGE + 1).await?;
     tx.commit().await?;
-    let more = rows.len() > usize::try_from(PAGE).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(PAGE).unwrap_or(usize::MAX));
+    let page_len = usize::try_from(PAGE).unwrap_or(usize::MAX);
+    let more = rows.len() > page_len;
+    rows.truncate(page_len);
     let older = if more {
         rows.last().map(|e| e.seq)
     } else {
         None
     };
-    let entries = rows
-        .into_iter()
-        .map(|e| EntryView {
-            seq: e.seq,
-            at: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            changes: changes(e.before.as_ref(), e.after.as_ref()),
-            actor: e.actor,
-            action: e.action,
-            entity: e.entity,
-            key: e.entity_key,
-        })
-        .collect();
     let page = AuditPage {
         chrome: tenancy.chrome(),
         slug: tenancy.tenant.slug.clone(),
-        entries,
+        entries: rows.into_iter().map(entry_view).collect(),
         paged: before.is_some(),
         older,
     };

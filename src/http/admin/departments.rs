@@ -1,17 +1,17 @@
-//! Departments: the list, adding one, editing its name and head.
+//! Departments: the list and the department form (adding one, editing its
+//! name and head). The writes are [`crate::app::admin::departments`].
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use serde::Deserialize;
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use super::home::Done;
-use super::{FieldErrors, check_key, check_text, invalid, see_other, who};
-use crate::db::admin::{self as store, Choice, DepartmentRow, DepartmentSnap};
-use crate::db::{self, audit};
+use super::{FieldErrors, invalid, see_other};
+use crate::app::admin::departments::{self as service, DepartmentInput, Saved};
+use crate::db;
+use crate::db::admin::{self as store, Choice, DepartmentRow};
 use crate::domain::permissions::Action;
 use crate::http::error::render;
 use crate::http::view::Chrome;
@@ -41,111 +41,60 @@ pub async fn list(State(state): State<AppState>, tenancy: Tenancy) -> Result<Res
     Ok(render(&page)?.into_response())
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DepartmentForm {
-    pub key: String,
-    pub name: String,
-    pub head: String,
-}
-
-impl DepartmentForm {
-    fn trimmed(self) -> DepartmentForm {
-        DepartmentForm {
-            key: self.key.trim().to_owned(),
-            name: self.name.trim().to_owned(),
-            head: self.head.trim().to_owned(),
-        }
-    }
-
-    fn snapshot(&self) -> DepartmentSnap {
-        DepartmentSnap {
-            name: self.name.clone(),
-            head: Some(self.head.clone()).filter(|h| !h.is_empty()),
-        }
-    }
-}
-
-fn check_form(form: &DepartmentForm, creating: bool) -> FieldErrors {
-    let mut errors = FieldErrors::default();
-    if creating {
-        errors.check("key", check_key(&form.key));
-    }
-    if let Err(e) = check_text(&form.name, 200, "a name") {
-        errors.add("name", e);
-    }
-    errors
-}
-
-/// The head's id: an active person of the tenant, or the current head.
-async fn resolve_head(
-    conn: &mut PgConnection,
-    tenant: Uuid,
-    form: &DepartmentForm,
-    current: Option<&DepartmentRow>,
-    errors: &mut FieldErrors,
-) -> sqlx::Result<Option<Uuid>> {
-    if form.head.is_empty() {
-        return Ok(None);
-    }
-    Ok(match store::person_ref(conn, tenant, &form.head).await? {
-        None => {
-            errors.add("head", "Choose a head from the list.");
-            None
-        }
-        Some((_, name, false))
-            if current.and_then(|d| d.head_key.as_deref()) != Some(&form.head) =>
-        {
-            errors.add(
-                "head",
-                format!("{name} is no longer active: choose an active person."),
-            );
-            None
-        }
-        Some((id, _, _)) => Some(id),
-    })
-}
-
 #[derive(Template)]
 #[template(path = "admin/department.html")]
 struct DepartmentPage {
     chrome: Chrome,
     slug: String,
     department: Option<DepartmentRow>,
-    form: DepartmentForm,
+    form: DepartmentInput,
     errors: FieldErrors,
     heads: Vec<Choice>,
+    notice: Option<&'static str>,
+}
+
+/// What the department page shows besides its choices.
+#[derive(Default)]
+struct Parts {
+    department: Option<DepartmentRow>,
+    form: DepartmentInput,
+    errors: FieldErrors,
     notice: Option<&'static str>,
 }
 
 async fn page(
     conn: &mut PgConnection,
     tenancy: &Tenancy,
-    department: Option<DepartmentRow>,
-    form: DepartmentForm,
-    errors: FieldErrors,
-    notice: Option<&'static str>,
+    parts: Parts,
 ) -> Result<Html<String>, AppError> {
     let mut heads = store::active_people(conn, tenancy.tenant.id).await?;
-    if let Some(d) = &department {
-        if let (Some(key), Some(name)) = (&d.head_key, &d.head_name) {
-            if !heads.iter().any(|c| &c.key == key) {
-                heads.push(Choice {
-                    key: key.clone(),
-                    name: format!("{name} (inactive)"),
-                });
-            }
+    // The current head stays choosable even when no longer active.
+    let current = parts.department.as_ref();
+    if let Some((key, name)) = current.and_then(|d| d.head_key.as_ref().zip(d.head_name.as_ref())) {
+        if !heads.iter().any(|c| &c.key == key) {
+            heads.push(Choice {
+                key: key.clone(),
+                name: format!("{name} (inactive)"),
+            });
         }
     }
     render(&DepartmentPage {
         chrome: tenancy.chrome(),
         slug: tenancy.tenant.slug.clone(),
-        department,
-        form,
-        errors,
+        department: parts.department,
+        form: parts.form,
+        errors: parts.errors,
         heads,
-        notice,
+        notice: parts.notice,
     })
+}
+
+/// The department page in a read transaction of its own.
+async fn show(state: &AppState, tenancy: &Tenancy, parts: Parts) -> Result<Html<String>, AppError> {
+    let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
+    let html = page(&mut tx, tenancy, parts).await?;
+    tx.commit().await?;
+    Ok(html)
 }
 
 pub async fn new_form(
@@ -153,63 +102,9 @@ pub async fn new_form(
     tenancy: Tenancy,
 ) -> Result<Response, AppError> {
     tenancy.require_role_action(ACTION)?;
-    let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
-    let html = page(
-        &mut tx,
-        &tenancy,
-        None,
-        DepartmentForm::default(),
-        FieldErrors::default(),
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(html.into_response())
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    tenancy: Tenancy,
-    Form(form): Form<DepartmentForm>,
-) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
-    let form = form.trimmed();
-    let mut errors = check_form(&form, true);
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    store::lock_org_chart(&mut tx, tenant).await?;
-    let head = resolve_head(&mut tx, tenant, &form, None, &mut errors).await?;
-    if errors.is_empty()
-        && !store::insert_department(&mut tx, tenant, &form.key, &form.name, head).await?
-    {
-        errors.add(
-            "key",
-            format!(
-                "The key “{}” is taken by another department: choose another.",
-                form.key
-            ),
-        );
-    }
-    if !errors.is_empty() {
-        let html = page(&mut tx, &tenancy, None, form, errors, None).await?;
-        return Ok(invalid(html));
-    }
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "create",
-        "department",
-        &form.key,
-        None,
-        Some(serde_json::to_value(form.snapshot()).map_err(anyhow::Error::from)?),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(see_other(&format!(
-        "/{}/admin/departments/{}?done=created",
-        tenancy.tenant.slug, form.key
-    )))
+    Ok(show(&state, &tenancy, Parts::default())
+        .await?
+        .into_response())
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {
@@ -221,12 +116,6 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
     }
 }
 
-async fn find(conn: &mut PgConnection, tenant: Uuid, key: &str) -> Result<DepartmentRow, AppError> {
-    store::department(conn, tenant, key)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 pub async fn edit_form(
     State(state): State<AppState>,
     tenancy: Tenancy,
@@ -235,92 +124,67 @@ pub async fn edit_form(
 ) -> Result<Response, AppError> {
     tenancy.require_role_action(ACTION)?;
     let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
-    let d = find(&mut tx, tenancy.tenant.id, &key).await?;
-    let form = DepartmentForm {
-        key: d.key.clone(),
-        name: d.name.clone(),
-        head: d.head_key.clone().unwrap_or_default(),
+    let d = store::department(&mut tx, tenancy.tenant.id, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let parts = Parts {
+        form: DepartmentInput::of(&d),
+        department: Some(d),
+        errors: FieldErrors::default(),
+        notice: notice(q.done.as_deref()),
     };
-    let html = page(
-        &mut tx,
-        &tenancy,
-        Some(d),
-        form,
-        FieldErrors::default(),
-        notice(q.done.as_deref()),
-    )
-    .await?;
+    let html = page(&mut tx, &tenancy, parts).await?;
     tx.commit().await?;
     Ok(html.into_response())
+}
+
+/// After a save: 303 to the department's page (`key`, or the one just added)
+/// saying what happened, or the form again with its messages (422).
+async fn saved(
+    state: &AppState,
+    tenancy: &Tenancy,
+    key: &str,
+    outcome: Saved,
+) -> Result<Response, AppError> {
+    let (key, done) = match outcome {
+        Saved::Created(created) => (created, "created"),
+        Saved::Updated => (key.to_owned(), "saved"),
+        Saved::Unchanged => (key.to_owned(), "unchanged"),
+        Saved::Invalid {
+            department,
+            input,
+            errors,
+        } => {
+            let parts = Parts {
+                department: department.map(|d| *d),
+                form: input,
+                errors,
+                notice: None,
+            };
+            return Ok(invalid(show(state, tenancy, parts).await?));
+        }
+    };
+    let slug = &tenancy.tenant.slug;
+    Ok(see_other(&format!(
+        "/{slug}/admin/departments/{key}?done={done}"
+    )))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Form(input): Form<DepartmentInput>,
+) -> Result<Response, AppError> {
+    let outcome = service::create(&state.pool, &tenancy.acting(), input).await?;
+    saved(&state, &tenancy, "", outcome).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Path((_, key)): Path<(String, String)>,
-    Form(form): Form<DepartmentForm>,
+    Form(input): Form<DepartmentInput>,
 ) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    store::lock_org_chart(&mut tx, tenant).await?;
-    let d = find(&mut tx, tenant, &key).await?;
-    let form = DepartmentForm {
-        key: d.key.clone(),
-        ..form.trimmed()
-    };
-    let mut errors = check_form(&form, false);
-    let head = resolve_head(&mut tx, tenant, &form, Some(&d), &mut errors).await?;
-    if !errors.is_empty() {
-        let html = page(&mut tx, &tenancy, Some(d), form, errors, None).await?;
-        return Ok(invalid(html));
-    }
-    let to = |done: &str| {
-        format!(
-            "/{}/admin/departments/{}?done={done}",
-            tenancy.tenant.slug, key
-        )
-    };
-    let before = d.snapshot();
-    let after = form.snapshot();
-    if before == after {
-        return Ok(see_other(&to("unchanged")));
-    }
-    store::update_department(&mut tx, tenant, d.id, &form.name, head).await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "update",
-        "department",
-        &key,
-        Some(serde_json::to_value(before).map_err(anyhow::Error::from)?),
-        Some(serde_json::to_value(after).map_err(anyhow::Error::from)?),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(see_other(&to("saved")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_department_needs_a_key_and_a_name() {
-        let ok = DepartmentForm {
-            key: "ops".to_owned(),
-            name: "Operations".to_owned(),
-            head: String::new(),
-        };
-        assert!(check_form(&ok, true).is_empty());
-        let bad = DepartmentForm {
-            key: "Ops!".to_owned(),
-            name: " ".to_owned(),
-            head: String::new(),
-        };
-        let e = check_form(&bad, true);
-        assert!(e.has("key") && e.has("name"));
-        assert_eq!(ok.snapshot().head, None);
-    }
+    let outcome = service::update(&state.pool, &tenancy.acting(), &key, input).await?;
+    saved(&state, &tenancy, &key, outcome).await
 }

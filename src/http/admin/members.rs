@@ -1,6 +1,7 @@
-//! Members and roles: the accounts of the organization with their role,
-//! changing a role, removing a membership, one-time password reset links, and
-//! invitations for people without an account.
+//! Members and roles: the accounts of the organization with their role, and
+//! the answers to changing a role, removing a membership, and making one-time
+//! password reset links and invitations. The writes (and who may reset whose
+//! password) are [`crate::app::admin::members`].
 //!
 //! The one-time links are shown in the answer to the POST that made them, not
 //! after a redirect: a secret in a redirect's address would land in logs and
@@ -9,17 +10,18 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
-use chrono::{Duration, Utc};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::home::Done;
-use super::{FieldErrors, invalid, no_store, see_other, who};
-use crate::db::admin::{self as store, MemberRow};
-use crate::db::{self, audit, links};
-use crate::domain::keys::Email;
+use super::{FieldErrors, invalid, no_store, see_other};
+use crate::app::admin::members::{
+    self as service, Invitation, InviteInput, OneTime, Removal, Reset, RoleChange, when,
+};
+use crate::db;
+use crate::db::admin::{self as store, MemberRow, Uninvited};
 use crate::domain::permissions::{Action, Role};
 use crate::http::error::render;
 use crate::http::view::Chrome;
@@ -36,6 +38,7 @@ struct MemberView {
     is_me: bool,
     role_error: Option<String>,
     remove_error: Option<String>,
+    reset_error: Option<String>,
 }
 
 struct InviteRow {
@@ -49,7 +52,7 @@ struct InviteRow {
 }
 
 /// A one-time link, shown once.
-struct OneTime {
+struct LinkView {
     what: String,
     path: String,
     expires: String,
@@ -66,50 +69,86 @@ struct MembersPage {
     roles: [(&'static str, &'static str); 3],
     notice: Option<&'static str>,
     page_error: Option<String>,
-    one_time: Option<OneTime>,
+    one_time: Option<LinkView>,
+}
+
+/// Which of a member's forms a message belongs next to.
+#[derive(Clone, Copy)]
+enum MemberForm {
+    Role,
+    Remove,
+    Reset,
 }
 
 /// What a re-rendered page adds to the list: a message, a link, or the
-/// messages and typed values of one row.
+/// message of one member's form, or the typed values and messages of one
+/// invitation.
 #[derive(Default)]
 struct Extra {
     notice: Option<&'static str>,
     page_error: Option<String>,
-    one_time: Option<OneTime>,
-    /// account id -> (role message, remove message)
-    member_error: Option<(Uuid, Option<String>, Option<String>)>,
+    one_time: Option<LinkView>,
+    member_error: Option<(Uuid, MemberForm, String)>,
     /// person key -> typed values and messages of their invitation form
-    invite: Option<(String, String, String, FieldErrors)>,
+    invite: Option<(String, InviteInput, FieldErrors)>,
+}
+
+fn member_view(m: MemberRow, me: Uuid, error: Option<(MemberForm, String)>) -> MemberView {
+    let (mut role_error, mut remove_error, mut reset_error) = (None, None, None);
+    match error {
+        Some((MemberForm::Role, e)) => role_error = Some(e),
+        Some((MemberForm::Remove, e)) => remove_error = Some(e),
+        Some((MemberForm::Reset, e)) => reset_error = Some(e),
+        None => {}
+    }
+    MemberView {
+        id: m.account_id.to_string(),
+        is_me: m.account_id == me,
+        role: m.role().map_or("member", Role::as_str),
+        person: m.person_key.clone().zip(m.person_name.clone()),
+        email: m.email,
+        name: m.name,
+        role_error,
+        remove_error,
+        reset_error,
+    }
+}
+
+fn invite_row(p: Uninvited, typed: Option<(InviteInput, FieldErrors)>) -> InviteRow {
+    let pending = p.invited_until.map(when);
+    let (email, role, errors) = match typed {
+        Some((input, errors)) => (input.email, input.role, errors),
+        None => (
+            p.email.unwrap_or_default(),
+            Role::Member.as_str().to_owned(),
+            FieldErrors::default(),
+        ),
+    };
+    InviteRow {
+        key: p.key,
+        name: p.name,
+        email,
+        role,
+        pending,
+        errors,
+    }
 }
 
 async fn page(
     conn: &mut PgConnection,
     tenancy: &Tenancy,
     extra: Extra,
-) -> Result<axum::response::Html<String>, AppError> {
+) -> Result<Html<String>, AppError> {
     let tenant = tenancy.tenant.id;
     let mut member_error = extra.member_error;
     let members = store::members(conn, tenant)
         .await?
         .into_iter()
         .map(|m| {
-            let (role_error, remove_error) = match member_error.take() {
-                Some((id, role, remove)) if id == m.account_id => (role, remove),
-                other => {
-                    member_error = other;
-                    (None, None)
-                }
-            };
-            MemberView {
-                id: m.account_id.to_string(),
-                is_me: m.account_id == tenancy.account.id,
-                role: m.role().map_or("member", Role::as_str),
-                person: m.person_key.clone().zip(m.person_name.clone()),
-                email: m.email,
-                name: m.name,
-                role_error,
-                remove_error,
-            }
+            let error = member_error
+                .take_if(|(id, _, _)| *id == m.account_id)
+                .map(|(_, form, e)| (form, e));
+            member_view(m, tenancy.account.id, error)
         })
         .collect();
     let mut typed = extra.invite;
@@ -117,28 +156,8 @@ async fn page(
         .await?
         .into_iter()
         .map(|p| {
-            let pending = p.invited_until.map(when);
-            match typed.take() {
-                Some((k, email, role, errors)) if k == p.key => InviteRow {
-                    key: p.key,
-                    name: p.name,
-                    email,
-                    role,
-                    pending,
-                    errors,
-                },
-                other => {
-                    typed = other;
-                    InviteRow {
-                        key: p.key,
-                        name: p.name,
-                        email: p.email.unwrap_or_default(),
-                        role: Role::Member.as_str().to_owned(),
-                        pending,
-                        errors: FieldErrors::default(),
-                    }
-                }
-            }
+            let mine = typed.take_if(|(key, _, _)| *key == p.key);
+            invite_row(p, mine.map(|(_, input, errors)| (input, errors)))
         })
         .collect();
     render(&MembersPage {
@@ -152,6 +171,49 @@ async fn page(
         page_error: extra.page_error,
         one_time: extra.one_time,
     })
+}
+
+/// The members page in a read transaction of its own.
+async fn show(state: &AppState, tenancy: &Tenancy, extra: Extra) -> Result<Html<String>, AppError> {
+    let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
+    let html = page(&mut tx, tenancy, extra).await?;
+    tx.commit().await?;
+    Ok(html)
+}
+
+/// The page again with a refusal next to one member's form: 422.
+async fn refused(
+    state: &AppState,
+    tenancy: &Tenancy,
+    account: Uuid,
+    form: MemberForm,
+    message: String,
+) -> Result<Response, AppError> {
+    let extra = Extra {
+        member_error: Some((account, form, message)),
+        ..Extra::default()
+    };
+    Ok(invalid(show(state, tenancy, extra).await?))
+}
+
+/// The page with a one-time link: never cached or stored.
+async fn with_link(
+    state: &AppState,
+    tenancy: &Tenancy,
+    what: String,
+    kind: &str,
+    link: &OneTime,
+) -> Result<Response, AppError> {
+    let one_time = LinkView {
+        what,
+        path: format!("/{}/{kind}/{}", tenancy.tenant.slug, link.token),
+        expires: when(link.expires),
+    };
+    let extra = Extra {
+        one_time: Some(one_time),
+        ..Extra::default()
+    };
+    Ok(no_store(show(state, tenancy, extra).await?.into_response()))
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {
@@ -171,33 +233,16 @@ pub async fn list(
     Query(q): Query<Done>,
 ) -> Result<Response, AppError> {
     tenancy.require_role_action(ACTION)?;
-    let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
-    let html = page(
-        &mut tx,
-        &tenancy,
-        Extra {
-            notice: notice(q.done.as_deref()),
-            ..Extra::default()
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(html.into_response())
+    let extra = Extra {
+        notice: notice(q.done.as_deref()),
+        ..Extra::default()
+    };
+    Ok(show(&state, &tenancy, extra).await?.into_response())
 }
 
-/// The member of the path in this tenant, or 404 (a malformed id too).
-async fn find(conn: &mut PgConnection, tenant: Uuid, account: &str) -> Result<MemberRow, AppError> {
-    let id = Uuid::parse_str(account).map_err(|_| AppError::NotFound)?;
-    store::member(conn, tenant, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-fn last_admin_message(m: &MemberRow, org: &str) -> String {
-    format!(
-        "{} is the last admin of {org}: make another member an admin first.",
-        m.email
-    )
+/// The account id of the path; a malformed one is as unknown as any other.
+fn account_id(account: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(account).map_err(|_| AppError::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -212,55 +257,17 @@ pub async fn change_role(
     Path((_, account)): Path<(String, String)>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
+    let account = account_id(&account)?;
     let slug = &tenancy.tenant.slug;
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let m = find(&mut tx, tenant, &account).await?;
-    let refuse = |message: String| Extra {
-        member_error: Some((m.account_id, Some(message), None)),
-        ..Extra::default()
-    };
-    let Some(role) = Role::parse(form.role.trim()) else {
-        let html = page(
-            &mut tx,
-            &tenancy,
-            refuse("Choose admin, leader or member.".to_owned()),
-        )
-        .await?;
-        return Ok(invalid(html));
-    };
-    let current = m.role();
-    if current == Some(role) {
-        return Ok(see_other(&format!("/{slug}/admin/members?done=unchanged")));
-    }
-    if current == Some(Role::Admin) && store::lock_admins(&mut tx, tenant).await? <= 1 {
-        let html = page(
-            &mut tx,
-            &tenancy,
-            refuse(last_admin_message(&m, &tenancy.tenant.name)),
-        )
-        .await?;
-        return Ok(invalid(html));
-    }
-    store::set_role(&mut tx, tenant, m.account_id, role).await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "update",
-        "membership",
-        &m.email,
-        Some(serde_json::json!({"role": m.role})),
-        Some(serde_json::json!({"role": role.as_str()})),
-    )
-    .await?;
-    tx.commit().await?;
-    if m.account_id == tenancy.account.id && role != Role::Admin {
+    match service::change_role(&state.pool, &tenancy.acting(), account, &form.role).await? {
         // No longer an admin: the admin area is closed to them now.
-        return Ok(see_other(&format!("/{slug}")));
+        RoleChange::Changed { stepped_down: true } => Ok(see_other(&format!("/{slug}"))),
+        RoleChange::Changed { .. } => Ok(see_other(&format!("/{slug}/admin/members?done=role"))),
+        RoleChange::Unchanged => Ok(see_other(&format!("/{slug}/admin/members?done=unchanged"))),
+        RoleChange::Refused(message) => {
+            refused(&state, &tenancy, account, MemberForm::Role, message).await
+        }
     }
-    Ok(see_other(&format!("/{slug}/admin/members?done=role")))
 }
 
 pub async fn remove(
@@ -268,36 +275,17 @@ pub async fn remove(
     tenancy: Tenancy,
     Path((_, account)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let m = find(&mut tx, tenant, &account).await?;
-    if m.role() == Some(Role::Admin) && store::lock_admins(&mut tx, tenant).await? <= 1 {
-        let message = last_admin_message(&m, &tenancy.tenant.name);
-        let html = page(
-            &mut tx,
-            &tenancy,
-            Extra {
-                member_error: Some((m.account_id, None, Some(message))),
-                ..Extra::default()
-            },
-        )
-        .await?;
-        return Ok(invalid(html));
+    let account = account_id(&account)?;
+    match service::remove(&state.pool, &tenancy.acting(), account).await? {
+        Removal::Removed { left: true } => Ok(see_other("/")),
+        Removal::Removed { left: false } => Ok(see_other(&format!(
+            "/{}/admin/members?done=removed",
+            tenancy.tenant.slug
+        ))),
+        Removal::Refused(message) => {
+            refused(&state, &tenancy, account, MemberForm::Remove, message).await
+        }
     }
-    super::end_membership(&mut tx, &tenancy, &m).await?;
-    tx.commit().await?;
-    if m.account_id == tenancy.account.id {
-        return Ok(see_other("/"));
-    }
-    Ok(see_other(&format!(
-        "/{}/admin/members?done=removed",
-        tenancy.tenant.slug
-    )))
-}
-
-fn when(t: chrono::DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 pub async fn reset_link(
@@ -305,55 +293,15 @@ pub async fn reset_link(
     tenancy: Tenancy,
     Path((_, account)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let m = find(&mut tx, tenant, &account).await?;
-    let expires = Utc::now() + Duration::hours(links::RESET_HOURS);
-    let secret =
-        links::create_reset(&mut *tx, tenant, m.account_id, Some(tenancy.account.id)).await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "create",
-        "reset link",
-        &m.email,
-        None,
-        Some(serde_json::json!({"expires": when(expires)})),
-    )
-    .await?;
-    let html = page(
-        &mut tx,
-        &tenancy,
-        Extra {
-            one_time: Some(OneTime {
-                what: format!("Password reset link for {}", m.email),
-                path: format!("/{}/reset/{secret}", tenancy.tenant.slug),
-                expires: when(expires),
-            }),
-            ..Extra::default()
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(no_store(html.into_response()))
-}
-
-#[derive(Deserialize)]
-pub struct InviteForm {
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    email: String,
-}
-
-/// An email address is optional on an invitation; when given, it must be one.
-fn check_email(email: &str) -> Result<(), String> {
-    if email.trim().is_empty() {
-        Ok(())
-    } else {
-        Email::parse(email).map(|_| ())
+    let account = account_id(&account)?;
+    match service::reset_link(&state.pool, &tenancy.acting(), account).await? {
+        Reset::Made { email, link } => {
+            let what = format!("Password reset link for {email}");
+            with_link(&state, &tenancy, what, "reset", &link).await
+        }
+        Reset::Refused(message) => {
+            refused(&state, &tenancy, account, MemberForm::Reset, message).await
+        }
     }
 }
 
@@ -361,111 +309,21 @@ pub async fn invite(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Path((_, key)): Path<(String, String)>,
-    Form(form): Form<InviteForm>,
+    Form(input): Form<InviteInput>,
 ) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let person = store::person(&mut tx, tenant, &key)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let refuse_page = |message: String| Extra {
-        page_error: Some(message),
-        ..Extra::default()
-    };
-    if !person.active {
-        let message = format!(
-            "{} is inactive: reactivate them before inviting them.",
-            person.name
-        );
-        let html = page(&mut tx, &tenancy, refuse_page(message)).await?;
-        return Ok(invalid(html));
-    }
-    if let Some(email) = &person.account_email {
-        let message = format!("{} already has an account ({email}).", person.name);
-        let html = page(&mut tx, &tenancy, refuse_page(message)).await?;
-        return Ok(invalid(html));
-    }
-    let email = form.email.trim().to_owned();
-    let mut errors = FieldErrors::default();
-    let role = Role::parse(form.role.trim());
-    if role.is_none() {
-        errors.add("role", "Choose admin, leader or member.");
-    }
-    if let Err(e) = check_email(&email) {
-        errors.add("email", e);
-    }
-    let Some(role) = role.filter(|_| errors.is_empty()) else {
-        let html = page(
-            &mut tx,
-            &tenancy,
-            Extra {
-                invite: Some((key, email, form.role, errors)),
-                ..Extra::default()
-            },
-        )
-        .await?;
-        return Ok(invalid(html));
-    };
-    // A new invitation replaces older unused ones.
-    store::expire_invites(&mut tx, tenant, person.id).await?;
-    let expires = Utc::now() + Duration::days(links::INVITE_DAYS);
-    let email = Some(email).filter(|e| !e.is_empty());
-    let secret = links::create_invite(
-        &mut *tx,
-        tenant,
-        person.id,
-        role,
-        email.as_deref(),
-        Some(tenancy.account.id),
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "create",
-        "invitation",
-        &key,
-        None,
-        Some(serde_json::json!({"role": role.as_str(), "email": email, "expires": when(expires)})),
-    )
-    .await?;
-    let html = page(
-        &mut tx,
-        &tenancy,
-        Extra {
-            one_time: Some(OneTime {
-                what: format!("Invitation for {} as {}", person.name, role.label()),
-                path: format!("/{}/invite/{secret}", tenancy.tenant.slug),
-                expires: when(expires),
-            }),
+    let extra = match service::invite(&state.pool, &tenancy.acting(), &key, input).await? {
+        Invitation::Made { name, role, link } => {
+            let what = format!("Invitation for {name} as {}", role.label());
+            return with_link(&state, &tenancy, what, "invite", &link).await;
+        }
+        Invitation::Refused(message) => Extra {
+            page_error: Some(message),
             ..Extra::default()
         },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(no_store(html.into_response()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_invitation_email_is_optional_but_must_look_like_one() {
-        for ok in ["", "ann@example.com", " ann@example.com "] {
-            assert!(check_email(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "ann",
-            "@example.com",
-            "ann@",
-            "ann lee@example.com",
-            "a@b@c",
-            "a@b",
-        ] {
-            assert!(check_email(bad).is_err(), "{bad}");
-        }
-    }
+        Invitation::Invalid { input, errors } => Extra {
+            invite: Some((key, input, errors)),
+            ..Extra::default()
+        },
+    };
+    Ok(invalid(show(&state, &tenancy, extra).await?))
 }

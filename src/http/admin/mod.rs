@@ -1,12 +1,13 @@
 //! The admin area of an organization: people, departments, members and
 //! roles, settings, the audit log; and creating organizations.
 //!
-//! Every tenant route takes [`Tenancy`] and asks the permission table first
-//! (admins only); every query runs in a tenant transaction
-//! ([`crate::db::begin_tenant`]), and every change is written with its audit
-//! entry in that one transaction. Forms follow one pattern: server-side
-//! validation with the message next to the field and what was typed kept
-//! (422), or a 303 to a page that confirms the change.
+//! Every tenant route takes [`Tenancy`](super::Tenancy); pages ask the
+//! permission table first (admins only) and read in a tenant transaction
+//! ([`crate::db::begin_tenant`]). Every change is a function of
+//! [`crate::app::admin`], which checks, writes and audits in one transaction;
+//! the handlers here extract, call it, and render or redirect. Forms follow
+//! one pattern: the message next to the field and what was typed kept (422),
+//! or a 303 to a page that confirms the change.
 
 mod audit;
 mod departments;
@@ -21,8 +22,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::{AppError, AppState, Tenancy};
-use crate::db::audit::Who;
+use super::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -78,39 +78,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The signed-in admin as the audit log names them.
-fn who(t: &Tenancy) -> Who<'_> {
-    Who {
-        account: Some(t.account.id),
-        label: &t.account.email,
-    }
-}
-
-/// Ends an account's membership of the tenant, with its audit entry: the one
-/// way both removing a member and deactivating their person do it.
-async fn end_membership(
-    tx: &mut sqlx::PgConnection,
-    tenancy: &Tenancy,
-    m: &crate::db::admin::MemberRow,
-) -> Result<(), AppError> {
-    let tenant = tenancy.tenant.id;
-    crate::db::admin::remove_member(tx, tenant, m.account_id).await?;
-    crate::db::audit::record(
-        tx,
-        tenant,
-        who(tenancy),
-        "delete",
-        "membership",
-        &m.email,
-        Some(serde_json::json!({"person": m.person_key, "role": m.role})),
-        None,
-    )
-    .await?;
-    Ok(())
-}
-
 pub use crate::app::FieldErrors;
-pub use crate::domain::keys::{check_key, check_text};
 
 /// The page re-rendered with validation messages: 422.
 fn invalid(html: Html<String>) -> Response {

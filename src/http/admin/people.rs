@@ -1,18 +1,18 @@
-//! People: the list, adding, editing (name, title, department, manager),
-//! deactivating and reactivating.
+//! People: the list and the person form (adding, editing, deactivating and
+//! reactivating). The writes are [`crate::app::admin::people`]; this module
+//! renders and redirects.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use serde::Deserialize;
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use super::home::Done;
-use super::{FieldErrors, check_key, check_text, invalid, see_other, who};
-use crate::db::admin::{self as store, Choice, PersonRow, PersonSnap};
-use crate::db::{self, audit};
+use super::{FieldErrors, invalid, see_other};
+use crate::app::admin::people::{self as service, Deactivation, PersonInput, Saved};
+use crate::db;
+use crate::db::admin::{self as store, Choice, PersonRow};
 use crate::domain::permissions::{Action, Role};
 use crate::http::error::render;
 use crate::http::view::Chrome;
@@ -46,121 +46,6 @@ pub async fn list(State(state): State<AppState>, tenancy: Tenancy) -> Result<Res
 
 // ----- the form -----
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct PersonForm {
-    pub key: String,
-    pub name: String,
-    pub title: String,
-    pub department: String,
-    pub manager: String,
-}
-
-impl PersonForm {
-    fn trimmed(self) -> PersonForm {
-        PersonForm {
-            key: self.key.trim().to_owned(),
-            name: self.name.trim().to_owned(),
-            title: self.title.trim().to_owned(),
-            department: self.department.trim().to_owned(),
-            manager: self.manager.trim().to_owned(),
-        }
-    }
-
-    fn of(p: &PersonRow) -> PersonForm {
-        PersonForm {
-            key: p.key.clone(),
-            name: p.name.clone(),
-            title: p.title.clone(),
-            department: p.department_key.clone().unwrap_or_default(),
-            manager: p.manager_key.clone().unwrap_or_default(),
-        }
-    }
-
-    fn snapshot(&self, active: bool) -> PersonSnap {
-        PersonSnap {
-            name: self.name.clone(),
-            title: self.title.clone(),
-            department: Some(self.department.clone()).filter(|d| !d.is_empty()),
-            manager: Some(self.manager.clone()).filter(|m| !m.is_empty()),
-            active,
-        }
-    }
-}
-
-/// What can be checked without the database.
-fn check_form(form: &PersonForm, creating: bool) -> FieldErrors {
-    let mut errors = FieldErrors::default();
-    if creating {
-        errors.check("key", check_key(&form.key));
-    }
-    if let Err(e) = check_text(&form.name, 200, "a name") {
-        errors.add("name", e);
-    }
-    let title = form.title.chars().count();
-    if title > 200 {
-        errors.add(
-            "title",
-            format!("Keep it to 200 characters (this is {title})."),
-        );
-    }
-    errors
-}
-
-/// Resolves the department and manager keys of the form to ids, adding a
-/// message next to the field when one is unknown, inactive, the person
-/// themselves, or would close a reporting cycle.
-async fn resolve(
-    conn: &mut PgConnection,
-    tenant: Uuid,
-    form: &PersonForm,
-    person: Option<&PersonRow>,
-    errors: &mut FieldErrors,
-) -> sqlx::Result<(Option<Uuid>, Option<Uuid>)> {
-    let mut department = None;
-    if !form.department.is_empty() {
-        department = store::department_id(conn, tenant, &form.department).await?;
-        if department.is_none() {
-            errors.add("department", "Choose a department from the list.");
-        }
-    }
-    let mut manager = None;
-    if !form.manager.is_empty() {
-        match store::person_ref(conn, tenant, &form.manager).await? {
-            None => errors.add("manager", "Choose a manager from the list."),
-            Some((id, _, _)) if person.is_some_and(|p| p.id == id) => {
-                errors.add("manager", "A person cannot be their own manager.");
-            }
-            Some((_, name, false))
-                if person.and_then(|p| p.manager_key.as_deref()) != Some(&form.manager) =>
-            {
-                errors.add(
-                    "manager",
-                    format!("{name} is no longer active: choose an active person."),
-                );
-            }
-            Some((id, name, _)) => {
-                let cycle = match person {
-                    Some(p) => store::would_create_cycle(conn, tenant, p.id, id).await?,
-                    None => false,
-                };
-                if cycle {
-                    let me = person.map_or("", |p| p.name.as_str());
-                    errors.add(
-                        "manager",
-                        format!(
-                            "{name} reports to {me}, directly or further down the chain: choosing them would make a reporting loop."
-                        ),
-                    );
-                } else {
-                    manager = Some(id);
-                }
-            }
-        }
-    }
-    Ok((department, manager))
-}
-
 #[derive(Template)]
 #[template(path = "admin/person.html")]
 struct PersonPage {
@@ -170,7 +55,7 @@ struct PersonPage {
     person: Option<PersonRow>,
     /// The role of the person's account, when they have one.
     account_role: Option<&'static str>,
-    form: PersonForm,
+    form: PersonInput,
     errors: FieldErrors,
     departments: Vec<Choice>,
     managers: Vec<Choice>,
@@ -179,12 +64,50 @@ struct PersonPage {
     status_error: Option<String>,
 }
 
+/// What the person page shows besides its choices.
+#[derive(Default)]
 struct Parts {
     person: Option<PersonRow>,
-    form: PersonForm,
+    form: PersonInput,
     errors: FieldErrors,
     notice: Option<&'static str>,
     status_error: Option<String>,
+}
+
+impl Parts {
+    /// The form of an existing person.
+    fn of(person: PersonRow) -> Parts {
+        Parts {
+            form: PersonInput::of(&person),
+            person: Some(person),
+            ..Parts::default()
+        }
+    }
+}
+
+/// Managers to choose from: active people but the person, and the current
+/// manager even when no longer active.
+async fn managers(
+    conn: &mut PgConnection,
+    tenancy: &Tenancy,
+    person: Option<&PersonRow>,
+) -> sqlx::Result<Vec<Choice>> {
+    let mut managers: Vec<Choice> = store::active_people(conn, tenancy.tenant.id)
+        .await?
+        .into_iter()
+        .filter(|c| person.is_none_or(|p| p.key != c.key))
+        .collect();
+    if let Some((key, name)) =
+        person.and_then(|p| p.manager_key.as_ref().zip(p.manager_name.as_ref()))
+    {
+        if !managers.iter().any(|c| &c.key == key) {
+            managers.push(Choice {
+                key: key.clone(),
+                name: format!("{name} (inactive)"),
+            });
+        }
+    }
+    Ok(managers)
 }
 
 async fn page(
@@ -194,22 +117,7 @@ async fn page(
 ) -> Result<Html<String>, AppError> {
     let tenant = tenancy.tenant.id;
     let departments = store::department_choices(conn, tenant).await?;
-    let mut managers: Vec<Choice> = store::active_people(conn, tenant)
-        .await?
-        .into_iter()
-        .filter(|c| parts.person.as_ref().is_none_or(|p| p.key != c.key))
-        .collect();
-    // The current manager stays choosable even when no longer active.
-    if let Some(p) = &parts.person {
-        if let (Some(key), Some(name)) = (&p.manager_key, &p.manager_name) {
-            if !managers.iter().any(|c| &c.key == key) {
-                managers.push(Choice {
-                    key: key.clone(),
-                    name: format!("{name} (inactive)"),
-                });
-            }
-        }
-    }
+    let managers = managers(conn, tenancy, parts.person.as_ref()).await?;
     let account_role = match &parts.person {
         Some(p) if p.has_account() => store::member_of_person(conn, tenant, p.id)
             .await?
@@ -217,7 +125,7 @@ async fn page(
             .map(Role::label),
         _ => None,
     };
-    let page = PersonPage {
+    render(&PersonPage {
         chrome: tenancy.chrome(),
         slug: tenancy.tenant.slug.clone(),
         person: parts.person,
@@ -228,8 +136,15 @@ async fn page(
         managers,
         notice: parts.notice,
         status_error: parts.status_error,
-    };
-    render(&page)
+    })
+}
+
+/// The person page in a read transaction of its own.
+async fn show(state: &AppState, tenancy: &Tenancy, parts: Parts) -> Result<Html<String>, AppError> {
+    let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
+    let html = page(&mut tx, tenancy, parts).await?;
+    tx.commit().await?;
+    Ok(html)
 }
 
 pub async fn new_form(
@@ -237,84 +152,9 @@ pub async fn new_form(
     tenancy: Tenancy,
 ) -> Result<Response, AppError> {
     tenancy.require_role_action(ACTION)?;
-    let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
-    let html = page(
-        &mut tx,
-        &tenancy,
-        Parts {
-            person: None,
-            form: PersonForm::default(),
-            errors: FieldErrors::default(),
-            notice: None,
-            status_error: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(html.into_response())
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    tenancy: Tenancy,
-    Form(form): Form<PersonForm>,
-) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
-    let form = form.trimmed();
-    let mut errors = check_form(&form, true);
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    store::lock_org_chart(&mut tx, tenant).await?;
-    let (department, manager) = resolve(&mut tx, tenant, &form, None, &mut errors).await?;
-    if errors.is_empty() {
-        let fields = store::PersonFields {
-            name: &form.name,
-            title: &form.title,
-            department,
-            manager,
-        };
-        if !store::insert_person(&mut tx, tenant, &form.key, &fields).await? {
-            errors.add(
-                "key",
-                format!(
-                    "The key “{}” is taken by someone else: choose another.",
-                    form.key
-                ),
-            );
-        }
-    }
-    if !errors.is_empty() {
-        let html = page(
-            &mut tx,
-            &tenancy,
-            Parts {
-                person: None,
-                form,
-                errors,
-                notice: None,
-                status_error: None,
-            },
-        )
-        .await?;
-        return Ok(invalid(html));
-    }
-    let after = serde_json::to_value(form.snapshot(true)).map_err(anyhow::Error::from)?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "create",
-        "person",
-        &form.key,
-        None,
-        Some(after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(see_other(&format!(
-        "/{}/admin/people/{}?done=created",
-        tenancy.tenant.slug, form.key
-    )))
+    Ok(show(&state, &tenancy, Parts::default())
+        .await?
+        .into_response())
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {
@@ -332,13 +172,6 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// The person of the path in this tenant, or 404.
-async fn find(conn: &mut PgConnection, tenant: Uuid, key: &str) -> Result<PersonRow, AppError> {
-    store::person(conn, tenant, key)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 pub async fn edit_form(
     State(state): State<AppState>,
     tenancy: Tenancy,
@@ -347,154 +180,85 @@ pub async fn edit_form(
 ) -> Result<Response, AppError> {
     tenancy.require_role_action(ACTION)?;
     let mut tx = db::begin_tenant(&state.pool, tenancy.tenant.id).await?;
-    let person = find(&mut tx, tenancy.tenant.id, &key).await?;
-    let html = page(
-        &mut tx,
-        &tenancy,
-        Parts {
-            form: PersonForm::of(&person),
-            person: Some(person),
-            errors: FieldErrors::default(),
-            notice: notice(q.done.as_deref()),
-            status_error: None,
-        },
-    )
-    .await?;
+    let person = store::person(&mut tx, tenancy.tenant.id, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let parts = Parts {
+        notice: notice(q.done.as_deref()),
+        ..Parts::of(person)
+    };
+    let html = page(&mut tx, &tenancy, parts).await?;
     tx.commit().await?;
     Ok(html.into_response())
+}
+
+/// After a save: 303 to the person's page (`key`, or the one just added)
+/// saying what happened, or the form again with its messages (422).
+async fn saved(
+    state: &AppState,
+    tenancy: &Tenancy,
+    key: &str,
+    outcome: Saved,
+) -> Result<Response, AppError> {
+    let (key, done) = match outcome {
+        Saved::Created(created) => (created, "created"),
+        Saved::Updated => (key.to_owned(), "saved"),
+        Saved::Unchanged => (key.to_owned(), "unchanged"),
+        Saved::Invalid {
+            person,
+            input,
+            errors,
+        } => {
+            let parts = Parts {
+                person: person.map(|p| *p),
+                form: input,
+                errors,
+                ..Parts::default()
+            };
+            return Ok(invalid(show(state, tenancy, parts).await?));
+        }
+    };
+    Ok(see_other(&to_person(tenancy, &key, done)))
+}
+
+fn to_person(tenancy: &Tenancy, key: &str, done: &str) -> String {
+    format!("/{}/admin/people/{key}?done={done}", tenancy.tenant.slug)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Form(input): Form<PersonInput>,
+) -> Result<Response, AppError> {
+    let outcome = service::create(&state.pool, &tenancy.acting(), input).await?;
+    saved(&state, &tenancy, "", outcome).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Path((_, key)): Path<(String, String)>,
-    Form(form): Form<PersonForm>,
+    Form(input): Form<PersonInput>,
 ) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    store::lock_org_chart(&mut tx, tenant).await?;
-    let person = find(&mut tx, tenant, &key).await?;
-    // The key is the address; it is not edited.
-    let form = PersonForm {
-        key: person.key.clone(),
-        ..form.trimmed()
-    };
-    let mut errors = check_form(&form, false);
-    let (department, manager) = resolve(&mut tx, tenant, &form, Some(&person), &mut errors).await?;
-    if !errors.is_empty() {
-        let html = page(
-            &mut tx,
-            &tenancy,
-            Parts {
-                person: Some(person),
-                form,
-                errors,
-                notice: None,
-                status_error: None,
-            },
-        )
-        .await?;
-        return Ok(invalid(html));
-    }
-    let before = person.snapshot();
-    let after = form.snapshot(person.active);
-    let to = |done: &str| format!("/{}/admin/people/{}?done={done}", tenancy.tenant.slug, key);
-    if before == after {
-        return Ok(see_other(&to("unchanged")));
-    }
-    store::update_person(
-        &mut tx,
-        tenant,
-        person.id,
-        &store::PersonFields {
-            name: &form.name,
-            title: &form.title,
-            department,
-            manager,
-        },
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "update",
-        "person",
-        &key,
-        Some(serde_json::to_value(before).map_err(anyhow::Error::from)?),
-        Some(serde_json::to_value(after).map_err(anyhow::Error::from)?),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(see_other(&to("saved")))
+    let outcome = service::update(&state.pool, &tenancy.acting(), &key, input).await?;
+    saved(&state, &tenancy, &key, outcome).await
 }
-
-// ----- deactivate / reactivate -----
 
 pub async fn deactivate(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Path((_, key)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
-    let to = format!(
-        "/{}/admin/people/{}?done=deactivated",
-        tenancy.tenant.slug, key
-    );
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    store::lock_org_chart(&mut tx, tenant).await?;
-    let person = find(&mut tx, tenant, &key).await?;
-    if !person.active {
-        return Ok(see_other(&to));
-    }
-    let member = store::member_of_person(&mut tx, tenant, person.id).await?;
-    if let Some(m) = &member {
-        if m.role() == Some(Role::Admin) && store::lock_admins(&mut tx, tenant).await? <= 1 {
-            let message = format!(
-                "{}'s account ({}) is the last admin of {}: make another member an admin first.",
-                person.name, m.email, tenancy.tenant.name
-            );
-            let html = page(
-                &mut tx,
-                &tenancy,
-                Parts {
-                    form: PersonForm::of(&person),
-                    person: Some(person),
-                    errors: FieldErrors::default(),
-                    notice: None,
-                    status_error: Some(message),
-                },
-            )
-            .await?;
-            return Ok(invalid(html));
+    match service::deactivate(&state.pool, &tenancy.acting(), &key).await? {
+        Deactivation::Done => Ok(see_other(&to_person(&tenancy, &key, "deactivated"))),
+        Deactivation::LastAdmin { person, message } => {
+            let parts = Parts {
+                status_error: Some(message),
+                ..Parts::of(*person)
+            };
+            Ok(invalid(show(&state, &tenancy, parts).await?))
         }
     }
-    let before = person.snapshot();
-    let after = PersonSnap {
-        active: false,
-        ..before.clone()
-    };
-    store::set_active(&mut tx, tenant, person.id, false).await?;
-    store::expire_invites(&mut tx, tenant, person.id).await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "deactivate",
-        "person",
-        &key,
-        Some(serde_json::to_value(before).map_err(anyhow::Error::from)?),
-        Some(serde_json::to_value(after).map_err(anyhow::Error::from)?),
-    )
-    .await?;
-    // A deactivated person's account can no longer open the organization.
-    if let Some(m) = member {
-        super::end_membership(&mut tx, &tenancy, &m).await?;
-    }
-    tx.commit().await?;
-    Ok(see_other(&to))
 }
 
 pub async fn reactivate(
@@ -502,68 +266,6 @@ pub async fn reactivate(
     tenancy: Tenancy,
     Path((_, key)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    tenancy.require_role_action(ACTION)?;
-    let tenant = tenancy.tenant.id;
-    let to = format!(
-        "/{}/admin/people/{}?done=reactivated",
-        tenancy.tenant.slug, key
-    );
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    store::lock_org_chart(&mut tx, tenant).await?;
-    let person = find(&mut tx, tenant, &key).await?;
-    if person.active {
-        return Ok(see_other(&to));
-    }
-    let before = person.snapshot();
-    let after = PersonSnap {
-        active: true,
-        ..before.clone()
-    };
-    store::set_active(&mut tx, tenant, person.id, true).await?;
-    audit::record(
-        &mut *tx,
-        tenant,
-        who(&tenancy),
-        "reactivate",
-        "person",
-        &key,
-        Some(serde_json::to_value(before).map_err(anyhow::Error::from)?),
-        Some(serde_json::to_value(after).map_err(anyhow::Error::from)?),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(see_other(&to))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn form(key: &str, name: &str) -> PersonForm {
-        PersonForm {
-            key: key.to_owned(),
-            name: name.to_owned(),
-            ..PersonForm::default()
-        }
-    }
-
-    #[test]
-    fn a_new_person_needs_a_valid_unreserved_key_and_a_name() {
-        assert!(check_form(&form("ann", "Ann Lee"), true).is_empty());
-        let e = check_form(&form("Ann Lee", ""), true);
-        assert!(e.has("key") && e.has("name"));
-        assert!(check_form(&form("new", "Ann"), true).has("key"));
-    }
-
-    #[test]
-    fn the_key_is_not_checked_when_editing() {
-        assert!(check_form(&form("", "Ann"), false).is_empty());
-    }
-
-    #[test]
-    fn an_empty_department_or_manager_is_none_in_the_audit_snapshot() {
-        let s = form("ann", "Ann").snapshot(true);
-        assert_eq!(s.department, None);
-        assert_eq!(s.manager, None);
-    }
+    service::reactivate(&state.pool, &tenancy.acting(), &key).await?;
+    Ok(see_other(&to_person(&tenancy, &key, "reactivated")))
 }
