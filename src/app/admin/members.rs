@@ -337,6 +337,7 @@ mod tests {
             },
             account: Uuid::nil(),
             email: "admin@other.example".to_owned(),
+            name: "Admin".to_owned(),
             person: None,
             role: Role::Admin,
             installation_admin,

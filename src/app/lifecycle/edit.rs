@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use super::{Recorded, find, org, record};
 use crate::app::{Actor, FieldErrors as Errors, Refused};
-use crate::db::lifecycle::{self as store, EditValues, Event, Locked, OutcomeValues, Parent};
 use crate::db;
+use crate::db::lifecycle::{self as store, EditValues, Event, Locked, OutcomeValues, Parent};
 use crate::domain::keys::check_len;
 use crate::domain::lifecycle::{
     Change, OutcomeSnapshot, SignState, Snapshot, diff, four, required_signers,
