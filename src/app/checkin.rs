@@ -367,33 +367,23 @@ pub enum Recorded {
     Rejected { desk: Desk, judged: Judged },
 }
 
-/// Saves a check-in as of `as_of` (never after `today`): every filled row
-/// appended as a new actual with its audit entry, or nothing at all. The plan
-/// is read, the rows judged and ownership checked (the ownership rows locked)
-/// in the transaction that writes.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant.slug, actor = %actor.email, %as_of))]
+/// Saves a check-in entered `today`: every filled row appended as a new
+/// actual with its audit entry, or nothing at all. The entry date is always
+/// the server's date, never one the request names, so replayed history is
+/// never rewritten; a late entry chooses only its quarter, within the
+/// late-entry window. The plan is read, the rows judged and ownership
+/// checked (the ownership rows locked) in the transaction that writes.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant.slug, actor = %actor.email, %today))]
 pub async fn record(
     pool: &PgPool,
     actor: &Actor,
     today: NaiveDate,
-    as_of: NaiveDate,
     typed: &Typed,
 ) -> Result<Recorded, Refused> {
     let person = actor.person.as_ref().ok_or(Refused::Forbidden)?;
     let mut tx = db::begin_tenant(pool, actor.tenant.id).await?;
-    let desk = Desk::load(&mut tx, actor, as_of).await?;
+    let desk = Desk::load(&mut tx, actor, today).await?;
     let mut judged = judge(&desk, actor, typed, true)?;
-    // A check-in records what is known now: it may be late (a past date, to
-    // catch up), never dated in the future.
-    if as_of > today {
-        judged.errors.insert(
-            0,
-            format!(
-                "A check-in cannot be dated in the future ({}): use today's date or an earlier one.",
-                as_of.format("%-d %b %Y")
-            ),
-        );
-    }
     let entries: Vec<NewActual> = desk
         .slots
         .iter()
@@ -421,7 +411,7 @@ pub async fn record(
         actor.tenant.id,
         actor.who(),
         person.id,
-        as_of,
+        today,
         &entries,
     )
     .await?

@@ -375,39 +375,62 @@ async fn submit(
     let today = state.settings.today();
     let when = as_of(&q, today);
     let typed = Typed::read(fields);
-    if typed.preview {
+    if typed.preview || when.date != today {
+        // Nothing is saved: a preview, or a form of another day (a check-in
+        // is entered on the server's date, never on one the request names).
         let desk = checkin::desk(&state.pool, &actor, when.date).await?;
-        let judged = checkin::judge(&desk, &actor, &typed, false)?;
-        let html = page(PageInput {
-            tenancy: &tenancy,
-            desk: &desk,
-            when: &when,
-            states: judged.states,
-            saved: None,
-            previewing: true,
-            errors: judged.errors,
-        })?;
-        return Ok(html.into_response());
+        let mut judged = checkin::judge(&desk, &actor, &typed, !typed.preview)?;
+        if !typed.preview {
+            judged
+                .errors
+                .insert(0, other_day(&tenancy, when.date, today));
+        }
+        return form_again(&tenancy, &desk, &when, judged, typed.preview);
     }
-    match checkin::record(&state.pool, &actor, today, when.date, &typed).await? {
+    match checkin::record(&state.pool, &actor, today, &typed).await? {
         Recorded::Saved(n) => {
             let carry = when.carry.replacen('?', "&", 1);
             let to = format!("/{}/checkin?saved={n}{carry}", tenancy.tenant.slug);
             Ok(Redirect::to(&to).into_response())
         }
-        Recorded::Rejected { desk, judged } => {
-            let html = page(PageInput {
-                tenancy: &tenancy,
-                desk: &desk,
-                when: &when,
-                states: judged.states,
-                saved: None,
-                previewing: false,
-                errors: judged.errors,
-            })?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
-        }
+        Recorded::Rejected { desk, judged } => form_again(&tenancy, &desk, &when, judged, false),
     }
+}
+
+/// Why a check-in posted from a page of another day was not saved.
+fn other_day(tenancy: &Tenancy, as_of: NaiveDate, today: NaiveDate) -> String {
+    format!(
+        "Nothing was saved: check-ins are entered as of today, {}, and this page shows {}. Open today's check-in (/{}/checkin) to enter these values.",
+        today.format("%-d %b %Y"),
+        as_of.format("%-d %b %Y"),
+        tenancy.tenant.slug
+    )
+}
+
+/// The form again with what was typed: a preview (200), or a check-in not
+/// saved, with its messages (422).
+fn form_again(
+    tenancy: &Tenancy,
+    desk: &Desk,
+    when: &AsOf,
+    judged: checkin::Judged,
+    previewing: bool,
+) -> Result<Response, AppError> {
+    let html = page(PageInput {
+        tenancy,
+        desk,
+        when,
+        states: judged.states,
+        saved: None,
+        previewing,
+        errors: judged.errors,
+    })?;
+    let status = if previewing {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, html).into_response())
 }
 
 // ---------------------------------------------------------------------------

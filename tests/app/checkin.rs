@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Client, TestDb, app, demo_db, signed_in};
+use crate::common::{Client, TestDb, app, demo_db, signed_in, signed_in_on};
 
 const AS_OF: &str = "2026-11-21";
 
@@ -603,14 +603,12 @@ async fn the_previous_quarter_stays_open_for_the_first_two_weeks_of_a_quarter() 
     );
     assert!(!closed.body.contains("value-4-"));
 
-    // A late Q3 entry is saved for Q3, entered on the as-of date.
+    // A late Q3 entry is saved for Q3, entered on the server's date.
     let before = written(&db).await;
-    checkin_page(&mut wayan, "2026-10-05").await;
-    wayan
-        .post(
-            "/kartel/checkin?as_of=2026-10-05",
-            &[("value-3-prod-active-clients", "16")],
-        )
+    let mut on_oct_5 = signed_in_on(&db, "wayan", "2026-10-05").await;
+    on_oct_5.get("/kartel/checkin").await.expect_status(200);
+    on_oct_5
+        .post("/kartel/checkin", &[("value-3-prod-active-clients", "16")])
         .await
         .expect_status(303);
     let (q, on): (i16, chrono::NaiveDate) =
@@ -621,12 +619,10 @@ async fn the_previous_quarter_stays_open_for_the_first_two_weeks_of_a_quarter() 
     assert_eq!((q, on.to_string()), (3, "2026-10-05".to_owned()));
     assert_eq!(written(&db).await.0, before.0 + 1);
     // On Oct 20 the same entry is refused.
-    checkin_page(&mut wayan, "2026-10-20").await;
-    let res = wayan
-        .post(
-            "/kartel/checkin?as_of=2026-10-20",
-            &[("value-3-prod-active-clients", "16")],
-        )
+    let mut on_oct_20 = signed_in_on(&db, "wayan", "2026-10-20").await;
+    on_oct_20.get("/kartel/checkin").await.expect_status(200);
+    let res = on_oct_20
+        .post("/kartel/checkin", &[("value-3-prod-active-clients", "16")])
         .await;
     res.expect_status(422);
     assert!(
@@ -822,30 +818,47 @@ async fn the_check_in_costs_the_same_few_queries_however_many_outcomes_one_owns(
     assert!(page.body.contains("name=\"value-4-kevin-o120\""));
 }
 
+/// The entry date is the server's: a form posted with another day's
+/// `?as_of=` (yesterday's, to backdate history, or a future one) is not saved.
 #[tokio::test]
-async fn a_check_in_dated_in_the_future_is_refused_and_nothing_is_written() {
+async fn a_check_in_is_entered_on_the_servers_date_never_on_one_the_request_names() {
     let db = demo_db().await;
     let mut wayan = signed_in(&db, "wayan").await;
-    let future = (chrono::Local::now().date_naive() + chrono::Duration::days(20)).to_string();
     let before = written(&db).await;
-    checkin_page(&mut wayan, &future).await;
-    let res = wayan
-        .post(
-            &format!("/kartel/checkin?as_of={future}"),
-            &[
-                ("value-4-prod-active-clients", "19"),
-                ("note-4-prod-active-clients", "From the future."),
-                ("action", "save"),
-            ],
-        )
-        .await;
-    res.expect_status(422);
-    assert!(
-        res.body.contains("cannot be dated in the future"),
-        "{}",
-        res.body
-    );
-    assert_eq!(written(&db).await, before);
+    for day in ["2026-11-10", "2026-12-11"] {
+        checkin_page(&mut wayan, day).await;
+        let res = wayan
+            .post(
+                &format!("/kartel/checkin?as_of={day}"),
+                &[
+                    ("value-4-prod-active-clients", "19"),
+                    ("note-4-prod-active-clients", "Another day."),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        res.expect_status(422);
+        assert!(
+            res.body
+                .contains("check-ins are entered as of today, 21 Nov 2026"),
+            "{}",
+            res.body
+        );
+        assert!(res.body.contains("Another day."), "what was typed is kept");
+        assert_eq!(written(&db).await, before, "nothing written for {day}");
+    }
+    // Today's form saves, dated today.
+    checkin_page(&mut wayan, AS_OF).await;
+    wayan
+        .post("/kartel/checkin", &[("value-4-prod-active-clients", "19")])
+        .await
+        .expect_status(303);
+    let on: chrono::NaiveDate =
+        sqlx::query_scalar("select entered_on from actuals order by seq desc limit 1")
+            .fetch_one(&db.pool)
+            .await
+            .expect("row");
+    assert_eq!(on.to_string(), AS_OF);
 }
 
 /// The write itself checks ownership, in its own transaction: whatever a

@@ -240,11 +240,20 @@ pub async fn kartel_db() -> TestDb {
     db
 }
 
+/// The date the tests replay: the server's "today" of [`app`], so a test
+/// reads the same on any day it runs.
+pub const TODAY: &str = "2026-11-21";
+
 pub fn app(db: &TestDb) -> Router {
-    whygo::http::app(
-        db.app_pool.clone(),
-        whygo::http::Settings::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static")),
-    )
+    app_on(db, TODAY)
+}
+
+/// The app with its clock pinned to `today` (YYYY-MM-DD).
+pub fn app_on(db: &TestDb, today: &str) -> Router {
+    let mut settings =
+        whygo::http::Settings::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static"));
+    settings.today = today.parse().ok();
+    whygo::http::app(db.app_pool.clone(), settings)
 }
 
 /// The demo with its demo accounts, as `whygo serve` creates it.
@@ -390,7 +399,12 @@ impl Client {
 
 /// A client signed in to the demo as `who` (a person key: kevin, wayan, trent, zac).
 pub async fn signed_in(db: &TestDb, who: &str) -> Client {
-    let mut c = Client::new(app(db));
+    signed_in_on(db, who, TODAY).await
+}
+
+/// [`signed_in`] on a server whose clock says `today`.
+pub async fn signed_in_on(db: &TestDb, who: &str, today: &str) -> Client {
+    let mut c = Client::new(app_on(db, today));
     c.login(&format!("{who}@kartel.example"), DEMO_PASSWORD)
         .await;
     c
