@@ -49,11 +49,20 @@ pub fn encode_next(next: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Where to go after signing in: a local path only (no open redirect).
+/// Where to go after signing in: a same-site relative path only (no open
+/// redirect). Browsers drop tabs and newlines from URLs and read `\` as `/`,
+/// so `/\t/evil.example` would become `//evil.example`: any whitespace or
+/// control character, any backslash, or a second leading slash sends the
+/// person to the default page instead. What is left is also a valid header
+/// value, so the redirect can never fail.
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n != "/login" =>
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_whitespace() || c.is_control())
+                && n != "/login" =>
         {
             n.to_owned()
         }
@@ -727,8 +736,15 @@ mod tests {
             "/\\evil",
             "evil",
             "/login",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/\u{85}/evil.example",
+            "/\u{a0}/evil.example",
+            "",
         ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");
     }
