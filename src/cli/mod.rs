@@ -88,6 +88,11 @@ struct ServeArgs {
     /// Behind a reverse proxy: take the client address from X-Forwarded-For.
     #[arg(long, env = "WHYGO_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     trust_proxy: bool,
+    /// With --trust-proxy: how many proxies of yours append to
+    /// X-Forwarded-For; the client is the entry the outermost one added
+    /// (entries further left are written by the client and ignored).
+    #[arg(long, env = "WHYGO_PROXY_HOPS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    proxy_hops: u16,
 }
 
 #[derive(Subcommand, Debug)]
@@ -169,13 +174,17 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let command = cli.command.unwrap_or(Command::Serve(ServeArgs {
-        addr: std::env::var("WHYGO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned()),
-        demo: std::env::var("WHYGO_DEMO").map_or(true, |v| v != "false"),
-        static_dir: std::env::var_os("WHYGO_STATIC_DIR").map(PathBuf::from),
-        secure_cookies: std::env::var("WHYGO_SECURE_COOKIES").is_ok_and(|v| v == "true"),
-        trust_proxy: std::env::var("WHYGO_TRUST_PROXY").is_ok_and(|v| v == "true"),
-    }));
+    // No subcommand means `serve` with its flags' defaults and environment.
+    let command = match cli.command {
+        Some(c) => c,
+        None => match Cli::try_parse_from(["whygo", "serve"]) {
+            Ok(Cli {
+                command: Some(c), ..
+            }) => c,
+            Ok(_) => return ExitCode::FAILURE,
+            Err(e) => e.exit(),
+        },
+    };
     match runtime.block_on(run(command, cli.db)) {
         Ok(code) => code,
         Err(e) => {
@@ -198,6 +207,7 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                         .unwrap_or_else(crate::http::default_static_dir),
                     secure_cookies: args.secure_cookies,
                     trust_proxy: args.trust_proxy,
+                    proxy_hops: usize::from(args.proxy_hops),
                     today: None,
                 },
             })

@@ -42,6 +42,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_proxy: bool,
+    /// How many proxies of ours append to `X-Forwarded-For` (at least 1):
+    /// the client is the entry the outermost of them added.
+    pub proxy_hops: usize,
     /// Pins "today" (tests replaying another date); None: the system clock.
     pub today: Option<chrono::NaiveDate>,
 }
@@ -52,6 +55,7 @@ impl Settings {
             static_dir,
             secure_cookies: false,
             trust_proxy: false,
+            proxy_hops: 1,
             today: None,
         }
     }

@@ -116,7 +116,7 @@ pub fn is_https(headers: &HeaderMap, force: bool) -> bool {
 }
 
 /// The address a request came from: the peer, or with `trust_proxy` the
-/// first `X-Forwarded-For` hop.
+/// address our outermost trusted proxy saw (see [`forwarded_client`]).
 pub struct ClientAddress(pub String);
 
 impl<S> FromRequestParts<S> for ClientAddress
@@ -127,17 +127,16 @@ where
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let trust_proxy = <AppState as axum::extract::FromRef<S>>::from_ref(state)
-            .settings
-            .trust_proxy;
-        if trust_proxy {
-            if let Some(first) = parts
+        let settings = <AppState as axum::extract::FromRef<S>>::from_ref(state).settings;
+        if settings.trust_proxy {
+            let hops: Vec<&str> = parts
                 .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-            {
-                return Ok(ClientAddress(first.trim().to_owned()));
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            if let Some(client) = forwarded_client(&hops, settings.proxy_hops) {
+                return Ok(ClientAddress(client.to_string()));
             }
         }
         let peer = parts
@@ -146,6 +145,24 @@ where
             .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
         Ok(ClientAddress(peer))
     }
+}
+
+/// The client address from `X-Forwarded-For` header lines (in order), behind
+/// `trusted` proxies of our own. Each proxy appends the address it saw, so
+/// only the right-most `trusted` entries were written by us; everything to
+/// their left is whatever the client sent and may be forged. The entry our
+/// outermost proxy appended is the `trusted`-th from the right (or the
+/// left-most when the chain is shorter). None when that entry is not an IP
+/// address: the caller falls back to the peer.
+pub fn forwarded_client(lines: &[&str], trusted: usize) -> Option<std::net::IpAddr> {
+    let entries: Vec<&str> = lines
+        .iter()
+        .flat_map(|l| l.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let index = entries.len().checked_sub(trusted.max(1)).unwrap_or(0);
+    entries.get(index)?.parse().ok()
 }
 
 /// The current session, if any (signed in or anonymous).
@@ -180,5 +197,48 @@ impl<S: Send + Sync> FromRequestParts<S> for Account {
                     .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    fn ip(s: &str) -> Option<std::net::IpAddr> {
+        s.parse().ok()
+    }
+
+    #[test]
+    fn the_hop_our_proxy_added_is_taken_not_the_one_the_client_wrote() {
+        assert_eq!(
+            forwarded_client(&["6.6.6.6, 203.0.113.7"], 1),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            forwarded_client(&["6.6.6.6", "203.0.113.7"], 1),
+            ip("203.0.113.7"),
+            "several header lines read as one list"
+        );
+        assert_eq!(forwarded_client(&["203.0.113.7"], 1), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn with_two_trusted_proxies_the_second_from_the_right_is_the_client() {
+        assert_eq!(
+            forwarded_client(&["6.6.6.6, 203.0.113.7, 10.0.0.2"], 2),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            forwarded_client(&["203.0.113.7"], 2),
+            ip("203.0.113.7"),
+            "a shorter chain: the left-most entry"
+        );
+    }
+
+    #[test]
+    fn no_header_or_garbage_gives_no_address() {
+        assert_eq!(forwarded_client(&[], 1), None);
+        assert_eq!(forwarded_client(&["not-an-ip"], 1), None);
+        assert_eq!(forwarded_client(&[" , "], 1), None);
     }
 }
