@@ -93,6 +93,12 @@ struct ServeArgs {
     /// (entries further left are written by the client and ignored).
     #[arg(long, env = "WHYGO_PROXY_HOPS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     proxy_hops: u16,
+    /// The largest form (request body) accepted, in bytes; larger ones get 413.
+    #[arg(long, env = "WHYGO_MAX_FORM_BYTES", default_value_t = crate::http::DEFAULT_MAX_FORM_BYTES)]
+    max_form_bytes: usize,
+    /// The most fields a form may have; more get 413.
+    #[arg(long, env = "WHYGO_MAX_FORM_FIELDS", default_value_t = crate::http::DEFAULT_MAX_FORM_FIELDS)]
+    max_form_fields: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -209,6 +215,8 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                     trust_proxy: args.trust_proxy,
                     proxy_hops: usize::from(args.proxy_hops),
                     today: None,
+                    max_form_bytes: args.max_form_bytes,
+                    max_form_fields: args.max_form_fields,
                 },
             })
             .await?;

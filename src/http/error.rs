@@ -7,6 +7,8 @@
 //! - `SignInRequired`: no signed-in session; redirects to the sign-in page and back.
 //! - `Forbidden`: signed in, a member, but the permission table says no (403).
 //! - `Csrf`: a POST without the session's CSRF token (403, "reload and retry").
+//! - `TooLarge`: a form over the size or field-count cap (413); the message
+//!   says which, for the person.
 //! - `Unavailable`: the database is saturated (no connection within the
 //!   pool's timeout): 503 with Retry-After, so clients and balancers back off.
 //! - `Internal`: anything else (database, template). The cause is logged with
@@ -28,6 +30,8 @@ pub enum AppError {
     Forbidden,
     #[error("missing or wrong CSRF token")]
     Csrf,
+    #[error("{0}")]
+    TooLarge(String),
     #[error("busy")]
     Unavailable,
     #[error(transparent)]
@@ -97,6 +101,7 @@ impl IntoResponse for AppError {
                 "There is nothing here. Check the address, or start from the home page.".to_owned(),
             ),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m.clone()),
+            AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Too large", m.clone()),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
                 (

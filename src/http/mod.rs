@@ -14,6 +14,7 @@ mod context;
 mod dashboard;
 mod departments;
 mod error;
+mod guard;
 mod health;
 mod lifecycle;
 mod params;
@@ -35,6 +36,11 @@ use tower_http::trace::TraceLayer;
 pub use context::Tenancy;
 pub use error::AppError;
 
+/// Our largest form (a WhyGO with its outcomes) is a few KiB.
+pub const DEFAULT_MAX_FORM_BYTES: usize = 64 * 1024;
+/// Our longest form (a check-in of every outcome one person owns) has tens.
+pub const DEFAULT_MAX_FORM_FIELDS: usize = 1000;
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub static_dir: PathBuf,
@@ -47,6 +53,10 @@ pub struct Settings {
     pub proxy_hops: usize,
     /// Pins "today" (tests replaying another date); None: the system clock.
     pub today: Option<chrono::NaiveDate>,
+    /// The largest request body accepted (413 above it).
+    pub max_form_bytes: usize,
+    /// The most fields a form may have (413 above it).
+    pub max_form_fields: usize,
 }
 
 impl Settings {
@@ -57,6 +67,8 @@ impl Settings {
             trust_proxy: false,
             proxy_hops: 1,
             today: None,
+            max_form_bytes: DEFAULT_MAX_FORM_BYTES,
+            max_form_fields: DEFAULT_MAX_FORM_FIELDS,
         }
     }
 
@@ -106,11 +118,16 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(lifecycle::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
-        // Layers run bottom-up: the session is loaded before the CSRF guard looks at it.
+        // Layers run bottom-up: hostile input is refused first, then the
+        // session is loaded before the CSRF guard looks at it.
         .layer(axum::middleware::from_fn(session::csrf_guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::load_session,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::hostile_input,
         ));
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(

@@ -18,8 +18,6 @@ use crate::auth::token;
 use crate::db::accounts::{self, Session, SignedIn};
 
 pub const COOKIE: &str = "whygo_session";
-/// Forms are small; anything bigger is not one of ours.
-const MAX_FORM_BYTES: usize = 256 * 1024;
 
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let cookie = cookie_value(req.headers(), COOKIE);
@@ -49,7 +47,8 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+    // `guard::hostile_input` already bounded the body by the form size cap.
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
         return AppError::BadRequest("That form was too large.".to_owned()).into_response();
     };
     let sent = header.or_else(|| {
@@ -161,7 +160,7 @@ pub fn forwarded_client(lines: &[&str], trusted: usize) -> Option<std::net::IpAd
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .collect();
-    let index = entries.len().checked_sub(trusted.max(1)).unwrap_or(0);
+    let index = entries.len().saturating_sub(trusted.max(1));
     entries.get(index)?.parse().ok()
 }
 

@@ -83,3 +83,162 @@ async fn behind_a_proxy_the_address_is_the_hop_the_proxy_added_not_the_spoofed_o
         .expect("attempts");
     assert_eq!(recorded, ["203.0.113.7"]);
 }
+
+// ----- 9. bad input never answers 500 -----
+
+/// Every GET page, as the demo's admin (who may open all of them).
+const GET_ROUTES: &[&str] = &[
+    "/",
+    "/login",
+    "/account/password",
+    "/admin/tenants/new",
+    "/kartel",
+    "/kartel/sync",
+    "/kartel/alignment",
+    "/kartel/org",
+    "/kartel/approvals",
+    "/kartel/cascade",
+    "/kartel/checkin",
+    "/kartel/checkin/preview?outcome=plat-security-controls&quarter=4&value=1",
+    "/kartel/report.json",
+    "/kartel/departments/generative",
+    "/kartel/people/trent",
+    "/kartel/whygos/company-1",
+    "/kartel/whygos/company-1/edit",
+    "/kartel/whygos/new",
+    "/kartel/admin",
+    "/kartel/admin/people",
+    "/kartel/admin/people/new",
+    "/kartel/admin/people/trent",
+    "/kartel/admin/departments",
+    "/kartel/admin/departments/new",
+    "/kartel/admin/departments/generative",
+    "/kartel/admin/members",
+    "/kartel/admin/settings",
+    "/kartel/admin/audit",
+];
+
+const HOSTILE_DATES: &[&str] = &[
+    "-262143-01-01",
+    "262142-12-31",
+    "%2B262142-12-31",
+    "-0001-01-01",
+    "0000-01-01",
+    "99999-01-01",
+    "2026-02-30",
+    "2026-11-21%00",
+    "%00",
+];
+
+fn with_param(path: &str, param: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}{param}")
+}
+
+#[tokio::test]
+async fn hostile_dates_and_nul_bytes_on_every_get_route_never_answer_500() {
+    let db = demo_db().await;
+    // The admin opens most pages; a leader the ones only leaders may.
+    let mut zac = signed_in(&db, "zac").await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    for route in GET_ROUTES {
+        let client = if zac.get(route).await.status.as_u16() < 400 {
+            &mut zac
+        } else {
+            &mut kevin
+        };
+        let plain = client.get(route).await;
+        assert!(plain.status.as_u16() < 400, "{route}: {}", plain.status);
+        let mut tries: Vec<String> = HOSTILE_DATES
+            .iter()
+            .map(|d| with_param(route, &format!("as_of={d}")))
+            .collect();
+        tries.push(with_param(route, "quarter=%00"));
+        tries.push(with_param(route, "next=%00"));
+        tries.push(with_param(route, "from_kpi=%00"));
+        tries.push(format!("{route}%00"));
+        tries.push(format!("{}/%00", route.split('?').next().unwrap_or(route)));
+        for path in tries {
+            let res = client.get(&path).await;
+            let status = res.status.as_u16();
+            assert!(status < 500, "{path} answered {status}:\n{}", res.body);
+        }
+    }
+    // The out-of-range date is refused with a message, not silently replaced.
+    let res = zac.get("/kartel?as_of=-262143-01-01").await;
+    res.expect_status(400);
+    assert!(res.body.contains("out of range"), "{}", res.body);
+    let res = zac.get("/kartel/people/tr%00ent").await;
+    res.expect_status(400);
+    assert!(res.body.contains("NUL"), "{}", res.body);
+}
+
+#[tokio::test]
+async fn a_nul_byte_in_a_form_field_is_refused_with_400_and_nothing_is_written() {
+    let db = demo_db().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    kevin
+        .get("/kartel/whygos/company-1")
+        .await
+        .expect_status(200);
+    let res = kevin
+        .post(
+            "/kartel/whygos/company-1/comments",
+            &[("body", "hello\0world")],
+        )
+        .await;
+    res.expect_status(400);
+    assert!(res.body.contains("NUL"), "{}", res.body);
+    let comments: i64 = sqlx::query_scalar("select count(*) from comments")
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+    assert_eq!(comments, 0);
+
+    let mut c = Client::new(app(&db));
+    c.get("/login").await.expect_status(200);
+    let res = c
+        .post(
+            "/login",
+            &[("email", "kevin@kartel.example\0"), ("password", "x\0y")],
+        )
+        .await;
+    res.expect_status(400);
+}
+
+// ----- 10. form caps -----
+
+#[tokio::test]
+async fn a_form_over_the_size_or_field_cap_is_refused_before_it_is_parsed() {
+    let db = demo_db().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    kevin
+        .get("/kartel/whygos/company-1/edit")
+        .await
+        .expect_status(200);
+
+    let many: Vec<(String, String)> = (0..whygo::http::DEFAULT_MAX_FORM_FIELDS + 1)
+        .map(|i| ("ladder".to_owned(), format!("w{i}")))
+        .collect();
+    let fields: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = kevin.post("/kartel/whygos/company-1/edit", &fields).await;
+    res.expect_status(413);
+    assert!(res.body.contains("more fields"), "{}", res.body);
+
+    let long = "x".repeat(whygo::http::DEFAULT_MAX_FORM_BYTES + 1);
+    let res = kevin
+        .post("/kartel/whygos/company-1/comments", &[("body", &long)])
+        .await;
+    res.expect_status(413);
+    assert!(
+        res.body.contains("larger than whygo accepts"),
+        "{}",
+        res.body
+    );
+
+    // Under both caps, the same forms work.
+    let res = kevin
+        .post("/kartel/whygos/company-1/comments", &[("body", "fine")])
+        .await;
+    assert!(res.status.as_u16() < 400, "{}", res.body);
+}
