@@ -123,8 +123,8 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// The sign-in form. A visitor without a session gets an anonymous one, so
-/// the form carries a CSRF token like every other.
+/// The sign-in form. A visitor without a session gets an anonymous CSRF
+/// token in a cookie (no session row), so the form carries one like every other.
 async fn login_form(
     State(state): State<AppState>,
     MaybeSession(current): MaybeSession,
@@ -140,14 +140,8 @@ async fn login_form(
     {
         return Ok(Redirect::to(&next).into_response());
     }
-    let (jar, csrf) = match current {
-        Some(s) => (jar, s.csrf_token),
-        None => {
-            let (cookie, csrf) = accounts::create_session(&state.pool, None).await?;
-            let secure = session::is_https(&headers, state.settings.secure_cookies);
-            (jar.add(session::session_cookie(cookie, secure)), csrf)
-        }
-    };
+    let secure = session::is_https(&headers, state.settings.secure_cookies);
+    let (jar, csrf) = session::form_csrf(current.as_ref(), jar, secure);
     let page = LoginPage {
         chrome: Chrome {
             csrf,
@@ -178,10 +172,8 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(form.next.as_deref());
-    let csrf = current
-        .as_ref()
-        .map(|s| s.csrf_token.clone())
-        .unwrap_or_default();
+    // The token the form came with (checked by the CSRF guard), for a re-render.
+    let (_, csrf) = session::form_csrf(current.as_ref(), jar.clone(), false);
     let again = |error: String, status: axum::http::StatusCode| -> Result<Response, AppError> {
         let page = LoginPage {
             chrome: Chrome {
@@ -425,23 +417,6 @@ async fn usable_link(
     }
 }
 
-/// A session's CSRF token, creating an anonymous session when there is none.
-async fn ensure_session(
-    state: &AppState,
-    current: &Option<accounts::Session>,
-    jar: CookieJar,
-    headers: &HeaderMap,
-) -> Result<(CookieJar, String), AppError> {
-    match current {
-        Some(s) => Ok((jar, s.csrf_token.clone())),
-        None => {
-            let (cookie, csrf) = accounts::create_session(&state.pool, None).await?;
-            let secure = session::is_https(headers, state.settings.secure_cookies);
-            Ok((jar.add(session::session_cookie(cookie, secure)), csrf))
-        }
-    }
-}
-
 async fn invite_form(
     State(state): State<AppState>,
     Path((slug, secret)): Path<(String, String)>,
@@ -450,7 +425,8 @@ async fn invite_form(
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     let (tenant, link) = usable_link(&state, &slug, &secret, "invite").await?;
-    let (jar, csrf) = ensure_session(&state, &current, jar, &headers).await?;
+    let secure = session::is_https(&headers, state.settings.secure_cookies);
+    let (jar, csrf) = session::form_csrf(current.as_ref(), jar, secure);
     let signed_in = current.as_ref().and_then(accounts::Session::account);
     let page = InvitePage {
         chrome: Chrome {
@@ -490,10 +466,8 @@ async fn accept_invite(
     Form(form): Form<InviteForm>,
 ) -> Result<Response, AppError> {
     let (tenant, link) = usable_link(&state, &slug, &secret, "invite").await?;
-    let csrf = current
-        .as_ref()
-        .map(|s| s.csrf_token.clone())
-        .unwrap_or_default();
+    // The token the form came with (checked by the CSRF guard), for a re-render.
+    let (_, csrf) = session::form_csrf(current.as_ref(), jar.clone(), false);
     let signed_in = current.as_ref().and_then(accounts::Session::account);
 
     // Signed in already: join with this account. Otherwise create one.
@@ -632,7 +606,8 @@ async fn reset_form(
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     let (_, link) = usable_link(&state, &slug, &secret, "reset").await?;
-    let (jar, csrf) = ensure_session(&state, &current, jar, &headers).await?;
+    let secure = session::is_https(&headers, state.settings.secure_cookies);
+    let (jar, csrf) = session::form_csrf(current.as_ref(), jar, secure);
     let page = ResetPage {
         chrome: Chrome {
             csrf,
@@ -650,13 +625,12 @@ async fn reset_password(
     State(state): State<AppState>,
     Path((slug, secret)): Path<(String, String)>,
     MaybeSession(current): MaybeSession,
+    jar: CookieJar,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let (tenant, link) = usable_link(&state, &slug, &secret, "reset").await?;
-    let csrf = current
-        .as_ref()
-        .map(|s| s.csrf_token.clone())
-        .unwrap_or_default();
+    // The token the form came with (checked by the CSRF guard), for a re-render.
+    let (_, csrf) = session::form_csrf(current.as_ref(), jar.clone(), false);
     let mut errors = PasswordErrors::default();
     if let Err(e) = password::check_new(&form.new) {
         errors.new = Some(e);

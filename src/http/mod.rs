@@ -136,15 +136,19 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         ));
     }
     router
+        .layer(axum::middleware::from_fn(session::no_store))
         .layer(CompressionLayer::new())
         // Every request's span names who acted where: the tenancy extractor
         // fills these in, so each log line of a handler carries them.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // The path without one-time link secrets (the query string
+                // carries none).
                 tracing::info_span!(
                     "request",
                     method = %req.method(),
-                    uri = %req.uri(),
+                    path = %session::loggable_path(req.uri().path()),
+                    query = req.uri().query(),
                     tenant = tracing::field::Empty,
                     account = tracing::field::Empty,
                     role = tracing::field::Empty,

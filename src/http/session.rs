@@ -4,6 +4,11 @@
 //! [`Session`] in the request's extensions. `csrf_guard` refuses every POST
 //! whose `csrf_token` field (or `x-csrf-token` header) does not match the
 //! session's token, before any handler runs: a handler cannot forget it.
+//!
+//! A visitor without a session (the sign-in, invitation and reset forms) gets
+//! no session row: its CSRF token is a random value in a cookie of its own
+//! (`whygo_csrf`) that the form must repeat (double submit). Rows are made
+//! only when someone signs in, so a flood of `GET /login` writes nothing.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
@@ -11,6 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
+use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use super::{AppError, AppState};
@@ -18,6 +24,10 @@ use crate::auth::token;
 use crate::db::accounts::{self, Session, SignedIn};
 
 pub const COOKIE: &str = "whygo_session";
+/// The anonymous visitor's CSRF token (see the module comment).
+pub const CSRF_COOKIE: &str = "whygo_csrf";
+/// How long an anonymous form's token lasts (the cookie's Max-Age).
+pub const ANONYMOUS_CSRF_HOURS: i64 = 12;
 
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let cookie = cookie_value(req.headers(), COOKIE);
@@ -40,7 +50,8 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     let expected = req
         .extensions()
         .get::<Session>()
-        .map(|s| s.csrf_token.clone());
+        .map(|s| s.csrf_token.clone())
+        .or_else(|| anonymous_token(req.headers()));
     let header = req
         .headers()
         .get("x-csrf-token")
@@ -66,7 +77,7 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
         _ => false,
     };
     if !ok {
-        tracing::warn!(path = %parts.uri.path(), "refused a POST without a valid CSRF token");
+        tracing::warn!(path = %loggable_path(parts.uri.path()), "refused a POST without a valid CSRF token");
         return AppError::Csrf.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
@@ -82,6 +93,72 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|c| Cookie::parse(c.trim().to_owned()).ok())
         .find(|c| c.name() == name)
         .map(|c| c.value().to_owned())
+}
+
+/// The anonymous CSRF token the visitor's cookie holds, if well formed.
+fn anonymous_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, CSRF_COOKIE).filter(|v| is_token(v))
+}
+
+fn is_token(v: &str) -> bool {
+    v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The CSRF token a form for this visitor must carry: its session's, or,
+/// without a session, the anonymous token of its cookie, set anew when it
+/// has none (no database row either way).
+pub fn form_csrf(current: Option<&Session>, jar: CookieJar, secure: bool) -> (CookieJar, String) {
+    if let Some(s) = current {
+        return (jar, s.csrf_token.clone());
+    }
+    if let Some(v) = jar
+        .get(CSRF_COOKIE)
+        .map(Cookie::value)
+        .filter(|v| is_token(v))
+    {
+        let v = v.to_owned();
+        return (jar, v);
+    }
+    let value = token::random_hex(32);
+    let mut c = Cookie::new(CSRF_COOKIE, value.clone());
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(secure);
+    c.set_max_age(time::Duration::hours(ANONYMOUS_CSRF_HOURS));
+    (jar.add(c), value)
+}
+
+/// A path fit for the log: the secret of a one-time link
+/// (`/{tenant}/invite/{token}`, `/{tenant}/reset/{token}`) is replaced, since
+/// whoever reads the log could otherwise use the link.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    match segments.as_slice() {
+        ["", tenant, kind @ ("invite" | "reset"), _, rest @ ..] => {
+            let mut out = format!("/{tenant}/{kind}/[redacted]");
+            for r in rest {
+                out.push('/');
+                out.push_str(r);
+            }
+            std::borrow::Cow::Owned(out)
+        }
+        _ => std::borrow::Cow::Borrowed(path),
+    }
+}
+
+/// `Cache-Control: no-store` on every page but the static files: pages show
+/// one person's data (or a form's CSRF token), which no shared or browser
+/// cache should keep for the next user of the machine.
+pub async fn no_store(req: Request, next: Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    if !cacheable {
+        res.headers_mut()
+            .entry(axum::http::header::CACHE_CONTROL)
+            .or_insert(axum::http::HeaderValue::from_static("no-store"));
+    }
+    res
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when served over https.
@@ -232,6 +309,24 @@ mod tests {
             ip("203.0.113.7"),
             "a shorter chain: the left-most entry"
         );
+    }
+
+    #[test]
+    fn one_time_link_secrets_never_reach_the_log() {
+        use super::loggable_path;
+        assert_eq!(
+            loggable_path("/kartel/reset/0123abcd"),
+            "/kartel/reset/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/kartel/invite/0123abcd/x"),
+            "/kartel/invite/[redacted]/x"
+        );
+        assert_eq!(
+            loggable_path("/kartel/people/reset"),
+            "/kartel/people/reset"
+        );
+        assert_eq!(loggable_path("/kartel/reset"), "/kartel/reset");
     }
 
     #[test]

@@ -184,9 +184,13 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn signing_in_replaces_the_session_id_so_a_planted_one_is_useless() {
     let db = demo_db().await;
+    // An anonymous session (sign-in forms no longer make them, but rows of
+    // older versions may remain) planted in the victim's browser.
+    let (planted, _) = whygo::db::accounts::create_session(&db.app_pool, None)
+        .await
+        .expect("an anonymous session");
     let mut victim = Client::new(app(&db));
-    victim.get("/login").await;
-    let planted = victim.cookie.clone().expect("an anonymous session");
+    victim.cookie = Some(planted.clone());
     victim.login("trent@kartel.example", DEMO_PASSWORD).await;
     let after = victim.cookie.clone().expect("a session");
     assert_ne!(planted, after, "a new id at sign-in");

@@ -242,3 +242,166 @@ async fn a_form_over_the_size_or_field_cap_is_refused_before_it_is_parsed() {
         .await;
     assert!(res.status.as_u16() < 400, "{}", res.body);
 }
+
+// ----- 8. session and cookie hygiene -----
+
+#[tokio::test]
+async fn cookie_less_sign_in_forms_write_no_session_rows_and_still_sign_in() {
+    let db = demo_db().await;
+    for _ in 0..50 {
+        let mut drive_by = Client::new(app(&db));
+        drive_by.get("/login").await.expect_status(200);
+    }
+    let sessions: i64 = sqlx::query_scalar("select count(*) from sessions")
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+    assert_eq!(sessions, 0, "GET /login wrote session rows");
+
+    // The anonymous token lives in a cookie of its own, 12 hours long.
+    let mut c = Client::new(app(&db));
+    let res = c.get("/login").await;
+    let cookie = res
+        .set_cookie
+        .iter()
+        .find(|c| c.starts_with("whygo_csrf="))
+        .expect("an anonymous CSRF cookie");
+    assert!(cookie.contains("Max-Age=43200"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(c.cookie.is_none(), "no session cookie before signing in");
+
+    // The form's token must match the cookie's: another visitor's token fails.
+    let mut other = Client::new(app(&db));
+    other.get("/login").await;
+    other.csrf.clone_from(&c.csrf);
+    other
+        .post(
+            "/login",
+            &[
+                ("email", "kevin@kartel.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await
+        .expect_status(403);
+
+    c.login("kevin@kartel.example", DEMO_PASSWORD).await;
+    let res = c.get("/kartel").await;
+    res.expect_status(200);
+    let session = c.cookie.clone().expect("a session cookie");
+    let set = res.set_cookie.join(" ");
+    assert!(set.is_empty(), "pages set no cookie: {set}");
+    assert!(!session.is_empty());
+}
+
+#[tokio::test]
+async fn signed_in_pages_and_the_credential_forms_are_never_cached() {
+    let db = demo_db().await;
+    let mut anonymous = Client::new(app(&db));
+    let res = anonymous.get("/login").await;
+    assert_eq!(res.headers["cache-control"], "no-store", "/login");
+    let mut kevin = signed_in(&db, "kevin").await;
+    for path in [
+        "/",
+        "/kartel",
+        "/kartel/sync",
+        "/account/password",
+        "/kartel/report.json",
+    ] {
+        let res = kevin.get(path).await;
+        assert_eq!(
+            res.headers
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    let res = kevin.get("/static/style.css").await;
+    assert_ne!(
+        res.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "static files may be cached"
+    );
+}
+
+/// Everything logged while it is alive, at every level.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn one_time_link_tokens_never_reach_the_log() {
+    let db = demo_db().await;
+    let tenant: uuid::Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("kartel");
+    let account: uuid::Uuid =
+        sqlx::query_scalar("select id from accounts where email = 'wayan@kartel.example'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("wayan");
+    let token = whygo::db::links::create_reset(&db.pool, tenant, account, None)
+        .await
+        .expect("reset");
+    let path = format!("/kartel/reset/{token}");
+
+    let log = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(log.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let mut c = Client::new(app(&db));
+    let res = c.get(&path).await;
+    res.expect_status(200);
+    // A POST that fails the CSRF check is logged, without the token.
+    c.post_raw(
+        &path,
+        &[("new", "production-2026"), ("confirm", "production-2026")],
+    )
+    .await
+    .expect_status(403);
+    let text = log.text();
+    assert!(
+        text.contains("refused a POST without a valid CSRF token"),
+        "the refusal is logged:\n{text}"
+    );
+    assert!(text.contains("/kartel/reset/[redacted]"), "{text}");
+    assert!(!text.contains(&token), "the token is in the log:\n{text}");
+    assert_eq!(res.headers["cache-control"], "no-store", "the reset page");
+}
