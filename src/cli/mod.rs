@@ -99,6 +99,14 @@ struct ServeArgs {
     /// The most fields a form may have; more get 413.
     #[arg(long, env = "WHYGO_MAX_FORM_FIELDS", default_value_t = crate::http::DEFAULT_MAX_FORM_FIELDS)]
     max_form_fields: usize,
+    /// How many password hashes may run at once (each takes ~19 MiB and a
+    /// core for tens of ms); default: the number of cores.
+    #[arg(long, env = "WHYGO_HASH_SLOTS")]
+    hash_slots: Option<usize>,
+    /// How long a sign-in waits for a hashing slot before answering 503, in
+    /// milliseconds.
+    #[arg(long, env = "WHYGO_HASH_WAIT_MS", default_value_t = 2000)]
+    hash_wait_ms: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -217,6 +225,11 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                     today: None,
                     max_form_bytes: args.max_form_bytes,
                     max_form_fields: args.max_form_fields,
+                    hasher: crate::auth::hasher::Hasher::new(
+                        args.hash_slots
+                            .unwrap_or_else(crate::auth::hasher::default_slots),
+                        std::time::Duration::from_millis(args.hash_wait_ms),
+                    ),
                 },
             })
             .await?;

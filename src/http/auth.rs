@@ -18,10 +18,24 @@ use super::{AppError, AppState};
 use crate::auth::password;
 use crate::db::{self, accounts, audit, links};
 
-/// Failed sign-ins allowed per account, and per address, in the window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Failed sign-ins allowed in the window: per account from one address (the
+/// guesser's own budget), per account from everywhere and per address over
+/// every account (both waived for an address the account signed in from in
+/// the last [`KNOWN_ADDRESS_DAYS`], so a guesser cannot lock the owner out,
+/// nor one person behind a shared address everyone else). See docs/security.md.
+pub const MAX_FAILURES_PER_PAIR: i64 = 5;
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 50;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 100;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+pub const KNOWN_ADDRESS_DAYS: i64 = 30;
+
+pub const SIGN_IN_LIMITS: accounts::SignInLimits = accounts::SignInLimits {
+    per_pair: MAX_FAILURES_PER_PAIR,
+    per_account: MAX_FAILURES_PER_ACCOUNT,
+    per_address: MAX_FAILURES_PER_ADDRESS,
+    window: Duration::minutes(FAILURE_WINDOW_MINUTES),
+    known_for: Duration::days(KNOWN_ADDRESS_DAYS),
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -193,37 +207,37 @@ async fn login(
         );
     }
 
-    let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let (by_account, by_address) =
-        accounts::recent_failures(&state.pool, &form.email, &address, window).await?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        tracing::warn!(%address, "sign-in limited after repeated failures");
-        return again(
-            format!(
-                "Too many failed sign-ins{}. Wait {FAILURE_WINDOW_MINUTES} minutes and try again, or ask an admin for a password reset link.",
-                if by_account >= MAX_FAILURES_PER_ACCOUNT {
-                    " for this account"
-                } else {
-                    " from your network"
-                }
-            ),
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
+    // Admitted and recorded as a failure in one locked step, before the
+    // password is checked: see accounts::admit_attempt.
+    let attempt =
+        match accounts::admit_attempt(&state.pool, &form.email, &address, SIGN_IN_LIMITS).await? {
+            Ok(id) => id,
+            Err(refusal) => {
+                tracing::warn!(%address, ?refusal, "sign-in refused after repeated failures");
+                return again(
+                    refusal_message(refusal),
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                );
+            }
+        };
 
     let account = accounts::account_by_email(&state.pool, &form.email).await?;
-    let candidate = form.password.clone();
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => password::verify(&candidate, &hash),
-        None => {
-            password::verify_against_nothing(&candidate);
-            false
+    let ok = match state
+        .settings
+        .hasher
+        .verify(form.password.clone(), stored)
+        .await
+    {
+        Ok(ok) => ok,
+        Err(e) => {
+            accounts::forget_attempt(&state.pool, attempt).await?;
+            return Err(e.into());
         }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
-    accounts::record_attempt(&state.pool, &form.email, &address, ok).await?;
+    };
+    if ok {
+        accounts::finish_attempt(&state.pool, attempt).await?;
+    }
 
     let Some(account) = account.filter(|_| ok) else {
         return again(
@@ -244,6 +258,23 @@ async fn login(
         Redirect::to(&next),
     )
         .into_response())
+}
+
+fn refusal_message(refusal: accounts::Refusal) -> String {
+    let wait = format!(
+        "Wait {FAILURE_WINDOW_MINUTES} minutes and try again, or ask an admin for a password reset link."
+    );
+    match refusal {
+        accounts::Refusal::Pair => {
+            format!("Too many failed sign-ins for this account from your address. {wait}")
+        }
+        accounts::Refusal::Account => format!(
+            "Too many failed sign-ins for this account from elsewhere. Sign in from a device you used before, or: {wait}"
+        ),
+        accounts::Refusal::Address => {
+            format!("Too many failed sign-ins from your network. {wait}")
+        }
+    }
 }
 
 async fn logout(
@@ -322,10 +353,11 @@ async fn change_password(
         .await?
         .and_then(|a| a.password_hash)
         .unwrap_or_default();
-    let current = form.current.clone();
-    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let current_ok = state
+        .settings
+        .hasher
+        .verify(form.current.clone(), Some(stored))
+        .await?;
     let mut errors = PasswordErrors::default();
     if !current_ok {
         errors.current = Some("That is not your current password.".to_owned());
@@ -344,10 +376,7 @@ async fn change_password(
         };
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let new = form.new.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let hash = state.settings.hasher.hash(form.new.clone()).await?;
     let mut tx = state.pool.begin().await?;
     accounts::set_password(&mut *tx, account.id, &hash).await?;
     // Everyone else holding this account's sessions is signed out.
@@ -496,12 +525,7 @@ async fn accept_invite(
             errors.confirm = Some("The two passwords differ.".to_owned());
         }
         if !errors.any() {
-            let p = form.password.clone();
-            new_hash = Some(
-                tokio::task::spawn_blocking(move || password::hash(&p))
-                    .await
-                    .map_err(|e| AppError::Internal(e.into()))??,
-            );
+            new_hash = Some(state.settings.hasher.hash(form.password.clone()).await?);
         }
     }
     if errors.any() {
@@ -656,10 +680,7 @@ async fn reset_password(
     let Some(account) = link.account_id else {
         return Err(AppError::NotFound);
     };
-    let new = form.new.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let hash = state.settings.hasher.hash(form.new.clone()).await?;
     let mut tx = db::begin_tenant(&state.pool, tenant.id).await?;
     if !links::mark_used(&mut *tx, tenant.id, link.id).await? {
         return Err(AppError::BadRequest(

@@ -10,7 +10,8 @@
 //! - `TooLarge`: a form over the size or field-count cap (413); the message
 //!   says which, for the person.
 //! - `Unavailable`: the database is saturated (no connection within the
-//!   pool's timeout): 503 with Retry-After, so clients and balancers back off.
+//!   pool's timeout), or every password-hashing slot stayed busy: 503 with
+//!   Retry-After, so clients and balancers back off.
 //! - `Internal`: anything else (database, template). The cause is logged with
 //!   tracing and never shown; the person sees a generic apology.
 
@@ -46,6 +47,15 @@ impl From<sqlx::Error> for AppError {
                 AppError::Unavailable
             }
             e => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<crate::auth::hasher::HashError> for AppError {
+    fn from(e: crate::auth::hasher::HashError) -> Self {
+        match e {
+            crate::auth::hasher::HashError::Busy => AppError::Unavailable,
+            crate::auth::hasher::HashError::Failed(e) => AppError::Internal(e),
         }
     }
 }

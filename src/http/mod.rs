@@ -57,6 +57,8 @@ pub struct Settings {
     pub max_form_bytes: usize,
     /// The most fields a form may have (413 above it).
     pub max_form_fields: usize,
+    /// Bounds concurrent password hashing (503 when no slot comes free).
+    pub hasher: crate::auth::hasher::Hasher,
 }
 
 impl Settings {
@@ -69,6 +71,7 @@ impl Settings {
             today: None,
             max_form_bytes: DEFAULT_MAX_FORM_BYTES,
             max_form_fields: DEFAULT_MAX_FORM_FIELDS,
+            hasher: crate::auth::hasher::Hasher::default(),
         }
     }
 

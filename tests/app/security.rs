@@ -405,3 +405,221 @@ async fn one_time_link_tokens_never_reach_the_log() {
     assert!(!text.contains(&token), "the token is in the log:\n{text}");
     assert_eq!(res.headers["cache-control"], "no-store", "the reset page");
 }
+
+// ----- 2. the sign-in limit is atomic -----
+
+/// `n` clients sharing one anonymous visitor's cookie and token: the same
+/// browser (and address) sending forms at once.
+async fn same_visitor(db: &crate::common::TestDb, n: usize) -> Vec<Client> {
+    let mut first = Client::new(app(db));
+    first.get("/login").await.expect_status(200);
+    (0..n)
+        .map(|_| {
+            let mut c = Client::new(app(db));
+            c.csrf_cookie.clone_from(&first.csrf_cookie);
+            c.csrf.clone_from(&first.csrf);
+            c
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_guesses_beyond_the_limit_are_refused_before_any_is_checked() {
+    let db = demo_db().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for mut c in same_visitor(&db, 30).await {
+        tasks.spawn(async move {
+            c.post(
+                "/login",
+                &[
+                    ("email", "wayan@kartel.example"),
+                    ("password", "guess-guess"),
+                ],
+            )
+            .await
+            .status
+            .as_u16()
+        });
+    }
+    let mut statuses = tasks.join_all().await;
+    statuses.sort_unstable();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(
+        (checked, refused),
+        (
+            usize::try_from(whygo::http::auth::MAX_FAILURES_PER_PAIR).unwrap_or(0),
+            30 - usize::try_from(whygo::http::auth::MAX_FAILURES_PER_PAIR).unwrap_or(0)
+        ),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_right_password_behind_guesses_still_being_checked_does_not_get_in() {
+    let db = demo_db().await;
+    // One hashing slot, held: admitted guesses wait inside verification.
+    let mut settings = whygo::http::Settings::new(std::path::PathBuf::from("static"));
+    settings.hasher = whygo::auth::hasher::Hasher::new(1, std::time::Duration::from_secs(60));
+    let held = settings.hasher.try_hold().expect("the slot");
+    let router = whygo::http::app(db.app_pool.clone(), settings);
+    let mut first = Client::new(router.clone());
+    first.get("/login").await.expect_status(200);
+    let visitor = |router: &axum::Router| {
+        let mut c = Client::new(router.clone());
+        c.csrf_cookie.clone_from(&first.csrf_cookie);
+        c.csrf.clone_from(&first.csrf);
+        c
+    };
+    let mut guesses = tokio::task::JoinSet::new();
+    for _ in 0..whygo::http::auth::MAX_FAILURES_PER_PAIR {
+        let mut c = visitor(&router);
+        guesses.spawn(async move {
+            c.post(
+                "/login",
+                &[
+                    ("email", "wayan@kartel.example"),
+                    ("password", "guess-guess"),
+                ],
+            )
+            .await
+            .status
+            .as_u16()
+        });
+    }
+    // Wait until every guess is admitted (recorded, waiting for the slot).
+    let started = std::time::Instant::now();
+    loop {
+        let recorded: i64 = sqlx::query_scalar("select count(*) from sign_in_attempts")
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+        if recorded == whygo::http::auth::MAX_FAILURES_PER_PAIR {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the guesses were not recorded before being checked ({recorded} rows)"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut owner_guess = visitor(&router);
+    let res = owner_guess
+        .post(
+            "/login",
+            &[
+                ("email", "wayan@kartel.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    res.expect_status(429);
+    drop(held);
+    let statuses = guesses.join_all().await;
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+}
+
+// ----- 3. limits that do not hand out lockouts -----
+
+#[tokio::test]
+async fn a_guesser_elsewhere_does_not_lock_the_owner_out() {
+    let db = demo_db().await;
+    let guess = [
+        ("email", "wayan@kartel.example"),
+        ("password", "guess-guess"),
+    ];
+    let mut guesser = behind_proxy(&db, "10.9.9.9", "203.0.113.66");
+    guesser.get("/login").await;
+    for _ in 0..whygo::http::auth::MAX_FAILURES_PER_PAIR {
+        guesser.post("/login", &guess).await.expect_status(401);
+    }
+    guesser.post("/login", &guess).await.expect_status(429);
+    // The owner, from an address of their own, signs in.
+    let mut owner = behind_proxy(&db, "10.9.9.9", "198.51.100.20");
+    owner.login("wayan@kartel.example", DEMO_PASSWORD).await;
+
+    // A guesser with many addresses exhausts the account-wide budget: new
+    // addresses are refused, the address the owner signed in from is not.
+    sqlx::query(
+        "insert into sign_in_attempts (email, address, succeeded)
+         select 'wayan@kartel.example', '192.0.2.' || i, false from generate_series(1, $1) i",
+    )
+    .bind(i32::try_from(whygo::http::auth::MAX_FAILURES_PER_ACCOUNT).unwrap_or(i32::MAX))
+    .execute(&db.pool)
+    .await
+    .expect("attempts");
+    let mut stranger = behind_proxy(&db, "10.9.9.9", "192.0.2.250");
+    stranger.get("/login").await;
+    let res = stranger
+        .post(
+            "/login",
+            &[
+                ("email", "wayan@kartel.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    res.expect_status(429);
+    assert!(res.body.contains("from elsewhere"), "{}", res.body);
+    let mut owner_again = behind_proxy(&db, "10.9.9.9", "198.51.100.20");
+    owner_again
+        .login("wayan@kartel.example", DEMO_PASSWORD)
+        .await;
+}
+
+#[tokio::test]
+async fn colleagues_behind_one_shared_address_are_not_locked_out_by_a_guesser_among_them() {
+    let db = demo_db().await;
+    // Kevin signed in from the office before.
+    let mut kevin = behind_proxy(&db, "10.0.0.5", "198.51.100.1");
+    kevin.login("kevin@kartel.example", DEMO_PASSWORD).await;
+    // Someone in the same office sprays guesses over many accounts.
+    sqlx::query(
+        "insert into sign_in_attempts (email, address, succeeded)
+         select 'someone' || i || '@kartel.example', '198.51.100.1', false
+         from generate_series(1, $1) i",
+    )
+    .bind(i32::try_from(whygo::http::auth::MAX_FAILURES_PER_ADDRESS).unwrap_or(i32::MAX))
+    .execute(&db.pool)
+    .await
+    .expect("attempts");
+    let mut kevin_again = behind_proxy(&db, "10.0.0.5", "198.51.100.1");
+    kevin_again
+        .login("kevin@kartel.example", DEMO_PASSWORD)
+        .await;
+}
+
+// ----- 4. bounded password hashing -----
+
+#[tokio::test]
+async fn with_every_hashing_slot_busy_sign_in_answers_503_then_works_once_one_is_free() {
+    let db = demo_db().await;
+    let mut settings = whygo::http::Settings::new(std::path::PathBuf::from("static"));
+    settings.hasher = whygo::auth::hasher::Hasher::new(1, std::time::Duration::from_millis(200));
+    let held = settings.hasher.try_hold().expect("the slot");
+    let mut c = Client::new(whygo::http::app(db.app_pool.clone(), settings));
+    c.get("/login").await.expect_status(200);
+    let res = c
+        .post(
+            "/login",
+            &[
+                ("email", "kevin@kartel.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    res.expect_status(503);
+    assert!(res.headers.contains_key("retry-after"));
+    assert!(
+        res.body.contains("busier than it can answer"),
+        "{}",
+        res.body
+    );
+    let recorded: i64 = sqlx::query_scalar("select count(*) from sign_in_attempts")
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+    assert_eq!(recorded, 0, "an unchecked attempt is not a failure");
+    drop(held);
+    c.login("kevin@kartel.example", DEMO_PASSWORD).await;
+}
