@@ -107,6 +107,14 @@ struct ServeArgs {
     /// milliseconds.
     #[arg(long, env = "WHYGO_HASH_WAIT_MS", default_value_t = 2000)]
     hash_wait_ms: u64,
+    /// Seconds a client has to send a complete request head; slower ones
+    /// (half-sent requests) are disconnected.
+    #[arg(long, env = "WHYGO_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout: u64,
+    /// Seconds requests in flight may take to finish after SIGTERM or
+    /// Ctrl-C; then the remaining connections are closed and whygo stops.
+    #[arg(long, env = "WHYGO_SHUTDOWN_DEADLINE", default_value_t = 10)]
+    shutdown_deadline: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,6 +221,10 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => {
             server::run(ServeOptions {
                 addr: args.addr,
+                limits: server::Limits {
+                    header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
+                    shutdown_deadline: std::time::Duration::from_secs(args.shutdown_deadline),
+                },
                 location: db_args.location(),
                 demo: args.demo,
                 settings: crate::http::Settings {

@@ -166,3 +166,95 @@ fn the_embedded_postgres_does_not_outlive_a_killed_server() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Starts `whygo serve` on its own cluster in `data` with `extra` flags;
+/// returns it and its address once it listens.
+fn start_serve(data: &std::path::Path, extra: &[&str]) -> (Killed, String) {
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_whygo"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("DATABASE_URL")
+            .env("WHYGO_DATA_DIR", data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start whygo serve"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let addr = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("whygo is listening on http://")
+                .map(|a| a.trim_end_matches('/').to_owned())
+        })
+        .expect("whygo prints its address");
+    (child, addr)
+}
+
+/// Waits for the child to exit, failing after `limit`.
+fn wait_exit(child: &mut Killed, limit: Duration, what: &str) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(s) = child.0.try_wait().expect("wait") {
+            return s;
+        }
+        assert!(started.elapsed() < limit, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn half_sent_requests_are_cut_off_and_cannot_hold_the_server_past_its_shutdown_deadline() {
+    let data = crate::common::data_dir("whygo-slow-");
+    let (mut child, addr) = start_serve(
+        data.path(),
+        &[
+            "--demo",
+            "false",
+            "--header-read-timeout",
+            "1",
+            "--shutdown-deadline",
+            "2",
+        ],
+    );
+
+    // Half a request head: the server hangs up once the header timeout passes.
+    let mut slow = TcpStream::connect(&addr).expect("connect");
+    write!(slow, "GET /login HTTP/1.1\r\nHost: {addr}\r\n").expect("send half");
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut buf = Vec::new();
+    let read = slow.read_to_end(&mut buf);
+    assert!(
+        read.is_ok(),
+        "the half-sent request was still open after 30 s: {read:?}"
+    );
+
+    // A request whose body never finishes is in flight at SIGTERM.
+    let mut stuck = TcpStream::connect(&addr).expect("connect");
+    write!(
+        stuck,
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail="
+    )
+    .expect("send head");
+    let (status, _) = http_get(&addr, "/healthz");
+    assert_eq!(status, 200);
+
+    // SAFETY: sending SIGTERM to our own child process.
+    let pid = i32::try_from(child.0.id()).expect("pid");
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = wait_exit(
+        &mut child,
+        Duration::from_secs(30),
+        "a request in flight kept whygo from stopping",
+    );
+    assert!(status.success(), "clean exit: {status:?}");
+    assert!(
+        !data.path().join("pgdata").join("postmaster.pid").exists(),
+        "the cluster stopped with it"
+    );
+    drop(stuck);
+}
