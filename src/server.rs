@@ -34,7 +34,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", opts.addr))?;
     let local = listener.local_addr()?;
-    let database = Database::open(&opts.location).await?;
+    let mut database = Database::open(&opts.location).await?;
 
     let mut demo_slug = None;
     if opts.demo {
@@ -47,7 +47,13 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         }
     }
 
-    let app = crate::http::app(database.pool.clone(), opts.settings);
+    if let Err(e) = database.supervise() {
+        database.close().await;
+        return Err(e);
+    }
+    let mut settings = opts.settings;
+    settings.db_health = database.health();
+    let app = crate::http::app(database.pool.clone(), settings);
     tracing::info!(
         address = %local,
         ready_ms = started.elapsed().as_millis() as u64,

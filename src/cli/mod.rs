@@ -242,6 +242,8 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                             .unwrap_or_else(crate::auth::hasher::default_slots),
                         std::time::Duration::from_millis(args.hash_wait_ms),
                     ),
+                    // Set by the server once the database is open.
+                    db_health: crate::db::supervise::Health::default(),
                 },
             })
             .await?;

@@ -12,6 +12,9 @@
 //! - `Unavailable`: the database is saturated (no connection within the
 //!   pool's timeout), or every password-hashing slot stayed busy: 503 with
 //!   Retry-After, so clients and balancers back off.
+//! - `DatabaseDown`: the database cannot be reached (connection refused or
+//!   lost, server shutting down or starting up; or the embedded cluster is
+//!   being restarted): 503 with Retry-After and a page that says so.
 //! - `Internal`: anything else (database, template). The cause is logged with
 //!   tracing and never shown; the person sees a generic apology.
 
@@ -35,6 +38,8 @@ pub enum AppError {
     TooLarge(String),
     #[error("busy")]
     Unavailable,
+    #[error("database unreachable")]
+    DatabaseDown,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -46,8 +51,25 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!("no database connection within the pool's timeout: answering 503");
                 AppError::Unavailable
             }
+            e if is_unreachable(&e) => {
+                tracing::warn!(error = %e, "the database is unreachable: answering 503");
+                AppError::DatabaseDown
+            }
             e => AppError::Internal(e.into()),
         }
+    }
+}
+
+/// Errors that say the server is not there (rather than that a query is
+/// wrong): the connection failed or broke, or the server is shutting down,
+/// crashed, or not yet accepting connections (SQLSTATE classes 08 and 57P).
+fn is_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
     }
 }
 
@@ -98,6 +120,22 @@ impl IntoResponse for AppError {
                     message: "whygo is busier than it can answer right now. Try again in a few seconds.",
                 };
                 let body = page.render().unwrap_or_else(|_| "busy".to_owned());
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "5")],
+                    Html(body),
+                )
+                    .into_response();
+            }
+            AppError::DatabaseDown => {
+                let page = ErrorPage {
+                    chrome: super::view::Chrome::default(),
+                    title: "Database unavailable",
+                    message: "whygo cannot reach its database right now; it is being brought back. Nothing you saved is lost. Try again in a few seconds.",
+                };
+                let body = page
+                    .render()
+                    .unwrap_or_else(|_| "database unavailable".to_owned());
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
                     [(axum::http::header::RETRY_AFTER, "5")],

@@ -59,6 +59,9 @@ pub struct Settings {
     pub max_form_fields: usize,
     /// Bounds concurrent password hashing (503 when no slot comes free).
     pub hasher: crate::auth::hasher::Hasher,
+    /// Set by the embedded cluster's supervisor while it restarts it: pages
+    /// answer 503 at once instead of waiting for a connection.
+    pub db_health: crate::db::supervise::Health,
 }
 
 impl Settings {
@@ -72,6 +75,7 @@ impl Settings {
             max_form_bytes: DEFAULT_MAX_FORM_BYTES,
             max_form_fields: DEFAULT_MAX_FORM_FIELDS,
             hasher: crate::auth::hasher::Hasher::default(),
+            db_health: crate::db::supervise::Health::default(),
         }
     }
 
@@ -131,6 +135,10 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::hostile_input,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            health::database_gate,
         ));
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
