@@ -1,6 +1,9 @@
 //! `whygo serve`: open the database (starting the embedded cluster when no URL
 //! is given), load the demo into an empty database, serve until Ctrl-C or
-//! SIGTERM, then shut down gracefully and stop the cluster.
+//! SIGTERM, then drain connections (for at most the shutdown deadline) and
+//! stop the cluster.
+
+mod http;
 
 use std::time::Instant;
 
@@ -10,8 +13,11 @@ use tokio::net::TcpListener;
 use crate::db::{self, Database, Location};
 use crate::domain::permissions::Role;
 
+pub use http::Limits;
+
 pub struct ServeOptions {
     pub addr: String,
+    pub limits: Limits,
     pub location: Location,
     pub demo: bool,
     pub settings: crate::http::Settings,
@@ -28,7 +34,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", opts.addr))?;
     let local = listener.local_addr()?;
-    let database = Database::open(&opts.location).await?;
+    let mut database = Database::open(&opts.location).await?;
 
     let mut demo_slug = None;
     if opts.demo {
@@ -41,8 +47,13 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         }
     }
 
-    let app = crate::http::app(database.pool.clone(), opts.settings)
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Err(e) = database.supervise() {
+        database.close().await;
+        return Err(e);
+    }
+    let mut settings = opts.settings;
+    settings.db_health = database.health();
+    let app = crate::http::app(database.pool.clone(), settings);
     tracing::info!(
         address = %local,
         ready_ms = started.elapsed().as_millis() as u64,
@@ -52,12 +63,10 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     if let Some(slug) = demo_slug {
         println!("The Kartel AI demo is loaded: http://{local}/{slug}");
     }
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    http::serve(listener, app, opts.limits, shutdown_signal()).await;
     tracing::info!("shutting down");
     database.close().await;
-    served.context("serving HTTP")
+    Ok(())
 }
 
 /// The demo's sign-ins: one of each kind of user. The password is public (it

@@ -88,6 +88,33 @@ struct ServeArgs {
     /// Behind a reverse proxy: take the client address from X-Forwarded-For.
     #[arg(long, env = "WHYGO_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     trust_proxy: bool,
+    /// With --trust-proxy: how many proxies of yours append to
+    /// X-Forwarded-For; the client is the entry the outermost one added
+    /// (entries further left are written by the client and ignored).
+    #[arg(long, env = "WHYGO_PROXY_HOPS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    proxy_hops: u16,
+    /// The largest form (request body) accepted, in bytes; larger ones get 413.
+    #[arg(long, env = "WHYGO_MAX_FORM_BYTES", default_value_t = crate::http::DEFAULT_MAX_FORM_BYTES)]
+    max_form_bytes: usize,
+    /// The most fields a form may have; more get 413.
+    #[arg(long, env = "WHYGO_MAX_FORM_FIELDS", default_value_t = crate::http::DEFAULT_MAX_FORM_FIELDS)]
+    max_form_fields: usize,
+    /// How many password hashes may run at once (each takes ~19 MiB and a
+    /// core for tens of ms); default: the number of cores.
+    #[arg(long, env = "WHYGO_HASH_SLOTS")]
+    hash_slots: Option<usize>,
+    /// How long a sign-in waits for a hashing slot before answering 503, in
+    /// milliseconds.
+    #[arg(long, env = "WHYGO_HASH_WAIT_MS", default_value_t = 2000)]
+    hash_wait_ms: u64,
+    /// Seconds a client has to send a complete request head; slower ones
+    /// (half-sent requests) are disconnected.
+    #[arg(long, env = "WHYGO_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout: u64,
+    /// Seconds requests in flight may take to finish after SIGTERM or
+    /// Ctrl-C; then the remaining connections are closed and whygo stops.
+    #[arg(long, env = "WHYGO_SHUTDOWN_DEADLINE", default_value_t = 10)]
+    shutdown_deadline: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -169,13 +196,17 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let command = cli.command.unwrap_or(Command::Serve(ServeArgs {
-        addr: std::env::var("WHYGO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned()),
-        demo: std::env::var("WHYGO_DEMO").map_or(true, |v| v != "false"),
-        static_dir: std::env::var_os("WHYGO_STATIC_DIR").map(PathBuf::from),
-        secure_cookies: std::env::var("WHYGO_SECURE_COOKIES").is_ok_and(|v| v == "true"),
-        trust_proxy: std::env::var("WHYGO_TRUST_PROXY").is_ok_and(|v| v == "true"),
-    }));
+    // No subcommand means `serve` with its flags' defaults and environment.
+    let command = match cli.command {
+        Some(c) => c,
+        None => match Cli::try_parse_from(["whygo", "serve"]) {
+            Ok(Cli {
+                command: Some(c), ..
+            }) => c,
+            Ok(_) => return ExitCode::FAILURE,
+            Err(e) => e.exit(),
+        },
+    };
     match runtime.block_on(run(command, cli.db)) {
         Ok(code) => code,
         Err(e) => {
@@ -190,6 +221,10 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => {
             server::run(ServeOptions {
                 addr: args.addr,
+                limits: server::Limits {
+                    header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
+                    shutdown_deadline: std::time::Duration::from_secs(args.shutdown_deadline),
+                },
                 location: db_args.location(),
                 demo: args.demo,
                 settings: crate::http::Settings {
@@ -198,7 +233,17 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                         .unwrap_or_else(crate::http::default_static_dir),
                     secure_cookies: args.secure_cookies,
                     trust_proxy: args.trust_proxy,
+                    proxy_hops: usize::from(args.proxy_hops),
                     today: None,
+                    max_form_bytes: args.max_form_bytes,
+                    max_form_fields: args.max_form_fields,
+                    hasher: crate::auth::hasher::Hasher::new(
+                        args.hash_slots
+                            .unwrap_or_else(crate::auth::hasher::default_slots),
+                        std::time::Duration::from_millis(args.hash_wait_ms),
+                    ),
+                    // Set by the server once the database is open.
+                    db_health: crate::db::supervise::Health::default(),
                 },
             })
             .await?;

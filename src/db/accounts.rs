@@ -190,36 +190,117 @@ pub async fn delete_other_sessions(
     Ok(())
 }
 
-/// Failed sign-ins within the window, for the account's email and for the
-/// address the request came from.
-pub async fn recent_failures(
-    pool: &PgPool,
-    email: &str,
-    address: &str,
-    window: Duration,
-) -> sqlx::Result<(i64, i64)> {
-    let since = Utc::now() - window;
-    sqlx::query_as(
-        "select count(*) filter (where lower(email) = lower($1)), count(*) filter (where address = $2)
-         from sign_in_attempts where at > $3 and not succeeded and (lower(email) = lower($1) or address = $2)",
-    )
-    .bind(email.trim())
-    .bind(address)
-    .bind(since)
-    .fetch_one(pool)
-    .await
+/// How many failed sign-ins are allowed, and over which window. See
+/// [`admit_attempt`] for how they combine.
+#[derive(Clone, Copy, Debug)]
+pub struct SignInLimits {
+    /// Failures per account from one address.
+    pub per_pair: i64,
+    /// Failures per account from every address together; not applied to an
+    /// address the account signed in from before ("known").
+    pub per_account: i64,
+    /// Failures from one address over every account; not applied to a known
+    /// address either.
+    pub per_address: i64,
+    pub window: Duration,
+    /// An address stays known this long after a successful sign-in.
+    pub known_for: Duration,
 }
 
-pub async fn record_attempt(
+/// Which limit refused an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Pair,
+    Account,
+    Address,
+}
+
+/// Decides whether a sign-in may be tried, and records it *before* the
+/// password is verified: under a lock per email and per address, it counts
+/// the failures in the window (attempts still being verified count as
+/// failures) and, when admitted, inserts the attempt as a failure. So
+/// concurrent attempts cannot all pass the count before any is recorded:
+/// the (limit + 1)th waits for the lock and then sees the limit reached.
+/// [`finish_attempt`] marks it succeeded; [`forget_attempt`] removes it when
+/// the password could not be checked at all.
+pub async fn admit_attempt(
     pool: &PgPool,
     email: &str,
     address: &str,
-    succeeded: bool,
-) -> sqlx::Result<()> {
-    sqlx::query("insert into sign_in_attempts (email, address, succeeded) values ($1, $2, $3)")
-        .bind(email.trim())
-        .bind(address)
-        .bind(succeeded)
+    limits: SignInLimits,
+) -> sqlx::Result<Result<i64, Refusal>> {
+    let email = email.trim().to_lowercase();
+    let mut tx = pool.begin().await?;
+    // Always email first, then address: no two attempts wait on each other
+    // in opposite orders.
+    sqlx::query(
+        "select pg_advisory_xact_lock(hashtextextended('sign-in email ' || $1, 0)),
+                pg_advisory_xact_lock(hashtextextended('sign-in address ' || $2, 0))",
+    )
+    .bind(&email)
+    .bind(address)
+    .execute(&mut *tx)
+    .await?;
+    let (pair, account, from_address, known): (i64, i64, i64, bool) = sqlx::query_as(
+        "select count(*) filter (where lower(email) = $1 and address = $2 and not succeeded and at > now() - $3),
+                count(*) filter (where lower(email) = $1 and not succeeded and at > now() - $3),
+                count(*) filter (where address = $2 and not succeeded and at > now() - $3),
+                coalesce(bool_or(lower(email) = $1 and address = $2 and succeeded and at > now() - $4), false)
+         from sign_in_attempts
+         where (lower(email) = $1 or address = $2) and at > now() - greatest($3, $4)",
+    )
+    .bind(&email)
+    .bind(address)
+    .bind(limits.window)
+    .bind(limits.known_for)
+    .fetch_one(&mut *tx)
+    .await?;
+    let refusal = if pair >= limits.per_pair {
+        Some(Refusal::Pair)
+    } else if !known && account >= limits.per_account {
+        Some(Refusal::Account)
+    } else if !known && from_address >= limits.per_address {
+        Some(Refusal::Address)
+    } else {
+        None
+    };
+    if let Some(r) = refusal {
+        tx.commit().await?;
+        return Ok(Err(r));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "insert into sign_in_attempts (email, address, succeeded) values ($1, $2, false) returning id",
+    )
+    .bind(&email)
+    .bind(address)
+    .fetch_one(&mut *tx)
+    .await?;
+    // Now and then, attempts older than anything the limits look at go.
+    if id % 256 == 0 {
+        sqlx::query("delete from sign_in_attempts where at < now() - greatest($1, $2)")
+            .bind(limits.window)
+            .bind(limits.known_for)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+/// Records that an admitted attempt had the right password.
+pub async fn finish_attempt(pool: &PgPool, attempt: i64) -> sqlx::Result<()> {
+    sqlx::query("update sign_in_attempts set succeeded = true where id = $1")
+        .bind(attempt)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Removes an admitted attempt whose password was never checked (no hashing
+/// slot came free): it is no evidence of guessing.
+pub async fn forget_attempt(pool: &PgPool, attempt: i64) -> sqlx::Result<()> {
+    sqlx::query("delete from sign_in_attempts where id = $1")
+        .bind(attempt)
         .execute(pool)
         .await?;
     Ok(())

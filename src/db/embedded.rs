@@ -194,6 +194,11 @@ pub struct EmbeddedPostgres {
     postmaster: Option<Postmaster>,
     /// The flock on `dir/embedded.lock`, released once the postmaster is gone.
     lock: Option<File>,
+    /// What [`EmbeddedPostgres::restart`] needs to launch it again.
+    root: PathBuf,
+    bindir: PathBuf,
+    run_as: Option<RunAs>,
+    durable: bool,
 }
 
 impl EmbeddedPostgres {
@@ -225,32 +230,18 @@ impl EmbeddedPostgres {
         let pgdata = fs::canonicalize(&pgdata).map_err(io_error("could not resolve", &pgdata))?;
         clear_stale_state(&dir, &pgdata)?;
 
-        let mut attempt = 1;
-        let (postmaster, port) = loop {
-            let port = free_port()?;
-            let launched = launch(LaunchArgs {
+        let (postmaster, port) = launch_on_a_free_port(
+            &LaunchArgs {
                 bindir,
                 dir: &dir,
                 pgdata: &pgdata,
                 log_path: &log_path,
                 run_as: run_as.as_ref(),
                 durable: opts.durable,
-                port,
-            });
-            match launched {
-                Ok(postmaster) => break (postmaster, port),
-                Err(EmbeddedError::ExitedEarly { ref tail, .. })
-                    if attempt < PORT_ATTEMPTS && port_was_taken(tail) =>
-                {
-                    warn!(
-                        port,
-                        "another program took the port before PostgreSQL bound it; trying another"
-                    );
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        };
+                port: 0,
+            },
+            None,
+        )?;
         info!(
             port,
             pid = postmaster.pid,
@@ -264,7 +255,52 @@ impl EmbeddedPostgres {
             dir: pgdata,
             postmaster: Some(postmaster),
             lock: Some(lock),
+            root: dir,
+            bindir: bindir.to_path_buf(),
+            run_as,
+            durable: opts.durable,
         })
+    }
+
+    /// Waits up to `timeout` for the postmaster to exit: how it exited if it
+    /// has (or "stopped" after [`EmbeddedPostgres::stop`]), None while it runs.
+    pub fn wait_exit(&self, timeout: Duration) -> Option<String> {
+        match &self.postmaster {
+            Some(p) => p.wait_exit(timeout),
+            None => Some("stopped".to_owned()),
+        }
+    }
+
+    /// Starts the server again after its postmaster died (killed, crashed):
+    /// clears what the dead one left behind and launches it on the same port
+    /// if that is still free (else another; see [`EmbeddedPostgres::port`]).
+    /// PostgreSQL runs crash recovery as it starts, so committed data is kept.
+    /// Blocking. Keeps the directory's lock throughout.
+    pub fn restart(&mut self) -> Result<(), EmbeddedError> {
+        if let Some(mut old) = self.postmaster.take() {
+            // Reaps it (or stops it, if it was in fact alive).
+            if let Err(e) = old.stop() {
+                warn!(error = %e, "stopping the previous PostgreSQL before a restart");
+            }
+        }
+        clear_stale_state(&self.root, &self.dir)?;
+        let log_path = self.root.join(LOG_FILE);
+        let (postmaster, port) = launch_on_a_free_port(
+            &LaunchArgs {
+                bindir: &self.bindir,
+                dir: &self.root,
+                pgdata: &self.dir,
+                log_path: &log_path,
+                run_as: self.run_as.as_ref(),
+                durable: self.durable,
+                port: self.port,
+            },
+            Some(self.port),
+        )?;
+        info!(port, pid = postmaster.pid, "embedded PostgreSQL restarted");
+        self.port = port;
+        self.postmaster = Some(postmaster);
+        Ok(())
     }
 
     /// The 127.0.0.1 port the server listens on.
@@ -999,6 +1035,7 @@ fn wait_for_exit_without_reaping(pid: u32) {
 // ---------------------------------------------------------------------------
 // Starting the server
 
+#[derive(Clone, Copy)]
 struct LaunchArgs<'a> {
     bindir: &'a Path,
     dir: &'a Path,
@@ -1007,6 +1044,34 @@ struct LaunchArgs<'a> {
     run_as: Option<&'a RunAs>,
     durable: bool,
     port: u16,
+}
+
+/// Launches on `first` (or a free port), with a fresh port when another
+/// program took it before PostgreSQL could bind it.
+fn launch_on_a_free_port(
+    args: &LaunchArgs<'_>,
+    first: Option<u16>,
+) -> Result<(Postmaster, u16), EmbeddedError> {
+    let mut attempt = 1;
+    loop {
+        let port = match first {
+            Some(p) if attempt == 1 => p,
+            _ => free_port()?,
+        };
+        match launch(LaunchArgs { port, ..*args }) {
+            Ok(postmaster) => return Ok((postmaster, port)),
+            Err(EmbeddedError::ExitedEarly { ref tail, .. })
+                if attempt < PORT_ATTEMPTS && port_was_taken(tail) =>
+            {
+                warn!(
+                    port,
+                    "another program took the port before PostgreSQL bound it; trying another"
+                );
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 fn launch(args: LaunchArgs<'_>) -> Result<Postmaster, EmbeddedError> {

@@ -14,8 +14,10 @@ pub mod links;
 pub mod load;
 pub mod pages;
 pub mod plan;
+pub mod supervise;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -52,7 +54,9 @@ impl Location {
 /// (it is stopped by [`Database::close`], or when dropped).
 pub struct Database {
     pub pool: PgPool,
-    embedded: Option<EmbeddedPostgres>,
+    embedded: Option<Arc<Mutex<EmbeddedPostgres>>>,
+    supervisor: Option<supervise::Supervisor>,
+    health: supervise::Health,
 }
 
 impl Database {
@@ -81,14 +85,48 @@ impl Database {
         };
         migrate(&url).await?;
         let pool = connect(&url).await?;
-        Ok(Database { pool, embedded })
+        Ok(Database {
+            pool,
+            embedded: embedded.map(|pg| Arc::new(Mutex::new(pg))),
+            supervisor: None,
+            health: supervise::Health::default(),
+        })
+    }
+
+    /// Restarts the embedded cluster whenever it dies, until closed (see
+    /// [`supervise`]). Does nothing for a database given by URL or one
+    /// another whygo process runs.
+    pub fn supervise(&mut self) -> anyhow::Result<()> {
+        if let (Some(pg), None) = (&self.embedded, &self.supervisor) {
+            self.supervisor = Some(
+                supervise::Supervisor::start(
+                    Arc::clone(pg),
+                    self.pool.clone(),
+                    EMBEDDED_DATABASE,
+                    self.health.clone(),
+                )
+                .context("starting the PostgreSQL supervisor")?,
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether the database is up, as the supervisor sees it.
+    pub fn health(&self) -> supervise::Health {
+        self.health.clone()
     }
 
     /// Closes the pool, then stops the embedded cluster if we own one.
-    pub async fn close(self) {
+    pub async fn close(mut self) {
+        if let Some(mut s) = self.supervisor.take() {
+            let _ = tokio::task::spawn_blocking(move || s.stop()).await;
+        }
         self.pool.close().await;
-        if let Some(mut pg) = self.embedded {
-            let stopped = tokio::task::spawn_blocking(move || pg.stop()).await;
+        if let Some(pg) = self.embedded {
+            let stopped = tokio::task::spawn_blocking(move || {
+                pg.lock().unwrap_or_else(PoisonError::into_inner).stop()
+            })
+            .await;
             match stopped {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "stopping the embedded PostgreSQL"),

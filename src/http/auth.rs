@@ -18,10 +18,24 @@ use super::{AppError, AppState};
 use crate::auth::password;
 use crate::db::{self, accounts, audit, links};
 
-/// Failed sign-ins allowed per account, and per address, in the window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Failed sign-ins allowed in the window: per account from one address (the
+/// guesser's own budget), per account from everywhere and per address over
+/// every account (both waived for an address the account signed in from in
+/// the last [`KNOWN_ADDRESS_DAYS`], so a guesser cannot lock the owner out,
+/// nor one person behind a shared address everyone else). See docs/security.md.
+pub const MAX_FAILURES_PER_PAIR: i64 = 5;
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 50;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 100;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+pub const KNOWN_ADDRESS_DAYS: i64 = 30;
+
+pub const SIGN_IN_LIMITS: accounts::SignInLimits = accounts::SignInLimits {
+    per_pair: MAX_FAILURES_PER_PAIR,
+    per_account: MAX_FAILURES_PER_ACCOUNT,
+    per_address: MAX_FAILURES_PER_ADDRESS,
+    window: Duration::minutes(FAILURE_WINDOW_MINUTES),
+    known_for: Duration::days(KNOWN_ADDRESS_DAYS),
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,11 +63,20 @@ pub fn encode_next(next: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Where to go after signing in: a local path only (no open redirect).
+/// Where to go after signing in: a same-site relative path only (no open
+/// redirect). Browsers drop tabs and newlines from URLs and read `\` as `/`,
+/// so `/\t/evil.example` would become `//evil.example`: any whitespace or
+/// control character, any backslash, or a second leading slash sends the
+/// person to the default page instead. What is left is also a valid header
+/// value, so the redirect can never fail.
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n != "/login" =>
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_whitespace() || c.is_control())
+                && n != "/login" =>
         {
             n.to_owned()
         }
@@ -114,8 +137,8 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// The sign-in form. A visitor without a session gets an anonymous one, so
-/// the form carries a CSRF token like every other.
+/// The sign-in form. A visitor without a session gets an anonymous CSRF
+/// token in a cookie (no session row), so the form carries one like every other.
 async fn login_form(
     State(state): State<AppState>,
     MaybeSession(current): MaybeSession,
@@ -131,14 +154,8 @@ async fn login_form(
     {
         return Ok(Redirect::to(&next).into_response());
     }
-    let (jar, csrf) = match current {
-        Some(s) => (jar, s.csrf_token),
-        None => {
-            let (cookie, csrf) = accounts::create_session(&state.pool, None).await?;
-            let secure = session::is_https(&headers, state.settings.secure_cookies);
-            (jar.add(session::session_cookie(cookie, secure)), csrf)
-        }
-    };
+    let secure = session::is_https(&headers, state.settings.secure_cookies);
+    let (jar, csrf) = session::form_csrf(current.as_ref(), jar, secure);
     let page = LoginPage {
         chrome: Chrome {
             csrf,
@@ -169,10 +186,8 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(form.next.as_deref());
-    let csrf = current
-        .as_ref()
-        .map(|s| s.csrf_token.clone())
-        .unwrap_or_default();
+    // The token the form came with (checked by the CSRF guard), for a re-render.
+    let (_, csrf) = session::form_csrf(current.as_ref(), jar.clone(), false);
     let again = |error: String, status: axum::http::StatusCode| -> Result<Response, AppError> {
         let page = LoginPage {
             chrome: Chrome {
@@ -192,37 +207,37 @@ async fn login(
         );
     }
 
-    let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let (by_account, by_address) =
-        accounts::recent_failures(&state.pool, &form.email, &address, window).await?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        tracing::warn!(%address, "sign-in limited after repeated failures");
-        return again(
-            format!(
-                "Too many failed sign-ins{}. Wait {FAILURE_WINDOW_MINUTES} minutes and try again, or ask an admin for a password reset link.",
-                if by_account >= MAX_FAILURES_PER_ACCOUNT {
-                    " for this account"
-                } else {
-                    " from your network"
-                }
-            ),
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
+    // Admitted and recorded as a failure in one locked step, before the
+    // password is checked: see accounts::admit_attempt.
+    let attempt =
+        match accounts::admit_attempt(&state.pool, &form.email, &address, SIGN_IN_LIMITS).await? {
+            Ok(id) => id,
+            Err(refusal) => {
+                tracing::warn!(%address, ?refusal, "sign-in refused after repeated failures");
+                return again(
+                    refusal_message(refusal),
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                );
+            }
+        };
 
     let account = accounts::account_by_email(&state.pool, &form.email).await?;
-    let candidate = form.password.clone();
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => password::verify(&candidate, &hash),
-        None => {
-            password::verify_against_nothing(&candidate);
-            false
+    let ok = match state
+        .settings
+        .hasher
+        .verify(form.password.clone(), stored)
+        .await
+    {
+        Ok(ok) => ok,
+        Err(e) => {
+            accounts::forget_attempt(&state.pool, attempt).await?;
+            return Err(e.into());
         }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
-    accounts::record_attempt(&state.pool, &form.email, &address, ok).await?;
+    };
+    if ok {
+        accounts::finish_attempt(&state.pool, attempt).await?;
+    }
 
     let Some(account) = account.filter(|_| ok) else {
         return again(
@@ -243,6 +258,23 @@ async fn login(
         Redirect::to(&next),
     )
         .into_response())
+}
+
+fn refusal_message(refusal: accounts::Refusal) -> String {
+    let wait = format!(
+        "Wait {FAILURE_WINDOW_MINUTES} minutes and try again, or ask an admin for a password reset link."
+    );
+    match refusal {
+        accounts::Refusal::Pair => {
+            format!("Too many failed sign-ins for this account from your address. {wait}")
+        }
+        accounts::Refusal::Account => format!(
+            "Too many failed sign-ins for this account from elsewhere. Sign in from a device you used before, or: {wait}"
+        ),
+        accounts::Refusal::Address => {
+            format!("Too many failed sign-ins from your network. {wait}")
+        }
+    }
 }
 
 async fn logout(
@@ -321,10 +353,11 @@ async fn change_password(
         .await?
         .and_then(|a| a.password_hash)
         .unwrap_or_default();
-    let current = form.current.clone();
-    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let current_ok = state
+        .settings
+        .hasher
+        .verify(form.current.clone(), Some(stored))
+        .await?;
     let mut errors = PasswordErrors::default();
     if !current_ok {
         errors.current = Some("That is not your current password.".to_owned());
@@ -343,10 +376,7 @@ async fn change_password(
         };
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let new = form.new.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let hash = state.settings.hasher.hash(form.new.clone()).await?;
     let mut tx = state.pool.begin().await?;
     accounts::set_password(&mut *tx, account.id, &hash).await?;
     // Everyone else holding this account's sessions is signed out.
@@ -416,23 +446,6 @@ async fn usable_link(
     }
 }
 
-/// A session's CSRF token, creating an anonymous session when there is none.
-async fn ensure_session(
-    state: &AppState,
-    current: &Option<accounts::Session>,
-    jar: CookieJar,
-    headers: &HeaderMap,
-) -> Result<(CookieJar, String), AppError> {
-    match current {
-        Some(s) => Ok((jar, s.csrf_token.clone())),
-        None => {
-            let (cookie, csrf) = accounts::create_session(&state.pool, None).await?;
-            let secure = session::is_https(headers, state.settings.secure_cookies);
-            Ok((jar.add(session::session_cookie(cookie, secure)), csrf))
-        }
-    }
-}
-
 async fn invite_form(
     State(state): State<AppState>,
     Path((slug, secret)): Path<(String, String)>,
@@ -441,7 +454,8 @@ async fn invite_form(
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     let (tenant, link) = usable_link(&state, &slug, &secret, "invite").await?;
-    let (jar, csrf) = ensure_session(&state, &current, jar, &headers).await?;
+    let secure = session::is_https(&headers, state.settings.secure_cookies);
+    let (jar, csrf) = session::form_csrf(current.as_ref(), jar, secure);
     let signed_in = current.as_ref().and_then(accounts::Session::account);
     let page = InvitePage {
         chrome: Chrome {
@@ -481,10 +495,8 @@ async fn accept_invite(
     Form(form): Form<InviteForm>,
 ) -> Result<Response, AppError> {
     let (tenant, link) = usable_link(&state, &slug, &secret, "invite").await?;
-    let csrf = current
-        .as_ref()
-        .map(|s| s.csrf_token.clone())
-        .unwrap_or_default();
+    // The token the form came with (checked by the CSRF guard), for a re-render.
+    let (_, csrf) = session::form_csrf(current.as_ref(), jar.clone(), false);
     let signed_in = current.as_ref().and_then(accounts::Session::account);
 
     // Signed in already: join with this account. Otherwise create one.
@@ -513,12 +525,7 @@ async fn accept_invite(
             errors.confirm = Some("The two passwords differ.".to_owned());
         }
         if !errors.any() {
-            let p = form.password.clone();
-            new_hash = Some(
-                tokio::task::spawn_blocking(move || password::hash(&p))
-                    .await
-                    .map_err(|e| AppError::Internal(e.into()))??,
-            );
+            new_hash = Some(state.settings.hasher.hash(form.password.clone()).await?);
         }
     }
     if errors.any() {
@@ -623,7 +630,8 @@ async fn reset_form(
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     let (_, link) = usable_link(&state, &slug, &secret, "reset").await?;
-    let (jar, csrf) = ensure_session(&state, &current, jar, &headers).await?;
+    let secure = session::is_https(&headers, state.settings.secure_cookies);
+    let (jar, csrf) = session::form_csrf(current.as_ref(), jar, secure);
     let page = ResetPage {
         chrome: Chrome {
             csrf,
@@ -641,13 +649,12 @@ async fn reset_password(
     State(state): State<AppState>,
     Path((slug, secret)): Path<(String, String)>,
     MaybeSession(current): MaybeSession,
+    jar: CookieJar,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let (tenant, link) = usable_link(&state, &slug, &secret, "reset").await?;
-    let csrf = current
-        .as_ref()
-        .map(|s| s.csrf_token.clone())
-        .unwrap_or_default();
+    // The token the form came with (checked by the CSRF guard), for a re-render.
+    let (_, csrf) = session::form_csrf(current.as_ref(), jar.clone(), false);
     let mut errors = PasswordErrors::default();
     if let Err(e) = password::check_new(&form.new) {
         errors.new = Some(e);
@@ -673,10 +680,7 @@ async fn reset_password(
     let Some(account) = link.account_id else {
         return Err(AppError::NotFound);
     };
-    let new = form.new.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let hash = state.settings.hasher.hash(form.new.clone()).await?;
     let mut tx = db::begin_tenant(&state.pool, tenant.id).await?;
     if !links::mark_used(&mut *tx, tenant.id, link.id).await? {
         return Err(AppError::BadRequest(
@@ -727,8 +731,15 @@ mod tests {
             "/\\evil",
             "evil",
             "/login",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/\u{85}/evil.example",
+            "/\u{a0}/evil.example",
+            "",
         ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");
     }

@@ -7,8 +7,14 @@
 //! - `SignInRequired`: no signed-in session; redirects to the sign-in page and back.
 //! - `Forbidden`: signed in, a member, but the permission table says no (403).
 //! - `Csrf`: a POST without the session's CSRF token (403, "reload and retry").
+//! - `TooLarge`: a form over the size or field-count cap (413); the message
+//!   says which, for the person.
 //! - `Unavailable`: the database is saturated (no connection within the
-//!   pool's timeout): 503 with Retry-After, so clients and balancers back off.
+//!   pool's timeout), or every password-hashing slot stayed busy: 503 with
+//!   Retry-After, so clients and balancers back off.
+//! - `DatabaseDown`: the database cannot be reached (connection refused or
+//!   lost, server shutting down or starting up; or the embedded cluster is
+//!   being restarted): 503 with Retry-After and a page that says so.
 //! - `Internal`: anything else (database, template). The cause is logged with
 //!   tracing and never shown; the person sees a generic apology.
 
@@ -28,8 +34,12 @@ pub enum AppError {
     Forbidden,
     #[error("missing or wrong CSRF token")]
     Csrf,
+    #[error("{0}")]
+    TooLarge(String),
     #[error("busy")]
     Unavailable,
+    #[error("database unreachable")]
+    DatabaseDown,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -40,6 +50,10 @@ impl From<sqlx::Error> for AppError {
             sqlx::Error::PoolTimedOut => {
                 tracing::warn!("no database connection within the pool's timeout: answering 503");
                 AppError::Unavailable
+            }
+            e if is_unreachable(&e) => {
+                tracing::warn!(error = %e, "the database is unreachable: answering 503");
+                AppError::DatabaseDown
             }
             e => AppError::Internal(e.into()),
         }
@@ -52,6 +66,28 @@ impl From<crate::app::Refused> for AppError {
             crate::app::Refused::NotFound => AppError::NotFound,
             crate::app::Refused::Forbidden => AppError::Forbidden,
             crate::app::Refused::Database(e) => e.into(),
+        }
+    }
+}
+
+/// Errors that say the server is not there (rather than that a query is
+/// wrong): the connection failed or broke, or the server is shutting down,
+/// crashed, or not yet accepting connections (SQLSTATE classes 08 and 57P).
+fn is_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
+}
+
+impl From<crate::auth::hasher::HashError> for AppError {
+    fn from(e: crate::auth::hasher::HashError) -> Self {
+        match e {
+            crate::auth::hasher::HashError::Busy => AppError::Unavailable,
+            crate::auth::hasher::HashError::Failed(e) => AppError::Internal(e),
         }
     }
 }
@@ -101,12 +137,29 @@ impl IntoResponse for AppError {
                 )
                     .into_response();
             }
+            AppError::DatabaseDown => {
+                let page = ErrorPage {
+                    chrome: super::view::Chrome::default(),
+                    title: "Database unavailable",
+                    message: "whygo cannot reach its database right now; it is being brought back. Nothing you saved is lost. Try again in a few seconds.",
+                };
+                let body = page
+                    .render()
+                    .unwrap_or_else(|_| "database unavailable".to_owned());
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "5")],
+                    Html(body),
+                )
+                    .into_response();
+            }
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Not found",
                 "There is nothing here. Check the address, or start from the home page.".to_owned(),
             ),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m.clone()),
+            AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Too large", m.clone()),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
                 (

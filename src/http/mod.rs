@@ -14,6 +14,7 @@ mod context;
 mod dashboard;
 mod departments;
 mod error;
+mod guard;
 mod health;
 mod lifecycle;
 mod params;
@@ -35,6 +36,11 @@ use tower_http::trace::TraceLayer;
 pub use context::Tenancy;
 pub use error::AppError;
 
+/// Our largest form (a WhyGO with its outcomes) is a few KiB.
+pub const DEFAULT_MAX_FORM_BYTES: usize = 64 * 1024;
+/// Our longest form (a check-in of every outcome one person owns) has tens.
+pub const DEFAULT_MAX_FORM_FIELDS: usize = 1000;
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub static_dir: PathBuf,
@@ -42,8 +48,20 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_proxy: bool,
+    /// How many proxies of ours append to `X-Forwarded-For` (at least 1):
+    /// the client is the entry the outermost of them added.
+    pub proxy_hops: usize,
     /// Pins "today" (tests replaying another date); None: the system clock.
     pub today: Option<chrono::NaiveDate>,
+    /// The largest request body accepted (413 above it).
+    pub max_form_bytes: usize,
+    /// The most fields a form may have (413 above it).
+    pub max_form_fields: usize,
+    /// Bounds concurrent password hashing (503 when no slot comes free).
+    pub hasher: crate::auth::hasher::Hasher,
+    /// Set by the embedded cluster's supervisor while it restarts it: pages
+    /// answer 503 at once instead of waiting for a connection.
+    pub db_health: crate::db::supervise::Health,
 }
 
 impl Settings {
@@ -52,7 +70,12 @@ impl Settings {
             static_dir,
             secure_cookies: false,
             trust_proxy: false,
+            proxy_hops: 1,
             today: None,
+            max_form_bytes: DEFAULT_MAX_FORM_BYTES,
+            max_form_fields: DEFAULT_MAX_FORM_FIELDS,
+            hasher: crate::auth::hasher::Hasher::default(),
+            db_health: crate::db::supervise::Health::default(),
         }
     }
 
@@ -102,11 +125,20 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(lifecycle::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
-        // Layers run bottom-up: the session is loaded before the CSRF guard looks at it.
+        // Layers run bottom-up: hostile input is refused first, then the
+        // session is loaded before the CSRF guard looks at it.
         .layer(axum::middleware::from_fn(session::csrf_guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::load_session,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::hostile_input,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            health::database_gate,
         ));
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
@@ -115,15 +147,19 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         ));
     }
     router
+        .layer(axum::middleware::from_fn(session::no_store))
         .layer(CompressionLayer::new())
         // Every request's span names who acted where: the tenancy extractor
         // fills these in, so each log line of a handler carries them.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // The path without one-time link secrets (the query string
+                // carries none).
                 tracing::info_span!(
                     "request",
                     method = %req.method(),
-                    uri = %req.uri(),
+                    path = %session::loggable_path(req.uri().path()),
+                    query = req.uri().query(),
                     tenant = tracing::field::Empty,
                     account = tracing::field::Empty,
                     role = tracing::field::Empty,

@@ -1,6 +1,8 @@
 //! What every page is "as of": the date (default today) and the quarter
 //! (default the date's). An unreadable value keeps what was typed and says
-//! why next to the field; the page shows today instead. Never an error page.
+//! why next to the field; the page shows today instead. A date that reads but
+//! lies outside the years whygo computes with (see [`read_date`]) is refused
+//! with a 400 before any handler runs (`guard`); here it is only explained.
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -10,6 +12,39 @@ use crate::db;
 use crate::domain::calendar::Quarter;
 use crate::domain::plan::Plan;
 use crate::domain::report::{self, Report};
+
+/// The years a date may have: four digits, as YYYY-MM-DD says. chrono reads
+/// years from -262143 to 262142, where the calendar arithmetic of a page
+/// (quarters, fiscal years, week offsets) overflows.
+pub const FIRST_YEAR: i32 = 1000;
+pub const LAST_YEAR: i32 = 9999;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateError {
+    /// Not YYYY-MM-DD at all (or no such day).
+    Unreadable,
+    /// A date, but outside [`FIRST_YEAR`]..=[`LAST_YEAR`].
+    OutOfRange,
+}
+
+/// A YYYY-MM-DD date within the years whygo handles.
+pub fn read_date(s: &str) -> Result<NaiveDate, DateError> {
+    use chrono::Datelike as _;
+    let date =
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| DateError::Unreadable)?;
+    if (FIRST_YEAR..=LAST_YEAR).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(DateError::OutOfRange)
+    }
+}
+
+/// The message for a date outside the years whygo handles.
+pub fn out_of_range_message(input: &str) -> String {
+    format!(
+        "“{input}” is out of range: use a date between the years {FIRST_YEAR} and {LAST_YEAR} (YYYY-MM-DD)."
+    )
+}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct PageQuery {
@@ -36,9 +71,17 @@ impl PageQuery {
             .filter(|s| !s.is_empty())
         {
             None => (today, today.to_string(), None),
-            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Some(s) => match read_date(s) {
                 Ok(d) => (d, s.to_owned(), None),
-                Err(_) => (
+                Err(DateError::OutOfRange) => (
+                    today,
+                    s.to_owned(),
+                    Some(format!(
+                        "{} Showing today instead.",
+                        out_of_range_message(s)
+                    )),
+                ),
+                Err(DateError::Unreadable) => (
                     today,
                     s.to_owned(),
                     Some(format!(
@@ -142,6 +185,30 @@ mod tests {
         assert_eq!(w.as_of_input, "21/11/2026");
         assert!(w.as_of_error.is_some_and(|e| e.contains("YYYY-MM-DD")));
         assert!(w.quarter_error.is_some_and(|e| e.contains("Q1 to Q4")));
+    }
+
+    #[test]
+    fn dates_outside_four_digit_years_are_out_of_range_not_a_panic() {
+        for s in [
+            "-262143-01-01",
+            "+262142-12-31",
+            "+10000-01-01",
+            "0999-12-31",
+        ] {
+            assert_eq!(read_date(s), Err(DateError::OutOfRange), "{s}");
+            let w = PageQuery {
+                as_of: Some(s.to_owned()),
+                ..PageQuery::default()
+            }
+            .resolve(today());
+            assert_eq!(w.as_of, today(), "{s}");
+            assert!(
+                w.as_of_error.is_some_and(|e| e.contains("out of range")),
+                "{s}"
+            );
+        }
+        assert_eq!(read_date("2026-02-30"), Err(DateError::Unreadable));
+        assert_eq!(read_date(" 2026-11-21 "), Ok(today()));
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! [`Session`] in the request's extensions. `csrf_guard` refuses every POST
 //! whose `csrf_token` field (or `x-csrf-token` header) does not match the
 //! session's token, before any handler runs: a handler cannot forget it.
+//!
+//! A visitor without a session (the sign-in, invitation and reset forms) gets
+//! no session row: its CSRF token is a random value in a cookie of its own
+//! (`whygo_csrf`) that the form must repeat (double submit). Rows are made
+//! only when someone signs in, so a flood of `GET /login` writes nothing.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
@@ -11,6 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
+use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use super::{AppError, AppState};
@@ -18,8 +24,10 @@ use crate::auth::token;
 use crate::db::accounts::{self, Session, SignedIn};
 
 pub const COOKIE: &str = "whygo_session";
-/// Forms are small; anything bigger is not one of ours.
-const MAX_FORM_BYTES: usize = 256 * 1024;
+/// The anonymous visitor's CSRF token (see the module comment).
+pub const CSRF_COOKIE: &str = "whygo_csrf";
+/// How long an anonymous form's token lasts (the cookie's Max-Age).
+pub const ANONYMOUS_CSRF_HOURS: i64 = 12;
 
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let cookie = cookie_value(req.headers(), COOKIE);
@@ -42,14 +50,16 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     let expected = req
         .extensions()
         .get::<Session>()
-        .map(|s| s.csrf_token.clone());
+        .map(|s| s.csrf_token.clone())
+        .or_else(|| anonymous_token(req.headers()));
     let header = req
         .headers()
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+    // `guard::hostile_input` already bounded the body by the form size cap.
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
         return AppError::BadRequest("That form was too large.".to_owned()).into_response();
     };
     let sent = header.or_else(|| {
@@ -67,7 +77,7 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
         _ => false,
     };
     if !ok {
-        tracing::warn!(path = %parts.uri.path(), "refused a POST without a valid CSRF token");
+        tracing::warn!(path = %loggable_path(parts.uri.path()), "refused a POST without a valid CSRF token");
         return AppError::Csrf.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
@@ -83,6 +93,72 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|c| Cookie::parse(c.trim().to_owned()).ok())
         .find(|c| c.name() == name)
         .map(|c| c.value().to_owned())
+}
+
+/// The anonymous CSRF token the visitor's cookie holds, if well formed.
+fn anonymous_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, CSRF_COOKIE).filter(|v| is_token(v))
+}
+
+fn is_token(v: &str) -> bool {
+    v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The CSRF token a form for this visitor must carry: its session's, or,
+/// without a session, the anonymous token of its cookie, set anew when it
+/// has none (no database row either way).
+pub fn form_csrf(current: Option<&Session>, jar: CookieJar, secure: bool) -> (CookieJar, String) {
+    if let Some(s) = current {
+        return (jar, s.csrf_token.clone());
+    }
+    if let Some(v) = jar
+        .get(CSRF_COOKIE)
+        .map(Cookie::value)
+        .filter(|v| is_token(v))
+    {
+        let v = v.to_owned();
+        return (jar, v);
+    }
+    let value = token::random_hex(32);
+    let mut c = Cookie::new(CSRF_COOKIE, value.clone());
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(secure);
+    c.set_max_age(time::Duration::hours(ANONYMOUS_CSRF_HOURS));
+    (jar.add(c), value)
+}
+
+/// A path fit for the log: the secret of a one-time link
+/// (`/{tenant}/invite/{token}`, `/{tenant}/reset/{token}`) is replaced, since
+/// whoever reads the log could otherwise use the link.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    match segments.as_slice() {
+        ["", tenant, kind @ ("invite" | "reset"), _, rest @ ..] => {
+            let mut out = format!("/{tenant}/{kind}/[redacted]");
+            for r in rest {
+                out.push('/');
+                out.push_str(r);
+            }
+            std::borrow::Cow::Owned(out)
+        }
+        _ => std::borrow::Cow::Borrowed(path),
+    }
+}
+
+/// `Cache-Control: no-store` on every page but the static files: pages show
+/// one person's data (or a form's CSRF token), which no shared or browser
+/// cache should keep for the next user of the machine.
+pub async fn no_store(req: Request, next: Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    if !cacheable {
+        res.headers_mut()
+            .entry(axum::http::header::CACHE_CONTROL)
+            .or_insert(axum::http::HeaderValue::from_static("no-store"));
+    }
+    res
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when served over https.
@@ -116,7 +192,7 @@ pub fn is_https(headers: &HeaderMap, force: bool) -> bool {
 }
 
 /// The address a request came from: the peer, or with `trust_proxy` the
-/// first `X-Forwarded-For` hop.
+/// address our outermost trusted proxy saw (see [`forwarded_client`]).
 pub struct ClientAddress(pub String);
 
 impl<S> FromRequestParts<S> for ClientAddress
@@ -127,17 +203,16 @@ where
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let trust_proxy = <AppState as axum::extract::FromRef<S>>::from_ref(state)
-            .settings
-            .trust_proxy;
-        if trust_proxy {
-            if let Some(first) = parts
+        let settings = <AppState as axum::extract::FromRef<S>>::from_ref(state).settings;
+        if settings.trust_proxy {
+            let hops: Vec<&str> = parts
                 .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-            {
-                return Ok(ClientAddress(first.trim().to_owned()));
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            if let Some(client) = forwarded_client(&hops, settings.proxy_hops) {
+                return Ok(ClientAddress(client.to_string()));
             }
         }
         let peer = parts
@@ -146,6 +221,24 @@ where
             .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
         Ok(ClientAddress(peer))
     }
+}
+
+/// The client address from `X-Forwarded-For` header lines (in order), behind
+/// `trusted` proxies of our own. Each proxy appends the address it saw, so
+/// only the right-most `trusted` entries were written by us; everything to
+/// their left is whatever the client sent and may be forged. The entry our
+/// outermost proxy appended is the `trusted`-th from the right (or the
+/// left-most when the chain is shorter). None when that entry is not an IP
+/// address: the caller falls back to the peer.
+pub fn forwarded_client(lines: &[&str], trusted: usize) -> Option<std::net::IpAddr> {
+    let entries: Vec<&str> = lines
+        .iter()
+        .flat_map(|l| l.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let index = entries.len().saturating_sub(trusted.max(1));
+    entries.get(index)?.parse().ok()
 }
 
 /// The current session, if any (signed in or anonymous).
@@ -180,5 +273,66 @@ impl<S: Send + Sync> FromRequestParts<S> for Account {
                     .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    fn ip(s: &str) -> Option<std::net::IpAddr> {
+        s.parse().ok()
+    }
+
+    #[test]
+    fn the_hop_our_proxy_added_is_taken_not_the_one_the_client_wrote() {
+        assert_eq!(
+            forwarded_client(&["6.6.6.6, 203.0.113.7"], 1),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            forwarded_client(&["6.6.6.6", "203.0.113.7"], 1),
+            ip("203.0.113.7"),
+            "several header lines read as one list"
+        );
+        assert_eq!(forwarded_client(&["203.0.113.7"], 1), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn with_two_trusted_proxies_the_second_from_the_right_is_the_client() {
+        assert_eq!(
+            forwarded_client(&["6.6.6.6, 203.0.113.7, 10.0.0.2"], 2),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            forwarded_client(&["203.0.113.7"], 2),
+            ip("203.0.113.7"),
+            "a shorter chain: the left-most entry"
+        );
+    }
+
+    #[test]
+    fn one_time_link_secrets_never_reach_the_log() {
+        use super::loggable_path;
+        assert_eq!(
+            loggable_path("/kartel/reset/0123abcd"),
+            "/kartel/reset/[redacted]"
+        );
+        assert_eq!(
+            loggable_path("/kartel/invite/0123abcd/x"),
+            "/kartel/invite/[redacted]/x"
+        );
+        assert_eq!(
+            loggable_path("/kartel/people/reset"),
+            "/kartel/people/reset"
+        );
+        assert_eq!(loggable_path("/kartel/reset"), "/kartel/reset");
+    }
+
+    #[test]
+    fn no_header_or_garbage_gives_no_address() {
+        assert_eq!(forwarded_client(&[], 1), None);
+        assert_eq!(forwarded_client(&["not-an-ip"], 1), None);
+        assert_eq!(forwarded_client(&[" , "], 1), None);
     }
 }

@@ -267,11 +267,14 @@ pub async fn demo_db() -> TestDb {
 
 pub const DEMO_PASSWORD: &str = whygo::server::DEMO_PASSWORD;
 
-/// A browser stand-in: keeps the session cookie, follows no redirects, and
-/// sends the CSRF token of the last page it saw with every form.
+/// A browser stand-in: keeps the session cookie (and the anonymous CSRF
+/// cookie), follows no redirects, and sends the CSRF token of the last page
+/// it saw with every form.
 pub struct Client {
     app: Router,
     pub cookie: Option<String>,
+    /// The anonymous visitor's CSRF cookie (`whygo_csrf`), when set.
+    pub csrf_cookie: Option<String>,
     pub csrf: Option<String>,
     pub headers: Vec<(String, String)>,
 }
@@ -308,6 +311,7 @@ impl Client {
         Client {
             app,
             cookie: None,
+            csrf_cookie: None,
             csrf: None,
             headers: Vec::new(),
         }
@@ -315,8 +319,15 @@ impl Client {
 
     async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Response {
         let mut req = req;
+        let mut cookies = Vec::new();
         if let Some(c) = &self.cookie {
-            req = req.header("cookie", format!("whygo_session={c}"));
+            cookies.push(format!("whygo_session={c}"));
+        }
+        if let Some(c) = &self.csrf_cookie {
+            cookies.push(format!("whygo_csrf={c}"));
+        }
+        if !cookies.is_empty() {
+            req = req.header("cookie", cookies.join("; "));
         }
         for (k, v) in &self.headers {
             req = req.header(k.as_str(), v.as_str());
@@ -338,6 +349,10 @@ impl Client {
             if let Some(v) = c.strip_prefix("whygo_session=") {
                 let value = v.split(';').next().unwrap_or_default();
                 self.cookie = (!value.is_empty()).then(|| value.to_owned());
+            }
+            if let Some(v) = c.strip_prefix("whygo_csrf=") {
+                let value = v.split(';').next().unwrap_or_default();
+                self.csrf_cookie = (!value.is_empty()).then(|| value.to_owned());
             }
         }
         let location = headers

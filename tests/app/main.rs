@@ -17,5 +17,6 @@ mod load;
 mod pacing_docs;
 mod pages;
 mod schema;
+mod security;
 mod serve;
 mod visibility;

@@ -166,3 +166,216 @@ fn the_embedded_postgres_does_not_outlive_a_killed_server() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Starts `whygo serve` on its own cluster in `data` with `extra` flags;
+/// returns it and its address once it listens.
+fn start_serve(data: &std::path::Path, extra: &[&str]) -> (Killed, String) {
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_whygo"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("DATABASE_URL")
+            .env("WHYGO_DATA_DIR", data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start whygo serve"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("whygo is listening on http://")
+                .map(|a| a.trim_end_matches('/').to_owned())
+        })
+        .expect("whygo prints its address");
+    // Keep reading, so what it prints later does not meet a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr)
+}
+
+/// Waits for the child to exit, failing after `limit`.
+fn wait_exit(child: &mut Killed, limit: Duration, what: &str) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(s) = child.0.try_wait().expect("wait") {
+            return s;
+        }
+        assert!(started.elapsed() < limit, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn half_sent_requests_are_cut_off_and_cannot_hold_the_server_past_its_shutdown_deadline() {
+    let data = crate::common::data_dir("whygo-slow-");
+    let (mut child, addr) = start_serve(
+        data.path(),
+        &[
+            "--demo",
+            "false",
+            "--header-read-timeout",
+            "1",
+            "--shutdown-deadline",
+            "2",
+        ],
+    );
+
+    // Half a request head: the server hangs up once the header timeout passes.
+    let mut slow = TcpStream::connect(&addr).expect("connect");
+    write!(slow, "GET /login HTTP/1.1\r\nHost: {addr}\r\n").expect("send half");
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut buf = Vec::new();
+    let read = slow.read_to_end(&mut buf);
+    assert!(
+        read.is_ok(),
+        "the half-sent request was still open after 30 s: {read:?}"
+    );
+
+    // A request whose body never finishes is in flight at SIGTERM.
+    let mut stuck = TcpStream::connect(&addr).expect("connect");
+    write!(
+        stuck,
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail="
+    )
+    .expect("send head");
+    let (status, _) = http_get(&addr, "/healthz");
+    assert_eq!(status, 200);
+
+    // SAFETY: sending SIGTERM to our own child process.
+    let pid = i32::try_from(child.0.id()).expect("pid");
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = wait_exit(
+        &mut child,
+        Duration::from_secs(30),
+        "a request in flight kept whygo from stopping",
+    );
+    assert!(status.success(), "clean exit: {status:?}");
+    assert!(
+        !data.path().join("pgdata").join("postmaster.pid").exists(),
+        "the cluster stopped with it"
+    );
+    drop(stuck);
+}
+
+/// One HTTP/1.1 request over a fresh connection: the status, the whole
+/// response (head and body) and the values of the cookies it sets.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    cookies: &str,
+    form: Option<&str>,
+) -> (u16, String, Vec<(String, String)>) {
+    let mut stream = TcpStream::connect(addr).expect("connect to whygo");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let body = form.unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookies}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let set: Vec<(String, String)> = response
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .filter_map(|c| c.split(';').next()?.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    (status, response, set)
+}
+
+#[test]
+fn a_killed_embedded_postgres_is_restarted_and_pages_answer_503_meanwhile() {
+    let data = crate::common::data_dir("whygo-revive-");
+    let (mut child, addr) = start_serve(data.path(), &[]);
+
+    // Sign in (a session row is written) and see the dashboard.
+    let (_, form, set) = http(&addr, "GET", "/login", "", None);
+    let (_, csrf_cookie) = set
+        .iter()
+        .find(|(k, _)| k == "whygo_csrf")
+        .expect("a CSRF cookie")
+        .clone();
+    let token = crate::common::csrf_in(&form).expect("a CSRF token");
+    let (status, head, set) = http(
+        &addr,
+        "POST",
+        "/login",
+        &format!("whygo_csrf={csrf_cookie}"),
+        Some(&format!(
+            "email=kevin%40kartel.example&password=whygo-demo-2026&csrf_token={token}"
+        )),
+    );
+    assert_eq!(status, 303, "{head}");
+    let (_, session) = set
+        .iter()
+        .find(|(k, _)| k == "whygo_session")
+        .expect("a session")
+        .clone();
+    let cookie = format!("whygo_session={session}");
+    let (status, page, _) = http(&addr, "GET", "/kartel", &cookie, None);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Kartel AI"));
+
+    let postmaster = postmaster_pid(data.path()).expect("a running postmaster");
+    // SAFETY: killing the PostgreSQL our child started.
+    assert_eq!(unsafe { libc::kill(postmaster, libc::SIGKILL) }, 0);
+
+    let started = Instant::now();
+    let (mut unhealthy, mut page_503) = (false, false);
+    let recovered = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not back within 60 s (seen unhealthy: {unhealthy}, a 503 page: {page_503})"
+        );
+        let (health, health_body, _) = http(&addr, "GET", "/healthz", "", None);
+        let (status, page, _) = http(&addr, "GET", "/kartel", &cookie, None);
+        assert!(
+            health != 500 && status != 500,
+            "a 500 while the database was down:\n{health_body}\n{page}"
+        );
+        if health == 503 {
+            unhealthy = true;
+        }
+        if status == 503 {
+            assert!(page.contains("cannot reach its database"), "{page}");
+            assert!(page.to_lowercase().contains("retry-after: 5"), "{page}");
+            page_503 = true;
+        }
+        if unhealthy && page_503 && health == 200 && status == 200 {
+            break page;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Same session, same data: nothing was lost.
+    assert!(recovered.contains("Kartel AI"), "{recovered}");
+    let revived = postmaster_pid(data.path()).expect("a new postmaster");
+    assert_ne!(revived, postmaster);
+
+    // SAFETY: sending SIGTERM to our own child process.
+    let pid = i32::try_from(child.0.id()).expect("pid");
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = wait_exit(&mut child, Duration::from_secs(60), "whygo did not stop");
+    assert!(status.success(), "clean exit: {status:?}");
+    // SAFETY: signal 0 only asks whether the process exists.
+    assert_ne!(
+        unsafe { libc::kill(revived, 0) },
+        0,
+        "the revived cluster stopped too"
+    );
+}
