@@ -8,6 +8,7 @@
 //!
 //! Layering: `domain` (pure rules) <- `db` (storage) <- `app` (writes) <- `http`.
 
+pub mod accounts;
 pub mod admin;
 pub mod checkin;
 pub mod comments;
@@ -94,9 +95,28 @@ pub enum Refused {
     /// The permission table says no.
     #[error("forbidden")]
     Forbidden,
+    /// Too busy to do it now (every password-hashing slot taken): try again.
+    #[error("busy")]
+    Busy,
+    /// A one-time link that was used or has expired meanwhile, or can no
+    /// longer be used: the sentence says why.
+    #[error("{0}")]
+    Gone(String),
     /// Storage failed; the caller logs it and apologizes.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// Anything else that failed (logged, never shown).
+    #[error(transparent)]
+    Internal(anyhow::Error),
+}
+
+impl From<crate::auth::hasher::HashError> for Refused {
+    fn from(e: crate::auth::hasher::HashError) -> Self {
+        match e {
+            crate::auth::hasher::HashError::Busy => Refused::Busy,
+            crate::auth::hasher::HashError::Failed(e) => Refused::Internal(e),
+        }
+    }
 }
 
 /// Validation messages by field name, shown next to their fields (outcome

@@ -23,6 +23,8 @@ pub struct Link {
     pub email: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    /// Whether an installation admin made it (who may reset any account).
+    pub made_by_installation_admin: bool,
 }
 
 impl Link {
@@ -94,10 +96,12 @@ pub async fn find(
 ) -> sqlx::Result<Option<Link>> {
     sqlx::query_as(
         "select l.id, l.kind, l.person_id, p.name as person_name, l.account_id, a.email as account_email,
-                l.role, l.email, l.expires_at, l.used_at
+                l.role, l.email, l.expires_at, l.used_at,
+                coalesce(m.installation_admin, false) as made_by_installation_admin
          from account_links l
          left join people p on p.tenant_id = l.tenant_id and p.id = l.person_id
          left join accounts a on a.id = l.account_id
+         left join accounts m on m.id = l.created_by
          where l.tenant_id = $1 and l.token_hash = $2 and l.kind = $3",
     )
     .bind(tenant)

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -15,8 +15,8 @@ use super::error::render;
 use super::session::{self, Account, ClientAddress, MaybeSession};
 use super::view::Chrome;
 use super::{AppError, AppState};
-use crate::auth::password;
-use crate::db::{self, accounts, audit, links};
+use crate::app::accounts::{self as app_accounts, InviteErrors, NewAccount, PasswordErrors};
+use crate::db::{self, accounts, links};
 
 /// Failed sign-ins allowed in the window: per account from one address (the
 /// guesser's own budget), per account from everywhere and per address over
@@ -304,19 +304,6 @@ struct PasswordPage {
     done: bool,
 }
 
-#[derive(Default)]
-struct PasswordErrors {
-    current: Option<String>,
-    new: Option<String>,
-    confirm: Option<String>,
-}
-
-impl PasswordErrors {
-    fn any(&self) -> bool {
-        self.current.is_some() || self.new.is_some() || self.confirm.is_some()
-    }
-}
-
 fn account_chrome(account: &accounts::SignedIn, csrf: &str) -> Chrome {
     Chrome {
         user: Some(account.name.clone()),
@@ -349,46 +336,28 @@ async fn change_password(
     Account { account, session }: Account,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let stored = accounts::account_by_id(&state.pool, account.id)
-        .await?
-        .and_then(|a| a.password_hash)
-        .unwrap_or_default();
-    let current_ok = state
-        .settings
-        .hasher
-        .verify(form.current.clone(), Some(stored))
-        .await?;
-    let mut errors = PasswordErrors::default();
-    if !current_ok {
-        errors.current = Some("That is not your current password.".to_owned());
-    }
-    if let Err(e) = password::check_new(&form.new) {
-        errors.new = Some(e);
-    }
-    if form.new != form.confirm {
-        errors.confirm = Some("The two new passwords differ.".to_owned());
-    }
-    if errors.any() {
-        let page = PasswordPage {
-            chrome: account_chrome(&account, &session.csrf_token),
-            errors,
-            done: false,
-        };
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-    }
-    let hash = state.settings.hasher.hash(form.new.clone()).await?;
-    let mut tx = state.pool.begin().await?;
-    accounts::set_password(&mut *tx, account.id, &hash).await?;
-    // Everyone else holding this account's sessions is signed out.
-    accounts::delete_other_sessions(&mut *tx, account.id, Some(&session.id)).await?;
-    tx.commit().await?;
-    tracing::info!(account = %account.id, "password changed");
+    let hasher = &state.settings.hasher;
+    let (current, new, confirm) = (&form.current, &form.new, &form.confirm);
+    let changed = app_accounts::change_password(
+        &state.pool,
+        hasher,
+        account.id,
+        &session.id,
+        current,
+        new,
+        confirm,
+    )
+    .await?;
+    let (status, errors, done) = match changed {
+        Ok(()) => (StatusCode::OK, PasswordErrors::default(), true),
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
+    };
     let page = PasswordPage {
         chrome: account_chrome(&account, &session.csrf_token),
-        errors: PasswordErrors::default(),
-        done: true,
+        errors,
+        done,
     };
-    Ok(render(&page)?.into_response())
+    Ok((status, render(&page)?).into_response())
 }
 
 // ----- invitations -----
@@ -404,23 +373,6 @@ struct InvitePage {
     email: String,
     name: String,
     errors: InviteErrors,
-}
-
-#[derive(Default)]
-struct InviteErrors {
-    email: Option<String>,
-    name: Option<String>,
-    password: Option<String>,
-    confirm: Option<String>,
-}
-
-impl InviteErrors {
-    fn any(&self) -> bool {
-        self.email.is_some()
-            || self.name.is_some()
-            || self.password.is_some()
-            || self.confirm.is_some()
-    }
 }
 
 /// The tenant and a usable link of `kind`; anything else is a 404, so a
@@ -474,140 +426,55 @@ async fn invite_form(
     Ok((jar, render(&page)?).into_response())
 }
 
-#[derive(Deserialize)]
-struct InviteForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    confirm: String,
-}
-
 async fn accept_invite(
     State(state): State<AppState>,
     Path((slug, secret)): Path<(String, String)>,
     MaybeSession(current): MaybeSession,
     headers: HeaderMap,
     jar: CookieJar,
-    Form(form): Form<InviteForm>,
+    Form(form): Form<NewAccount>,
 ) -> Result<Response, AppError> {
     let (tenant, link) = usable_link(&state, &slug, &secret, "invite").await?;
-    // The token the form came with (checked by the CSRF guard), for a re-render.
-    let (_, csrf) = session::form_csrf(current.as_ref(), jar.clone(), false);
     let signed_in = current.as_ref().and_then(accounts::Session::account);
-
-    // Signed in already: join with this account. Otherwise create one.
-    let mut errors = InviteErrors::default();
-    let mut new_hash = None;
-    if signed_in.is_none() {
-        let email = form.email.trim();
-        if !(email.contains('@') && email.len() <= 254 && !email.contains(char::is_whitespace)) {
-            errors.email = Some("Enter an email address such as ann@example.com.".to_owned());
-        } else if accounts::account_by_email(&state.pool, email)
-            .await?
-            .is_some()
-        {
-            errors.email = Some(
-                "This email already has an account: sign in first, then open this link again."
-                    .to_owned(),
-            );
-        }
-        if form.name.trim().is_empty() || form.name.chars().count() > 200 {
-            errors.name = Some("Enter your name (up to 200 characters).".to_owned());
-        }
-        if let Err(e) = password::check_new(&form.password) {
-            errors.password = Some(e);
-        }
-        if form.password != form.confirm {
-            errors.confirm = Some("The two passwords differ.".to_owned());
-        }
-        if !errors.any() {
-            new_hash = Some(state.settings.hasher.hash(form.password.clone()).await?);
-        }
-    }
-    if errors.any() {
-        let page = InvitePage {
-            chrome: Chrome {
-                csrf,
-                ..Chrome::default()
-            },
-            tenant_name: tenant.name,
-            action: format!("/{slug}/invite/{secret}"),
-            person_name: link.person_name.unwrap_or_default(),
-            signed_in_as: None,
-            email: form.email,
-            name: form.name,
-            errors,
-        };
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-    }
-
-    let mut tx = db::begin_tenant(&state.pool, tenant.id).await?;
-    if !links::mark_used(&mut *tx, tenant.id, link.id).await? {
-        return Err(AppError::BadRequest(
-            "This link has just been used. Sign in instead.".to_owned(),
-        ));
-    }
-    let account_id = match (&signed_in, new_hash) {
-        (Some(a), _) => a.id,
-        (None, Some(hash)) => {
-            accounts::create_account(&mut *tx, &form.email, &form.name, &hash, false).await?
-        }
-        (None, None) => {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "invite without account or password"
-            )));
+    let hasher = &state.settings.hasher;
+    let joined = app_accounts::join(
+        &state.pool,
+        hasher,
+        &tenant,
+        &link,
+        signed_in.as_ref(),
+        &form,
+    )
+    .await?;
+    let account = match joined {
+        Ok(account) => account,
+        Err(errors) => {
+            // The token the form came with (checked by the CSRF guard).
+            let (_, csrf) = session::form_csrf(current.as_ref(), jar, false);
+            let page = InvitePage {
+                chrome: Chrome {
+                    csrf,
+                    ..Chrome::default()
+                },
+                tenant_name: tenant.name,
+                action: format!("/{slug}/invite/{secret}"),
+                person_name: link.person_name.unwrap_or_default(),
+                signed_in_as: None,
+                email: form.email,
+                name: form.name,
+                errors,
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
-    let joined = sqlx::query(
-        "insert into memberships (tenant_id, account_id, person_id, role) values ($1, $2, $3, $4)
-         on conflict do nothing",
-    )
-    .bind(tenant.id)
-    .bind(account_id)
-    .bind(link.person_id)
-    .bind(link.role().as_str())
-    .execute(&mut *tx)
-    .await?;
-    if joined.rows_affected() == 0 {
-        return Err(AppError::BadRequest(
-            "Your account is already a member of this organization, or this person already has an account.".to_owned(),
-        ));
-    }
-    let label = signed_in
-        .as_ref()
-        .map_or(form.email.trim(), |a| a.email.as_str())
-        .to_owned();
-    audit::record(
-        &mut *tx,
-        tenant.id,
-        audit::Who {
-            account: Some(account_id),
-            label: &label,
-        },
-        "create",
-        "membership",
-        &label,
-        None,
-        Some(serde_json::json!({"person": link.person_name, "role": link.role().as_str(), "via": "invitation"})),
-    )
-    .await?;
-    tx.commit().await?;
-
     // A fresh session for the (new) member, replacing the anonymous one.
     if let Some(old) = &current {
         accounts::delete_session(&state.pool, &old.id).await?;
     }
-    let (cookie, _) = accounts::create_session(&state.pool, Some(account_id)).await?;
+    let (cookie, _) = accounts::create_session(&state.pool, Some(account)).await?;
     let secure = session::is_https(&headers, state.settings.secure_cookies);
-    Ok((
-        jar.add(session::session_cookie(cookie, secure)),
-        Redirect::to(&format!("/{slug}")),
-    )
-        .into_response())
+    let jar = jar.add(session::session_cookie(cookie, secure));
+    Ok((jar, Redirect::to(&format!("/{slug}"))).into_response())
 }
 
 // ----- password reset -----
@@ -653,65 +520,31 @@ async fn reset_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let (tenant, link) = usable_link(&state, &slug, &secret, "reset").await?;
-    // The token the form came with (checked by the CSRF guard), for a re-render.
-    let (_, csrf) = session::form_csrf(current.as_ref(), jar.clone(), false);
-    let mut errors = PasswordErrors::default();
-    if let Err(e) = password::check_new(&form.new) {
-        errors.new = Some(e);
-    }
-    if form.new != form.confirm {
-        errors.confirm = Some("The two passwords differ.".to_owned());
-    }
-    let chrome = Chrome {
-        csrf,
-        ..Chrome::default()
+    let hasher = &state.settings.hasher;
+    let (new, confirm) = (&form.new, &form.confirm);
+    let reset =
+        app_accounts::reset_password(&state.pool, hasher, &tenant, &link, new, confirm).await?;
+    // The token the form came with (checked by the CSRF guard), for the page.
+    let (_, csrf) = session::form_csrf(current.as_ref(), jar, false);
+    let (status, errors, done) = match reset {
+        Ok(()) => (StatusCode::OK, PasswordErrors::default(), true),
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
     };
-    let email = link.account_email.clone().unwrap_or_default();
-    if errors.any() {
-        let page = ResetPage {
-            chrome,
-            action: format!("/{slug}/reset/{secret}"),
-            email,
-            errors,
-            done: false,
-        };
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-    }
-    let Some(account) = link.account_id else {
-        return Err(AppError::NotFound);
-    };
-    let hash = state.settings.hasher.hash(form.new.clone()).await?;
-    let mut tx = db::begin_tenant(&state.pool, tenant.id).await?;
-    if !links::mark_used(&mut *tx, tenant.id, link.id).await? {
-        return Err(AppError::BadRequest(
-            "This link has just been used.".to_owned(),
-        ));
-    }
-    accounts::set_password(&mut *tx, account, &hash).await?;
-    accounts::delete_other_sessions(&mut *tx, account, None).await?;
-    audit::record(
-        &mut *tx,
-        tenant.id,
-        audit::Who {
-            account: Some(account),
-            label: &email,
-        },
-        "update",
-        "password",
-        &email,
-        None,
-        Some(serde_json::json!({"via": "reset link"})),
-    )
-    .await?;
-    tx.commit().await?;
     let page = ResetPage {
-        chrome,
-        action: String::new(),
-        email,
-        errors: PasswordErrors::default(),
-        done: true,
+        chrome: Chrome {
+            csrf,
+            ..Chrome::default()
+        },
+        action: if done {
+            String::new()
+        } else {
+            format!("/{slug}/reset/{secret}")
+        },
+        email: link.account_email.unwrap_or_default(),
+        errors,
+        done,
     };
-    Ok(render(&page)?.into_response())
+    Ok((status, render(&page)?).into_response())
 }
 
 #[cfg(test)]

@@ -65,7 +65,10 @@ impl From<crate::app::Refused> for AppError {
         match r {
             crate::app::Refused::NotFound => AppError::NotFound,
             crate::app::Refused::Forbidden => AppError::Forbidden,
+            crate::app::Refused::Busy => AppError::Unavailable,
+            crate::app::Refused::Gone(why) => AppError::BadRequest(why),
             crate::app::Refused::Database(e) => e.into(),
+            crate::app::Refused::Internal(e) => AppError::Internal(e),
         }
     }
 }

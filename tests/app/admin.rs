@@ -1318,3 +1318,65 @@ async fn an_admin_resets_an_account_of_their_organization_alone_and_an_installat
     assert!(link_in(&res.body, "/acme/reset/").is_some());
     assert_eq!(reset_links_and_entries(&db).await, (2, 2));
 }
+
+/// The reset rule is checked again when the link is used: a link an acme
+/// admin made for Bob stops working once Bob also belongs to kartel, while
+/// an installation admin's link for a multi-organization account works.
+#[tokio::test]
+async fn a_reset_link_stops_working_once_its_account_reaches_another_organization() {
+    use whygo::domain::permissions::Role;
+    let db = demo_db().await;
+    crate::common::load_acme(&db).await;
+    acme_account(&db, "ann@acme.example", Role::Admin, Some("ann"), false).await;
+    let bob = acme_account(&db, "bob@acme.example", Role::Member, Some("bob"), false).await;
+    let mut ann = Client::new(app(&db));
+    ann.login("ann@acme.example", ACME_PASSWORD).await;
+    ann.get("/acme/admin/members").await.expect_status(200);
+    let res = ann
+        .post(&format!("/acme/admin/members/{bob}/reset"), &[])
+        .await;
+    res.expect_status(200);
+    let link = link_in(&res.body, "/acme/reset/").expect("a reset link");
+    // Meanwhile Bob joins kartel.
+    let kartel: Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("kartel");
+    sqlx::query("insert into memberships (tenant_id, account_id, role) values ($1, $2, 'admin')")
+        .bind(kartel)
+        .bind(bob)
+        .execute(&db.pool)
+        .await
+        .expect("bob joins kartel");
+    let hash_before: Option<String> =
+        sqlx::query_scalar("select password_hash from accounts where id = $1")
+            .bind(bob)
+            .fetch_one(&db.pool)
+            .await
+            .expect("hash");
+    let mut c = Client::new(app(&db));
+    c.get(&link).await.expect_status(200);
+    let res = c
+        .post(
+            &link,
+            &[
+                ("new", "bob's new password"),
+                ("confirm", "bob's new password"),
+            ],
+        )
+        .await;
+    res.expect_status(400);
+    assert!(
+        res.body
+            .contains("only an installation admin can reset its password"),
+        "{}",
+        res.body
+    );
+    let hash_after: Option<String> =
+        sqlx::query_scalar("select password_hash from accounts where id = $1")
+            .bind(bob)
+            .fetch_one(&db.pool)
+            .await
+            .expect("hash");
+    assert_eq!(hash_before, hash_after, "the password is unchanged");
+}
