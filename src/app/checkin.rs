@@ -232,6 +232,9 @@ pub struct Typed {
     values: HashMap<(String, u8), String>,
     notes: HashMap<(String, u8), String>,
     pub preview: bool,
+    /// The form's one-time submission token: a second save with it saves
+    /// nothing and answers what the first saved.
+    pub submission: Option<String>,
     /// Fields naming an (outcome, quarter) with something typed in them.
     named: Vec<(String, u8)>,
 }
@@ -242,6 +245,10 @@ impl Typed {
         for (name, value) in fields {
             if name == "action" {
                 t.preview = value == "preview";
+                continue;
+            }
+            if name == "submission" {
+                t.submission = Some(value).filter(|v| is_submission_token(v));
                 continue;
             }
             let Some((field, q, key)) = parse_field(&name) else {
@@ -258,6 +265,16 @@ impl Typed {
         }
         t
     }
+}
+
+/// A token as [`submission_token`] makes them (anything else is ignored).
+fn is_submission_token(v: &str) -> bool {
+    (16..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A fresh one-time token for a check-in form.
+pub fn submission_token() -> String {
+    crate::auth::token::random_hex(16)
 }
 
 /// Per row: what was typed, and what checking it found.
@@ -382,6 +399,14 @@ pub async fn record(
 ) -> Result<Recorded, Refused> {
     let person = actor.person.as_ref().ok_or(Refused::Forbidden)?;
     let mut tx = db::begin_tenant(pool, actor.tenant.id).await?;
+    if let Some(token) = &typed.submission {
+        let claimed =
+            db::checkin::claim_submission(&mut tx, actor.tenant.id, token, actor.account).await?;
+        if let Some(saved) = claimed {
+            tracing::info!(saved, "check-in submitted again: nothing more saved");
+            return Ok(Recorded::Saved(usize::try_from(saved).unwrap_or(0)));
+        }
+    }
     let desk = Desk::load(&mut tx, actor, today).await?;
     let mut judged = judge(&desk, actor, typed, true)?;
     let entries: Vec<NewActual> = desk
@@ -416,6 +441,10 @@ pub async fn record(
     )
     .await?
     .ok_or(Refused::NotFound)?;
+    if let Some(token) = &typed.submission {
+        let n = i32::try_from(saved).unwrap_or(i32::MAX);
+        db::checkin::settle_submission(&mut tx, actor.tenant.id, token, n).await?;
+    }
     tx.commit().await?;
     tracing::info!(saved, "check-in recorded");
     Ok(Recorded::Saved(saved))

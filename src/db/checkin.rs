@@ -111,3 +111,48 @@ pub async fn append(
     }
     Ok(Some(usize::try_from(inserted).unwrap_or(entries.len())))
 }
+
+/// Claims a check-in form's one-time submission token in the caller's
+/// transaction: `None` when it is new (claimed now; a second claim of the
+/// same token waits for this transaction), or `Some(n)` when a committed
+/// save already used it and wrote `n` actuals.
+pub async fn claim_submission(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    token: &str,
+    account: Uuid,
+) -> sqlx::Result<Option<i32>> {
+    let claimed = sqlx::query(
+        "insert into checkin_submissions (tenant_id, token, account_id, saved) values ($1, $2, $3, 0)
+         on conflict do nothing",
+    )
+    .bind(tenant)
+    .bind(token)
+    .bind(account)
+    .execute(&mut *conn)
+    .await?;
+    if claimed.rows_affected() == 1 {
+        return Ok(None);
+    }
+    sqlx::query_scalar("select saved from checkin_submissions where tenant_id = $1 and token = $2")
+        .bind(tenant)
+        .bind(token)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// Records how many actuals the save under `token` wrote.
+pub async fn settle_submission(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    token: &str,
+    saved: i32,
+) -> sqlx::Result<()> {
+    sqlx::query("update checkin_submissions set saved = $3 where tenant_id = $1 and token = $2")
+        .bind(tenant)
+        .bind(token)
+        .bind(saved)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

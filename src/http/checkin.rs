@@ -110,6 +110,8 @@ struct Section {
 #[template(path = "checkin.html")]
 struct CheckinPage {
     chrome: Chrome,
+    /// The form's one-time token: a double submit saves once.
+    submission: String,
     slug: String,
     action: String,
     as_of_input: String,
@@ -323,6 +325,7 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
         .unwrap_or_default();
     render(&CheckinPage {
         chrome: tenancy.chrome_for(&chrome_quarter),
+        submission: checkin::submission_token(),
         action: format!("/{slug}/checkin{}", when.carry),
         slug,
         as_of_input: when.input.clone(),

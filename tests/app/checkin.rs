@@ -935,3 +935,45 @@ async fn an_actual_is_appended_only_by_an_owner_of_its_outcome() {
     tx.commit().await.expect("commit");
     assert_eq!(saved, Some(1));
 }
+
+/// The form carries a one-time token: the same form posted twice (a double
+/// click, a browser retrying) saves once, and both answers say what it saved.
+#[tokio::test]
+async fn a_check_in_submitted_twice_is_saved_once() {
+    let db = demo_db().await;
+    let mut wayan = signed_in(&db, "wayan").await;
+    let page = checkin_page(&mut wayan, AS_OF).await;
+    let marker = "name=\"submission\" value=\"";
+    let at = page.body.find(marker).expect("a submission token") + marker.len();
+    let token = page.body[at..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(token.len() >= 16, "{token}");
+    let form = [
+        ("submission", token.as_str()),
+        ("value-4-prod-active-clients", "19"),
+        ("value-4-prod-margin", "47%"),
+    ];
+    let before = written(&db).await;
+    let first = wayan.post("/kartel/checkin", &form).await;
+    first.expect_status(303);
+    let second = wayan.post("/kartel/checkin", &form).await;
+    second.expect_status(303);
+    assert_eq!(first.location, second.location, "the same answer: 2 saved");
+    assert!(
+        first
+            .location
+            .as_deref()
+            .is_some_and(|l| l.contains("saved=2"))
+    );
+    assert_eq!(
+        written(&db).await,
+        (before.0 + 2, before.1 + 2),
+        "saved once"
+    );
+    // A new page has a new token, so the next check-in saves again.
+    let next = checkin_page(&mut wayan, AS_OF).await;
+    assert!(!next.body.contains(&token));
+}
