@@ -4,7 +4,7 @@
 //! serde stops at the first problem while a workbook author wants every problem
 //! in one run, each with its line, column and dotted key.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -54,14 +54,26 @@ impl<'a> Source<'a> {
 pub(super) struct Reader<'a> {
     pub(super) src: Source<'a>,
     pub(super) errors: Vec<WorkbookError>,
+    /// The keys with a problem: asked once per value read, so a set, not a
+    /// scan of `errors` (a file of 200,000 unknown keys stays linear).
+    error_keys: HashSet<String>,
     spans: HashMap<String, Span>,
 }
+
+/// Problems listed at most; past them one line says more follow. A file
+/// with thousands of mistakes is fixed from its first ones anyway.
+pub(super) const MAX_ERRORS: usize = 500;
+
+/// Longest text any workbook value may be (fields with their own, shorter
+/// limit, such as WhyGO titles, check theirs too).
+pub(super) const MAX_TEXT: usize = 10_000;
 
 impl<'a> Reader<'a> {
     pub(super) fn new(file: &'a str, text: &'a str) -> Self {
         Reader {
             src: Source::new(file, text),
             errors: Vec::new(),
+            error_keys: HashSet::new(),
             spans: HashMap::new(),
         }
     }
@@ -69,12 +81,23 @@ impl<'a> Reader<'a> {
     /// Records a problem; a key that already has one gets no second, so one
     /// mistake does not come back as a pile of follow-on complaints.
     pub(super) fn error_at(&mut self, span: &Span, key: &str, message: impl Into<String>) {
-        if self.has_error(key) {
+        if !self.error_keys.insert(key.to_owned()) {
             return;
         }
         let (line, column) = self.src.position(span.start);
-        self.errors
-            .push(WorkbookError::at(self.src.file, line, column, key, message));
+        match self.errors.len() {
+            n if n < MAX_ERRORS => self
+                .errors
+                .push(WorkbookError::at(self.src.file, line, column, key, message)),
+            n if n == MAX_ERRORS => self.errors.push(WorkbookError::at(
+                self.src.file,
+                line,
+                column,
+                key,
+                format!("more problems follow from here: only the first {MAX_ERRORS} are listed; fix these and load again"),
+            )),
+            _ => {}
+        }
     }
 
     /// Reports a problem at the value recorded under `key`, or at the nearest
@@ -90,7 +113,7 @@ impl<'a> Reader<'a> {
     }
 
     pub(super) fn has_error(&self, key: &str) -> bool {
-        self.errors.iter().any(|e| e.key == key)
+        self.error_keys.contains(key)
     }
 
     pub(super) fn span_of(&self, key: &str) -> Span {
@@ -457,7 +480,32 @@ impl<'t, 'i> Fields<'t, 'i> {
 
 fn as_text(r: &mut Reader<'_>, key: &str, v: &Spanned<DeValue<'_>>) -> Option<String> {
     match v.get_ref() {
-        DeValue::String(s) => Some(s.to_string()),
+        DeValue::String(s) => {
+            let n = s.chars().count();
+            if n > MAX_TEXT {
+                r.error_at(
+                    &v.span(),
+                    key,
+                    format!("expected a text of at most {MAX_TEXT} characters, found {n}"),
+                );
+                return None;
+            }
+            if let Some(c) = s
+                .chars()
+                .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            {
+                r.error_at(
+                    &v.span(),
+                    key,
+                    format!(
+                        "expected text without control characters, found U+{:04X}",
+                        u32::from(c)
+                    ),
+                );
+                return None;
+            }
+            Some(s.to_string())
+        }
         DeValue::Integer(_) | DeValue::Float(_) => {
             let written = r.src.text.get(v.span()).unwrap_or("").trim().to_string();
             let found = describe(r, v);

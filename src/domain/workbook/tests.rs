@@ -1554,3 +1554,49 @@ fn the_kartel_demo_actuals_cover_three_quarters_and_most_of_q4() {
     assert_eq!(latest.value, "$5.9M");
     assert!(latest.note.is_some());
 }
+
+#[test]
+fn hostile_texts_are_refused_at_their_key() {
+    // A NUL byte (TOML's \u0000 escape) in a name.
+    let e = only_error(&with(
+        "name = \"Sam Seller\"",
+        "name = \"Sam\\u0000Seller\"",
+    ));
+    assert_eq!(e.key, "person[1].name", "{e}");
+    assert!(
+        e.message.contains("control characters, found U+0000"),
+        "{e}"
+    );
+    // A megabyte of title.
+    let long = "x".repeat(1_000_000);
+    let e = only_error(&with("title = \"Grow\"", &format!("title = \"{long}\"")));
+    assert_eq!(e.key, "whygo[0].title", "{e}");
+    assert!(e.message.contains("at most 10000 characters"), "{e}");
+    // A title over the WhyGO form's limit of 200.
+    let e = only_error(&with(
+        "title = \"Grow\"",
+        &format!("title = \"{}\"", "t".repeat(201)),
+    ));
+    assert_eq!(e.key, "whygo[0].title", "{e}");
+    assert!(e.message.contains("Keep it to 200 characters"), "{e}");
+    // A slug that is one of whygo's own addresses.
+    let e = only_error(&with("slug = \"acme\"", "slug = \"admin\""));
+    assert_eq!(e.key, "organization.slug", "{e}");
+}
+
+#[test]
+fn a_file_of_many_unknown_keys_is_read_in_one_pass_and_lists_a_bounded_number() {
+    let junk: String = (0..50_000).map(|i| format!("junk{i} = 1\n")).collect();
+    let text = BASE.replacen("[organization]\n", &format!("[organization]\n{junk}"), 1);
+    let errors = errors(&text);
+    assert_eq!(
+        errors.len(),
+        read::MAX_ERRORS + 1,
+        "the first ones and a line saying more follow"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("more problems follow"))
+    );
+}
