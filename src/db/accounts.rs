@@ -27,7 +27,7 @@ pub struct Account {
 
 pub async fn account_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Account>> {
     sqlx::query_as(
-        "select id, email, name, password_hash, installation_admin from accounts where lower(email) = lower($1)",
+        "select id, email, name, whygo_credentials(id) as password_hash, installation_admin from accounts where lower(email) = lower($1)",
     )
     .bind(email.trim())
     .fetch_optional(pool)
@@ -36,7 +36,7 @@ pub async fn account_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option
 
 pub async fn account_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Account>> {
     sqlx::query_as(
-        "select id, email, name, password_hash, installation_admin from accounts where id = $1",
+        "select id, email, name, whygo_credentials(id) as password_hash, installation_admin from accounts where id = $1",
     )
     .bind(id)
     .fetch_optional(pool)

@@ -311,7 +311,14 @@ impl EmbeddedPostgres {
     /// `postgres://postgres@127.0.0.1:{port}/{database}`; `database` is used
     /// as given (not percent-encoded).
     pub fn url(&self, database: &str) -> String {
-        format!("postgres://{SUPERUSER}@127.0.0.1:{}/{database}", self.port)
+        self.url_as(SUPERUSER, database)
+    }
+
+    /// `postgres://{user}@127.0.0.1:{port}/{database}`: the application's
+    /// pool logs in as its own role ([`super::APP_ROLE`]), never as the
+    /// superuser.
+    pub fn url_as(&self, user: &str, database: &str) -> String {
+        format!("postgres://{user}@127.0.0.1:{}/{database}", self.port)
     }
 
     /// The postmaster's pid, until it is stopped.

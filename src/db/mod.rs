@@ -32,6 +32,11 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The database name the embedded cluster holds whygo's data in.
 pub const EMBEDDED_DATABASE: &str = "whygo";
 
+/// The role every application query runs as: no superuser, owner of no
+/// table, so row-level security applies and password hashes are out of reach
+/// (migration 0006). With the embedded cluster the pool logs in as it.
+pub const APP_ROLE: &str = "whygo_app";
+
 /// Where the data lives: a server given by URL, or the embedded cluster.
 #[derive(Clone, Debug)]
 pub enum Location {
@@ -64,12 +69,16 @@ impl Database {
     /// joining the one a running `whygo serve` already started there), creates
     /// the database if needed and runs the migrations.
     pub async fn open(location: &Location) -> anyhow::Result<Database> {
-        let (url, embedded) = match location {
-            Location::Url(url) => (url.clone(), None),
+        // The migrations run as the given (or the cluster's) owner; the
+        // application's pool, on the embedded cluster, as APP_ROLE itself.
+        let (url, app_url, embedded) = match location {
+            Location::Url(url) => (url.clone(), url.clone(), None),
             Location::Embedded { dir } => {
                 if let Some(port) = running_cluster_port(dir).await {
                     tracing::info!(port, dir = %dir.display(), "using the embedded PostgreSQL another whygo process started");
-                    (embedded_url(port, EMBEDDED_DATABASE), None)
+                    let app_url =
+                        format!("postgres://{APP_ROLE}@127.0.0.1:{port}/{EMBEDDED_DATABASE}");
+                    (embedded_url(port, EMBEDDED_DATABASE), app_url, None)
                 } else {
                     let opts = EmbeddedOptions {
                         dir: dir.clone(),
@@ -79,12 +88,13 @@ impl Database {
                         .await
                         .context("the PostgreSQL launcher stopped unexpectedly")??;
                     create_database_if_missing(&pg.url("postgres"), EMBEDDED_DATABASE).await?;
-                    (pg.url(EMBEDDED_DATABASE), Some(pg))
+                    let app_url = pg.url_as(APP_ROLE, EMBEDDED_DATABASE);
+                    (pg.url(EMBEDDED_DATABASE), app_url, Some(pg))
                 }
             }
         };
         migrate(&url).await?;
-        let pool = connect(&url).await?;
+        let pool = connect(&app_url).await?;
         Ok(Database {
             pool,
             embedded: embedded.map(|pg| Arc::new(Mutex::new(pg))),
@@ -159,6 +169,7 @@ pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(|conn, _| {
             Box::pin(async move {
+                // A no-op when the pool logs in as whygo_app already.
                 sqlx::query("set role whygo_app").execute(conn).await?;
                 Ok(())
             })

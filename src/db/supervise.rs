@@ -104,7 +104,7 @@ fn watch(
             }
             let restarted = {
                 let mut pg = lock(pg);
-                pg.restart().map(|()| pg.url(database))
+                pg.restart().map(|()| pg.url_as(super::APP_ROLE, database))
             };
             match restarted.map(|url| super::parse(&url)) {
                 Ok(Ok(options)) => {

@@ -66,3 +66,57 @@ async fn row_level_security_shows_a_role_only_its_own_tenants_rows() {
     );
     tx.rollback().await.expect("rollback");
 }
+
+/// The application role cannot read password hashes (only one account's at a
+/// time through `whygo_credentials`), and on the embedded cluster the web
+/// process logs in as that role, so there is no superuser session for a
+/// `reset role` to return to.
+#[tokio::test]
+async fn the_application_role_reads_no_password_hash_and_is_no_superuser() {
+    let db = kartel_db().await;
+    sqlx::query("insert into accounts (id, email, name, password_hash) values ($1, 'h@x.example', 'H', 'secret-hash')")
+        .bind(uuid::Uuid::now_v7())
+        .execute(&db.pool)
+        .await
+        .expect("account");
+    let err = sqlx::query("select password_hash from accounts")
+        .fetch_all(&db.app_pool)
+        .await
+        .expect_err("whygo_app cannot read the hashes");
+    assert!(err.to_string().contains("permission denied"), "{err}");
+    let one: Option<String> = sqlx::query_scalar(
+        "select whygo_credentials(id) from accounts where email = 'h@x.example'",
+    )
+    .fetch_one(&db.app_pool)
+    .await
+    .expect("one account's hash for sign-in");
+    assert_eq!(one.as_deref(), Some("secret-hash"));
+
+    if std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        return; // an external server's roles and passwords are its administrator's
+    }
+    // As `whygo serve` connects on the embedded cluster: as whygo_app itself.
+    let url = db
+        .url
+        .replacen("postgres://postgres@", "postgres://whygo_app@", 1);
+    assert_ne!(url, db.url, "the test cluster's URL names its superuser");
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("whygo_app logs in");
+    sqlx::query("reset role")
+        .execute(&mut conn)
+        .await
+        .expect("reset role");
+    let (user, superuser): (String, bool) = sqlx::query_as(
+        "select current_user::text, rolsuper from pg_roles where rolname = current_user",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("who am I");
+    assert_eq!((user.as_str(), superuser), ("whygo_app", false));
+    let err = sqlx::query("select password_hash from accounts")
+        .fetch_all(&mut conn)
+        .await
+        .expect_err("not even after reset role");
+    assert!(err.to_string().contains("permission denied"), "{err}");
+}
