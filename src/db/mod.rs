@@ -37,6 +37,11 @@ pub const EMBEDDED_DATABASE: &str = "whygo";
 /// (migration 0006). With the embedded cluster the pool logs in as it.
 pub const APP_ROLE: &str = "whygo_app";
 
+/// The role that owns whygo's database on the embedded cluster and runs its
+/// migrations: no superuser (it may create roles: migrations make APP_ROLE).
+/// The cluster's superuser is used only to set these roles up.
+pub const OWNER_ROLE: &str = "whygo_owner";
+
 /// Where the data lives: a server given by URL, or the embedded cluster.
 #[derive(Clone, Debug)]
 pub enum Location {
@@ -76,9 +81,10 @@ impl Database {
             Location::Embedded { dir } => {
                 if let Some(port) = running_cluster_port(dir).await {
                     tracing::info!(port, dir = %dir.display(), "using the embedded PostgreSQL another whygo process started");
-                    let app_url =
-                        format!("postgres://{APP_ROLE}@127.0.0.1:{port}/{EMBEDDED_DATABASE}");
-                    (embedded_url(port, EMBEDDED_DATABASE), app_url, None)
+                    let as_role = |role: &str| {
+                        format!("postgres://{role}@127.0.0.1:{port}/{EMBEDDED_DATABASE}")
+                    };
+                    (as_role(OWNER_ROLE), as_role(APP_ROLE), None)
                 } else {
                     let opts = EmbeddedOptions {
                         dir: dir.clone(),
@@ -87,9 +93,10 @@ impl Database {
                     let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&opts))
                         .await
                         .context("the PostgreSQL launcher stopped unexpectedly")??;
-                    create_database_if_missing(&pg.url("postgres"), EMBEDDED_DATABASE).await?;
+                    prepare_roles(&pg.url("postgres"), &pg.url(EMBEDDED_DATABASE)).await?;
+                    let owner_url = pg.url_as(OWNER_ROLE, EMBEDDED_DATABASE);
                     let app_url = pg.url_as(APP_ROLE, EMBEDDED_DATABASE);
-                    (pg.url(EMBEDDED_DATABASE), app_url, Some(pg))
+                    (owner_url, app_url, Some(pg))
                 }
             }
         };
@@ -205,6 +212,54 @@ pub async fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::
             .execute(&mut conn)
             .await?;
     }
+    conn.close().await?;
+    Ok(())
+}
+
+/// On the embedded cluster, as its superuser: the owner role, whygo's
+/// database owned by it (made if missing), and, in a database an older whygo
+/// made as the superuser, every table, sequence and function of whygo handed
+/// over to the owner. Idempotent: runs at every start.
+async fn prepare_roles(admin_url: &str, database_url: &str) -> anyhow::Result<()> {
+    create_database_if_missing(admin_url, EMBEDDED_DATABASE).await?;
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .context("connecting to the embedded PostgreSQL")?;
+    for statement in [
+        // Identifiers cannot be bound; these are our constants.
+        format!(
+            "do $$ begin if not exists (select 1 from pg_roles where rolname = '{OWNER_ROLE}') then create role {OWNER_ROLE} login createrole; end if; end $$"
+        ),
+        format!("alter database {EMBEDDED_DATABASE} owner to {OWNER_ROLE}"),
+        // Lets the owner manage the app role an older whygo made as superuser.
+        format!(
+            "do $$ begin if exists (select 1 from pg_roles where rolname = '{APP_ROLE}') then grant {APP_ROLE} to {OWNER_ROLE} with admin option; end if; end $$"
+        ),
+    ] {
+        sqlx::query(&statement).execute(&mut conn).await?;
+    }
+    conn.close().await?;
+    let mut conn = sqlx::PgConnection::connect(database_url)
+        .await
+        .context("connecting to the embedded PostgreSQL")?;
+    sqlx::query(&format!(
+        "do $$ declare r record; begin
+             for r in select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                      where n.nspname = 'public' and c.relkind in ('r', 'v', 'p')
+                        and pg_get_userbyid(c.relowner) <> '{OWNER_ROLE}' loop
+                 -- a table's own sequences (identity columns) follow it
+                 execute format(case when r.relkind = 'v' then 'alter view %I owner to {OWNER_ROLE}'
+                                     else 'alter table %I owner to {OWNER_ROLE}' end, r.relname);
+             end loop;
+             for r in select p.oid::regprocedure as f from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                      where n.nspname = 'public' and pg_get_userbyid(p.proowner) <> '{OWNER_ROLE}' loop
+                 execute format('alter function %s owner to {OWNER_ROLE}', r.f);
+             end loop;
+         end $$"
+    ))
+    .execute(&mut conn)
+    .await
+    .context("handing whygo's tables over to their owner role")?;
     conn.close().await?;
     Ok(())
 }

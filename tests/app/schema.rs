@@ -120,3 +120,54 @@ async fn the_application_role_reads_no_password_hash_and_is_no_superuser() {
         .expect_err("not even after reset role");
     assert!(err.to_string().contains("permission denied"), "{err}");
 }
+
+/// A data folder an older whygo made (everything owned by the cluster's
+/// superuser) is handed over to the owner role on the next start, and the
+/// web process's pool logs in as whygo_app.
+#[tokio::test]
+async fn an_older_embedded_database_is_handed_to_the_owner_role_and_the_app_is_no_superuser() {
+    use whygo::db::embedded::{EmbeddedOptions, EmbeddedPostgres};
+    let dir = std::env::temp_dir().join(format!("whygo-roles-{}", uuid::Uuid::new_v4().simple()));
+    let opts = EmbeddedOptions {
+        dir: dir.clone(),
+        durable: false,
+    };
+    // As an older whygo did it: database and migrations as the superuser.
+    let start = opts.clone();
+    let mut pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&start))
+        .await
+        .expect("launcher")
+        .expect("a cluster");
+    whygo::db::create_database_if_missing(&pg.url("postgres"), "whygo")
+        .await
+        .expect("database");
+    whygo::db::migrate(&pg.url("whygo"))
+        .await
+        .expect("migrations as superuser");
+    tokio::task::spawn_blocking(move || pg.stop())
+        .await
+        .expect("join")
+        .expect("stop");
+
+    let database = whygo::db::Database::open(&whygo::db::Location::Embedded { dir: dir.clone() })
+        .await
+        .expect("opens as the owner role");
+    let (user, superuser): (String, bool) = sqlx::query_as(
+        "select session_user::text, rolsuper from pg_roles where rolname = session_user",
+    )
+    .fetch_one(&database.pool)
+    .await
+    .expect("who");
+    assert_eq!((user.as_str(), superuser), ("whygo_app", false));
+    let owners: Vec<String> = sqlx::query_scalar(
+        "select distinct pg_get_userbyid(c.relowner)::text from pg_class c
+         join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'public' and c.relkind in ('r', 'S')",
+    )
+    .fetch_all(&database.pool)
+    .await
+    .expect("owners");
+    assert_eq!(owners, ["whygo_owner"]);
+    database.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
