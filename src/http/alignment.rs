@@ -9,13 +9,14 @@ use axum::routing::get;
 
 use super::dashboard::WhenForm;
 use super::error::render;
-use super::params::{self, PageQuery};
+use super::params::{self, PageQuery, When};
 use super::view::{Chip, Chrome, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;
 use crate::domain::pacing::Status;
+use crate::domain::permissions::Org;
 use crate::domain::plan::{Level, Plan, WhyGo};
-use crate::domain::report::Report;
+use crate::domain::report::{Report, WhyGoReport};
 use crate::domain::rollup::{Rollup, rollup_groups};
 use std::collections::HashMap;
 
@@ -107,62 +108,68 @@ async fn alignment(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::All).await?;
-    let carry = PageQuery::carry(&when);
-    let reports = report_index(&r);
-    let shown = |w: &&WhyGo| !w.is_archived();
-    let of_level = |level: Level| plan.whygos.iter().filter(move |w| w.level == level);
-    // Children of each WhyGO, in plan order, built once.
-    let mut children: HashMap<&str, Vec<&WhyGo>> = HashMap::new();
-    for w in plan.whygos.iter().filter(|w| !w.is_archived()) {
-        for p in &w.ladders_to {
-            children.entry(p.as_str()).or_default().push(w);
+    let page = AlignmentPage::build(&tenancy, &plan, &r, &when);
+    Ok(render(&page)?.into_response())
+}
+
+impl AlignmentPage {
+    fn build(tenancy: &Tenancy, plan: &Plan, r: &Report, when: &When) -> Self {
+        let carry = PageQuery::carry(when);
+        let reports = report_index(r);
+        let shown = |w: &&WhyGo| !w.is_archived();
+        let of_level = |level: Level| plan.whygos.iter().filter(move |w| w.level == level);
+        // Children of each WhyGO, in plan order, built once.
+        let mut children: HashMap<&str, Vec<&WhyGo>> = HashMap::new();
+        for w in plan.whygos.iter().filter(|w| !w.is_archived()) {
+            for p in &w.ladders_to {
+                children.entry(p.as_str()).or_default().push(w);
+            }
+        }
+        let children_of = |key: &str| children.get(key).map(Vec::as_slice).unwrap_or_default();
+        let node_of = |w: &WhyGo, parent: &str| node(plan, &reports, w, parent, &carry);
+
+        let tree = of_level(Level::Company)
+            .filter(|w| !w.is_archived())
+            .map(|c| {
+                let mut n = node_of(c, "");
+                n.children = children_of(&c.key)
+                    .iter()
+                    .copied()
+                    .filter(shown)
+                    .map(|d| {
+                        let mut dn = node_of(d, &c.key);
+                        dn.children = children_of(&d.key)
+                            .iter()
+                            .copied()
+                            .filter(shown)
+                            .map(|i| node_of(i, &d.key))
+                            .collect();
+                        dn
+                    })
+                    .collect();
+                n
+            })
+            .collect();
+        let unlinked = |level: Level| -> Vec<Flag> {
+            of_level(level)
+                .filter(shown)
+                .filter(|w| w.ladders_to.is_empty())
+                .map(|w| flag(plan, w, &carry))
+                .collect()
+        };
+        let when_form = WhenForm::new(format!("/{}/alignment", plan.tenant.slug), when, plan, r);
+        AlignmentPage {
+            chrome: tenancy.chrome_for(&when_form.quarter_label),
+            when: when_form,
+            tree,
+            unlinked_company: of_level(Level::Company)
+                .filter(|w| !w.is_archived() && children_of(&w.key).is_empty())
+                .map(|w| flag(plan, w, &carry))
+                .collect(),
+            unlinked_department: unlinked(Level::Department),
+            unlinked_individual: unlinked(Level::Individual),
         }
     }
-    let children_of = |key: &str| children.get(key).map(Vec::as_slice).unwrap_or_default();
-
-    let tree = of_level(Level::Company)
-        .filter(|w| !w.is_archived())
-        .map(|c| {
-            let mut n = node(&plan, &reports, c, "", &carry);
-            n.children = children_of(&c.key)
-                .iter()
-                .copied()
-                .filter(shown)
-                .map(|d| {
-                    let mut dn = node(&plan, &reports, d, &c.key, &carry);
-                    dn.children = children_of(&d.key)
-                        .iter()
-                        .copied()
-                        .filter(shown)
-                        .map(|i| node(&plan, &reports, i, &d.key, &carry))
-                        .collect();
-                    dn
-                })
-                .collect();
-            n
-        })
-        .collect();
-    let unlinked_company = of_level(Level::Company)
-        .filter(|w| !w.is_archived() && children_of(&w.key).is_empty())
-        .map(|w| flag(&plan, w, &carry))
-        .collect();
-    let unlinked = |level: Level| -> Vec<Flag> {
-        of_level(level)
-            .filter(shown)
-            .filter(|w| w.ladders_to.is_empty())
-            .map(|w| flag(&plan, w, &carry))
-            .collect()
-    };
-    let when_form = WhenForm::new(format!("/{}/alignment", plan.tenant.slug), &when, &plan, &r);
-    let page = AlignmentPage {
-        chrome: tenancy.chrome_for(&when_form.quarter_label),
-        when: when_form,
-        tree,
-        unlinked_company,
-        unlinked_department: unlinked(Level::Department),
-        unlinked_individual: unlinked(Level::Individual),
-    };
-    Ok(render(&page)?.into_response())
 }
 
 /// One person of the org chart, flattened in depth-first order; the template
@@ -195,23 +202,58 @@ async fn org_chart(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::All).await?;
-    let carry = PageQuery::carry(&when);
-    let org = plan.org();
+    let page = OrgPage::build(&tenancy, &plan, &r, &when);
+    Ok(render(&page)?.into_response())
+}
 
-    // Each person's WhyGOs in force, indexed once.
-    let mut owned: HashMap<&str, Vec<&crate::domain::report::WhyGoReport>> = HashMap::new();
-    for wr in r.whygos.iter().filter(|wr| wr.approval.in_force()) {
-        if let Some(o) = wr.owner.as_deref() {
-            owned.entry(o).or_default().push(wr);
+impl OrgPage {
+    fn build(tenancy: &Tenancy, plan: &Plan, r: &Report, when: &When) -> Self {
+        let carry = PageQuery::carry(when);
+        let org = plan.org();
+        let paces = OwnerPaces::new(tenancy, &org, plan, r);
+        let (rows, close_at_end) = org_rows(plan, &carry, |key| paces.of(key));
+        let when_form = WhenForm::new(format!("/{}/org", plan.tenant.slug), when, plan, r);
+        OrgPage {
+            chrome: tenancy.chrome_for(&when_form.quarter_label),
+            when: when_form,
+            close_at_end,
+            rows,
         }
     }
-    // A person's pace: the WhyGOs in force they own and the viewer may see.
-    let pace_of = |key: &str| -> Option<Pace> {
-        let sees_individual = tenancy.can(
+}
+
+/// Each person's WhyGOs in force, indexed once, to roll up their pace.
+struct OwnerPaces<'a> {
+    tenancy: &'a Tenancy,
+    org: &'a Org,
+    plan: &'a Plan,
+    owned: HashMap<&'a str, Vec<&'a WhyGoReport>>,
+}
+
+impl<'a> OwnerPaces<'a> {
+    fn new(tenancy: &'a Tenancy, org: &'a Org, plan: &'a Plan, r: &'a Report) -> Self {
+        let mut owned: HashMap<&str, Vec<&WhyGoReport>> = HashMap::new();
+        for wr in r.whygos.iter().filter(|wr| wr.approval.in_force()) {
+            if let Some(o) = wr.owner.as_deref() {
+                owned.entry(o).or_default().push(wr);
+            }
+        }
+        OwnerPaces {
+            tenancy,
+            org,
+            plan,
+            owned,
+        }
+    }
+
+    /// A person's pace: the WhyGOs in force they own and the viewer may see.
+    fn of(&self, key: &str) -> Option<Pace> {
+        let sees_individual = self.tenancy.can(
             crate::domain::permissions::Action::ViewIndividual { owner: key },
-            &org,
+            self.org,
         );
-        let rollups: Vec<Rollup> = owned
+        let rollups: Vec<Rollup> = self
+            .owned
             .get(key)
             .map(Vec::as_slice)
             .unwrap_or_default()
@@ -226,9 +268,18 @@ async fn org_chart(
         if rollups.is_empty() {
             return None;
         }
-        let p = rollup_groups(rollups.iter(), &plan.tenant.thresholds);
+        let p = rollup_groups(rollups.iter(), &self.plan.tenant.thresholds);
         Some(Pace::new(p.status, p.credit, p.counts))
-    };
+    }
+}
+
+/// The people depth-first down the reporting lines, and how many nested
+/// lists are still open after the last row.
+fn org_rows(
+    plan: &Plan,
+    carry: &str,
+    pace_of: impl Fn(&str) -> Option<Pace>,
+) -> (Vec<OrgRow>, usize) {
     let mut reports_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for p in &plan.people {
         if let Some(m) = p.reports_to.as_deref() {
@@ -284,12 +335,5 @@ async fn org_chart(
         let reports = reports_of.get(key).map(Vec::as_slice).unwrap_or_default();
         stack.extend(reports.iter().rev().map(|k| (*k, depth + 1)));
     }
-    let when_form = WhenForm::new(format!("/{}/org", plan.tenant.slug), &when, &plan, &r);
-    let page = OrgPage {
-        chrome: tenancy.chrome_for(&when_form.quarter_label),
-        when: when_form,
-        close_at_end: last_depth,
-        rows,
-    };
-    Ok(render(&page)?.into_response())
+    (rows, last_depth)
 }

@@ -30,9 +30,9 @@ use super::error::render;
 use super::params::PageQuery;
 use super::view::{Chip, Chrome, approval_label};
 use super::{AppError, AppState, Tenancy};
-use crate::app::Refused;
-use crate::app::checkin::{self, Desk, Recorded, RowState, Typed};
-use crate::domain::checkin::{LATE_ENTRY_DAYS, NoteRule, last_entry_day};
+use crate::app::checkin::{self, Desk, Judged, Recorded, RowState, Typed};
+use crate::app::{Actor, Refused};
+use crate::domain::checkin::{LATE_ENTRY_DAYS, NoteRule, Preview, last_entry_day};
 use crate::domain::target::{OutcomeKind, Unit};
 
 pub fn router() -> Router<AppState> {
@@ -416,7 +416,7 @@ fn form_again(
     tenancy: &Tenancy,
     desk: &Desk,
     when: &AsOf,
-    judged: checkin::Judged,
+    judged: Judged,
     previewing: bool,
 ) -> Result<Response, AppError> {
     let html = page(PageInput {
@@ -484,6 +484,22 @@ impl PreviewAnswer {
             prompt: None,
         }
     }
+
+    /// The status a value would get, its explanation and what the note needs.
+    fn of(p: Preview) -> PreviewAnswer {
+        let s = p.eval.status;
+        PreviewAnswer {
+            ok: true,
+            error: None,
+            status: Some(s.symbol()),
+            chip: Some(s.chip()),
+            label: Some(s.label()),
+            css: Some(s.css()),
+            explanation: Some(p.eval.explanation),
+            note: Some(p.note.as_str()),
+            prompt: p.note.prompt(),
+        }
+    }
 }
 
 fn json(status: StatusCode, answer: PreviewAnswer) -> Response {
@@ -511,37 +527,27 @@ async fn preview_json(
     let actor = tenancy.acting();
     let desk = checkin::desk(&state.pool, &actor, when.date).await?;
     let Some(slot) = desk.find(q.outcome.trim(), quarter) else {
-        return Ok(match desk.refuse(&actor, q.outcome.trim(), quarter) {
-            Err(Refused::Forbidden) => json(
-                StatusCode::FORBIDDEN,
-                PreviewAnswer::error("Only the outcome's owners enter its actuals."),
-            ),
-            Err(Refused::NotFound) => json(
-                StatusCode::NOT_FOUND,
-                PreviewAnswer::error("No such outcome on your check-in."),
-            ),
-            Err(e) => return Err(e.into()),
-            Ok(message) => json(StatusCode::NOT_FOUND, PreviewAnswer::error(message)),
-        });
+        return not_open(&desk, &actor, q.outcome.trim(), quarter);
     };
     Ok(match desk.preview(&slot, &q.value) {
         Err(message) => json(StatusCode::OK, PreviewAnswer::error(message)),
-        Ok(p) => {
-            let s = p.eval.status;
-            json(
-                StatusCode::OK,
-                PreviewAnswer {
-                    ok: true,
-                    error: None,
-                    status: Some(s.symbol()),
-                    chip: Some(s.chip()),
-                    label: Some(s.label()),
-                    css: Some(s.css()),
-                    explanation: Some(p.eval.explanation),
-                    note: Some(p.note.as_str()),
-                    prompt: p.note.prompt(),
-                },
-            )
-        }
+        Ok(p) => json(StatusCode::OK, PreviewAnswer::of(p)),
+    })
+}
+
+/// Why an outcome's quarter is not on the person's check-in: no such
+/// outcome (404), not theirs (403), or not open on this date (404).
+fn not_open(desk: &Desk, actor: &Actor, outcome: &str, quarter: u8) -> Result<Response, AppError> {
+    Ok(match desk.refuse(actor, outcome, quarter) {
+        Err(Refused::Forbidden) => json(
+            StatusCode::FORBIDDEN,
+            PreviewAnswer::error("Only the outcome's owners enter its actuals."),
+        ),
+        Err(Refused::NotFound) => json(
+            StatusCode::NOT_FOUND,
+            PreviewAnswer::error("No such outcome on your check-in."),
+        ),
+        Err(e) => return Err(e.into()),
+        Ok(message) => json(StatusCode::NOT_FOUND, PreviewAnswer::error(message)),
     })
 }

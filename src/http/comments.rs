@@ -19,6 +19,7 @@ use super::params::{PageQuery, When};
 use super::{AppError, AppState, Tenancy};
 use crate::app::comments;
 use crate::db;
+use crate::db::comments::CommentRow;
 use crate::domain::plan::WhyGo;
 
 pub fn router() -> Router<AppState> {
@@ -80,41 +81,46 @@ pub async fn view(
     carry: &str,
     draft: Draft,
 ) -> Result<CommentsView, AppError> {
-    let slug = &tenancy.tenant.slug;
     let mut tx = db::begin_tenant(pool, tenancy.tenant.id).await?;
     let rows = db::comments::for_whygo(&mut tx, tenancy.tenant.id, &w.key).await?;
     tx.commit().await?;
-    let items = rows
-        .into_iter()
-        .map(|c| CommentItem {
-            id: c.id.simple().to_string(),
-            author: c
-                .author_name
-                .unwrap_or_else(|| "A former member".to_owned()),
-            author_href: c.author_key.map(|k| format!("/{slug}/people/{k}{carry}")),
-            when: c.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
-            when_iso: c.created_at.to_rfc3339(),
-            body: c.body,
-            outcome: c.outcome_name,
-        })
-        .collect();
-    Ok(CommentsView {
-        // The fragment brings a re-rendered page (422) back to the form.
-        action: format!("/{slug}/whygos/{}/comments{carry}#comments", w.key),
-        items,
-        outcomes: w
-            .outcomes
-            .iter()
-            .map(|o| OutcomeChoice {
-                key: o.key.clone(),
-                name: o.name.clone(),
-                selected: o.key == draft.outcome,
-            })
-            .collect(),
-        body: draft.body,
-        errors: draft.errors,
-        can_comment: tenancy.person.is_some(),
-    })
+    Ok(CommentsView::new(tenancy, w, carry, draft, rows))
+}
+
+impl CommentsView {
+    fn new(tenancy: &Tenancy, w: &WhyGo, carry: &str, draft: Draft, rows: Vec<CommentRow>) -> Self {
+        let slug = &tenancy.tenant.slug;
+        CommentsView {
+            // The fragment brings a re-rendered page (422) back to the form.
+            action: format!("/{slug}/whygos/{}/comments{carry}#comments", w.key),
+            items: rows
+                .into_iter()
+                .map(|c| CommentItem {
+                    id: c.id.simple().to_string(),
+                    author: c
+                        .author_name
+                        .unwrap_or_else(|| "A former member".to_owned()),
+                    author_href: c.author_key.map(|k| format!("/{slug}/people/{k}{carry}")),
+                    when: c.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
+                    when_iso: c.created_at.to_rfc3339(),
+                    body: c.body,
+                    outcome: c.outcome_name,
+                })
+                .collect(),
+            outcomes: w
+                .outcomes
+                .iter()
+                .map(|o| OutcomeChoice {
+                    key: o.key.clone(),
+                    name: o.name.clone(),
+                    selected: o.key == draft.outcome,
+                })
+                .collect(),
+            body: draft.body,
+            errors: draft.errors,
+            can_comment: tenancy.person.is_some(),
+        }
+    }
 }
 
 async fn create(

@@ -109,24 +109,50 @@ async fn company(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
+    let page = CompanyPage::build(&tenancy, &plan, r, &when);
+    Ok(render(&page)?.into_response())
+}
+
+impl CompanyPage {
+    fn build(tenancy: &Tenancy, plan: &Plan, r: Report, when: &When) -> Self {
+        let slug = &plan.tenant.slug;
+        let carry = PageQuery::carry(when);
+        let when_form = WhenForm::new(format!("/{slug}"), when, plan, &r);
+        CompanyPage {
+            chrome: tenancy.chrome_for(&when_form.quarter_label),
+            tenant_slug: slug.clone(),
+            tenant_name: plan.tenant.name.clone(),
+            when: when_form,
+            company: Pace::of(&r.company),
+            whole_plan: Pace::of(&r.whole_plan),
+            departments: r
+                .departments
+                .iter()
+                .map(|d| DepartmentCard {
+                    key: d.key.clone(),
+                    name: d.name.clone(),
+                    head: d
+                        .head
+                        .as_deref()
+                        .map(|k| plan.person_name(k).to_owned())
+                        .unwrap_or_default(),
+                    pace: Pace::new(d.status, d.credit, d.counts),
+                })
+                .collect(),
+            heatmap: heatmap(plan, &r, &carry),
+            company_whygos: company_cards(plan, &r, &carry),
+            department_whygos: department_cards(plan, &r, &carry),
+            escalations: r.escalations,
+            needs_attention: r.needs_attention,
+            missing: r.missing,
+        }
+    }
+}
+
+/// The company and each department, by quarter.
+fn heatmap(plan: &Plan, r: &Report, carry: &str) -> Vec<HeatRow> {
     let slug = &plan.tenant.slug;
-    let carry = PageQuery::carry(&when);
-    let departments = r
-        .departments
-        .iter()
-        .map(|d| DepartmentCard {
-            key: d.key.clone(),
-            name: d.name.clone(),
-            head: d
-                .head
-                .as_deref()
-                .map(|k| plan.person_name(k).to_owned())
-                .unwrap_or_default(),
-            pace: Pace::new(d.status, d.credit, d.counts),
-        })
-        .collect();
-    let heatmap = r
-        .heatmap(&plan)
+    r.heatmap(plan)
         .into_iter()
         .map(|row| HeatRow {
             href: if row.key.is_empty() {
@@ -141,15 +167,20 @@ async fn company(
                 .map(|q| Pace::new(q.status, q.credit, q.counts))
                 .collect(),
         })
-        .collect();
-    let company_whygos = r
-        .whygos
+        .collect()
+}
+
+fn company_cards(plan: &Plan, r: &Report, carry: &str) -> Vec<WhyGoCard> {
+    r.whygos
         .iter()
         .filter(|w| w.level == Level::Company)
-        .map(|w| WhyGoCard::new(&plan, &r, w, &carry))
-        .collect();
-    let department_whygos = plan
-        .departments
+        .map(|w| WhyGoCard::new(plan, r, w, carry))
+        .collect()
+}
+
+/// Each department that has WhyGOs: its key, name and their cards.
+fn department_cards(plan: &Plan, r: &Report, carry: &str) -> Vec<(String, String, Vec<WhyGoCard>)> {
+    plan.departments
         .iter()
         .map(|d| {
             let cards: Vec<WhyGoCard> = r
@@ -158,29 +189,12 @@ async fn company(
                 .filter(|w| {
                     w.level == Level::Department && w.department.as_deref() == Some(d.key.as_str())
                 })
-                .map(|w| WhyGoCard::new(&plan, &r, w, &carry))
+                .map(|w| WhyGoCard::new(plan, r, w, carry))
                 .collect();
             (d.key.clone(), d.name.clone(), cards)
         })
         .filter(|(_, _, cards)| !cards.is_empty())
-        .collect();
-    let when_form = WhenForm::new(format!("/{slug}"), &when, &plan, &r);
-    let page = CompanyPage {
-        chrome: tenancy.chrome_for(&when_form.quarter_label),
-        tenant_slug: slug.clone(),
-        tenant_name: plan.tenant.name.clone(),
-        when: when_form,
-        company: Pace::of(&r.company),
-        whole_plan: Pace::of(&r.whole_plan),
-        departments,
-        heatmap,
-        company_whygos,
-        department_whygos,
-        escalations: r.escalations,
-        needs_attention: r.needs_attention,
-        missing: r.missing,
-    };
-    Ok(render(&page)?.into_response())
+        .collect()
 }
 
 #[derive(Template)]
@@ -228,10 +242,42 @@ async fn sync(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
-    let slug = &plan.tenant.slug;
-    let week_ago = when.as_of - Duration::days(7);
-    let before = report::build_for(&plan, week_ago, r.quarter);
+    let page = SyncPage::build(&tenancy, &plan, r, &when);
+    Ok(render(&page)?.into_response())
+}
 
+impl SyncPage {
+    fn build(tenancy: &Tenancy, plan: &Plan, r: Report, when: &When) -> Self {
+        let slug = &plan.tenant.slug;
+        let week_ago = when.as_of - Duration::days(7);
+        let before = report::build_for(plan, week_ago, r.quarter);
+        let when_form = WhenForm::new(format!("/{slug}/sync"), when, plan, &r);
+        SyncPage {
+            chrome: tenancy.chrome_for(&when_form.quarter_label),
+            tenant_slug: slug.clone(),
+            tenant_name: plan.tenant.name.clone(),
+            when: when_form,
+            since: week_ago.format("%A %-d %B").to_string(),
+            company: Pace::of(&r.company),
+            whole_plan: Pace::of(&r.whole_plan),
+            company_whygos: company_cards(plan, &r, &PageQuery::carry(when)),
+            departments: r
+                .departments
+                .iter()
+                .map(|d| (d.name.clone(), Pace::new(d.status, d.credit, d.counts)))
+                .collect(),
+            changes: status_changes(&r, &before),
+            new_actuals: new_actuals(plan, week_ago, when.as_of),
+            escalations: r.escalations,
+            needs_attention: r.needs_attention,
+            missing: r.missing,
+        }
+    }
+}
+
+/// The outcomes of WhyGOs in force whose status in the report's quarter is
+/// not what it was a week before (`before`).
+fn status_changes(r: &Report, before: &Report) -> Vec<StatusChange> {
     let rank = |s: Status| match s {
         Status::OnPace => 3,
         Status::SlightlyOff => 2,
@@ -256,6 +302,11 @@ async fn sync(
             }
         }
     }
+    changes
+}
+
+/// Actuals of WhyGOs in force dated after `week_ago` up to `as_of`, newest first.
+fn new_actuals(plan: &Plan, week_ago: NaiveDate, as_of: NaiveDate) -> Vec<NewActual> {
     let mut new_actuals: Vec<NewActual> = plan
         .whygos
         .iter()
@@ -264,7 +315,7 @@ async fn sync(
         .flat_map(|(w, o)| {
             o.actuals
                 .iter()
-                .filter(|a| a.date > week_ago && a.date <= when.as_of)
+                .filter(|a| a.date > week_ago && a.date <= as_of)
                 .map(move |a| (w, o, a))
         })
         .map(|(w, o, a)| NewActual {
@@ -282,34 +333,7 @@ async fn sync(
         })
         .collect();
     new_actuals.sort_by(|a, b| b.date.cmp(&a.date));
-
-    let when_form = WhenForm::new(format!("/{slug}/sync"), &when, &plan, &r);
-    let page = SyncPage {
-        chrome: tenancy.chrome_for(&when_form.quarter_label),
-        tenant_slug: slug.clone(),
-        tenant_name: plan.tenant.name.clone(),
-        when: when_form,
-        since: week_ago.format("%A %-d %B").to_string(),
-        company: Pace::of(&r.company),
-        whole_plan: Pace::of(&r.whole_plan),
-        company_whygos: r
-            .whygos
-            .iter()
-            .filter(|w| w.level == Level::Company)
-            .map(|w| WhyGoCard::new(&plan, &r, w, &PageQuery::carry(&when)))
-            .collect(),
-        departments: r
-            .departments
-            .iter()
-            .map(|d| (d.name.clone(), Pace::new(d.status, d.credit, d.counts)))
-            .collect(),
-        escalations: r.escalations,
-        needs_attention: r.needs_attention,
-        missing: r.missing,
-        changes,
-        new_actuals,
-    };
-    Ok(render(&page)?.into_response())
+    new_actuals
 }
 
 /// The weekly report as JSON: the same shape as `whygo report --format json`.

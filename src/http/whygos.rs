@@ -7,17 +7,19 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use chrono::NaiveDate;
 
 use super::chart::{self, Chart};
 use super::comments::{self, CommentsView, Draft};
 use super::dashboard::WhenForm;
 use super::error::render;
-use super::params::{self, PageQuery};
+use super::params::{self, PageQuery, When};
 use super::view::{CascadePace, Chip, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;
 use crate::domain::pacing::evaluate;
-use crate::domain::plan::{Level, WhyGo};
+use crate::domain::plan::{Level, Outcome, Plan, WhyGo};
+use crate::domain::report::{Report, WhyGoReport};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/{tenant}/whygos/{key}", get(show))
@@ -123,13 +125,95 @@ pub(super) async fn page(
         .iter()
         .find(|x| x.key == key)
         .ok_or(AppError::NotFound)?;
+    let lifecycle =
+        super::lifecycle::section(state, tenancy, &plan, &r, w, when.as_of, done).await?;
+    let comments_carry = comments::explicit_carry(q, &when);
+    let comments = comments::view(&state.pool, tenancy, w, &comments_carry, draft).await?;
+    let page = WhyGoPage::build(tenancy, &plan, &r, &when, (w, wr), lifecycle, comments);
+    render(&page)
+}
+
+impl WhyGoPage {
+    fn build(
+        tenancy: &Tenancy,
+        plan: &Plan,
+        r: &Report,
+        when: &When,
+        (w, wr): (&WhyGo, &WhyGoReport),
+        lifecycle: super::lifecycle::Section,
+        comments: CommentsView,
+    ) -> Self {
+        let slug = &plan.tenant.slug;
+        let carry = PageQuery::carry(when);
+        let link = |x: &WhyGo, primary: bool| Link::new(plan, r, x, primary, &carry);
+        let when_form = WhenForm::new(format!("/{slug}/whygos/{}", w.key), when, plan, r);
+        WhyGoPage {
+            chrome: tenancy.chrome_for(&when_form.quarter_label),
+            when: when_form,
+            level: match w.level {
+                Level::Company => "Company WhyGO",
+                Level::Department => "Department WhyGO",
+                Level::Individual => "Individual WhyGO",
+            },
+            heading: match w.number {
+                Some(n) => format!("#{n} {}", w.title),
+                None => w.title.clone(),
+            },
+            approval: approval_label(w.status),
+            owner: w.owner.as_ref().map(|k| {
+                (
+                    format!("/{slug}/people/{k}{carry}"),
+                    plan.person_name(k).to_owned(),
+                )
+            }),
+            scope: scope(plan, w, &carry),
+            why: w.why.clone(),
+            goal: w.goal.clone(),
+            pace: Pace::new(wr.status, wr.credit, wr.counts),
+            cascade: wr.cascade.as_ref().map(CascadePace::of),
+            ladders_to: w
+                .ladders_to
+                .iter()
+                .enumerate()
+                .filter_map(|(i, k)| plan.whygo(k).map(|p| link(p, i == 0)))
+                .collect(),
+            children: plan
+                .children(&w.key)
+                .map(|c| link(c, c.ladders_to.first() == Some(&w.key)))
+                .collect(),
+            outcomes: w
+                .outcomes
+                .iter()
+                .map(|o| OutcomeView::new(plan, r, when.as_of, o))
+                .collect(),
+            lifecycle,
+            width: chart::WIDTH,
+            height: chart::HEIGHT,
+            comments,
+        }
+    }
+}
+
+/// The department or person a WhyGO belongs to, linked.
+fn scope(plan: &Plan, w: &WhyGo, carry: &str) -> Option<(String, String)> {
     let slug = &plan.tenant.slug;
-    let carry = PageQuery::carry(&when);
-    let fy = plan.tenant.fiscal_year();
-    let link = |x: &WhyGo, primary: bool| -> Link {
+    match (w.level, &w.department, &w.person) {
+        (Level::Department, Some(d), _) => plan
+            .department(d)
+            .map(|dep| (format!("/{slug}/departments/{d}{carry}"), dep.name.clone())),
+        (Level::Individual, _, Some(p)) => Some((
+            format!("/{slug}/people/{p}{carry}"),
+            plan.person_name(p).to_owned(),
+        )),
+        _ => None,
+    }
+}
+
+impl Link {
+    fn new(plan: &Plan, r: &Report, x: &WhyGo, primary: bool, carry: &str) -> Self {
         let report = r.whygos.iter().find(|o| o.key == x.key);
         Link {
-            href: format!("/{slug}/whygos/{}{carry}", x.key),
+            href: format!("/{}/whygos/{}{carry}", plan.tenant.slug, x.key),
             title: match x.number {
                 Some(n) => format!("#{n} {}", x.title),
                 None => x.title.clone(),
@@ -139,123 +223,58 @@ pub(super) async fn page(
                 .into(),
             primary,
         }
-    };
-    let ladders_to = w
-        .ladders_to
-        .iter()
-        .enumerate()
-        .filter_map(|(i, k)| plan.whygo(k).map(|p| link(p, i == 0)))
-        .collect();
-    let children = plan
-        .children(&w.key)
-        .map(|c| link(c, c.ladders_to.first() == Some(&w.key)))
-        .collect();
+    }
+}
 
-    let outcomes = w
-        .outcomes
-        .iter()
-        .map(|o| {
-            let spec = o.spec();
-            let eval = evaluate(&spec, &o.entries(), &fy, when.as_of, &plan.tenant.rules());
-            let mut history: Vec<HistoryRow> = o
-                .actuals
+impl OutcomeView {
+    /// An outcome evaluated as of `as_of`: its quarters, chart and history.
+    fn new(plan: &Plan, r: &Report, as_of: NaiveDate, o: &Outcome) -> Self {
+        let fy = plan.tenant.fiscal_year();
+        let spec = o.spec();
+        let eval = evaluate(&spec, &o.entries(), &fy, as_of, &plan.tenant.rules());
+        let mut history: Vec<HistoryRow> = o
+            .actuals
+            .iter()
+            .map(|a| HistoryRow {
+                quarter: a.quarter.to_string(),
+                value: a.value.clone(),
+                date: a.date.format("%-d %b %Y").to_string(),
+                by: a
+                    .by
+                    .as_deref()
+                    .map(|k| plan.person_name(k).to_owned())
+                    .unwrap_or_default(),
+                note: a.note.clone(),
+                counts: o
+                    .counting_actual(a.quarter, as_of)
+                    .is_some_and(|c| c.seq == a.seq),
+            })
+            .collect();
+        history.reverse();
+        OutcomeView {
+            name: o.name.clone(),
+            owners: o
+                .owners
                 .iter()
-                .map(|a| HistoryRow {
-                    quarter: a.quarter.to_string(),
-                    value: a.value.clone(),
-                    date: a.date.format("%-d %b %Y").to_string(),
-                    by: a
-                        .by
-                        .as_deref()
-                        .map(|k| plan.person_name(k).to_owned())
-                        .unwrap_or_default(),
-                    note: a.note.clone(),
-                    counts: o
-                        .counting_actual(a.quarter, when.as_of)
-                        .is_some_and(|c| c.seq == a.seq),
+                .map(|k| plan.person_name(k))
+                .collect::<Vec<_>>()
+                .join(", "),
+            chart: chart::chart(o, &spec, &eval, &fy, as_of),
+            quarters: eval
+                .quarters
+                .iter()
+                .map(|qe| QuarterView {
+                    quarter: qe.quarter.to_string(),
+                    target: qe.target.clone(),
+                    expected: qe.expected_text.clone().unwrap_or_default(),
+                    actual: qe.actual.clone().unwrap_or_default(),
+                    chip: qe.status.into(),
+                    judged: qe.judged,
+                    explanation: qe.explanation.clone(),
+                    headline: qe.quarter == r.quarter,
                 })
-                .collect();
-            history.reverse();
-            OutcomeView {
-                name: o.name.clone(),
-                owners: o
-                    .owners
-                    .iter()
-                    .map(|k| plan.person_name(k))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                chart: chart::chart(o, &spec, &eval, &fy, when.as_of),
-                quarters: eval
-                    .quarters
-                    .iter()
-                    .map(|qe| QuarterView {
-                        quarter: qe.quarter.to_string(),
-                        target: qe.target.clone(),
-                        expected: qe.expected_text.clone().unwrap_or_default(),
-                        actual: qe.actual.clone().unwrap_or_default(),
-                        chip: qe.status.into(),
-                        judged: qe.judged,
-                        explanation: qe.explanation.clone(),
-                        headline: qe.quarter == r.quarter,
-                    })
-                    .collect(),
-                history,
-            }
-        })
-        .collect();
-
-    let lifecycle =
-        super::lifecycle::section(state, tenancy, &plan, &r, w, when.as_of, done).await?;
-
-    let comments = comments::view(
-        &state.pool,
-        tenancy,
-        w,
-        &comments::explicit_carry(q, &when),
-        draft,
-    )
-    .await?;
-    let when_form = WhenForm::new(format!("/{slug}/whygos/{key}"), &when, &plan, &r);
-    let page = WhyGoPage {
-        chrome: tenancy.chrome_for(&when_form.quarter_label),
-        when: when_form,
-        level: match w.level {
-            Level::Company => "Company WhyGO",
-            Level::Department => "Department WhyGO",
-            Level::Individual => "Individual WhyGO",
-        },
-        heading: match w.number {
-            Some(n) => format!("#{n} {}", w.title),
-            None => w.title.clone(),
-        },
-        approval: approval_label(w.status),
-        owner: w.owner.as_ref().map(|k| {
-            (
-                format!("/{slug}/people/{k}{carry}"),
-                plan.person_name(k).to_owned(),
-            )
-        }),
-        scope: match (w.level, &w.department, &w.person) {
-            (Level::Department, Some(d), _) => plan
-                .department(d)
-                .map(|dep| (format!("/{slug}/departments/{d}{carry}"), dep.name.clone())),
-            (Level::Individual, _, Some(p)) => Some((
-                format!("/{slug}/people/{p}{carry}"),
-                plan.person_name(p).to_owned(),
-            )),
-            _ => None,
-        },
-        why: w.why.clone(),
-        goal: w.goal.clone(),
-        pace: Pace::new(wr.status, wr.credit, wr.counts),
-        cascade: wr.cascade.as_ref().map(CascadePace::of),
-        ladders_to,
-        children,
-        outcomes,
-        lifecycle,
-        width: chart::WIDTH,
-        height: chart::HEIGHT,
-        comments,
-    };
-    render(&page)
+                .collect(),
+            history,
+        }
+    }
 }

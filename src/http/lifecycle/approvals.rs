@@ -20,7 +20,7 @@ use crate::app::lifecycle::{self, Declined};
 use crate::db::lifecycle as store;
 use crate::domain::lifecycle::{SignOff, SignState, Transition, required_signers};
 use crate::domain::permissions::{Action, Org};
-use crate::domain::plan::{Approval, Level};
+use crate::domain::plan::{Approval, Level, Plan, WhyGo};
 use crate::http::error::render;
 use crate::http::params::{self, PageQuery};
 use crate::http::view::Chrome;
@@ -233,21 +233,61 @@ pub async fn list(
     )
     .await?;
     let tenant = tenancy.tenant.id;
-    let slug = &plan.tenant.slug;
-    let me = tenancy.person.as_ref().map(|p| p.key.as_str());
-    let org: Org = plan.org();
     let submitted = store::submitted_at(&state.pool, tenant).await?;
-    let (signers, signed, versions) = store::all_signatures(&state.pool, tenant).await?;
+    let signatures = store::all_signatures(&state.pool, tenant).await?;
+    let page = ApprovalsPage::build(
+        &tenancy,
+        &plan,
+        &submitted,
+        &signatures,
+        done.done.as_deref(),
+    );
+    Ok(render(&page)?.into_response())
+}
 
-    let whygo_title = |k: &str| {
-        plan.whygo(k).map_or_else(
-            || k.to_owned(),
-            |p| match p.number {
-                Some(n) => format!("#{n} {}", p.title),
-                None => p.title.clone(),
-            },
-        )
-    };
+/// When each submitted WhyGO was submitted, and at which version.
+type Submitted = [(String, chrono::DateTime<chrono::Utc>, i32)];
+/// The signers, the sign-offs (WhyGO, person, version) and each WhyGO's
+/// current version.
+type Signatures = (Vec<String>, Vec<(String, String, i32)>, Vec<(String, i32)>);
+
+impl ApprovalsPage {
+    fn build(
+        tenancy: &Tenancy,
+        plan: &Plan,
+        submitted: &Submitted,
+        signatures: &Signatures,
+        done: Option<&str>,
+    ) -> Self {
+        let me = tenancy.person.as_ref().map(|p| p.key.as_str());
+        let (proposals, returned) = proposals(tenancy, plan, submitted);
+        ApprovalsPage {
+            chrome: tenancy.chrome(),
+            slug: plan.tenant.slug.clone(),
+            has_person: me.is_some(),
+            notice: notice(done),
+            proposals,
+            signoffs: me.map_or_else(Vec::new, |me| waiting_signoffs(plan, signatures, me)),
+            returned,
+        }
+    }
+}
+
+fn whygo_title(plan: &Plan, k: &str) -> String {
+    plan.whygo(k).map_or_else(
+        || k.to_owned(),
+        |p| match p.number {
+            Some(n) => format!("#{n} {}", p.title),
+            None => p.title.clone(),
+        },
+    )
+}
+
+/// The individual WhyGOs submitted to the viewer, and how many they
+/// returned that wait for their owner.
+fn proposals(tenancy: &Tenancy, plan: &Plan, submitted: &Submitted) -> (Vec<Proposal>, usize) {
+    let org: Org = plan.org();
+    let me = tenancy.person.as_ref().map(|p| p.key.as_str());
     let mut proposals: Vec<Proposal> = Vec::new();
     let mut returned = 0;
     for w in plan.whygos.iter().filter(|w| w.level == Level::Individual) {
@@ -267,8 +307,22 @@ pub async fn list(
             .iter()
             .find(|(k, _, _)| *k == w.key)
             .map_or((String::new(), 0), |(_, at, v)| (when(*at), *v));
+        proposals.push(Proposal::new(plan, w, owner, (at, version), me));
+    }
+    (proposals, returned)
+}
+
+impl Proposal {
+    fn new(
+        plan: &Plan,
+        w: &WhyGo,
+        owner: &str,
+        (at, version): (String, i32),
+        me: Option<&str>,
+    ) -> Self {
+        let slug = &plan.tenant.slug;
         let direct = plan.person(owner).and_then(|p| p.reports_to.clone());
-        proposals.push(Proposal {
+        Proposal {
             key: w.key.clone(),
             href: format!("/{slug}/whygos/{}", w.key),
             title: w.title.clone(),
@@ -284,7 +338,7 @@ pub async fn list(
             ladders_to: w
                 .ladders_to
                 .iter()
-                .map(|k| (format!("/{slug}/whygos/{k}"), whygo_title(k)))
+                .map(|k| (format!("/{slug}/whygos/{k}"), whygo_title(plan, k)))
                 .collect(),
             outcomes: w
                 .outcomes
@@ -303,65 +357,59 @@ pub async fn list(
             direct_manager: direct
                 .filter(|d| Some(d.as_str()) != me)
                 .map(|d| plan.person_name(&d).to_owned()),
-        });
-    }
-
-    let mut signoffs = Vec::new();
-    if let Some(me) = me {
-        for w in plan
-            .whygos
-            .iter()
-            .filter(|w| w.level != Level::Individual && !w.is_archived())
-        {
-            let head = w
-                .department
-                .as_deref()
-                .and_then(|d| plan.department(d))
-                .and_then(|d| d.head.as_deref());
-            let required = required_signers(w.level, head, &signers);
-            if !required.iter().any(|r| r == me) {
-                continue;
-            }
-            let Some(current) = versions.iter().find(|(k, _)| *k == w.key).map(|(_, v)| *v) else {
-                continue;
-            };
-            let offs: Vec<SignOff> = signed
-                .iter()
-                .filter(|(k, _, _)| *k == w.key)
-                .map(|(_, p, v)| SignOff {
-                    person: p.clone(),
-                    version: *v,
-                })
-                .collect();
-            let s = SignState::new(&required, &offs, current);
-            if s.waiting_for.iter().any(|p| p == me) {
-                signoffs.push(SignWaiting {
-                    href: format!("/{slug}/whygos/{}#lifecycle", w.key),
-                    title: whygo_title(&w.key),
-                    scope: match w.level {
-                        Level::Company => "Company".to_owned(),
-                        _ => w
-                            .department
-                            .as_deref()
-                            .and_then(|d| plan.department(d))
-                            .map(|d| d.name.clone())
-                            .unwrap_or_default(),
-                    },
-                    version: current,
-                    amendment: s.amendment_pending(),
-                });
-            }
         }
     }
+}
 
-    let page = ApprovalsPage {
-        chrome: tenancy.chrome(),
-        slug: slug.clone(),
-        has_person: me.is_some(),
-        notice: notice(done.done.as_deref()),
-        proposals,
-        signoffs,
-        returned,
-    };
-    Ok(render(&page)?.into_response())
+/// The company and department WhyGOs whose current version waits for
+/// `me`'s sign-off.
+fn waiting_signoffs(plan: &Plan, signatures: &Signatures, me: &str) -> Vec<SignWaiting> {
+    let (signers, signed, versions) = signatures;
+    let slug = &plan.tenant.slug;
+    let mut signoffs = Vec::new();
+    for w in plan
+        .whygos
+        .iter()
+        .filter(|w| w.level != Level::Individual && !w.is_archived())
+    {
+        let head = w
+            .department
+            .as_deref()
+            .and_then(|d| plan.department(d))
+            .and_then(|d| d.head.as_deref());
+        let required = required_signers(w.level, head, signers);
+        if !required.iter().any(|r| r == me) {
+            continue;
+        }
+        let Some(current) = versions.iter().find(|(k, _)| *k == w.key).map(|(_, v)| *v) else {
+            continue;
+        };
+        let offs: Vec<SignOff> = signed
+            .iter()
+            .filter(|(k, _, _)| *k == w.key)
+            .map(|(_, p, v)| SignOff {
+                person: p.clone(),
+                version: *v,
+            })
+            .collect();
+        let s = SignState::new(&required, &offs, current);
+        if s.waiting_for.iter().any(|p| p == me) {
+            signoffs.push(SignWaiting {
+                href: format!("/{slug}/whygos/{}#lifecycle", w.key),
+                title: whygo_title(plan, &w.key),
+                scope: match w.level {
+                    Level::Company => "Company".to_owned(),
+                    _ => w
+                        .department
+                        .as_deref()
+                        .and_then(|d| plan.department(d))
+                        .map(|d| d.name.clone())
+                        .unwrap_or_default(),
+                },
+                version: current,
+                amendment: s.amendment_pending(),
+            });
+        }
+    }
+    signoffs
 }

@@ -20,7 +20,7 @@ use crate::domain::report::Report;
 use crate::domain::rollup::{Rollup, rollup_groups};
 use crate::http::dashboard::WhenForm;
 use crate::http::error::render;
-use crate::http::params::{self, PageQuery};
+use crate::http::params::{self, PageQuery, When};
 use crate::http::view::{Chrome, Pace, approval_label};
 use crate::http::{AppError, AppState, Tenancy};
 
@@ -198,21 +198,69 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, crate::db::plan::Scope::All).await?;
     let signers = store::signers(&state.pool, tenancy.tenant.id).await?;
-    let slug = plan.tenant.slug.clone();
-    let carry = PageQuery::carry(&when);
-    // The org facts once per page, not once per person.
-    let org = plan.org();
-    let leads_whygos = |p: &Person| {
-        signers.contains(&p.key)
-            || plan
-                .departments
-                .iter()
-                .any(|d| d.head.as_deref() == Some(p.key.as_str()))
-    };
+    let page = CascadePage::build(&tenancy, &plan, &r, &when, &signers);
+    Ok(render(&page)?.into_response())
+}
 
-    let mut departments = Vec::new();
-    let mut everyone = Vec::new();
-    let mut leads = Vec::new();
+impl CascadePage {
+    fn build(tenancy: &Tenancy, plan: &Plan, r: &Report, when: &When, signers: &[String]) -> Self {
+        let slug = plan.tenant.slug.clone();
+        let carry = PageQuery::carry(when);
+        // The org facts once per page, not once per person.
+        let org = plan.org();
+        let leads_whygos = |p: &Person| {
+            signers.contains(&p.key)
+                || plan
+                    .departments
+                    .iter()
+                    .any(|d| d.head.as_deref() == Some(p.key.as_str()))
+        };
+
+        let mut departments = Vec::new();
+        let mut everyone = Vec::new();
+        let mut leads = Vec::new();
+        for (dept, name, href) in sections(plan, &carry) {
+            let mut people = Vec::new();
+            for p in plan
+                .people
+                .iter()
+                .filter(|p| p.department.as_deref() == dept)
+            {
+                let line = person_line(tenancy, (plan, &org), r, p, &carry);
+                if leads_whygos(p) {
+                    leads.push(line);
+                } else {
+                    everyone.push(line.clone());
+                    people.push(line);
+                }
+            }
+            if people.is_empty() {
+                continue;
+            }
+            departments.push(group(
+                dept.unwrap_or_default().to_owned(),
+                name,
+                href,
+                people,
+            ));
+        }
+        let when_form = WhenForm::new(format!("/{slug}/cascade"), when, plan, r);
+        CascadePage {
+            chrome: tenancy.chrome_for(&when_form.quarter_label),
+            when: when_form,
+            company: group(String::new(), plan.tenant.name.clone(), None, everyone),
+            departments,
+            leads,
+            can_propose: tenancy.person.is_some(),
+            slug,
+        }
+    }
+}
+
+/// Each department (key, name, link), then "No department" when someone
+/// belongs to none.
+fn sections<'a>(plan: &'a Plan, carry: &str) -> Vec<(Option<&'a str>, String, Option<String>)> {
+    let slug = &plan.tenant.slug;
     let mut sections: Vec<(Option<&str>, String, Option<String>)> = plan
         .departments
         .iter()
@@ -227,40 +275,5 @@ pub async fn page(
     if plan.people.iter().any(|p| p.department.is_none()) {
         sections.push((None, "No department".to_owned(), None));
     }
-    for (dept, name, href) in sections {
-        let mut people = Vec::new();
-        for p in plan
-            .people
-            .iter()
-            .filter(|p| p.department.as_deref() == dept)
-        {
-            let line = person_line(&tenancy, (&plan, &org), &r, p, &carry);
-            if leads_whygos(p) {
-                leads.push(line);
-            } else {
-                everyone.push(line.clone());
-                people.push(line);
-            }
-        }
-        if people.is_empty() {
-            continue;
-        }
-        departments.push(group(
-            dept.unwrap_or_default().to_owned(),
-            name,
-            href,
-            people,
-        ));
-    }
-    let when_form = WhenForm::new(format!("/{slug}/cascade"), &when, &plan, &r);
-    let page = CascadePage {
-        chrome: tenancy.chrome_for(&when_form.quarter_label),
-        when: when_form,
-        company: group(String::new(), plan.tenant.name.clone(), None, everyone),
-        departments,
-        leads,
-        can_propose: tenancy.person.is_some(),
-        slug,
-    };
-    Ok(render(&page)?.into_response())
+    sections
 }

@@ -17,6 +17,7 @@ use crate::app::lifecycle;
 use crate::app::lifecycle::edit::{self, EditForm, OutcomeRow, Refusal, Saved, Scope};
 use crate::db;
 use crate::db::lifecycle::{self as store, Locked, Parent};
+use crate::db::pages::Kpi;
 use crate::domain::lifecycle::{Change, SignState, four, target_notes};
 use crate::domain::plan::Level;
 use crate::http::error::render;
@@ -295,31 +296,45 @@ async fn page(
         Some(id) => store::actual_counts(conn, tenant, id).await?,
         None => Vec::new(),
     };
-    let rows = rows(&parts.form, scope, &parts.errors, &people, &actuals);
-    let page = EditPage {
-        chrome: tenancy.chrome(),
-        kicker: parts.kicker,
-        heading: parts.heading,
-        action: parts.action,
-        cancel: parts.cancel,
-        creating: parts.creating,
-        groups: groups(scope, &parents, &parts.form),
-        show_ladders: scope.level != Level::Company,
-        form: parts.form,
-        rows,
-        errors: parts.errors,
-        general: parts.general,
-        conflict: parts.conflict,
-        kpis: parts.kpis,
-        kpi_action: format!("/{}/whygos/new", tenancy.tenant.slug),
-        kpi_error: parts.kpi_message.as_ref().is_some_and(|(_, e)| *e),
-        kpi_message: parts.kpi_message.map(|(m, _)| m),
-        amendment: parts.amendment,
-        min: scope.min,
-        max: scope.max,
-        at_cap: parts.at_cap,
-    };
+    let page = EditPage::build(tenancy, scope, &parents, &people, &actuals, parts);
     Ok(render(&page)?.0)
+}
+
+impl EditPage {
+    /// The form for `scope`: the WhyGOs it may ladder to (`parents`), the
+    /// people who may own outcomes, and the actuals each outcome has.
+    fn build(
+        tenancy: &Tenancy,
+        scope: &Scope,
+        parents: &[Parent],
+        people: &[(String, String)],
+        actuals: &[(String, i64)],
+        parts: PageParts,
+    ) -> Self {
+        EditPage {
+            chrome: tenancy.chrome(),
+            kicker: parts.kicker,
+            heading: parts.heading,
+            action: parts.action,
+            cancel: parts.cancel,
+            creating: parts.creating,
+            groups: groups(scope, parents, &parts.form),
+            show_ladders: scope.level != Level::Company,
+            rows: rows(&parts.form, scope, &parts.errors, people, actuals),
+            form: parts.form,
+            errors: parts.errors,
+            general: parts.general,
+            conflict: parts.conflict,
+            kpis: parts.kpis,
+            kpi_action: format!("/{}/whygos/new", tenancy.tenant.slug),
+            kpi_error: parts.kpi_message.as_ref().is_some_and(|(_, e)| *e),
+            kpi_message: parts.kpi_message.map(|(m, _)| m),
+            amendment: parts.amendment,
+            min: scope.min,
+            max: scope.max,
+            at_cap: parts.at_cap,
+        }
+    }
 }
 
 fn with_status(status: StatusCode, html: String) -> Response {
@@ -336,9 +351,18 @@ async fn kpi_choices(
     person: &str,
     picked: &[String],
 ) -> Result<(Vec<KpiChoice>, Vec<OutcomeRow>, Option<(String, bool)>), AppError> {
-    const MOST: usize = crate::domain::whygo_rules::outcome_range(Level::Individual).1;
     let kpis = db::pages::person_kpis(&state.pool, tenancy.tenant.id, person).await?;
-    let mut rows = Vec::new();
+    Ok(pick_kpis(&kpis, person, picked))
+}
+
+/// The KPI list with the picked ones selected, the outcome rows they fill
+/// in (at most an individual WhyGO's), and a note on the pick.
+fn pick_kpis(
+    kpis: &[Kpi],
+    person: &str,
+    picked: &[String],
+) -> (Vec<KpiChoice>, Vec<OutcomeRow>, Option<(String, bool)>) {
+    const MOST: usize = crate::domain::whygo_rules::outcome_range(Level::Individual).1;
     let mut unknown = Vec::new();
     let mut chosen: Vec<usize> = Vec::new();
     for p in picked {
@@ -351,54 +375,40 @@ async fn kpi_choices(
             _ => unknown.push(p.clone()),
         }
     }
-    for n in &chosen {
-        let Some(k) = kpis.get(n - 1) else {
-            continue;
-        };
-        let targets = if k.targets.len() == 4 {
-            four(&k.targets)
-        } else {
-            // One target for the year: it is the Q4 target.
-            let mut t: [String; 4] = Default::default();
-            t[3] = k.targets.join(", ");
-            t
-        };
-        rows.push(OutcomeRow {
-            key: String::new(),
-            name: k.metric.clone(),
-            targets,
-            owners: vec![person.to_owned()],
-            remove: false,
-        });
-    }
-    let mut message = None;
-    if !unknown.is_empty() {
-        message = Some((
+    let mut rows: Vec<OutcomeRow> = chosen
+        .iter()
+        .filter_map(|n| kpis.get(n - 1))
+        .map(|k| kpi_row(k, person))
+        .collect();
+    let message = if !unknown.is_empty() {
+        Some((
             format!(
                 "There is no suggested KPI “{}”: choose from the list.",
                 unknown.join("”, “")
             ),
             true,
-        ));
+        ))
     } else if rows.len() > MOST {
-        message = Some((
+        Some((
             format!(
                 "An individual WhyGO has at most {} outcomes: the first {} KPIs you picked are filled in.",
                 MOST, MOST
             ),
             false,
-        ));
+        ))
     } else if chosen
         .iter()
         .filter_map(|n| kpis.get(n - 1))
         .any(|k| k.targets.len() != 4)
     {
-        message = Some((
+        Some((
             "A KPI with one target for the year has it in Q4: add the quarters before it."
                 .to_owned(),
             false,
-        ));
-    }
+        ))
+    } else {
+        None
+    };
     rows.truncate(MOST);
     let choices = kpis
         .iter()
@@ -410,7 +420,26 @@ async fn kpi_choices(
             selected: chosen.contains(&(i + 1)),
         })
         .collect();
-    Ok((choices, rows, message))
+    (choices, rows, message)
+}
+
+/// The outcome row a suggested KPI fills in, owned by `person`.
+fn kpi_row(k: &Kpi, person: &str) -> OutcomeRow {
+    let targets = if k.targets.len() == 4 {
+        four(&k.targets)
+    } else {
+        // One target for the year: it is the Q4 target.
+        let mut t: [String; 4] = Default::default();
+        t[3] = k.targets.join(", ");
+        t
+    };
+    OutcomeRow {
+        key: String::new(),
+        name: k.metric.clone(),
+        targets,
+        owners: vec![person.to_owned()],
+        remove: false,
+    }
 }
 
 /// Refuses an account not linked to a person of the org chart: only

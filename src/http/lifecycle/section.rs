@@ -129,6 +129,7 @@ fn heading(w: &WhyGo) -> String {
     }
 }
 
+/// The lifecycle section of `w`: one statement, then [`Section::build`].
 #[allow(clippy::too_many_arguments)]
 pub async fn section(
     state: &AppState,
@@ -142,128 +143,164 @@ pub async fn section(
     let data = store::lifecycle(&state.pool, tenancy.tenant.id, &w.key)
         .await?
         .ok_or(AppError::NotFound)?;
-    let org = plan.org();
-    let me = tenancy.person.as_ref().map(|p| p.key.as_str());
+    Ok(Section::build(tenancy, plan, report, w, as_of, done, &data))
+}
+
+impl Section {
+    /// What `tenancy` sees of `w`'s lifecycle (`data`) and may do with it.
+    fn build(
+        tenancy: &Tenancy,
+        plan: &Plan,
+        report: &Report,
+        w: &WhyGo,
+        as_of: NaiveDate,
+        done: Option<&str>,
+        data: &store::Lifecycle,
+    ) -> Self {
+        let org = plan.org();
+        let me = tenancy.person.as_ref().map(|p| p.key.as_str());
+        let mut s = Section::new(plan, w, data, done);
+        match (w.level, w.person.as_deref()) {
+            (Level::Individual, Some(owner)) => {
+                approval(&mut s, tenancy, &org, plan, data, owner, me);
+            }
+            _ => {
+                s.can_edit = match (w.level, w.department.as_deref()) {
+                    (Level::Company, _) => tenancy.can(Action::EditCompanyWhyGo, &org),
+                    (Level::Department, Some(department)) => {
+                        tenancy.can(Action::EditDepartmentWhyGo { department }, &org)
+                    }
+                    _ => false,
+                };
+                sign_off(&mut s, tenancy, &org, plan, report, w, data, as_of, me);
+            }
+        }
+        if s.can_edit {
+            s.notes = w
+                .outcomes
+                .iter()
+                .flat_map(|o| {
+                    target_notes(&o.targets)
+                        .into_iter()
+                        .map(move |n| format!("“{}”: {n}", o.name))
+                })
+                .collect();
+        }
+        s
+    }
+
+    /// The state, notice and history, before what the viewer may do.
+    fn new(plan: &Plan, w: &WhyGo, data: &store::Lifecycle, done: Option<&str>) -> Self {
+        let status = data.status;
+        Section {
+            slug: plan.tenant.slug.clone(),
+            key: w.key.clone(),
+            version: data.version,
+            status: status.label().to_owned(),
+            status_css: match status {
+                Approval::Approved => "approved",
+                Approval::Submitted => "submitted",
+                Approval::ChangesRequested => "changes",
+                Approval::Draft => "draft",
+                Approval::Archived => "none",
+            },
+            notice: notice(done, data.version),
+            state_line: String::new(),
+            returned: None,
+            can_edit: false,
+            edit_blocked: None,
+            can_submit: false,
+            can_decide: false,
+            can_sign: false,
+            signers: Vec::new(),
+            amendment: None,
+            history: data
+                .events
+                .0
+                .iter()
+                .rev()
+                .map(|e| HistoryRow {
+                    when: when(e.at),
+                    who: e.actor.clone(),
+                    what: what(e),
+                    from_to: if e.from == e.to {
+                        label(&e.to)
+                    } else if e.from.is_empty() {
+                        format!("→ {}", label(&e.to))
+                    } else {
+                        format!("{} → {}", label(&e.from), label(&e.to))
+                    },
+                    comment: e.comment.clone(),
+                })
+                .collect(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The approval part of an individual WhyGO owned by `owner`: who may edit,
+/// submit or decide, the state in words, and the comment of a return.
+fn approval(
+    s: &mut Section,
+    tenancy: &Tenancy,
+    org: &crate::domain::permissions::Org,
+    plan: &Plan,
+    data: &store::Lifecycle,
+    owner: &str,
+    me: Option<&str>,
+) {
     let status = data.status;
-    let events = &data.events.0;
-    let mut s = Section {
-        slug: plan.tenant.slug.clone(),
-        key: w.key.clone(),
-        version: data.version,
-        status: status.label().to_owned(),
-        status_css: match status {
-            Approval::Approved => "approved",
-            Approval::Submitted => "submitted",
-            Approval::ChangesRequested => "changes",
-            Approval::Draft => "draft",
-            Approval::Archived => "none",
+    let owner_name = plan.person_name(owner).to_owned();
+    let mine = me == Some(owner);
+    s.can_edit = tenancy.can(
+        Action::EditIndividualWhyGo {
+            owner,
+            editable: status.editable(),
         },
-        notice: notice(done, data.version),
-        state_line: String::new(),
-        returned: None,
-        can_edit: false,
-        edit_blocked: None,
-        can_submit: false,
-        can_decide: false,
-        can_sign: false,
-        signers: Vec::new(),
-        amendment: None,
-        history: events
+        org,
+    );
+    s.can_submit = mine && status.editable();
+    s.can_decide =
+        status == Approval::Submitted && tenancy.can(Action::ApproveIndividual { owner }, org);
+    let manager = plan
+        .person(owner)
+        .and_then(|p| p.reports_to.as_deref())
+        .map(|m| plan.person_name(m).to_owned());
+    s.state_line = match status {
+        Approval::Draft => format!(
+            "Draft: {owner_name} is still writing it. It counts in no pace until a manager approves it."
+        ),
+        Approval::Submitted => format!(
+            "Submitted: waiting for approval by {}.",
+            manager.as_deref().unwrap_or("a manager up the chain")
+        ),
+        Approval::ChangesRequested => {
+            format!("Returned for changes: {owner_name} revises it and submits it again.")
+        }
+        Approval::Approved => {
+            format!("Approved: in force, and counts in {owner_name}'s pace.")
+        }
+        Approval::Archived => "Archived.".to_owned(),
+    };
+    if status == Approval::ChangesRequested {
+        s.returned = data
+            .events
+            .0
             .iter()
             .rev()
-            .map(|e| HistoryRow {
-                when: when(e.at),
-                who: e.actor.clone(),
-                what: what(e),
-                from_to: if e.from == e.to {
-                    label(&e.to)
-                } else if e.from.is_empty() {
-                    format!("→ {}", label(&e.to))
-                } else {
-                    format!("{} → {}", label(&e.from), label(&e.to))
-                },
-                comment: e.comment.clone(),
-            })
-            .collect(),
-        notes: Vec::new(),
-    };
-
-    match (w.level, w.person.as_deref()) {
-        (Level::Individual, Some(owner)) => {
-            let owner_name = plan.person_name(owner).to_owned();
-            let mine = me == Some(owner);
-            s.can_edit = tenancy.can(
-                Action::EditIndividualWhyGo {
-                    owner,
-                    editable: status.editable(),
-                },
-                &org,
-            );
-            s.can_submit = mine && status.editable();
-            s.can_decide = status == Approval::Submitted
-                && tenancy.can(Action::ApproveIndividual { owner }, &org);
-            let manager = plan
-                .person(owner)
-                .and_then(|p| p.reports_to.as_deref())
-                .map(|m| plan.person_name(m).to_owned());
-            s.state_line = match status {
-                Approval::Draft => format!(
-                    "Draft: {owner_name} is still writing it. It counts in no pace until a manager approves it."
-                ),
-                Approval::Submitted => format!(
-                    "Submitted: waiting for approval by {}.",
-                    manager.as_deref().unwrap_or("a manager up the chain")
-                ),
-                Approval::ChangesRequested => {
-                    format!("Returned for changes: {owner_name} revises it and submits it again.")
-                }
-                Approval::Approved => {
-                    format!("Approved: in force, and counts in {owner_name}'s pace.")
-                }
-                Approval::Archived => "Archived.".to_owned(),
-            };
-            if status == Approval::ChangesRequested {
-                s.returned = events
-                    .iter()
-                    .rev()
-                    .find(|e| e.kind == "returned")
-                    .map(|e| (e.actor.clone(), e.comment.clone()));
-            }
-            if mine && !s.can_edit {
-                s.edit_blocked = Some(match status {
-                    Approval::Submitted => {
-                        "It is submitted: it can be edited again if your manager returns it."
-                            .to_owned()
-                    }
-                    Approval::Approved => "It is approved and in force: no more edits.".to_owned(),
-                    _ => String::new(),
-                })
-                .filter(|m| !m.is_empty());
-            }
-        }
-        _ => {
-            s.can_edit = match (w.level, w.department.as_deref()) {
-                (Level::Company, _) => tenancy.can(Action::EditCompanyWhyGo, &org),
-                (Level::Department, Some(department)) => {
-                    tenancy.can(Action::EditDepartmentWhyGo { department }, &org)
-                }
-                _ => false,
-            };
-            sign_off(&mut s, tenancy, &org, plan, report, w, &data, as_of, me)?;
-        }
+            .find(|e| e.kind == "returned")
+            .map(|e| (e.actor.clone(), e.comment.clone()));
     }
-    if s.can_edit {
-        s.notes = w
-            .outcomes
-            .iter()
-            .flat_map(|o| {
-                target_notes(&o.targets)
-                    .into_iter()
-                    .map(move |n| format!("“{}”: {n}", o.name))
-            })
-            .collect();
+    if mine && !s.can_edit {
+        s.edit_blocked = Some(match status {
+            Approval::Submitted => {
+                "It is submitted: it can be edited again if your manager returns it.".to_owned()
+            }
+            Approval::Approved => "It is approved and in force: no more edits.".to_owned(),
+            _ => String::new(),
+        })
+        .filter(|m| !m.is_empty());
     }
-    Ok(s)
 }
 
 /// The sign-off part: who must sign, who did, whether it is in force, and
@@ -279,7 +316,7 @@ fn sign_off(
     data: &store::Lifecycle,
     as_of: NaiveDate,
     me: Option<&str>,
-) -> Result<(), AppError> {
+) {
     let head = w
         .department
         .as_deref()
@@ -366,7 +403,7 @@ fn sign_off(
     };
 
     let Some(signed) = st.signed.filter(|_| st.amendment_pending()) else {
-        return Ok(());
+        return;
     };
     let kept: Option<&Snapshot> = data
         .versions
@@ -375,7 +412,7 @@ fn sign_off(
         .find(|v| v.version == signed)
         .map(|v| &v.snapshot);
     let Some(wr) = report.whygos.iter().find(|x| x.key == w.key) else {
-        return Ok(());
+        return;
     };
     let pace_amended = Pace::new(wr.status, wr.credit, wr.counts);
     let Some(snapshot) = kept else {
@@ -388,7 +425,7 @@ fn sign_off(
             pace_signed: None,
             rows: Vec::new(),
         });
-        return Ok(());
+        return;
     };
     let name_of = |k: &str| {
         plan.whygo(k)
@@ -467,5 +504,4 @@ fn sign_off(
         pace_signed,
         rows,
     });
-    Ok(())
 }
