@@ -39,6 +39,59 @@ impl PasswordErrors {
     }
 }
 
+/// Why a sign-in did not sign anyone in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotSignedIn {
+    /// The email or the password was left empty.
+    Missing,
+    /// Too many recent failures (which limit: docs/security.md).
+    Limited(accounts::Refusal),
+    /// No account with that email and password.
+    Mismatch,
+}
+
+/// Checks an email and password, within the sign-in limits: the attempt is
+/// admitted and recorded as a failure in one locked step before the password
+/// is checked (see [`accounts::admit_attempt`]), then marked succeeded.
+#[tracing::instrument(skip_all, fields(%address))]
+pub async fn sign_in(
+    pool: &PgPool,
+    hasher: &Hasher,
+    limits: accounts::SignInLimits,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> Result<Result<Uuid, NotSignedIn>, Refused> {
+    if email.trim().is_empty() || password.is_empty() {
+        return Ok(Err(NotSignedIn::Missing));
+    }
+    let attempt = match accounts::admit_attempt(pool, email, address, limits).await? {
+        Ok(id) => id,
+        Err(refusal) => {
+            tracing::warn!(?refusal, "sign-in refused after repeated failures");
+            return Ok(Err(NotSignedIn::Limited(refusal)));
+        }
+    };
+    let account = accounts::account_by_email(pool, email).await?;
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let ok = match hasher.verify(password.to_owned(), stored).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Not checked at all (too busy): not a failure to count.
+            accounts::forget_attempt(pool, attempt).await?;
+            return Err(e.into());
+        }
+    };
+    match account.filter(|_| ok) {
+        Some(account) => {
+            accounts::finish_attempt(pool, attempt).await?;
+            tracing::info!(account = %account.id, "signed in");
+            Ok(Ok(account.id))
+        }
+        None => Ok(Err(NotSignedIn::Mismatch)),
+    }
+}
+
 /// The signed-in account changes its password (knowing the current one);
 /// every other session of the account is signed out.
 #[tracing::instrument(skip_all, fields(account = %account))]

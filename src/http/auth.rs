@@ -15,7 +15,9 @@ use super::error::render;
 use super::session::{self, Account, ClientAddress, MaybeSession};
 use super::view::Chrome;
 use super::{AppError, AppState};
-use crate::app::accounts::{self as app_accounts, InviteErrors, NewAccount, PasswordErrors};
+use crate::app::accounts::{
+    self as app_accounts, InviteErrors, NewAccount, NotSignedIn, PasswordErrors,
+};
 use crate::db::{self, accounts, links};
 
 /// Failed sign-ins allowed in the window: per account from one address (the
@@ -188,74 +190,68 @@ async fn login(
     let next = safe_next(form.next.as_deref());
     // The token the form came with (checked by the CSRF guard), for a re-render.
     let (_, csrf) = session::form_csrf(current.as_ref(), jar.clone(), false);
-    let again = |error: String, status: axum::http::StatusCode| -> Result<Response, AppError> {
-        let page = LoginPage {
-            chrome: Chrome {
-                csrf: csrf.clone(),
-                ..Chrome::default()
-            },
-            email: form.email.clone(),
-            next: next.clone(),
-            error: Some(error),
-        };
-        Ok((status, render(&page)?).into_response())
-    };
-    if form.email.trim().is_empty() || form.password.is_empty() {
-        return again(
-            "Enter your email and your password.".to_owned(),
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    }
-
-    // Admitted and recorded as a failure in one locked step, before the
-    // password is checked: see accounts::admit_attempt.
-    let attempt =
-        match accounts::admit_attempt(&state.pool, &form.email, &address, SIGN_IN_LIMITS).await? {
-            Ok(id) => id,
-            Err(refusal) => {
-                tracing::warn!(%address, ?refusal, "sign-in refused after repeated failures");
-                return again(
-                    refusal_message(refusal),
-                    axum::http::StatusCode::TOO_MANY_REQUESTS,
-                );
-            }
-        };
-
-    let account = accounts::account_by_email(&state.pool, &form.email).await?;
-    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let ok = match state
-        .settings
-        .hasher
-        .verify(form.password.clone(), stored)
-        .await
-    {
-        Ok(ok) => ok,
-        Err(e) => {
-            accounts::forget_attempt(&state.pool, attempt).await?;
-            return Err(e.into());
+    let hasher = &state.settings.hasher;
+    let (email, password) = (&form.email, &form.password);
+    let signed_in = app_accounts::sign_in(
+        &state.pool,
+        hasher,
+        SIGN_IN_LIMITS,
+        email,
+        password,
+        &address,
+    )
+    .await?;
+    let (error, status) = match signed_in {
+        Ok(account) => {
+            return start_session(&state, current.as_ref(), &headers, jar, account, &next).await;
         }
+        Err(why) => not_signed_in(why),
     };
-    if ok {
-        accounts::finish_attempt(&state.pool, attempt).await?;
-    }
+    let page = LoginPage {
+        chrome: Chrome {
+            csrf,
+            ..Chrome::default()
+        },
+        email: form.email,
+        next,
+        error: Some(error),
+    };
+    Ok((status, render(&page)?).into_response())
+}
 
-    let Some(account) = account.filter(|_| ok) else {
-        return again(
+/// What the sign-in form says, and its status, when nobody was signed in.
+fn not_signed_in(why: NotSignedIn) -> (String, StatusCode) {
+    match why {
+        NotSignedIn::Missing => (
+            "Enter your email and your password.".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        NotSignedIn::Limited(r) => (refusal_message(r), StatusCode::TOO_MANY_REQUESTS),
+        NotSignedIn::Mismatch => (
             "That email and password do not match an account.".to_owned(),
-            axum::http::StatusCode::UNAUTHORIZED,
-        );
-    };
-    // A new session id at sign-in: whatever id the visitor had before (an
-    // attacker may have planted it) is dropped.
-    if let Some(old) = &current {
+            StatusCode::UNAUTHORIZED,
+        ),
+    }
+}
+
+/// Signs `account` in with a new session id (whatever id the visitor had
+/// before, which an attacker may have planted, is dropped) and goes to `to`.
+async fn start_session(
+    state: &AppState,
+    current: Option<&accounts::Session>,
+    headers: &HeaderMap,
+    jar: CookieJar,
+    account: uuid::Uuid,
+    to: &str,
+) -> Result<Response, AppError> {
+    if let Some(old) = current {
         accounts::delete_session(&state.pool, &old.id).await?;
     }
-    let (cookie, _) = accounts::create_session(&state.pool, Some(account.id)).await?;
-    let secure = session::is_https(&headers, state.settings.secure_cookies);
-    tracing::info!(account = %account.id, "signed in");
+    let (cookie, _) = accounts::create_session(&state.pool, Some(account)).await?;
+    let secure = session::is_https(headers, state.settings.secure_cookies);
     Ok((
         jar.add(session::session_cookie(cookie, secure)),
-        Redirect::to(&next),
+        Redirect::to(to),
     )
         .into_response())
 }
@@ -375,6 +371,33 @@ struct InvitePage {
     errors: InviteErrors,
 }
 
+impl InvitePage {
+    /// The form again, with what was typed and its messages.
+    fn again(
+        csrf: String,
+        tenant: db::plan::TenantRow,
+        link: links::Link,
+        slug: &str,
+        secret: &str,
+        form: NewAccount,
+        errors: InviteErrors,
+    ) -> InvitePage {
+        InvitePage {
+            chrome: Chrome {
+                csrf,
+                ..Chrome::default()
+            },
+            tenant_name: tenant.name,
+            action: format!("/{slug}/invite/{secret}"),
+            person_name: link.person_name.unwrap_or_default(),
+            signed_in_as: None,
+            email: form.email,
+            name: form.name,
+            errors,
+        }
+    }
+}
+
 /// The tenant and a usable link of `kind`; anything else is a 404, so a
 /// guessed or used token reveals nothing.
 async fn usable_link(
@@ -451,30 +474,20 @@ async fn accept_invite(
         Err(errors) => {
             // The token the form came with (checked by the CSRF guard).
             let (_, csrf) = session::form_csrf(current.as_ref(), jar, false);
-            let page = InvitePage {
-                chrome: Chrome {
-                    csrf,
-                    ..Chrome::default()
-                },
-                tenant_name: tenant.name,
-                action: format!("/{slug}/invite/{secret}"),
-                person_name: link.person_name.unwrap_or_default(),
-                signed_in_as: None,
-                email: form.email,
-                name: form.name,
-                errors,
-            };
+            let page = InvitePage::again(csrf, tenant, link, &slug, &secret, form, errors);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
     };
     // A fresh session for the (new) member, replacing the anonymous one.
-    if let Some(old) = &current {
-        accounts::delete_session(&state.pool, &old.id).await?;
-    }
-    let (cookie, _) = accounts::create_session(&state.pool, Some(account)).await?;
-    let secure = session::is_https(&headers, state.settings.secure_cookies);
-    let jar = jar.add(session::session_cookie(cookie, secure));
-    Ok((jar, Redirect::to(&format!("/{slug}"))).into_response())
+    start_session(
+        &state,
+        current.as_ref(),
+        &headers,
+        jar,
+        account,
+        &format!("/{slug}"),
+    )
+    .await
 }
 
 // ----- password reset -----
