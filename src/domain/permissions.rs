@@ -27,12 +27,7 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "leader" => Some(Role::Leader),
-            "member" => Some(Role::Member),
-            _ => None,
-        }
+        Role::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {

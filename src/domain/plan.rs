@@ -103,6 +103,8 @@ pub enum Level {
 }
 
 impl Level {
+    pub const ALL: [Level; 3] = [Level::Company, Level::Department, Level::Individual];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Company => "company",
@@ -112,12 +114,7 @@ impl Level {
     }
 
     pub fn parse(s: &str) -> Option<Level> {
-        match s {
-            "company" => Some(Level::Company),
-            "department" => Some(Level::Department),
-            "individual" => Some(Level::Individual),
-            _ => None,
-        }
+        Level::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -133,20 +130,21 @@ pub enum Approval {
 }
 
 impl Approval {
+    pub const ALL: [Approval; 5] = [
+        Approval::Draft,
+        Approval::Submitted,
+        Approval::Approved,
+        Approval::ChangesRequested,
+        Approval::Archived,
+    ];
+
     /// Whether it is in force: only approved WhyGOs count in roll-ups.
     pub fn in_force(self) -> bool {
         self == Approval::Approved
     }
 
     pub fn parse(s: &str) -> Option<Approval> {
-        match s {
-            "draft" => Some(Approval::Draft),
-            "submitted" => Some(Approval::Submitted),
-            "approved" => Some(Approval::Approved),
-            "changes_requested" => Some(Approval::ChangesRequested),
-            "archived" => Some(Approval::Archived),
-            _ => None,
-        }
+        Approval::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
     pub fn as_str(self) -> &'static str {

@@ -101,11 +101,9 @@ impl Direction {
     }
 
     pub fn parse(s: &str) -> Option<Direction> {
-        match s {
-            "higher" => Some(Direction::Higher),
-            "lower" => Some(Direction::Lower),
-            _ => None,
-        }
+        [Direction::Higher, Direction::Lower]
+            .into_iter()
+            .find(|d| d.as_str() == s)
     }
 }
 

@@ -609,16 +609,7 @@ fn read_person(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -
         reports_to: f.key_text(r, "reports_to", false),
         email,
         role: f
-            .choice(
-                r,
-                "role",
-                false,
-                &[
-                    ("admin", Role::Admin),
-                    ("leader", Role::Leader),
-                    ("member", Role::Member),
-                ],
-            )
+            .choice(r, "role", false, &Role::ALL, Role::as_str)
             .unwrap_or(Role::Member),
         kpis,
     }
@@ -685,16 +676,7 @@ fn read_kpi(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> O
 
 fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> WhyGo {
     let f = r.table(v, path, "[[whygo]]", WHYGO_KEYS);
-    let level = f.choice(
-        r,
-        "level",
-        true,
-        &[
-            ("company", Level::Company),
-            ("department", Level::Department),
-            ("individual", Level::Individual),
-        ],
-    );
+    let level = f.choice(r, "level", true, &Level::ALL, Level::as_str);
     let person = f.key_text(r, "person", false);
     let owner = f.key_text(r, "owner", false);
     let owner = match (owner, level, &person) {
@@ -712,18 +694,7 @@ fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) ->
     };
     let number = positive(r, &f, "number", true).unwrap_or(0);
     let status = f
-        .choice(
-            r,
-            "status",
-            false,
-            &[
-                ("draft", Approval::Draft),
-                ("submitted", Approval::Submitted),
-                ("approved", Approval::Approved),
-                ("changes_requested", Approval::ChangesRequested),
-                ("archived", Approval::Archived),
-            ],
-        )
+        .choice(r, "status", false, &Approval::ALL, Approval::as_str)
         .unwrap_or(Approval::Approved);
     let outcomes = f
         .tables(r, "outcome")
@@ -805,7 +776,8 @@ fn read_outcome(
             r,
             "direction",
             false,
-            &[("higher", Direction::Higher), ("lower", Direction::Lower)],
+            &[Direction::Higher, Direction::Lower],
+            Direction::as_str,
         ),
         cumulative: f.boolean(r, "cumulative"),
         start: f.number(r, "start", false),

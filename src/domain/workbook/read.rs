@@ -437,23 +437,25 @@ impl<'t, 'i> Fields<'t, 'i> {
         parsed
     }
 
-    /// One of a few words, mapped to an enum.
+    /// One of a few words, each the `word` of one of `options` (the enum's
+    /// own spelling, so the workbook, the pages and the rows agree).
     pub(super) fn choice<T: Copy>(
         &self,
         r: &mut Reader<'_>,
         name: &str,
         required: bool,
-        options: &[(&str, T)],
+        options: &[T],
+        word: fn(T) -> &'static str,
     ) -> Option<T> {
-        let words: Vec<String> = options.iter().map(|(w, _)| format!("\"{w}\"")).collect();
+        let words: Vec<String> = options
+            .iter()
+            .map(|t| format!("\"{}\"", word(*t)))
+            .collect();
         let expected = format!("one of {}", words.join(", "));
         let v = self.present(r, name, required, &expected)?;
         let key = self.key(name);
         let found = match v.get_ref() {
-            DeValue::String(s) => options
-                .iter()
-                .find(|(w, _)| *w == s.as_ref())
-                .map(|(_, t)| *t),
+            DeValue::String(s) => options.iter().find(|t| word(**t) == s.as_ref()).copied(),
             _ => None,
         };
         if found.is_none() {
