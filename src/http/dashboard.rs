@@ -307,7 +307,7 @@ fn status_changes(r: &Report, before: &Report) -> Vec<StatusChange> {
 
 /// Actuals of WhyGOs in force dated after `week_ago` up to `as_of`, newest first.
 fn new_actuals(plan: &Plan, week_ago: NaiveDate, as_of: NaiveDate) -> Vec<NewActual> {
-    let mut new_actuals: Vec<NewActual> = plan
+    let mut entered: Vec<_> = plan
         .whygos
         .iter()
         .filter(|w| w.in_force())
@@ -318,6 +318,11 @@ fn new_actuals(plan: &Plan, week_ago: NaiveDate, as_of: NaiveDate) -> Vec<NewAct
                 .filter(|a| a.date > week_ago && a.date <= as_of)
                 .map(move |a| (w, o, a))
         })
+        .collect();
+    // Newest first, by the date (and the order of entry), not by its text.
+    entered.sort_by_key(|(_, _, a)| std::cmp::Reverse((a.date, a.seq)));
+    entered
+        .into_iter()
         .map(|(w, o, a)| NewActual {
             whygo: w.title.clone(),
             outcome: o.name.clone(),
@@ -331,9 +336,7 @@ fn new_actuals(plan: &Plan, week_ago: NaiveDate, as_of: NaiveDate) -> Vec<NewAct
             date: a.date.format("%a %-d %b").to_string(),
             note: a.note.clone(),
         })
-        .collect();
-    new_actuals.sort_by(|a, b| b.date.cmp(&a.date));
-    new_actuals
+        .collect()
 }
 
 /// The weekly report as JSON: the same shape as `whygo report --format json`.

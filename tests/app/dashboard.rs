@@ -332,3 +332,40 @@ async fn every_page_without_a_date_reads_the_one_clock() {
     assert_eq!(json["as_of"], "2026-04-03");
     assert_eq!(json["quarter"], 2);
 }
+
+/// The sync's "New actuals" run newest first by date, not by the text of the
+/// date ("Mon 16 Nov" sorts after "Fri 20 Nov" as text).
+#[tokio::test]
+async fn the_syncs_new_actuals_run_newest_first() {
+    let db = demo_db().await;
+    for (day, value) in [("2026-11-16", "18"), ("2026-11-20", "19")] {
+        let mut wayan = crate::common::signed_in_on(&db, "wayan", day).await;
+        wayan.get("/kartel/checkin").await.expect_status(200);
+        wayan
+            .post("/kartel/checkin", &[("value-4-prod-active-clients", value)])
+            .await
+            .expect_status(303);
+    }
+    let mut kevin = signed_in(&db, "kevin").await;
+    let sync = kevin.get("/kartel/sync?as_of=2026-11-21").await;
+    sync.expect_status(200);
+    let table = sync
+        .body
+        .split("<h3>New actuals</h3>")
+        .nth(1)
+        .expect("the new actuals");
+    let dates: Vec<&str> = table
+        .split("<tr><td>")
+        .skip(1)
+        .filter_map(|row| row.split("</td>").next())
+        .collect();
+    let fri = dates
+        .iter()
+        .position(|d| *d == "Fri 20 Nov")
+        .expect("Friday's entry");
+    let mon = dates
+        .iter()
+        .position(|d| *d == "Mon 16 Nov")
+        .expect("Monday's entry");
+    assert!(fri < mon, "{dates:?}");
+}
