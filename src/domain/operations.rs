@@ -16,10 +16,12 @@
 //! - [`handoff`]: a handoff's steps, the moves allowed, its state as of an instant.
 //! - [`figures`]: compliance, first-pass rate, onboarding days, active engagements.
 //! - [`commitments`]: dependencies and deliverables, late and overdue.
+//! - [`from_workbook`]: the workbook's handoff types and dependencies as these.
 
 pub mod commitments;
 pub mod cycle;
 pub mod figures;
+pub mod from_workbook;
 pub mod handoff;
 pub mod sla;
 
