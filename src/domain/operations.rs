@@ -53,6 +53,17 @@ pub fn start_of_day(d: NaiveDate) -> Instant {
         .and_utc()
 }
 
+/// `t + span`, saturating at the end of time instead of panicking (an SLA
+/// of four billion hours is silly, not a crash).
+pub fn shifted(t: Instant, span: TimeDelta) -> Instant {
+    t.checked_add_signed(span)
+        .unwrap_or(if span < TimeDelta::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
+}
+
 /// A span in the words of the SLA clock: "45 min", "20 h", "3 d 4 h".
 /// Whole units, rounded down; under three days in hours (SLAs are written in
 /// hours), beyond that in days and hours. A negative span reads as its size.
@@ -99,6 +110,15 @@ mod tests {
         assert_eq!(percent_words(100.0), "100%");
         assert_eq!(percent_words(0.0), "0%");
         assert_eq!(percent_words(66.666), "67%");
+    }
+
+    #[test]
+    fn shifting_past_the_end_of_time_saturates() {
+        let t = start_of_day(NaiveDate::from_ymd_opt(2026, 1, 5).expect("date"));
+        assert_eq!(shifted(t, TimeDelta::hours(2)), t + TimeDelta::hours(2));
+        let far = TimeDelta::hours(i64::from(u32::MAX));
+        assert_eq!(shifted(t, far), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(shifted(t, -far), DateTime::<Utc>::MIN_UTC);
     }
 
     #[test]

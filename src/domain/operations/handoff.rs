@@ -9,7 +9,7 @@
 use chrono::{NaiveDate, TimeDelta};
 
 use super::sla::{Deadline, Sla};
-use super::{Instant, span_words};
+use super::{Instant, shifted, span_words};
 
 /// What a step did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -285,14 +285,14 @@ impl Replay {
             }
         }
         let answer_due = match (self.phase, self.awaiting_since, answer_hours) {
-            (Phase::Submitted, Some(since), Some(window)) => Some(since + window),
+            (Phase::Submitted, Some(since), Some(window)) => Some(shifted(since, window)),
             _ => None,
         };
         let standing = standing(self.phase, deadline, answer_due, &faults, as_of);
         let due_at = deadline.instant().or_else(|| {
             self.first_submitted_at
                 .zip(answer_hours)
-                .map(|(first, window)| first + window)
+                .map(|(first, window)| shifted(first, window))
         });
         HandoffState {
             as_of,

@@ -16,7 +16,7 @@ use std::fmt;
 
 use chrono::{NaiveDate, TimeDelta};
 
-use super::{Instant, start_of_day};
+use super::{Instant, shifted, start_of_day};
 
 /// One clause of an SLA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -169,9 +169,9 @@ impl Sla {
         let mut earliest: Option<Instant> = None;
         for term in &self.terms {
             let at = match *term {
-                SlaTerm::WithinHours(h) => opened + TimeDelta::hours(i64::from(h)),
+                SlaTerm::WithinHours(h) => shifted(opened, TimeDelta::hours(i64::from(h))),
                 SlaTerm::LeadDays(d) => match needed_by {
-                    Some(date) => start_of_day(date) - TimeDelta::days(i64::from(d)),
+                    Some(date) => shifted(start_of_day(date), -TimeDelta::days(i64::from(d))),
                     None => return Deadline::NeedsDate,
                 },
                 SlaTerm::AnswerWithinHours(_) => continue,
@@ -465,6 +465,15 @@ mod tests {
         );
         assert_eq!(Sla::none().deadline(opened, None), Deadline::NoClock);
         assert_eq!(Sla::none().words(), "no SLA");
+    }
+
+    #[test]
+    fn an_absurd_sla_saturates_instead_of_panicking() {
+        let opened = at(2026, 1, 5, 0);
+        let far = Sla::within_hours(u32::MAX).deadline(opened, None);
+        assert_eq!(far, Deadline::At(chrono::DateTime::<chrono::Utc>::MAX_UTC));
+        let lead = Sla::lead_days(u32::MAX).deadline(opened, NaiveDate::from_ymd_opt(2026, 2, 1));
+        assert_eq!(lead, Deadline::At(chrono::DateTime::<chrono::Utc>::MIN_UTC));
     }
 
     #[test]
