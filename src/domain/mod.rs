@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod checkin;
 pub mod keys;
 pub mod lifecycle;
+pub mod operations;
 pub mod pacing;
 pub mod permissions;
 pub mod plan;
