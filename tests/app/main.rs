@@ -11,6 +11,7 @@ mod cli;
 mod comments;
 mod common;
 mod dashboard;
+mod fuzz;
 mod isolation;
 mod lifecycle;
 mod load;

@@ -87,7 +87,7 @@ async fn behind_a_proxy_the_address_is_the_hop_the_proxy_added_not_the_spoofed_o
 // ----- 9. bad input never answers 500 -----
 
 /// Every GET page, as the demo's admin (who may open all of them).
-const GET_ROUTES: &[&str] = &[
+pub(crate) const GET_ROUTES: &[&str] = &[
     "/",
     "/login",
     "/account/password",
