@@ -17,6 +17,7 @@ mod lifecycle;
 mod load;
 mod pacing_docs;
 mod pages;
+mod resilience;
 mod schema;
 mod security;
 mod serve;

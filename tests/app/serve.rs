@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Kills the server if the test fails half-way, so no child outlives it.
-struct Killed(std::process::Child);
+pub(crate) struct Killed(pub(crate) std::process::Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -121,7 +121,7 @@ fn serve_runs_on_its_own_postgres_with_the_demo_and_stops_cleanly() {
 }
 
 /// The postmaster's pid, from the first line of postmaster.pid.
-fn postmaster_pid(data: &std::path::Path) -> Option<i32> {
+pub(crate) fn postmaster_pid(data: &std::path::Path) -> Option<i32> {
     std::fs::read_to_string(data.join("pgdata").join("postmaster.pid"))
         .ok()?
         .lines()
@@ -169,11 +169,21 @@ fn the_embedded_postgres_does_not_outlive_a_killed_server() {
 
 /// Starts `whygo serve` on its own cluster in `data` with `extra` flags;
 /// returns it and its address once it listens.
-fn start_serve(data: &std::path::Path, extra: &[&str]) -> (Killed, String) {
+pub(crate) fn start_serve(data: &std::path::Path, extra: &[&str]) -> (Killed, String) {
+    start_serve_env(data, extra, &[])
+}
+
+/// [`start_serve`] with these environment variables set too.
+pub(crate) fn start_serve_env(
+    data: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Killed, String) {
     let mut child = Killed(
         Command::new(env!("CARGO_BIN_EXE_whygo"))
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .env_remove("DATABASE_URL")
             .env("WHYGO_DATA_DIR", data)
             .env("RUST_LOG", "warn")
@@ -198,7 +208,11 @@ fn start_serve(data: &std::path::Path, extra: &[&str]) -> (Killed, String) {
 }
 
 /// Waits for the child to exit, failing after `limit`.
-fn wait_exit(child: &mut Killed, limit: Duration, what: &str) -> std::process::ExitStatus {
+pub(crate) fn wait_exit(
+    child: &mut Killed,
+    limit: Duration,
+    what: &str,
+) -> std::process::ExitStatus {
     let started = Instant::now();
     loop {
         if let Some(s) = child.0.try_wait().expect("wait") {
