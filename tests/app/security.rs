@@ -623,3 +623,188 @@ async fn with_every_hashing_slot_busy_sign_in_answers_503_then_works_once_one_is
     drop(held);
     c.login("kevin@kartel.example", DEMO_PASSWORD).await;
 }
+
+// ----- CSRF, over every POST route -----
+
+/// A concrete path for a route pattern of the demo: keys that exist, an
+/// account of the organization, one-time links that work.
+fn concrete(pattern: &str, account: &str, invite: &str, reset: &str) -> String {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let mut out = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        let before = if i > 0 { parts[i - 1] } else { "" };
+        out.push(match (*p, before) {
+            ("{tenant}", _) => "kartel".to_owned(),
+            ("{key}", "whygos") => "trent-1".to_owned(),
+            ("{key}", "people") => "wayan".to_owned(),
+            ("{key}", "departments") => "production".to_owned(),
+            ("{account}", _) => account.to_owned(),
+            ("{token}", "invite") => invite.to_owned(),
+            ("{token}", "reset") => reset.to_owned(),
+            (p, _) => {
+                assert!(!p.starts_with('{'), "no value for {p} in {pattern}");
+                p.to_owned()
+            }
+        });
+    }
+    out.join("/")
+}
+
+/// Fields that would change something wherever a handler accepted them.
+const WRITES: &[(&str, &str)] = &[
+    ("key", "intruder"),
+    ("name", "Intruder"),
+    ("title", "Intruder"),
+    ("slug", "intruder"),
+    ("role", "admin"),
+    ("email", "intruder@kartel.example"),
+    ("body", "Intruder was here"),
+    ("comment", "Intruder was here"),
+    ("why", "Intruder"),
+    ("goal", "Intruder"),
+    ("ladder", "generative-1"),
+    ("o0_name", "Intruder"),
+    ("o0_q4", "1"),
+    ("value-4-prod-active-clients", "99"),
+    ("action", "save"),
+    ("version", "1"),
+    ("on_pace", "1"),
+    ("slightly_off", "0.5"),
+    ("carry_days", "14"),
+    ("fiscal_year_start", "2026-01-01"),
+    ("max_individual_whygos", "3"),
+    ("current", DEMO_PASSWORD),
+    ("new", "intruder password"),
+    ("confirm", "intruder password"),
+    ("password", DEMO_PASSWORD),
+];
+
+const CSRF_REFUSAL: &str = "This form expired or did not come from whygo";
+
+#[tokio::test]
+async fn every_post_route_refuses_a_missing_wrong_or_foreign_csrf_token_and_writes_nothing() {
+    let db = demo_db().await;
+    let tenant: uuid::Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("kartel");
+    let trent: uuid::Uuid =
+        sqlx::query_scalar("select id from accounts where email = 'trent@kartel.example'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("trent");
+    let noah: uuid::Uuid = sqlx::query_scalar("select id from people where key = 'noah'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("noah");
+    let invite = whygo::db::links::create_invite(
+        &db.pool,
+        tenant,
+        noah,
+        whygo::domain::permissions::Role::Member,
+        None,
+        None,
+    )
+    .await
+    .expect("invite");
+    let reset = whygo::db::links::create_reset(&db.pool, tenant, trent, None)
+        .await
+        .expect("reset");
+
+    let posts: Vec<String> = crate::common::source_routes()
+        .into_iter()
+        .filter(|(m, _)| *m == "POST")
+        .map(|(_, p)| p)
+        .collect();
+    assert!(posts.len() >= 20, "POST routes found: {posts:?}");
+
+    // Zac (admin of everything) and Kevin, signed in; their tokens are real.
+    let mut zac = signed_in(&db, "zac").await;
+    zac.get("/kartel").await.expect_status(200);
+    let mut kevin = signed_in(&db, "kevin").await;
+    kevin.get("/kartel").await.expect_status(200);
+    let kevins = kevin.csrf.clone().expect("kevin's token");
+    let zacs = zac.csrf.clone().expect("zac's token");
+    assert_ne!(kevins, zacs);
+    // A visitor without a session, with the anonymous cookie and its token.
+    let mut visitor = Client::new(app(&db));
+    visitor.get("/login").await.expect_status(200);
+    let mut other_visitor = Client::new(app(&db));
+    other_visitor.get("/login").await.expect_status(200);
+    let foreign_anonymous = other_visitor.csrf.clone().expect("a token");
+
+    let before = crate::common::content_fingerprint(&db, &[]).await;
+    let mut tried = 0;
+    for pattern in &posts {
+        let path = concrete(pattern, &trent.to_string(), &invite, &reset);
+        let wrong = "0".repeat(zacs.len());
+        let with = |token: &str| -> Vec<(&str, String)> {
+            WRITES
+                .iter()
+                .map(|(k, v)| (*k, (*v).to_owned()))
+                .chain([("csrf_token", token.to_owned())])
+                .collect()
+        };
+        let cases: Vec<(&str, bool, Vec<(&str, String)>)> = vec![
+            (
+                "no token",
+                false,
+                with("")
+                    .into_iter()
+                    .filter(|(k, _)| *k != "csrf_token")
+                    .collect(),
+            ),
+            ("an empty token", false, with("")),
+            ("a wrong token", false, with(&wrong)),
+            ("another session's token", false, with(&kevins)),
+            ("a session's token without the session", true, with(&zacs)),
+            ("another visitor's token", true, with(&foreign_anonymous)),
+        ];
+        for (what, anonymous, fields) in cases {
+            let client = if anonymous { &mut visitor } else { &mut zac };
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = client.post_raw(&path, &fields).await;
+            assert_eq!(
+                res.status.as_u16(),
+                403,
+                "POST {path} with {what} answered {}:\n{}",
+                res.status,
+                res.body
+            );
+            assert!(
+                res.body.contains(CSRF_REFUSAL),
+                "POST {path} with {what}: refused by the CSRF guard:\n{}",
+                res.body
+            );
+            tried += 1;
+        }
+        // A wrong token in the header counts no more than in the form.
+        zac.headers.push(("x-csrf-token".to_owned(), wrong.clone()));
+        let fields: Vec<(&str, &str)> = WRITES.to_vec();
+        let res = zac.post_raw(&path, &fields).await;
+        zac.headers.clear();
+        assert_eq!(res.status.as_u16(), 403, "POST {path} with a wrong header");
+        tried += 1;
+    }
+    assert_eq!(
+        crate::common::content_fingerprint(&db, &[]).await,
+        before,
+        "a refused form wrote (sessions included)"
+    );
+    assert!(tried >= 7 * 20, "{tried} refused requests");
+
+    // The same form with the right token does write: the guard, not the
+    // form, refused above.
+    let res = zac
+        .post(
+            "/kartel/whygos/company-1/comments",
+            &[("body", "Intruder was here")],
+        )
+        .await;
+    res.expect_status(303);
+    assert_ne!(
+        crate::common::content_fingerprint(&db, &[]).await,
+        before,
+        "the fingerprint sees a write"
+    );
+}
