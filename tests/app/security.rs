@@ -808,3 +808,278 @@ async fn every_post_route_refuses_a_missing_wrong_or_foreign_csrf_token_and_writ
         "the fingerprint sees a write"
     );
 }
+
+// ----- Authorization: role × action, over HTTP -----
+
+/// What a request must come to: refused by the permission table (403, not
+/// the CSRF guard), not found (the viewer may not even see it), or done.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Outcome {
+    Forbidden,
+    NotFound,
+    Allowed,
+}
+
+#[tokio::test]
+async fn the_authorization_table_holds_over_http_for_every_kind_of_actor() {
+    use Outcome::{Allowed, Forbidden, NotFound};
+    let db = demo_db().await;
+    let version = |key: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i32>("select version from whygos where key = $1")
+                .bind(key)
+                .fetch_one(&pool)
+                .await
+                .expect("a version")
+                .to_string()
+        }
+    };
+    let trent1 = version("trent-1").await;
+    let company2 = version("company-2").await;
+    let generative1 = version("generative-1").await;
+    let decide = [
+        ("version", trent1.as_str()),
+        ("comment", "Tighten it."),
+        ("next", ""),
+    ];
+    let edit_company = [
+        ("version", company2.as_str()),
+        ("title", "Changed"),
+        ("goal", "Changed"),
+    ];
+    // Admin routes have a table of their own: admin::only_an_admin_may_…
+    // (every admin route × leader, member, admin).
+    let table: Vec<(&str, &str, String, Vec<(&str, &str)>, Outcome)> = vec![
+        // An individual WhyGO waiting for its owner's manager (Fill).
+        (
+            "trent",
+            "POST",
+            "/kartel/whygos/trent-1/approve".into(),
+            decide.to_vec(),
+            Forbidden,
+        ),
+        (
+            "kevin",
+            "POST",
+            "/kartel/whygos/trent-1/approve".into(),
+            decide.to_vec(),
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/trent-1/approve".into(),
+            decide.to_vec(),
+            NotFound,
+        ),
+        (
+            "trent",
+            "POST",
+            "/kartel/whygos/trent-1/return".into(),
+            decide.to_vec(),
+            Forbidden,
+        ),
+        (
+            "kevin",
+            "POST",
+            "/kartel/whygos/trent-1/return".into(),
+            decide.to_vec(),
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/trent-1/return".into(),
+            decide.to_vec(),
+            NotFound,
+        ),
+        (
+            "wayan",
+            "GET",
+            "/kartel/whygos/trent-1".into(),
+            vec![],
+            NotFound,
+        ),
+        (
+            "trent",
+            "GET",
+            "/kartel/whygos/trent-1/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        // A draft: its manager sees it but neither edits nor submits it.
+        (
+            "fill",
+            "GET",
+            "/kartel/whygos/brandon-1/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "GET",
+            "/kartel/whygos/brandon-1/edit".into(),
+            vec![],
+            NotFound,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/brandon-1/submit".into(),
+            vec![("version", "1")],
+            NotFound,
+        ),
+        // Company and department WhyGOs: leaders and heads edit, signers sign.
+        (
+            "trent",
+            "GET",
+            "/kartel/whygos/company-1/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "GET",
+            "/kartel/whygos/company-2/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/company-2/edit".into(),
+            edit_company.to_vec(),
+            Forbidden,
+        ),
+        (
+            "trent",
+            "GET",
+            "/kartel/whygos/generative-1/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "trent",
+            "POST",
+            "/kartel/whygos/generative-1/signoff".into(),
+            vec![("version", generative1.as_str())],
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/company-2/signoff".into(),
+            vec![("version", company2.as_str())],
+            Forbidden,
+        ),
+        // A check-in of an outcome someone else owns.
+        (
+            "trent",
+            "POST",
+            "/kartel/checkin".into(),
+            vec![("value-4-prod-active-clients", "99"), ("action", "save")],
+            Forbidden,
+        ),
+        // Installation-wide: only an installation admin creates organizations.
+        (
+            "kevin",
+            "GET",
+            "/admin/tenants/new".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "kevin",
+            "POST",
+            "/admin/tenants/new".into(),
+            vec![
+                ("name", "Acme"),
+                ("slug", "acme"),
+                ("fiscal_year_start", "2026-01-01"),
+            ],
+            Forbidden,
+        ),
+        // And what each may do.
+        (
+            "kevin",
+            "GET",
+            "/kartel/whygos/company-2/edit".into(),
+            vec![],
+            Allowed,
+        ),
+        (
+            "fill",
+            "GET",
+            "/kartel/whygos/generative-1/edit".into(),
+            vec![],
+            Allowed,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/checkin".into(),
+            vec![("value-4-prod-active-clients", "19"), ("action", "save")],
+            Allowed,
+        ),
+        (
+            "trent",
+            "POST",
+            "/kartel/whygos/company-1/comments".into(),
+            vec![("body", "Agreed.")],
+            Allowed,
+        ),
+        (
+            "fill",
+            "POST",
+            "/kartel/whygos/trent-1/approve".into(),
+            decide.to_vec(),
+            Allowed,
+        ),
+    ];
+    let mut clients: Vec<(&str, Client)> = Vec::new();
+    for (who, ..) in &table {
+        if !clients.iter().any(|(w, _)| w == who) {
+            let mut c = signed_in(&db, who).await;
+            c.get("/kartel").await.expect_status(200);
+            clients.push((who, c));
+        }
+    }
+    let mut wrong = Vec::new();
+    for (who, method, path, form, expected) in &table {
+        let Some((_, c)) = clients.iter_mut().find(|(w, _)| w == who) else {
+            continue;
+        };
+        let before = crate::common::content_fingerprint(&db, &["sessions"]).await;
+        let res = if *method == "GET" {
+            c.get(path).await
+        } else {
+            c.post(path, form).await
+        };
+        let status = res.status.as_u16();
+        let got = match status {
+            403 if res.body.contains(CSRF_REFUSAL) => None,
+            403 => Some(Forbidden),
+            404 => Some(NotFound),
+            200..=399 => Some(Allowed),
+            _ => None,
+        };
+        if got != Some(*expected) {
+            wrong.push(format!(
+                "{who} {method} {path}: expected {expected:?}, got {status}"
+            ));
+        }
+        let after = crate::common::content_fingerprint(&db, &["sessions"]).await;
+        if *expected != Allowed && after != before {
+            wrong.push(format!(
+                "{who} {method} {path}: refused, yet something was written"
+            ));
+        }
+        if *expected == Allowed && *method == "POST" && after == before {
+            wrong.push(format!(
+                "{who} {method} {path}: allowed, yet nothing was written"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
