@@ -2,6 +2,8 @@
 //! mutated workbooks against the loader. Deterministic (fixed lists, a fixed
 //! seed), no network. Figures of the last run are in `docs/security.md`.
 
+use std::fmt::Write as _;
+
 use crate::common::{
     Client, TestDb, app, content_fingerprint, demo_db, route_matches, signed_in, source_routes,
 };
@@ -142,7 +144,7 @@ fn encode(s: &str) -> String {
         if keep {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out

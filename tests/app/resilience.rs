@@ -291,7 +291,7 @@ fn sigterm_under_load_drains_in_flight_requests_exits_within_the_deadline_and_st
     .expect("send the stuck head");
 
     std::thread::sleep(Duration::from_millis(1500));
-    let sent_before = results.lock().map(|r| r.len()).unwrap_or(0);
+    let sent_before = results.lock().map_or(0, |r| r.len());
     sigterm(&child);
     let signalled = Instant::now();
     std::thread::sleep(Duration::from_millis(300));

@@ -679,6 +679,10 @@ const WRITES: &[(&str, &str)] = &[
     ("password", DEMO_PASSWORD),
 ];
 
+/// A way to send a form without the right token: what, whether by the
+/// anonymous visitor, and the fields.
+type Case<'a> = (&'static str, bool, Vec<(&'a str, String)>);
+
 const CSRF_REFUSAL: &str = "This form expired or did not come from whygo";
 
 #[tokio::test]
@@ -745,7 +749,7 @@ async fn every_post_route_refuses_a_missing_wrong_or_foreign_csrf_token_and_writ
                 .chain([("csrf_token", token.to_owned())])
                 .collect()
         };
-        let cases: Vec<(&str, bool, Vec<(&str, String)>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "no token",
                 false,
@@ -820,6 +824,15 @@ enum Outcome {
     Allowed,
 }
 
+/// Who, method, path, form, and what it must come to.
+type Row<'a> = (
+    &'static str,
+    &'static str,
+    String,
+    Vec<(&'a str, &'a str)>,
+    Outcome,
+);
+
 #[tokio::test]
 async fn the_authorization_table_holds_over_http_for_every_kind_of_actor() {
     use Outcome::{Allowed, Forbidden, NotFound};
@@ -850,7 +863,7 @@ async fn the_authorization_table_holds_over_http_for_every_kind_of_actor() {
     ];
     // Admin routes have a table of their own: admin::only_an_admin_may_…
     // (every admin route × leader, member, admin).
-    let table: Vec<(&str, &str, String, Vec<(&str, &str)>, Outcome)> = vec![
+    let table: Vec<Row> = vec![
         // An individual WhyGO waiting for its owner's manager (Fill).
         (
             "trent",
