@@ -501,3 +501,103 @@ pub async fn member_without_person(db: &TestDb, email: &str) -> Client {
     c.login(email, password).await;
     c
 }
+
+// ----- Helpers of the regression suites (issue 10: fuzz, CSRF matrix) -----
+
+impl Client {
+    /// POSTs `body` as an urlencoded form, byte for byte (no CSRF token
+    /// added): for bytes no `&str` can hold, such as invalid UTF-8.
+    pub async fn post_bytes(&mut self, path: &str, body: Vec<u8>) -> Response {
+        self.send(
+            axum::http::Request::post(path)
+                .header("content-type", "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await
+    }
+}
+
+/// Every (method, pattern) the routers in `src/http` register, read from
+/// their source (`.route("/pattern", get(…).post(…))`), so a table over
+/// routes can check that it misses none.
+pub fn source_routes() -> Vec<(&'static str, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/http"),
+        &mut files,
+    );
+    files.sort();
+    let mut routes = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for part in flat.split(".route(").skip(1) {
+            let Some(pattern) = part.split('"').nth(1) else {
+                continue;
+            };
+            if !pattern.starts_with('/') {
+                continue;
+            }
+            let handlers = part.split(')').take(3).collect::<Vec<_>>().join(")");
+            for (verb, method) in [("get(", "GET"), ("post(", "POST")] {
+                if handlers.contains(verb) {
+                    routes.push((method, pattern.to_owned()));
+                }
+            }
+        }
+    }
+    routes
+}
+
+/// Whether a route pattern such as `/{tenant}/people/{key}` matches a path
+/// (its query string ignored).
+pub fn route_matches(pattern: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
+    let p: Vec<&str> = pattern.split('/').collect();
+    let a: Vec<&str> = path.split('/').collect();
+    p.len() == a.len()
+        && p.iter()
+            .zip(&a)
+            .all(|(p, a)| (p.starts_with('{') && p.ends_with('}')) || p == a)
+}
+
+/// What every table of the database holds: its name, row count and an md5
+/// of its rows in order, for "nothing was written" (tables in `skip` left out).
+pub async fn content_fingerprint(db: &TestDb, skip: &[&str]) -> Vec<(String, i64, String)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "select table_name::text from information_schema.tables
+         where table_schema = 'public' and table_type = 'BASE TABLE'
+           and table_name <> '_sqlx_migrations' order by 1",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("tables");
+    let mut out = Vec::new();
+    for t in tables {
+        if skip.contains(&t.as_str()) {
+            continue;
+        }
+        let (n, md5): (i64, Option<String>) = sqlx::query_as(&format!(
+            "select count(*), md5(string_agg(r::text, '|' order by r::text)) from \"{t}\" r"
+        ))
+        .fetch_one(&db.pool)
+        .await
+        .expect("fingerprint a table");
+        out.push((t, n, md5.unwrap_or_default()));
+    }
+    out
+}

@@ -87,7 +87,7 @@ async fn behind_a_proxy_the_address_is_the_hop_the_proxy_added_not_the_spoofed_o
 // ----- 9. bad input never answers 500 -----
 
 /// Every GET page, as the demo's admin (who may open all of them).
-const GET_ROUTES: &[&str] = &[
+pub(crate) const GET_ROUTES: &[&str] = &[
     "/",
     "/login",
     "/account/password",
@@ -622,4 +622,477 @@ async fn with_every_hashing_slot_busy_sign_in_answers_503_then_works_once_one_is
     assert_eq!(recorded, 0, "an unchecked attempt is not a failure");
     drop(held);
     c.login("kevin@kartel.example", DEMO_PASSWORD).await;
+}
+
+// ----- CSRF, over every POST route -----
+
+/// A concrete path for a route pattern of the demo: keys that exist, an
+/// account of the organization, one-time links that work.
+fn concrete(pattern: &str, account: &str, invite: &str, reset: &str) -> String {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let mut out = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        let before = if i > 0 { parts[i - 1] } else { "" };
+        out.push(match (*p, before) {
+            ("{tenant}", _) => "kartel".to_owned(),
+            ("{key}", "whygos") => "trent-1".to_owned(),
+            ("{key}", "people") => "wayan".to_owned(),
+            ("{key}", "departments") => "production".to_owned(),
+            ("{account}", _) => account.to_owned(),
+            ("{token}", "invite") => invite.to_owned(),
+            ("{token}", "reset") => reset.to_owned(),
+            (p, _) => {
+                assert!(!p.starts_with('{'), "no value for {p} in {pattern}");
+                p.to_owned()
+            }
+        });
+    }
+    out.join("/")
+}
+
+/// Fields that would change something wherever a handler accepted them.
+const WRITES: &[(&str, &str)] = &[
+    ("key", "intruder"),
+    ("name", "Intruder"),
+    ("title", "Intruder"),
+    ("slug", "intruder"),
+    ("role", "admin"),
+    ("email", "intruder@kartel.example"),
+    ("body", "Intruder was here"),
+    ("comment", "Intruder was here"),
+    ("why", "Intruder"),
+    ("goal", "Intruder"),
+    ("ladder", "generative-1"),
+    ("o0_name", "Intruder"),
+    ("o0_q4", "1"),
+    ("value-4-prod-active-clients", "99"),
+    ("action", "save"),
+    ("version", "1"),
+    ("on_pace", "1"),
+    ("slightly_off", "0.5"),
+    ("carry_days", "14"),
+    ("fiscal_year_start", "2026-01-01"),
+    ("max_individual_whygos", "3"),
+    ("current", DEMO_PASSWORD),
+    ("new", "intruder password"),
+    ("confirm", "intruder password"),
+    ("password", DEMO_PASSWORD),
+];
+
+/// A way to send a form without the right token: what, whether by the
+/// anonymous visitor, and the fields.
+type Case<'a> = (&'static str, bool, Vec<(&'a str, String)>);
+
+const CSRF_REFUSAL: &str = "This form expired or did not come from whygo";
+
+#[tokio::test]
+async fn every_post_route_refuses_a_missing_wrong_or_foreign_csrf_token_and_writes_nothing() {
+    let db = demo_db().await;
+    let tenant: uuid::Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("kartel");
+    let trent: uuid::Uuid =
+        sqlx::query_scalar("select id from accounts where email = 'trent@kartel.example'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("trent");
+    let noah: uuid::Uuid = sqlx::query_scalar("select id from people where key = 'noah'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("noah");
+    let invite = whygo::db::links::create_invite(
+        &db.pool,
+        tenant,
+        noah,
+        whygo::domain::permissions::Role::Member,
+        None,
+        None,
+    )
+    .await
+    .expect("invite");
+    let reset = whygo::db::links::create_reset(&db.pool, tenant, trent, None)
+        .await
+        .expect("reset");
+
+    let posts: Vec<String> = crate::common::source_routes()
+        .into_iter()
+        .filter(|(m, _)| *m == "POST")
+        .map(|(_, p)| p)
+        .collect();
+    assert!(posts.len() >= 20, "POST routes found: {posts:?}");
+
+    // Zac (admin of everything) and Kevin, signed in; their tokens are real.
+    let mut zac = signed_in(&db, "zac").await;
+    zac.get("/kartel").await.expect_status(200);
+    let mut kevin = signed_in(&db, "kevin").await;
+    kevin.get("/kartel").await.expect_status(200);
+    let kevins = kevin.csrf.clone().expect("kevin's token");
+    let zacs = zac.csrf.clone().expect("zac's token");
+    assert_ne!(kevins, zacs);
+    // A visitor without a session, with the anonymous cookie and its token.
+    let mut visitor = Client::new(app(&db));
+    visitor.get("/login").await.expect_status(200);
+    let mut other_visitor = Client::new(app(&db));
+    other_visitor.get("/login").await.expect_status(200);
+    let foreign_anonymous = other_visitor.csrf.clone().expect("a token");
+
+    let before = crate::common::content_fingerprint(&db, &[]).await;
+    let mut tried = 0;
+    for pattern in &posts {
+        let path = concrete(pattern, &trent.to_string(), &invite, &reset);
+        let wrong = "0".repeat(zacs.len());
+        let with = |token: &str| -> Vec<(&str, String)> {
+            WRITES
+                .iter()
+                .map(|(k, v)| (*k, (*v).to_owned()))
+                .chain([("csrf_token", token.to_owned())])
+                .collect()
+        };
+        let cases: Vec<Case> = vec![
+            (
+                "no token",
+                false,
+                with("")
+                    .into_iter()
+                    .filter(|(k, _)| *k != "csrf_token")
+                    .collect(),
+            ),
+            ("an empty token", false, with("")),
+            ("a wrong token", false, with(&wrong)),
+            ("another session's token", false, with(&kevins)),
+            ("a session's token without the session", true, with(&zacs)),
+            ("another visitor's token", true, with(&foreign_anonymous)),
+        ];
+        for (what, anonymous, fields) in cases {
+            let client = if anonymous { &mut visitor } else { &mut zac };
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = client.post_raw(&path, &fields).await;
+            assert_eq!(
+                res.status.as_u16(),
+                403,
+                "POST {path} with {what} answered {}:\n{}",
+                res.status,
+                res.body
+            );
+            assert!(
+                res.body.contains(CSRF_REFUSAL),
+                "POST {path} with {what}: refused by the CSRF guard:\n{}",
+                res.body
+            );
+            tried += 1;
+        }
+        // A wrong token in the header counts no more than in the form.
+        zac.headers.push(("x-csrf-token".to_owned(), wrong.clone()));
+        let fields: Vec<(&str, &str)> = WRITES.to_vec();
+        let res = zac.post_raw(&path, &fields).await;
+        zac.headers.clear();
+        assert_eq!(res.status.as_u16(), 403, "POST {path} with a wrong header");
+        tried += 1;
+    }
+    assert_eq!(
+        crate::common::content_fingerprint(&db, &[]).await,
+        before,
+        "a refused form wrote (sessions included)"
+    );
+    assert!(tried >= 7 * 20, "{tried} refused requests");
+
+    // The same form with the right token does write: the guard, not the
+    // form, refused above.
+    let res = zac
+        .post(
+            "/kartel/whygos/company-1/comments",
+            &[("body", "Intruder was here")],
+        )
+        .await;
+    res.expect_status(303);
+    assert_ne!(
+        crate::common::content_fingerprint(&db, &[]).await,
+        before,
+        "the fingerprint sees a write"
+    );
+}
+
+// ----- Authorization: role × action, over HTTP -----
+
+/// What a request must come to: refused by the permission table (403, not
+/// the CSRF guard), not found (the viewer may not even see it), or done.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Outcome {
+    Forbidden,
+    NotFound,
+    Allowed,
+}
+
+/// Who, method, path, form, and what it must come to.
+type Row<'a> = (
+    &'static str,
+    &'static str,
+    String,
+    Vec<(&'a str, &'a str)>,
+    Outcome,
+);
+
+#[tokio::test]
+async fn the_authorization_table_holds_over_http_for_every_kind_of_actor() {
+    use Outcome::{Allowed, Forbidden, NotFound};
+    let db = demo_db().await;
+    let version = |key: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i32>("select version from whygos where key = $1")
+                .bind(key)
+                .fetch_one(&pool)
+                .await
+                .expect("a version")
+                .to_string()
+        }
+    };
+    let trent1 = version("trent-1").await;
+    let company2 = version("company-2").await;
+    let generative1 = version("generative-1").await;
+    let decide = [
+        ("version", trent1.as_str()),
+        ("comment", "Tighten it."),
+        ("next", ""),
+    ];
+    let edit_company = [
+        ("version", company2.as_str()),
+        ("title", "Changed"),
+        ("goal", "Changed"),
+    ];
+    // Admin routes have a table of their own: admin::only_an_admin_may_…
+    // (every admin route × leader, member, admin).
+    let table: Vec<Row> = vec![
+        // An individual WhyGO waiting for its owner's manager (Fill).
+        (
+            "trent",
+            "POST",
+            "/kartel/whygos/trent-1/approve".into(),
+            decide.to_vec(),
+            Forbidden,
+        ),
+        (
+            "kevin",
+            "POST",
+            "/kartel/whygos/trent-1/approve".into(),
+            decide.to_vec(),
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/trent-1/approve".into(),
+            decide.to_vec(),
+            NotFound,
+        ),
+        (
+            "trent",
+            "POST",
+            "/kartel/whygos/trent-1/return".into(),
+            decide.to_vec(),
+            Forbidden,
+        ),
+        (
+            "kevin",
+            "POST",
+            "/kartel/whygos/trent-1/return".into(),
+            decide.to_vec(),
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/trent-1/return".into(),
+            decide.to_vec(),
+            NotFound,
+        ),
+        (
+            "wayan",
+            "GET",
+            "/kartel/whygos/trent-1".into(),
+            vec![],
+            NotFound,
+        ),
+        (
+            "trent",
+            "GET",
+            "/kartel/whygos/trent-1/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        // A draft: its manager sees it but neither edits nor submits it.
+        (
+            "fill",
+            "GET",
+            "/kartel/whygos/brandon-1/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "GET",
+            "/kartel/whygos/brandon-1/edit".into(),
+            vec![],
+            NotFound,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/brandon-1/submit".into(),
+            vec![("version", "1")],
+            NotFound,
+        ),
+        // Company and department WhyGOs: leaders and heads edit, signers sign.
+        (
+            "trent",
+            "GET",
+            "/kartel/whygos/company-1/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "GET",
+            "/kartel/whygos/company-2/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/company-2/edit".into(),
+            edit_company.to_vec(),
+            Forbidden,
+        ),
+        (
+            "trent",
+            "GET",
+            "/kartel/whygos/generative-1/edit".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "trent",
+            "POST",
+            "/kartel/whygos/generative-1/signoff".into(),
+            vec![("version", generative1.as_str())],
+            Forbidden,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/whygos/company-2/signoff".into(),
+            vec![("version", company2.as_str())],
+            Forbidden,
+        ),
+        // A check-in of an outcome someone else owns.
+        (
+            "trent",
+            "POST",
+            "/kartel/checkin".into(),
+            vec![("value-4-prod-active-clients", "99"), ("action", "save")],
+            Forbidden,
+        ),
+        // Installation-wide: only an installation admin creates organizations.
+        (
+            "kevin",
+            "GET",
+            "/admin/tenants/new".into(),
+            vec![],
+            Forbidden,
+        ),
+        (
+            "kevin",
+            "POST",
+            "/admin/tenants/new".into(),
+            vec![
+                ("name", "Acme"),
+                ("slug", "acme"),
+                ("fiscal_year_start", "2026-01-01"),
+            ],
+            Forbidden,
+        ),
+        // And what each may do.
+        (
+            "kevin",
+            "GET",
+            "/kartel/whygos/company-2/edit".into(),
+            vec![],
+            Allowed,
+        ),
+        (
+            "fill",
+            "GET",
+            "/kartel/whygos/generative-1/edit".into(),
+            vec![],
+            Allowed,
+        ),
+        (
+            "wayan",
+            "POST",
+            "/kartel/checkin".into(),
+            vec![("value-4-prod-active-clients", "19"), ("action", "save")],
+            Allowed,
+        ),
+        (
+            "trent",
+            "POST",
+            "/kartel/whygos/company-1/comments".into(),
+            vec![("body", "Agreed.")],
+            Allowed,
+        ),
+        (
+            "fill",
+            "POST",
+            "/kartel/whygos/trent-1/approve".into(),
+            decide.to_vec(),
+            Allowed,
+        ),
+    ];
+    let mut clients: Vec<(&str, Client)> = Vec::new();
+    for (who, ..) in &table {
+        if !clients.iter().any(|(w, _)| w == who) {
+            let mut c = signed_in(&db, who).await;
+            c.get("/kartel").await.expect_status(200);
+            clients.push((who, c));
+        }
+    }
+    let mut wrong = Vec::new();
+    for (who, method, path, form, expected) in &table {
+        let Some((_, c)) = clients.iter_mut().find(|(w, _)| w == who) else {
+            continue;
+        };
+        let before = crate::common::content_fingerprint(&db, &["sessions"]).await;
+        let res = if *method == "GET" {
+            c.get(path).await
+        } else {
+            c.post(path, form).await
+        };
+        let status = res.status.as_u16();
+        let got = match status {
+            403 if res.body.contains(CSRF_REFUSAL) => None,
+            403 => Some(Forbidden),
+            404 => Some(NotFound),
+            200..=399 => Some(Allowed),
+            _ => None,
+        };
+        if got != Some(*expected) {
+            wrong.push(format!(
+                "{who} {method} {path}: expected {expected:?}, got {status}"
+            ));
+        }
+        let after = crate::common::content_fingerprint(&db, &["sessions"]).await;
+        if *expected != Allowed && after != before {
+            wrong.push(format!(
+                "{who} {method} {path}: refused, yet something was written"
+            ));
+        }
+        if *expected == Allowed && *method == "POST" && after == before {
+            wrong.push(format!(
+                "{who} {method} {path}: allowed, yet nothing was written"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
