@@ -6,18 +6,73 @@
 //! once (default: one per core, which is also all the CPU they can use); a
 //! request waits up to `wait` for a slot and otherwise gets [`HashError::Busy`],
 //! which the web layer answers with 503 and `Retry-After`.
+//!
+//! The hashes run on `slots` threads of their own, not on tokio's blocking
+//! pool: glibc keeps a freed 19 MiB block in the freeing thread's arena for
+//! reuse, so hashing on whichever of hundreds of pool threads grew the process
+//! to ~550 MB that it never gave back (docs/security.md, item 4). On a few
+//! dedicated threads what is kept is at most one block per slot.
 
-use std::sync::Arc;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::password;
 
+/// A hash to run, and where its answer goes.
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone, Debug)]
 pub struct Hasher {
     slots: Arc<Semaphore>,
     wait: Duration,
+    /// The hashing threads, started on first use (most test apps never hash).
+    workers: Arc<OnceLock<Workers>>,
+    threads: usize,
+}
+
+/// The sending end of the hashing threads' queue; the threads end when it is
+/// dropped with the last clone of the [`Hasher`].
+#[derive(Debug)]
+struct Workers {
+    jobs: Option<Mutex<mpsc::Sender<Job>>>,
+}
+
+impl Workers {
+    fn start(threads: usize) -> Workers {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let mut started = 0;
+        for i in 0..threads {
+            let rx = Arc::clone(&rx);
+            let spawned = std::thread::Builder::new()
+                .name(format!("whygo-hash-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while taking a job.
+                        let job = rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                        match job {
+                            // A panicking hash ends its job (its caller gets
+                            // an error), not the thread.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                            Err(mpsc::RecvError) => break,
+                        }
+                    }
+                });
+            match spawned {
+                Ok(_) => started += 1,
+                Err(e) => tracing::error!(error = %e, "starting a password-hashing thread"),
+            }
+        }
+        Workers {
+            // No thread at all: hashes fall back to tokio's blocking pool.
+            jobs: (started > 0).then(|| Mutex::new(tx)),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +103,8 @@ impl Hasher {
         Hasher {
             slots: Arc::new(Semaphore::new(slots.max(1))),
             wait,
+            workers: Arc::new(OnceLock::new()),
+            threads: slots.max(1),
         }
     }
 
@@ -57,7 +114,7 @@ impl Hasher {
         Arc::clone(&self.slots).try_acquire_owned().ok()
     }
 
-    /// Runs `work` on the blocking pool once a slot is free.
+    /// Runs `work` on a hashing thread once a slot is free.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
@@ -71,14 +128,26 @@ impl Hasher {
             );
             return Err(HashError::Busy);
         };
-        let done = tokio::task::spawn_blocking(move || {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
             let out = work();
             drop(permit);
-            out
-        })
-        .await
-        .map_err(|e| HashError::Failed(e.into()))?;
-        Ok(done)
+            let _ = tx.send(out);
+        });
+        let workers = self.workers.get_or_init(|| Workers::start(self.threads));
+        let queued = match &workers.jobs {
+            Some(jobs) => jobs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .send(job)
+                .map_err(|mpsc::SendError(job)| job),
+            None => Err(job),
+        };
+        if let Err(job) = queued {
+            tokio::task::spawn_blocking(job);
+        }
+        rx.await
+            .map_err(|_| HashError::Failed(anyhow::anyhow!("the password-hashing thread stopped")))
     }
 
     /// Whether `candidate` matches `stored`; with no stored hash (no such

@@ -422,15 +422,6 @@ const PEAK_LIMIT_MB: u64 = 400;
 /// connections' buffers, nowhere near one block per request.
 const GROWTH_LIMIT_MB: u64 = 120;
 
-/// glibc raises its mmap threshold after the first 19 MiB block is freed,
-/// so later blocks come from per-thread arenas and stay resident: with the
-/// default allocator settings the same flood peaks (and stays) near 550 MB,
-/// whatever the slots (see docs/security.md, item 4, and
-/// `bench/signin_flood.sh`, which measures both). A fixed threshold returns
-/// each block to the system on free; with it, the figure is what the
-/// semaphore bounds.
-const ALLOCATOR: &[(&str, &str)] = &[("MALLOC_MMAP_THRESHOLD_", "131072")];
-
 #[test]
 fn a_flood_of_sign_ins_keeps_memory_flat() {
     let data = crate::common::data_dir("whygo-flood-");
@@ -444,7 +435,9 @@ fn a_flood_of_sign_ins_keeps_memory_flat() {
             "--trust-proxy",
             "true",
         ],
-        ALLOCATOR,
+        // The allocator's default settings: the hashing threads must keep
+        // memory flat on their own (src/auth/hasher.rs).
+        &[],
     );
     let pid = child.0.id();
     let (cookie, token) = visitor(&addr);
