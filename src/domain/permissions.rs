@@ -196,10 +196,15 @@ mod tests {
                 .into_iter()
                 .collect(),
             individuals_visible_to_all: false,
-            member_of: [("ic", "ops"), ("other", "sales"), ("seller", "sales"), ("maker", "studio")]
-                .into_iter()
-                .map(|(a, b)| (a.to_owned(), b.to_owned()))
-                .collect(),
+            member_of: [
+                ("ic", "ops"),
+                ("other", "sales"),
+                ("seller", "sales"),
+                ("maker", "studio"),
+            ]
+            .into_iter()
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+            .collect(),
         }
     }
 
