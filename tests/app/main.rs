@@ -14,6 +14,7 @@ mod dashboard;
 mod isolation;
 mod lifecycle;
 mod load;
+mod operations;
 mod pacing_docs;
 mod pages;
 mod schema;
