@@ -13,6 +13,7 @@ pub mod admin;
 pub mod checkin;
 pub mod comments;
 pub mod lifecycle;
+pub mod operations;
 
 use uuid::Uuid;
 

@@ -12,6 +12,7 @@ pub mod embedded;
 pub mod lifecycle;
 pub mod links;
 pub mod load;
+pub mod operations;
 pub mod pages;
 pub mod plan;
 pub mod supervise;

@@ -56,6 +56,9 @@ pub struct Org {
     pub heads: HashMap<String, String>,
     /// The tenant setting: everyone may see individual WhyGOs.
     pub individuals_visible_to_all: bool,
+    /// person key -> the key of the department they belong to (operations:
+    /// who sends and who receives a handoff follows from it).
+    pub member_of: HashMap<String, String>,
 }
 
 impl Org {
@@ -75,6 +78,13 @@ impl Org {
 
     pub fn heads(&self, person: &str, department: &str) -> bool {
         self.heads.get(department).is_some_and(|h| h == person)
+    }
+
+    /// Whether `person` works in `department`: a member of it, or its head
+    /// (a head may sit in another department of the org chart).
+    pub fn works_in(&self, person: &str, department: &str) -> bool {
+        self.member_of.get(person).is_some_and(|d| d == department)
+            || self.heads(person, department)
     }
 }
 
@@ -115,6 +125,23 @@ pub enum Action<'a> {
     SignOffWhyGo {
         required: &'a [String],
     },
+    /// Create or edit an engagement of a cycle run by `departments` (the two
+    /// ends of the cycle's first handoff: Sales and Production for the client
+    /// cycle): the people of those departments, and leaders.
+    ManageEngagements {
+        departments: &'a [String],
+    },
+    /// The sender's moves on a handoff from department `from` (tick, untick,
+    /// submit, resubmit, set the needed-by date): its people, leaders and
+    /// admins.
+    SendHandoff {
+        from: &'a str,
+    },
+    /// The receiver's moves on a handoff to department `to` (accept, send
+    /// back): its people, leaders and admins.
+    ReceiveHandoff {
+        to: &'a str,
+    },
 }
 
 /// The one permission table.
@@ -145,6 +172,12 @@ pub fn can(actor: &Actor, action: Action<'_>, org: &Org) -> bool {
         Action::ApproveIndividual { owner } => me.is_some_and(|m| org.manages(m, owner)),
         Action::EnterActual { owners } => me.is_some_and(|m| owners.iter().any(|o| o == m)),
         Action::SignOffWhyGo { required } => me.is_some_and(|m| required.iter().any(|r| r == m)),
+        Action::ManageEngagements { departments } => {
+            is_leader || me.is_some_and(|m| departments.iter().any(|d| org.works_in(m, d)))
+        }
+        Action::SendHandoff { from: department } | Action::ReceiveHandoff { to: department } => {
+            is_leader || is_admin || me.is_some_and(|m| org.works_in(m, department))
+        }
     }
 }
 
@@ -163,6 +196,15 @@ mod tests {
                 .into_iter()
                 .collect(),
             individuals_visible_to_all: false,
+            member_of: [
+                ("ic", "ops"),
+                ("other", "sales"),
+                ("seller", "sales"),
+                ("maker", "studio"),
+            ]
+            .into_iter()
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+            .collect(),
         }
     }
 
@@ -349,6 +391,83 @@ mod tests {
             Action::SignOffWhyGo { required: &[] },
             &o
         ));
+    }
+
+    /// Every role with every kind of person: none, a member of "ops", its
+    /// head (not a member of it in this org chart), a member of "sales", of
+    /// "studio", and someone in no department.
+    fn everyone() -> Vec<Actor> {
+        let people = [
+            None,
+            Some("ic"),
+            Some("head"),
+            Some("seller"),
+            Some("maker"),
+            Some("ceo"),
+        ];
+        Role::ALL
+            .into_iter()
+            .flat_map(|r| people.into_iter().map(move |p| actor(r, p)))
+            .collect()
+    }
+
+    #[test]
+    fn the_departments_running_a_cycle_and_leaders_manage_its_engagements() {
+        let o = org();
+        let runs = vec!["sales".to_owned(), "ops".to_owned()];
+        let manage = Action::ManageEngagements { departments: &runs };
+        for a in everyone() {
+            let expected = a.role == Role::Leader
+                || matches!(a.person.as_deref(), Some("ic" | "head" | "seller"));
+            assert_eq!(can(&a, manage, &o), expected, "{a:?}");
+        }
+        // No department runs it: leaders only.
+        let none = Action::ManageEngagements { departments: &[] };
+        for a in everyone() {
+            assert_eq!(can(&a, none, &o), a.role == Role::Leader, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn a_handoff_is_sent_by_its_sending_department_and_received_by_the_other() {
+        let o = org();
+        let send = Action::SendHandoff { from: "sales" };
+        let receive = Action::ReceiveHandoff { to: "ops" };
+        for a in everyone() {
+            let runs_it = matches!(a.role, Role::Leader | Role::Admin);
+            let person = a.person.as_deref();
+            assert_eq!(
+                can(&a, send, &o),
+                runs_it || person == Some("seller"),
+                "send {a:?}"
+            );
+            assert_eq!(
+                can(&a, receive, &o),
+                runs_it || matches!(person, Some("ic" | "head")),
+                "receive {a:?}"
+            );
+        }
+        // Sending is not receiving: a member of the receiving department
+        // cannot tick the sender's checklist, nor the sender accept.
+        assert!(!can(
+            &actor(Role::Member, Some("ic")),
+            Action::SendHandoff { from: "sales" },
+            &o
+        ));
+        assert!(!can(
+            &actor(Role::Member, Some("seller")),
+            Action::ReceiveHandoff { to: "ops" },
+            &o
+        ));
+    }
+
+    #[test]
+    fn a_head_works_in_the_department_they_head() {
+        let o = org();
+        assert!(o.works_in("head", "ops"));
+        assert!(o.works_in("ic", "ops"));
+        assert!(!o.works_in("ic", "sales"));
+        assert!(!o.works_in("nobody", "ops"));
     }
 
     #[test]

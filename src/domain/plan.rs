@@ -362,6 +362,11 @@ impl Plan {
                 .filter_map(|d| Some((d.key.clone(), d.head.clone()?)))
                 .collect(),
             individuals_visible_to_all: self.tenant.individuals_visible_to_all,
+            member_of: self
+                .people
+                .iter()
+                .filter_map(|p| Some((p.key.clone(), p.department.clone()?)))
+                .collect(),
         }
     }
 

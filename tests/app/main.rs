@@ -15,6 +15,7 @@ mod fuzz;
 mod isolation;
 mod lifecycle;
 mod load;
+mod operations;
 mod pacing_docs;
 mod pages;
 mod resilience;

@@ -84,6 +84,8 @@ pub async fn org(conn: &mut PgConnection, actor: &Actor) -> sqlx::Result<Org> {
         reports_to: reports_to.into_iter().collect(),
         heads: heads.into_iter().collect(),
         individuals_visible_to_all: actor.tenant.individuals_visible_to_all,
+        // The lifecycle asks nothing of departments' members.
+        ..Org::default()
     })
 }
 
