@@ -140,7 +140,10 @@ mod tests {
                 .verify_password(b"correct horse battery", &parsed)
                 .is_ok()
         );
-        assert!(!verify("correct horse battery", "$argon2id$v=19$m=8,t=1,p=1$bm9zYWx0$"));
+        assert!(!verify(
+            "correct horse battery",
+            "$argon2id$v=19$m=8,t=1,p=1$bm9zYWx0$"
+        ));
     }
 
     #[test]
