@@ -40,8 +40,10 @@ pub fn may_ladder(child: Level, parent: Level) -> bool {
 #[derive(Clone, Debug)]
 pub struct Candidate<'a> {
     pub level: Level,
-    /// The person of an individual WhyGO.
+    /// The person of an individual WhyGO (their key), and how messages name
+    /// them.
     pub person: Option<&'a str>,
+    pub person_name: Option<&'a str>,
     pub title: &'a str,
     pub why: &'a str,
     pub goal: &'a str,
@@ -182,7 +184,8 @@ fn owners(c: &Candidate<'_>, o: &CandidateOutcome<'_>) -> Result<(), String> {
     }
     match (c.level, c.person) {
         (Level::Individual, Some(person)) if !o.owners.iter().any(|k| k == person) => Err(format!(
-            "An individual WhyGO's outcomes are its person's: include “{person}” among the owners."
+            "An individual WhyGO's outcomes are its person's: include {} among the owners.",
+            c.person_name.unwrap_or(person)
         )),
         _ => Ok(()),
     }
@@ -205,6 +208,7 @@ mod tests {
         Candidate {
             level,
             person: (level == Level::Individual).then_some("sam"),
+            person_name: None,
             title: "Sell",
             why: "Revenue comes from deals.",
             goal: "Close four deals.",

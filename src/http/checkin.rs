@@ -384,9 +384,7 @@ async fn submit(
         let desk = checkin::desk(&state.pool, &actor, when.date).await?;
         let mut judged = checkin::judge(&desk, &actor, &typed, !typed.preview)?;
         if !typed.preview {
-            judged
-                .errors
-                .insert(0, other_day(&tenancy, when.date, today));
+            judged.errors.insert(0, other_day(when.date, today));
         }
         return form_again(&tenancy, &desk, &when, judged, typed.preview);
     }
@@ -401,12 +399,11 @@ async fn submit(
 }
 
 /// Why a check-in posted from a page of another day was not saved.
-fn other_day(tenancy: &Tenancy, as_of: NaiveDate, today: NaiveDate) -> String {
+fn other_day(as_of: NaiveDate, today: NaiveDate) -> String {
     format!(
-        "Nothing was saved: check-ins are entered as of today, {}, and this page shows {}. Open today's check-in (/{}/checkin) to enter these values.",
+        "Check-ins are entered as of today, {}, and this page shows {}: open My check-in (today's date) to enter these values.",
         today.format("%-d %b %Y"),
         as_of.format("%-d %b %Y"),
-        tenancy.tenant.slug
     )
 }
 

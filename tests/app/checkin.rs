@@ -840,7 +840,7 @@ async fn a_check_in_is_entered_on_the_servers_date_never_on_one_the_request_name
         res.expect_status(422);
         assert!(
             res.body
-                .contains("check-ins are entered as of today, 21 Nov 2026"),
+                .contains("Check-ins are entered as of today, 21 Nov 2026"),
             "{}",
             res.body
         );

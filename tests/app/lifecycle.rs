@@ -1051,7 +1051,7 @@ async fn an_individual_whygo_whose_outcomes_all_belong_to_others_is_refused() {
     let res = post_fields(&mut trent, "/kartel/whygos/new", &fields).await;
     res.expect_status(422);
     assert!(
-        res.body.contains("include “trent” among the owners"),
+        res.body.contains("include Trent Hunter among the owners"),
         "{}",
         res.body
     );

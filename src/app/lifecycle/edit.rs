@@ -583,6 +583,10 @@ fn check(
     let candidate = Candidate {
         level: scope.level,
         person: (scope.level == Level::Individual).then_some(scope.owner.as_str()),
+        person_name: people
+            .iter()
+            .find(|(k, _)| *k == scope.owner)
+            .map(|(_, name)| name.as_str()),
         title: &form.title,
         why: &form.why,
         goal: &form.goal,
@@ -818,7 +822,7 @@ mod tests {
         assert!(
             errors
                 .get("o1_owners")
-                .is_some_and(|m| m.contains("include “ann”")),
+                .is_some_and(|m| m.contains("include Ann among")),
             "{errors:?}"
         );
         assert!(!errors.has("o0_owners"), "the default owner is the person");

@@ -322,6 +322,7 @@ fn shared_rules(r: &mut Reader<'_>, path: &str, w: &super::WhyGo, level_of: &Has
     let candidate = Candidate {
         level: w.level,
         person: w.person.as_deref(),
+        person_name: None,
         title: &w.title,
         why: &w.why,
         goal: &w.goal,
