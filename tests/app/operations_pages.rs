@@ -244,6 +244,37 @@ async fn a_handoff_runs_through_the_forms_and_the_board_changes() {
     let again = wayan.post(&move_path("accept"), &[]).await;
     again.expect_status(409);
     assert!(again.body.contains("It is already accepted."));
+
+    // #2 runs on a lead time: no clock until its needed-by date is set; a
+    // date that does not read stays in its field with the message.
+    let h2 = format!("/kartel/engagements/{ENG}/handoffs/production-to-generative/needed-by");
+    assert!(
+        page.body
+            .contains("<label for=\"needed-by-production-to-generative\">")
+    );
+    let bad = wayan.post(&h2, &[("needed_by", "next month")]).await;
+    bad.expect_status(422);
+    assert!(
+        bad.body
+            .contains("Enter the date it is needed by as YYYY-MM-DD")
+    );
+    assert!(bad.body.contains("value=\"next month\""));
+    let needed = (today() + chrono::Duration::days(30)).to_string();
+    wayan
+        .post(&h2, &[("needed_by", &needed)])
+        .await
+        .expect_status(303);
+    let list = wayan.get("/kartel/engagements").await;
+    let cell = list
+        .body
+        .split("#handoff-production-to-generative\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</td>").next())
+        .unwrap_or_default();
+    assert!(
+        cell.contains(">due</span>") && cell.contains("due in 22 d"),
+        "needed in 30 days with 7 days' lead: due in 22 d and some hours: {cell}"
+    );
 }
 
 #[tokio::test]
