@@ -17,6 +17,7 @@ mod error;
 mod guard;
 mod health;
 mod lifecycle;
+mod operations;
 mod params;
 mod people;
 pub mod session;
@@ -123,6 +124,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(checkin::router())
         .merge(comments::router())
         .merge(lifecycle::router())
+        .merge(operations::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
         // Layers run bottom-up: hostile input is refused first, then the

@@ -161,6 +161,7 @@ fn get_routes() -> Vec<&'static str> {
     v.extend([
         "/kartel/invite/no-such-token",
         "/kartel/reset/no-such-token",
+        "/kartel/engagements/no-such-engagement",
         "/healthz",
     ]);
     v
@@ -243,6 +244,11 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
             "trent",
             "/kartel/whygos/company-1/comments",
             &[("body", "Looks right."), ("outcome", "")],
+        ),
+        form(
+            "wayan",
+            "/kartel/engagements/no-such-engagement/handoffs/sales-to-production/send-back",
+            &[("reason", "The budget is missing.")],
         ),
         form(
             "trent",
@@ -606,6 +612,7 @@ fn the_fuzzed_routes_cover_every_route_in_the_routers_source() {
         "/kartel/whygos/k/approve",
         "/kartel/whygos/k/return",
         "/kartel/whygos/k/signoff",
+        "/kartel/engagements/k/handoffs/h/submit",
         "/kartel/admin/people/new",
         "/kartel/admin/people/k",
         "/kartel/admin/people/k/deactivate",

@@ -141,6 +141,21 @@ fn routes(
             format!("/{slug}/whygos/production-1/signoff"),
         ),
         ("GET", "/{tenant}/approvals", format!("/{slug}/approvals")),
+        (
+            "GET",
+            "/{tenant}/engagements",
+            format!("/{slug}/engagements"),
+        ),
+        (
+            "GET",
+            "/{tenant}/engagements/{key}",
+            format!("/{slug}/engagements/kartel-engagement"),
+        ),
+        (
+            "POST",
+            "/{tenant}/engagements/{key}/handoffs/{handoff}/{move}",
+            format!("/{slug}/engagements/kartel-engagement/handoffs/sales-to-production/submit"),
+        ),
         ("GET", "/{tenant}/cascade", format!("/{slug}/cascade")),
         ("GET", "/{tenant}/admin", format!("/{slug}/admin")),
         (

@@ -16,6 +16,7 @@ mod isolation;
 mod lifecycle;
 mod load;
 mod operations;
+mod operations_pages;
 mod pacing_docs;
 mod pages;
 mod resilience;

@@ -1,0 +1,689 @@
+//! Engagements and their handoffs (issue 11): the list of engagements with
+//! the board (every active engagement × its cycle's handoff types, each cell
+//! the handoff's standing in words), and one engagement's page with its
+//! handoffs in cycle order, their steps, checklists and SLA clocks, and the
+//! moves the signed-in person may make.
+//!
+//! Reading: one tenant transaction, a fixed number of statements whatever
+//! the number of engagements ([`crate::db::operations::load`]'s four, the
+//! department and people names, and on the engagement page the two org
+//! facts the move forms are shown by). The state of every handoff is the
+//! domain's replay as of now (steps are stamped with the database's clock).
+//!
+//! Writing: each move posts to `…/handoffs/{type}/{move}` and calls
+//! [`crate::app::operations::take`] (or `open_by_hand`); 303 back to the
+//! handoff. A missing reason or a bad date comes back next to its field with
+//! what was typed (422); a move the handoff does not allow now comes back as
+//! the domain's sentence (409). Permissions are the service's (403).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::error::render;
+use super::view::Chrome;
+use super::{AppError, AppState, Tenancy};
+use crate::app::FieldErrors;
+use crate::app::operations::{self as ops, Declined, Move};
+use crate::db;
+use crate::db::operations::{self as store, EngagementRow, Loaded};
+use crate::domain::operations::{
+    Deadline, EngagementPhase, HandoffState, HandoffType, Instant, Opener, Phase, Standing, Step,
+    StepKind,
+};
+use crate::domain::permissions::{Action, Org};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/{tenant}/engagements", get(list))
+        .route("/{tenant}/engagements/{key}", get(show))
+        .route(
+            "/{tenant}/engagements/{key}/handoffs/{handoff}/{move}",
+            post(take),
+        )
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+// ---------------------------------------------------------------------------
+
+/// What the pages read, in one tenant transaction: the records as of now,
+/// department and people names, and (for the engagement page) the org facts
+/// that decide who may move a handoff.
+struct Read {
+    loaded: Loaded,
+    departments: HashMap<String, String>,
+    people: HashMap<String, String>,
+    org: Option<Org>,
+}
+
+impl Read {
+    fn department(&self, key: &str) -> String {
+        self.departments
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    fn person(&self, key: &str) -> String {
+        self.people
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// "#1 Sales → Production".
+    fn type_heading(&self, t: &HandoffType) -> String {
+        format!(
+            "{} {} → {}",
+            t.label(),
+            self.department(&t.from),
+            self.department(&t.to)
+        )
+    }
+}
+
+async fn read(state: &AppState, tenancy: &Tenancy, with_org: bool) -> Result<Read, AppError> {
+    let tenant = tenancy.tenant.id;
+    let now: Instant = Utc::now();
+    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
+    let loaded = store::load(&mut tx, tenant, now).await?;
+    let departments = db::admin::department_choices(&mut tx, tenant)
+        .await?
+        .into_iter()
+        .map(|c| (c.key, c.name))
+        .collect();
+    let people = db::lifecycle::people(&mut tx, tenant)
+        .await?
+        .into_iter()
+        .collect();
+    let org = if with_org {
+        let (heads, member_of) = store::departments_of_people(&mut tx, tenant).await?;
+        Some(Org {
+            heads,
+            member_of,
+            individuals_visible_to_all: tenancy.tenant.individuals_visible_to_all,
+            ..Org::default()
+        })
+    } else {
+        None
+    };
+    tx.commit().await?;
+    Ok(Read {
+        loaded,
+        departments,
+        people,
+        org,
+    })
+}
+
+fn day(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "—".to_owned(), |d| d.format("%-d %b %Y").to_string())
+}
+
+fn instant_words(t: Instant) -> String {
+    t.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+fn phase_words(p: EngagementPhase) -> &'static str {
+    match p {
+        EngagementPhase::NotStarted => "not started",
+        EngagementPhase::Active => "active",
+        EngagementPhase::Closed => "closed",
+        EngagementPhase::Lost => "lost",
+    }
+}
+
+/// The css class of a standing (the words say it too: colour is extra).
+fn standing_css(s: Option<&HandoffState>) -> &'static str {
+    match s.map(|s| s.standing) {
+        None | Some(Standing::NotOpened) => "not-opened",
+        Some(Standing::Waiting { .. }) => "open",
+        Some(Standing::Due { .. }) => "due",
+        Some(Standing::Late { .. }) => "late",
+        Some(Standing::Compliant) => "done",
+        Some(Standing::Breached) => "breached",
+    }
+}
+
+fn standing_words(s: Option<&HandoffState>) -> String {
+    s.map_or_else(|| "not opened yet".to_owned(), HandoffState::words)
+}
+
+// ---------------------------------------------------------------------------
+// The list and the board.
+// ---------------------------------------------------------------------------
+
+struct ListRow {
+    href: String,
+    name: String,
+    key: String,
+    client: String,
+    vertical: String,
+    status: &'static str,
+    producer: String,
+    sow_signed: String,
+    pod_started: String,
+    delivered: String,
+    closed: String,
+}
+
+struct BoardCell {
+    href: String,
+    css: &'static str,
+    label: &'static str,
+    words: String,
+    checklist: String,
+}
+
+struct BoardRow {
+    href: String,
+    name: String,
+    client: String,
+    cells: Vec<BoardCell>,
+}
+
+struct BoardColumn {
+    heading: String,
+    name: String,
+    sla: String,
+}
+
+struct Board {
+    cycle: String,
+    columns: Vec<BoardColumn>,
+    rows: Vec<BoardRow>,
+}
+
+#[derive(Template)]
+#[template(path = "operations/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    as_of: String,
+    boards: Vec<Board>,
+    rows: Vec<ListRow>,
+}
+
+async fn list(State(state): State<AppState>, tenancy: Tenancy) -> Result<Html<String>, AppError> {
+    let read = read(&state, &tenancy, false).await?;
+    let slug = &tenancy.tenant.slug;
+    let loaded = &read.loaded;
+    let records = loaded.records();
+    let as_of = loaded.as_of;
+    let today = as_of.date_naive();
+    let href = |key: &str| format!("/{slug}/engagements/{key}");
+    let rows = loaded
+        .rows
+        .iter()
+        .zip(&loaded.engagements)
+        .map(|(r, e)| ListRow {
+            href: href(&r.key),
+            name: r.name.clone(),
+            key: r.key.clone(),
+            client: r.client.clone(),
+            vertical: r.vertical.clone(),
+            status: phase_words(e.phase_on(today)),
+            producer: r
+                .producer
+                .as_deref()
+                .map(|k| read.person(k))
+                .unwrap_or_default(),
+            sow_signed: day(r.sow_signed),
+            pod_started: day(r.pod_started),
+            delivered: day(r.delivered),
+            closed: day(r.closed),
+        })
+        .collect();
+    let mut boards = Vec::new();
+    for cycle in &loaded.cycles {
+        let rows: Vec<BoardRow> = loaded
+            .engagements
+            .iter()
+            .filter(|e| e.cycle == cycle.key && e.phase_on(today) == EngagementPhase::Active)
+            .map(|e| BoardRow {
+                href: href(&e.key),
+                name: e.name.clone(),
+                client: e.client.clone(),
+                cells: records
+                    .board_row(e, as_of)
+                    .into_iter()
+                    .map(|(t, s)| BoardCell {
+                        href: format!("{}#handoff-{}", href(&e.key), t.key),
+                        css: standing_css(s.as_ref()),
+                        label: s.as_ref().map_or("not opened", |s| s.standing.label()),
+                        words: standing_words(s.as_ref()),
+                        checklist: s
+                            .as_ref()
+                            .filter(|s| {
+                                !s.ticked.is_empty()
+                                    && matches!(s.phase, Phase::Preparing | Phase::SentBack)
+                            })
+                            .map(|s| {
+                                let (done, all) = s.checklist_progress();
+                                format!("{done} of {all} ticked")
+                            })
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        boards.push(Board {
+            cycle: cycle.name.clone(),
+            columns: cycle
+                .types()
+                .iter()
+                .map(|t| BoardColumn {
+                    heading: read.type_heading(t),
+                    name: if read.type_heading(t).ends_with(&t.name) {
+                        String::new()
+                    } else {
+                        format!("{} · ", t.name)
+                    },
+                    sla: t.sla.short(),
+                })
+                .collect(),
+            rows,
+        });
+    }
+    render(&ListPage {
+        chrome: tenancy.chrome(),
+        as_of: instant_words(as_of),
+        boards,
+        rows,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// One engagement.
+// ---------------------------------------------------------------------------
+
+struct ItemView {
+    index: usize,
+    name: String,
+    ticked: bool,
+}
+
+struct StepView {
+    when: String,
+    when_iso: String,
+    by: String,
+    what: String,
+}
+
+struct HandoffView {
+    key: String,
+    heading: String,
+    name: String,
+    trigger: String,
+    opener: String,
+    sla_words: String,
+    sla: String,
+    css: &'static str,
+    label: &'static str,
+    words: String,
+    deadline: String,
+    answer_due: String,
+    phase: &'static str,
+    items: Vec<ItemView>,
+    steps: Vec<StepView>,
+    /// Where its forms post: `…/handoffs/{type}/`.
+    action: String,
+    /// Forms shown: the sender's checklist and submit, the lead-time date,
+    /// the receiver's answer, opening by hand.
+    can_tick: bool,
+    can_submit: bool,
+    can_set_date: bool,
+    can_answer: bool,
+    can_open: bool,
+    needed_by: String,
+    reason: String,
+    errors: FieldErrors,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "operations/engagement.html")]
+struct EngagementPage {
+    chrome: Chrome,
+    list_href: String,
+    as_of: String,
+    name: String,
+    key: String,
+    client: String,
+    vertical: String,
+    cycle: String,
+    status: &'static str,
+    producer: String,
+    account_manager: String,
+    dates: Vec<(&'static str, String)>,
+    handoffs: Vec<HandoffView>,
+    /// A move refused: the sentence, shown at the top as well.
+    problem: Option<String>,
+}
+
+/// A move that came back: on which handoff, why, and what was typed.
+#[derive(Default)]
+struct Problem {
+    handoff: String,
+    errors: FieldErrors,
+    notice: Option<String>,
+    reason: String,
+    needed_by: String,
+}
+
+fn step_words(step: &Step, checklist: &[String]) -> String {
+    let item = |i: &usize| {
+        checklist
+            .get(*i)
+            .cloned()
+            .unwrap_or_else(|| format!("item {}", i + 1))
+    };
+    match &step.kind {
+        StepKind::Opened => "opened".to_owned(),
+        StepKind::Ticked(i) => format!("ticked “{}”", item(i)),
+        StepKind::Unticked(i) => format!("unticked “{}”", item(i)),
+        StepKind::Submitted => "submitted".to_owned(),
+        StepKind::Accepted => "accepted".to_owned(),
+        StepKind::SentBack(reason) => format!("sent back: “{reason}”"),
+        StepKind::NeededBy(d) => format!("set the date it is needed by to {}", day(Some(*d))),
+    }
+}
+
+fn phase_label(p: Phase) -> &'static str {
+    p.words()
+}
+
+fn engagement_page(
+    tenancy: &Tenancy,
+    read: &Read,
+    key: &str,
+    problem: Option<Problem>,
+) -> Result<Html<String>, AppError> {
+    let slug = &tenancy.tenant.slug;
+    let loaded = &read.loaded;
+    let records = loaded.records();
+    let Some((row, e)) = loaded
+        .rows
+        .iter()
+        .zip(&loaded.engagements)
+        .find(|(r, _)| r.key == key)
+    else {
+        return Err(AppError::NotFound);
+    };
+    let as_of = loaded.as_of;
+    let org = read.org.clone().unwrap_or_default();
+    let href = format!("/{slug}/engagements/{}", row.key);
+    let mut handoffs = Vec::new();
+    for (t, state) in records.board_row(e, as_of) {
+        let handoff = loaded
+            .handoffs
+            .iter()
+            .find(|h| h.engagement == e.key && h.handoff_type == t.key);
+        let checklist = handoff.map_or(&t.checklist, |h| &h.checklist);
+        let phase = state.as_ref().map_or(Phase::NotOpened, |s| s.phase);
+        let sender = tenancy.can(Action::SendHandoff { from: &t.from }, &org);
+        let receiver = tenancy.can(Action::ReceiveHandoff { to: &t.to }, &org);
+        let preparing = matches!(phase, Phase::Preparing | Phase::SentBack);
+        let mine = problem.as_ref().filter(|p| p.handoff == t.key);
+        let needs_date = t
+            .sla
+            .terms()
+            .iter()
+            .any(|term| matches!(term, crate::domain::operations::SlaTerm::LeadDays(_)));
+        let ticked = state.as_ref().map(|s| s.ticked.clone()).unwrap_or_default();
+        let mut steps: Vec<&Step> = handoff
+            .map(|h| h.steps.iter().filter(|s| s.at <= as_of).collect())
+            .unwrap_or_default();
+        steps.sort_by_key(|s| s.at);
+        handoffs.push(HandoffView {
+            key: t.key.clone(),
+            heading: read.type_heading(t),
+            // The demo's types are named after their departments: said once.
+            name: if read.type_heading(t).ends_with(&t.name) {
+                String::new()
+            } else {
+                t.name.clone()
+            },
+            trigger: t.trigger.clone(),
+            opener: t.opener.words(),
+            sla_words: t.sla_words.clone(),
+            sla: t.sla.words(),
+            css: standing_css(state.as_ref()),
+            label: state.as_ref().map_or("not opened", |s| s.standing.label()),
+            words: standing_words(state.as_ref()),
+            deadline: match state.as_ref().map(|s| s.deadline) {
+                Some(Deadline::At(at)) => format!("to be accepted by {}", instant_words(at)),
+                Some(Deadline::NeedsDate) => {
+                    "no deadline until the date it is needed by is set".to_owned()
+                }
+                Some(Deadline::NoClock) | None => String::new(),
+            },
+            answer_due: state
+                .as_ref()
+                .and_then(|s| s.answer_due)
+                .filter(|_| phase == Phase::Submitted)
+                .map(|at| format!("to be answered by {}", instant_words(at)))
+                .unwrap_or_default(),
+            phase: phase_label(phase),
+            items: checklist
+                .iter()
+                .enumerate()
+                .map(|(index, name)| ItemView {
+                    index,
+                    name: name.clone(),
+                    ticked: ticked.get(index).copied().unwrap_or(false),
+                })
+                .collect(),
+            steps: steps
+                .into_iter()
+                .map(|s| StepView {
+                    when: instant_words(s.at),
+                    when_iso: s.at.to_rfc3339(),
+                    by: read.person(&s.by),
+                    what: step_words(s, checklist),
+                })
+                .collect(),
+            action: format!("{href}/handoffs/{}/", t.key),
+            can_tick: sender && preparing,
+            can_submit: sender && preparing,
+            can_set_date: sender && needs_date && phase != Phase::Accepted && handoff.is_some(),
+            can_answer: receiver && phase == Phase::Submitted,
+            can_open: sender && t.opener == Opener::Manual && handoff.is_none(),
+            needed_by: mine
+                .map(|p| p.needed_by.clone())
+                .filter(|s| !s.is_empty())
+                .or_else(|| {
+                    state
+                        .as_ref()
+                        .and_then(|s| s.needed_by)
+                        .map(|d| d.to_string())
+                })
+                .unwrap_or_default(),
+            reason: mine.map(|p| p.reason.clone()).unwrap_or_default(),
+            errors: mine.map(|p| p.errors.clone()).unwrap_or_default(),
+            notice: mine.and_then(|p| p.notice.clone()),
+        });
+    }
+    let cycle = loaded
+        .cycles
+        .iter()
+        .find(|c| c.key == e.cycle)
+        .map_or_else(|| e.cycle.clone(), |c| c.name.clone());
+    let owner = |k: &Option<String>| {
+        k.as_deref()
+            .map_or_else(|| "—".to_owned(), |k| read.person(k))
+    };
+    render(&EngagementPage {
+        chrome: tenancy.chrome(),
+        list_href: format!("/{slug}/engagements"),
+        as_of: instant_words(as_of),
+        name: row.name.clone(),
+        key: row.key.clone(),
+        client: row.client.clone(),
+        vertical: row.vertical.clone(),
+        cycle,
+        status: phase_words(e.phase_on(as_of.date_naive())),
+        producer: owner(&row.producer),
+        account_manager: owner(&row.account_manager),
+        dates: dates(row),
+        handoffs,
+        problem: problem.and_then(|p| {
+            p.notice.or_else(|| {
+                (!p.errors.is_empty())
+                    .then(|| "Nothing was done: see the message by the handoff below.".to_owned())
+            })
+        }),
+    })
+}
+
+fn dates(row: &EngagementRow) -> Vec<(&'static str, String)> {
+    vec![
+        ("SOW signed", day(row.sow_signed)),
+        ("Pod started", day(row.pod_started)),
+        ("Delivered", day(row.delivered)),
+        ("Closed", day(row.closed)),
+    ]
+}
+
+async fn show(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Path((_, key)): Path<(String, String)>,
+) -> Result<Html<String>, AppError> {
+    let read = read(&state, &tenancy, true).await?;
+    engagement_page(&tenancy, &read, &key, None)
+}
+
+// ---------------------------------------------------------------------------
+// Moves.
+// ---------------------------------------------------------------------------
+
+/// A move's form: the checklist item (0-based), the send-back reason, the
+/// date it is needed by. Each move reads the field it needs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct MoveForm {
+    item: String,
+    reason: String,
+    needed_by: String,
+}
+
+/// The move a path and form name, or the field that is wrong.
+fn read_move(name: &str, form: &MoveForm) -> Option<Result<Move, FieldErrors>> {
+    // A tampered item number is "no such checklist item", which the
+    // service says; out of range here too.
+    let item = || form.item.trim().parse::<usize>().unwrap_or(usize::MAX);
+    Some(Ok(match name {
+        "tick" => Move::Tick(item()),
+        "untick" => Move::Untick(item()),
+        "submit" => Move::Submit,
+        "accept" => Move::Accept,
+        "send-back" => Move::SendBack(form.reason.clone()),
+        "needed-by" => match super::params::read_date(&form.needed_by) {
+            Ok(d) => Move::NeededBy(d),
+            Err(_) => {
+                let mut errors = FieldErrors::default();
+                errors.add(
+                    "needed_by",
+                    "Enter the date it is needed by as YYYY-MM-DD, e.g. 2026-03-15.",
+                );
+                return Some(Err(errors));
+            }
+        },
+        _ => return None,
+    }))
+}
+
+async fn take(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Path((_, key, handoff, name)): Path<(String, String, String, String)>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    let actor = tenancy.acting();
+    let answer = if name == "open" {
+        ops::open_by_hand(&state.pool, &actor, &key, &handoff).await?
+    } else {
+        match read_move(&name, &form).ok_or(AppError::NotFound)? {
+            Ok(mv) => ops::take(&state.pool, &actor, &key, &handoff, mv).await?,
+            Err(errors) => Err(Declined::Invalid(errors)),
+        }
+    };
+    let (status, problem) = match answer {
+        Ok(_) => {
+            let to = format!(
+                "/{}/engagements/{key}#handoff-{handoff}",
+                tenancy.tenant.slug
+            );
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Err(Declined::NotNow(why)) => (
+            StatusCode::CONFLICT,
+            Problem {
+                notice: Some(why),
+                ..Problem::default()
+            },
+        ),
+        Err(Declined::Invalid(errors)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Problem {
+                errors,
+                ..Problem::default()
+            },
+        ),
+    };
+    let problem = Problem {
+        handoff: handoff.clone(),
+        reason: form.reason,
+        needed_by: form.needed_by,
+        ..problem
+    };
+    let read = read(&state, &tenancy, true).await?;
+    let html = engagement_page(&tenancy, &read, &key, Some(problem))?;
+    Ok((status, html).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_move_is_read_from_its_path_and_form() {
+        let form = MoveForm {
+            item: "2".into(),
+            reason: "Budget missing".into(),
+            needed_by: "2026-03-01".into(),
+        };
+        let mv = |n: &str| read_move(n, &form).map(Result::ok);
+        assert_eq!(mv("tick"), Some(Some(Move::Tick(2))));
+        assert_eq!(mv("untick"), Some(Some(Move::Untick(2))));
+        assert_eq!(mv("submit"), Some(Some(Move::Submit)));
+        assert_eq!(mv("accept"), Some(Some(Move::Accept)));
+        assert_eq!(
+            mv("send-back"),
+            Some(Some(Move::SendBack("Budget missing".into())))
+        );
+        assert!(matches!(mv("needed-by"), Some(Some(Move::NeededBy(_)))));
+        assert_eq!(mv("explode"), None);
+        let bad = MoveForm {
+            item: "x".into(),
+            needed_by: "soon".into(),
+            ..MoveForm::default()
+        };
+        assert_eq!(
+            read_move("tick", &bad).map(Result::ok),
+            Some(Some(Move::Tick(usize::MAX)))
+        );
+        assert!(matches!(read_move("needed-by", &bad), Some(Err(e)) if e.has("needed_by")));
+    }
+}
