@@ -601,3 +601,24 @@ pub async fn content_fingerprint(db: &TestDb, skip: &[&str]) -> Vec<(String, i64
     }
     out
 }
+
+/// The service layer's actor for an account of organization `slug`.
+pub async fn service_actor(db: &TestDb, email: &str, slug: &str) -> whygo::app::Actor {
+    let a = whygo::db::accounts::account_by_email(&db.app_pool, email)
+        .await
+        .expect("query")
+        .unwrap_or_else(|| panic!("an account {email}"));
+    let m = whygo::db::accounts::membership(&db.app_pool, a.id, slug)
+        .await
+        .expect("query")
+        .unwrap_or_else(|| panic!("{email} is a member of {slug}"));
+    whygo::app::Actor {
+        tenant: m.tenant,
+        account: a.id,
+        email: a.email,
+        name: a.name,
+        person: m.person,
+        role: m.role,
+        installation_admin: a.installation_admin,
+    }
+}

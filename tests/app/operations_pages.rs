@@ -16,23 +16,7 @@ const H1: &str = "sales-to-production";
 
 /// The service layer's actor for an account of organization `slug`.
 async fn actor(db: &TestDb, email: &str, slug: &str) -> Actor {
-    let a = whygo::db::accounts::account_by_email(&db.app_pool, email)
-        .await
-        .expect("query")
-        .unwrap_or_else(|| panic!("an account {email}"));
-    let m = whygo::db::accounts::membership(&db.app_pool, a.id, slug)
-        .await
-        .expect("query")
-        .unwrap_or_else(|| panic!("{email} is a member of {slug}"));
-    Actor {
-        tenant: m.tenant,
-        account: a.id,
-        email: a.email,
-        name: a.name,
-        person: m.person,
-        role: m.role,
-        installation_admin: a.installation_admin,
-    }
+    crate::common::service_actor(db, email, slug).await
 }
 
 /// An account for `person` of `slug` that signs in with the demo password
