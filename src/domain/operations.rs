@@ -16,6 +16,7 @@
 //! - [`handoff`]: a handoff's steps, the moves allowed, its state as of an instant.
 //! - [`figures`]: compliance, first-pass rate, onboarding days, active engagements.
 //! - [`commitments`]: dependencies and deliverables, late and overdue.
+//! - [`sources`]: where a computed outcome takes its actuals from.
 //! - [`from_workbook`]: the workbook's handoff types and dependencies as these.
 
 pub mod commitments;
@@ -24,6 +25,7 @@ pub mod figures;
 pub mod from_workbook;
 pub mod handoff;
 pub mod sla;
+pub mod sources;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
@@ -41,6 +43,7 @@ pub use handoff::{
     Clock, Fault, Handoff, HandoffId, HandoffState, Phase, Standing, Step, StepKind,
 };
 pub use sla::{Deadline, Sla, SlaError, SlaTerm};
+pub use sources::Source;
 
 /// A moment in time. Steps are stamped in UTC when they are done.
 pub type Instant = DateTime<Utc>;
