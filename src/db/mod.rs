@@ -9,6 +9,7 @@ pub mod audit;
 pub mod checkin;
 pub mod comments;
 pub mod embedded;
+pub mod handoff_types;
 pub mod lifecycle;
 pub mod links;
 pub mod load;

@@ -98,6 +98,8 @@ pub enum Action<'a> {
     },
     ManagePeople,
     ManageDepartments,
+    /// Edit the handoff cycles: their types, checklists and SLAs.
+    ManageHandoffTypes,
     ManageAccounts,
     ManageCycle,
     ManageSettings,
@@ -160,6 +162,7 @@ pub fn can(actor: &Actor, action: Action<'_>, org: &Org) -> bool {
         }
         Action::ManagePeople
         | Action::ManageDepartments
+        | Action::ManageHandoffTypes
         | Action::ManageAccounts
         | Action::ManageCycle
         | Action::ManageSettings
@@ -220,6 +223,7 @@ mod tests {
         let admin_actions = [
             Action::ManagePeople,
             Action::ManageDepartments,
+            Action::ManageHandoffTypes,
             Action::ManageAccounts,
             Action::ManageCycle,
             Action::ManageSettings,

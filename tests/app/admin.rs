@@ -164,6 +164,28 @@ async fn every_admin_action(db: &TestDb) -> Vec<Case> {
             "select exists (select 1 from departments d join people h on h.id = d.head_id
                             where d.key = 'finance' and d.name = 'Finance and Legal' and h.key = 'luke')",
         ),
+        get("/kartel/admin/handoffs", "Sales → Production"),
+        get("/kartel/admin/handoffs/new", "Add a handoff type"),
+        post(
+            "/kartel/admin/handoffs/new",
+            &[("key", "tier-4-to-5"), ("cycle", "talent"), ("number", "1"), ("name", "Tier 4 → 5"), ("from", "community"), ("to", "generative"), ("trigger", "Artist certified"), ("opener", "manual"), ("sla", "answer within 72 hours of receipt"), ("sla_hours", ""), ("checklist", "Portfolio\nCertification")],
+            "",
+            "select exists (select 1 from handoff_types where key = 'tier-4-to-5' and cycle_key = 'talent'
+                            and checklist = array['Portfolio', 'Certification'] and opener = 'manual')",
+        ),
+        get("/kartel/admin/handoffs/tier-4-to-5", "Tier 4 → 5"),
+        post(
+            "/kartel/admin/handoffs/tier-4-to-5",
+            &[("cycle", "talent"), ("number", "1"), ("name", "Tier 4 → 5"), ("from", "community"), ("to", "generative"), ("trigger", "Artist certified"), ("opener", "manual"), ("sla", "answer within 48 hours of receipt"), ("sla_hours", ""), ("checklist", "Portfolio")],
+            "",
+            "select exists (select 1 from handoff_types where key = 'tier-4-to-5' and sla like '%48 hours%')",
+        ),
+        post(
+            "/kartel/admin/handoffs/tier-4-to-5/delete",
+            &[],
+            "",
+            "select not exists (select 1 from handoff_types where key = 'tier-4-to-5')",
+        ),
         get("/kartel/admin/members", "trent@kartel.example"),
         post(
             &format!("/kartel/admin/members/{trent}/role"),

@@ -225,6 +225,36 @@ fn routes(
         ),
         (
             "GET",
+            "/{tenant}/admin/handoffs",
+            format!("/{slug}/admin/handoffs"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/handoffs/new",
+            format!("/{slug}/admin/handoffs/new"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/handoffs/new",
+            format!("/{slug}/admin/handoffs/new"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/handoffs/{key}",
+            format!("/{slug}/admin/handoffs/sales-to-production"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/handoffs/{key}",
+            format!("/{slug}/admin/handoffs/sales-to-production"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/handoffs/{key}/delete",
+            format!("/{slug}/admin/handoffs/sales-to-production/delete"),
+        ),
+        (
+            "GET",
             "/{tenant}/admin/members",
             format!("/{slug}/admin/members"),
         ),

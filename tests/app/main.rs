@@ -12,6 +12,7 @@ mod comments;
 mod common;
 mod dashboard;
 mod fuzz;
+mod handoff_types;
 mod isolation;
 mod lifecycle;
 mod load;

@@ -9,6 +9,7 @@
 //! [`Refused::NotFound`], as if it did not exist.
 
 pub mod departments;
+pub mod handoff_types;
 pub mod members;
 pub mod organizations;
 pub mod people;

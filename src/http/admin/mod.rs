@@ -11,6 +11,7 @@
 
 mod audit;
 mod departments;
+mod handoff_types;
 mod home;
 mod members;
 mod people;
@@ -53,6 +54,19 @@ pub fn router() -> Router<AppState> {
         .route(
             "/{tenant}/admin/departments/{key}",
             get(departments::edit_form).post(departments::update),
+        )
+        .route("/{tenant}/admin/handoffs", get(handoff_types::list))
+        .route(
+            "/{tenant}/admin/handoffs/new",
+            get(handoff_types::new_form).post(handoff_types::create),
+        )
+        .route(
+            "/{tenant}/admin/handoffs/{key}",
+            get(handoff_types::edit_form).post(handoff_types::update),
+        )
+        .route(
+            "/{tenant}/admin/handoffs/{key}/delete",
+            post(handoff_types::delete),
         )
         .route("/{tenant}/admin/members", get(members::list))
         .route(
