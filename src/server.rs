@@ -72,9 +72,11 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
 /// The demo's sign-ins: one of each kind of user. The password is public (it
 /// is in the README): the demo is for trying whygo, not for real data.
 pub const DEMO_PASSWORD: &str = "whygo-demo-2026";
-pub const DEMO_ACCOUNTS: [(&str, &str, Role, bool); 6] = [
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, bool); 7] = [
     ("kevin", "CEO, leader", Role::Leader, false),
     ("luke", "President, leader and signer", Role::Leader, false),
+    // Sales opens engagements and sends handoff #1 (issue 11).
+    ("ben", "head of Sales", Role::Member, false),
     ("wayan", "head of Production", Role::Member, false),
     (
         "fill",
