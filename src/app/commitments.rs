@@ -474,3 +474,86 @@ pub async fn set_done(
     tx.commit().await?;
     Ok(())
 }
+
+/// What a dependency's form shows: the dependency edited (none: a new one),
+/// and the departments and people to choose from.
+#[derive(Clone, Debug)]
+pub struct DependencyForm {
+    pub dependency: Option<DependencyRow>,
+    pub departments: Vec<crate::db::admin::Choice>,
+    pub people: Vec<(String, String)>,
+}
+
+/// Reads a dependency's form for the actor, refused as the save would be:
+/// a new one to someone who may create none, an existing one to someone who
+/// may not edit it.
+pub async fn dependency_form(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Option<Uuid>,
+) -> Result<DependencyForm, Refused> {
+    let tenant = actor.tenant.id;
+    let mut tx = db::begin_tenant(pool, tenant).await?;
+    let org = org(&mut tx, actor).await?;
+    let dependency = match id {
+        Some(id) => {
+            let row = store::dependency(&mut tx, tenant, id, false)
+                .await?
+                .ok_or(Refused::NotFound)?;
+            actor.require(
+                Action::ManageDependency {
+                    from: &row.from_key,
+                    on: &row.on_key,
+                },
+                &org,
+            )?;
+            Some(row)
+        }
+        None if may_create_dependencies(actor, &org) => None,
+        None => return Err(Refused::Forbidden),
+    };
+    let departments = db::admin::department_choices(&mut tx, tenant).await?;
+    let people = db::lifecycle::people(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(DependencyForm {
+        dependency,
+        departments,
+        people,
+    })
+}
+
+/// What a deliverable's form shows: its WhyGO, the deliverable edited
+/// (none: a new one) and the people to choose an owner from.
+#[derive(Clone, Debug)]
+pub struct DeliverableForm {
+    pub whygo: WhyGoFacts,
+    pub deliverable: Option<DeliverableRow>,
+    pub people: Vec<(String, String)>,
+}
+
+/// Reads a deliverable's form, refused as its save would be.
+pub async fn deliverable_form(
+    pool: &PgPool,
+    actor: &Actor,
+    whygo: &str,
+    id: Option<Uuid>,
+) -> Result<DeliverableForm, Refused> {
+    let tenant = actor.tenant.id;
+    let mut tx = db::begin_tenant(pool, tenant).await?;
+    let w = whygo_for_deliverables(&mut tx, actor, whygo).await?;
+    let deliverable = match id {
+        Some(id) => Some(
+            store::lock_deliverable(&mut tx, tenant, &w.key, id)
+                .await?
+                .ok_or(Refused::NotFound)?,
+        ),
+        None => None,
+    };
+    let people = db::lifecycle::people(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(DeliverableForm {
+        whygo: w,
+        deliverable,
+        people,
+    })
+}

@@ -258,6 +258,8 @@ impl DeliverableRow {
 pub struct WhyGoFacts {
     pub id: Uuid,
     pub key: String,
+    pub title: String,
+    pub number: Option<i32>,
     pub level: String,
     pub person: Option<String>,
     pub department: Option<String>,
@@ -327,7 +329,7 @@ pub async fn whygo_facts(
     key: &str,
 ) -> sqlx::Result<Option<WhyGoFacts>> {
     sqlx::query_as(
-        "select w.id, w.key, w.level, wp.key as person, coalesce(wd.key, pd.key) as department,
+        "select w.id, w.key, w.title, w.number, w.level, wp.key as person, coalesce(wd.key, pd.key) as department,
                 wo.key as owner
          from whygos w
          left join people wp on wp.tenant_id = w.tenant_id and wp.id = w.person_id
