@@ -48,6 +48,22 @@ impl DependencyRow {
         }
     }
 
+    /// As the department page lists it ([`super::pages::dependencies`]'s
+    /// row), so a page reading these rows needs no second query.
+    pub fn listed(&self) -> super::pages::Dependency {
+        super::pages::Dependency {
+            from_key: self.from_key.clone(),
+            from_name: self.from_name.clone(),
+            on_key: self.on_key.clone(),
+            on_name: self.on_name.clone(),
+            need: self.need.clone(),
+            deliverable: self.deliverable.clone(),
+            due: self.due.clone(),
+            criteria: self.criteria.clone(),
+            partner: self.partner.clone(),
+        }
+    }
+
     pub fn is_late(&self, year: &FiscalYear, day: NaiveDate) -> bool {
         self.domain().standing(year, day).is_late()
     }

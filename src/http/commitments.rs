@@ -726,14 +726,15 @@ pub(super) struct DepartmentCommitments {
 
 /// The department `key`'s late dependencies (either end) and the overdue
 /// deliverables of its WhyGOs and its people's (those the viewer may see),
-/// as of `day`. One tenant transaction.
+/// as of `day`; and every dependency, as the page's lists read them. One
+/// tenant transaction.
 pub(super) async fn department_section(
     state: &AppState,
     tenancy: &Tenancy,
     plan: &Plan,
     key: &str,
     day: NaiveDate,
-) -> Result<DepartmentCommitments, AppError> {
+) -> Result<(DepartmentCommitments, Vec<db::pages::Dependency>), AppError> {
     let tenant = tenancy.tenant.id;
     let mut tx = db::begin_tenant(&state.pool, tenant).await?;
     let deps = db::commitments::dependencies(&mut tx, tenant).await?;
@@ -742,7 +743,7 @@ pub(super) async fn department_section(
     let slug = &plan.tenant.slug;
     let year = plan.tenant.fiscal_year();
     let org = plan.org();
-    Ok(DepartmentCommitments {
+    let section = DepartmentCommitments {
         late: late_dependencies(&deps, &year, day)
             .filter(|d| d.from_key == key || d.on_key == key)
             .map(|d| line(tenancy, slug, d, &org, &year, day))
@@ -755,7 +756,8 @@ pub(super) async fn department_section(
             .filter(|d| d.css == "overdue")
             .collect(),
         dependencies_href: format!("/{slug}/dependencies"),
-    })
+    };
+    Ok((section, deps.iter().map(DependencyRow::listed).collect()))
 }
 
 fn late_dependencies<'a>(

@@ -82,8 +82,9 @@ async fn show(
         .map(|w| w.key.clone())
         .collect();
     let signoffs = db::pages::signoffs(&state.pool, tenancy.tenant.id, &keys).await?;
-    let dependencies = db::pages::dependencies(&state.pool, tenancy.tenant.id).await?;
-    let commitments =
+    // Its dependencies are read with the late ones and the overdue
+    // deliverables, in one transaction.
+    let (commitments, dependencies) =
         super::commitments::department_section(&state, &tenancy, &plan, &key, when.as_of).await?;
     let page = DepartmentPage {
         commitments,
