@@ -411,7 +411,7 @@ pub async fn edit_deliverable(
     let tenant = actor.tenant.id;
     let mut tx = db::begin_tenant(pool, tenant).await?;
     let w = whygo_for_deliverables(&mut tx, actor, whygo).await?;
-    let row = store::lock_deliverable(&mut tx, tenant, &w.key, id)
+    let row = store::deliverable(&mut tx, tenant, &w.key, id, true)
         .await?
         .ok_or(Refused::NotFound)?;
     let mut errors = FieldErrors::default();
@@ -449,7 +449,7 @@ pub async fn set_done(
     let tenant = actor.tenant.id;
     let mut tx = db::begin_tenant(pool, tenant).await?;
     let w = whygo_for_deliverables(&mut tx, actor, whygo).await?;
-    let row = store::lock_deliverable(&mut tx, tenant, &w.key, id)
+    let row = store::deliverable(&mut tx, tenant, &w.key, id, true)
         .await?
         .ok_or(Refused::NotFound)?;
     let new = match on {
@@ -543,7 +543,7 @@ pub async fn deliverable_form(
     let w = whygo_for_deliverables(&mut tx, actor, whygo).await?;
     let deliverable = match id {
         Some(id) => Some(
-            store::lock_deliverable(&mut tx, tenant, &w.key, id)
+            store::deliverable(&mut tx, tenant, &w.key, id, false)
                 .await?
                 .ok_or(Refused::NotFound)?,
         ),

@@ -320,15 +320,17 @@ pub async fn deliverables(
 }
 
 /// Deliverable `id` of WhyGO `whygo`, its row locked until the transaction
-/// ends; none when it is not that WhyGO's (or another tenant's).
-pub async fn lock_deliverable(
+/// ends when `lock`; none when it is not that WhyGO's (or another tenant's).
+pub async fn deliverable(
     conn: &mut PgConnection,
     tenant: Uuid,
     whygo: &str,
     id: Uuid,
+    lock: bool,
 ) -> sqlx::Result<Option<DeliverableRow>> {
+    let lock = if lock { " for update of x" } else { "" };
     sqlx::query_as(&format!(
-        "{} where x.tenant_id = $1 and w.key = $2 and x.id = $3 for update of x",
+        "{} where x.tenant_id = $1 and w.key = $2 and x.id = $3{lock}",
         deliverable_select()
     ))
     .bind(tenant)

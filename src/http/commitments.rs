@@ -889,3 +889,58 @@ pub(super) async fn sync_section(
         dependencies_href: format!("/{slug}/dependencies"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    fn row(due: &str, state: &str) -> DependencyRow {
+        DependencyRow {
+            id: Uuid::nil(),
+            from_key: "community".into(),
+            from_name: "Community".into(),
+            on_key: "generative".into(),
+            on_name: "Generative".into(),
+            need: "Platform".into(),
+            deliverable: String::new(),
+            partner: None,
+            due: due.into(),
+            criteria: String::new(),
+            state: state.into(),
+            owner: None,
+            owner_name: None,
+        }
+    }
+
+    #[test]
+    fn a_matrix_cell_counts_states_in_order_and_then_the_late_ones() {
+        let year = FiscalYear::new(date(2026, 1, 1));
+        let rows = [
+            row("Q1", "at_risk"),
+            row("Q4", "open"),
+            row("Q1", "done"),
+            row("Per project", "open"),
+        ];
+        let refs: Vec<&DependencyRow> = rows.iter().collect();
+        assert_eq!(
+            cell_words(&refs, &year, date(2026, 4, 1)),
+            "4: 2 open, 1 at risk, 1 done; 1 late"
+        );
+        assert_eq!(
+            cell_words(&refs[1..2], &year, date(2026, 4, 1)),
+            "1: 1 open"
+        );
+    }
+
+    #[test]
+    fn a_past_day_is_read_at_its_last_second() {
+        let day = date(2026, 10, 5);
+        assert_eq!(end_of(day).to_rfc3339(), "2026-10-05T23:59:59+00:00");
+        // Today's end has not happened: now instead.
+        assert!(end_of(date(9999, 1, 1)) <= Utc::now());
+    }
+}
