@@ -139,12 +139,6 @@ async fn check_dependency<'a>(
             errors.add(field, format!("There is no department “{key}”."));
         }
     }
-    if !from.is_empty() && from == on {
-        errors.add(
-            "on",
-            "A department does not depend on itself: choose another.",
-        );
-    }
     errors.check("need", check_text(&input.need, MAX_NEED, "what is needed"));
     errors.check("deliverable", check_len(&input.deliverable, MAX_NEED));
     errors.check("criteria", check_len(&input.criteria, MAX_TEXT));
