@@ -150,6 +150,9 @@ struct DependenciesPage {
     as_of_error: Option<String>,
     columns: Vec<String>,
     matrix: Vec<MatrixRow>,
+    /// The department pair the list is filtered to (kept by the as-of form).
+    from: String,
+    on: String,
     filter: String,
     rows: Vec<DependencyLine>,
     can_create: bool,
@@ -265,6 +268,8 @@ impl DependenciesPage {
             as_of_error: None,
             columns: departments.iter().map(|d| d.name.clone()).collect(),
             matrix,
+            from: from.to_owned(),
+            on: on.to_owned(),
             filter,
             rows: rows
                 .iter()
