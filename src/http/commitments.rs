@@ -217,6 +217,11 @@ impl DependenciesPage {
     ) -> Self {
         let slug = &tenancy.tenant.slug;
         let year = FiscalYear::new(tenancy.tenant.fiscal_year_start);
+        // A day asked for stays on the list the matrix links to.
+        let carry = match q.as_of.as_deref().map(str::trim) {
+            Some(d) if !d.is_empty() => format!("&as_of={day}"),
+            _ => String::new(),
+        };
         let matrix = departments
             .iter()
             .map(|from| MatrixRow {
@@ -237,7 +242,7 @@ impl DependenciesPage {
                         }
                         MatrixCell {
                             href: format!(
-                                "/{slug}/dependencies?from={}&on={}#list",
+                                "/{slug}/dependencies?from={}&on={}{carry}#list",
                                 from.key, on.key
                             ),
                             words: cell_words(&deps, &year, day),

@@ -259,6 +259,12 @@ async fn the_matrix_counts_each_pair_with_its_states_and_lateness_in_words() {
     // Before the end of Q1 nothing there is late.
     let march = kevin.get("/kartel/dependencies?as_of=2026-03-31").await;
     assert!(march.body.contains(">2: 1 open, 1 at risk</a>"));
+    assert!(
+        march
+            .body
+            .contains("from=community&#38;on=generative&#38;as_of=2026-03-31#list"),
+        "the day asked for stays on the cell's link"
+    );
     // The cell's link: the list of that pair only.
     let list = kevin
         .get("/kartel/dependencies?from=community&on=generative")
