@@ -407,6 +407,14 @@ async fn the_whygo_owner_its_head_leaders_and_admins_manage_its_deliverables() {
         .await
         .expect_status(403);
     trent.get(&format!("{base}/edit")).await.expect_status(403);
+    trent
+        .post(&format!("{base}/edit"), &form)
+        .await
+        .expect_status(403);
+    trent
+        .post(&format!("{base}/undone"), &[])
+        .await
+        .expect_status(403);
     // Done today (the pinned 21 Nov), and undone.
     fill.get("/kartel/whygos/generative-2").await;
     fill.post(&format!("{base}/done"), &[])
@@ -756,4 +764,44 @@ async fn the_pages_cost_the_same_statements_whatever_the_number_of_commitments()
     for (path, n) in paths.iter().zip(&before) {
         assert!((5..=25).contains(n), "{path} costs {n} statements");
     }
+}
+
+#[tokio::test]
+async fn marking_done_twice_keeps_the_first_day_and_undoing_an_open_one_writes_nothing() {
+    let db = demo_db().await;
+    let fill = actor(&db, "fill").await;
+    let input = DeliverableInput {
+        title: "QC process documented and in use".into(),
+        due: "End of Q1".into(),
+        ..DeliverableInput::default()
+    };
+    let Ok(Saved::Saved(id)) =
+        svc::add_deliverable(&db.app_pool, &fill, "generative-2", &input).await
+    else {
+        panic!("added");
+    };
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 4, d);
+    let audit = "select count(*) from audit_log where entity = 'deliverable'";
+    svc::set_done(&db.app_pool, &fill, "generative-2", id, None)
+        .await
+        .expect("an open one undone: nothing to do");
+    assert_eq!(count(&db, audit).await, 1, "only its creation");
+    for d in [3, 9] {
+        svc::set_done(&db.app_pool, &fill, "generative-2", id, day(d))
+            .await
+            .expect("done");
+    }
+    let done: Option<NaiveDate> =
+        sqlx::query_scalar("select done_on from deliverables where id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .expect("row");
+    assert_eq!(done, day(3), "a double submit keeps the first day");
+    assert_eq!(count(&db, audit).await, 2);
+    // Another WhyGO's key with this id: not found.
+    assert!(matches!(
+        svc::set_done(&db.app_pool, &fill, "generative-1", id, None).await,
+        Err(whygo::app::Refused::NotFound)
+    ));
 }
