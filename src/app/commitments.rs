@@ -41,6 +41,9 @@ pub struct DependencyInput {
     pub due: String,
     pub criteria: String,
     pub state: String,
+    /// The row's `updated_at` when the form was opened (RFC 3339); empty:
+    /// not checked (a new one, or a caller without a form).
+    pub seen: String,
 }
 
 /// A deliverable's form as typed: an empty owner means none, an empty done
@@ -51,6 +54,8 @@ pub struct DeliverableInput {
     pub owner: String,
     pub due: String,
     pub done_on: String,
+    /// As [`DependencyInput::seen`].
+    pub seen: String,
 }
 
 /// What saving did.
@@ -168,6 +173,22 @@ async fn check_dependency<'a>(
     }))
 }
 
+/// Whether the row was saved by someone else after the form was opened
+/// (`seen`, when given): their save would be overwritten unseen.
+fn stale(seen: &str, updated_at: chrono::DateTime<chrono::Utc>, errors: &mut FieldErrors) {
+    let seen = seen.trim();
+    if seen.is_empty() {
+        return;
+    }
+    let same = chrono::DateTime::parse_from_rfc3339(seen).is_ok_and(|t| t == updated_at);
+    if !same {
+        errors.add(
+            "seen",
+            "Someone saved this after you opened the form. Nothing was saved: check the values below (yours are kept) and save again to keep them.",
+        );
+    }
+}
+
 fn duplicate(errors: &mut FieldErrors) {
     errors.add(
         "need",
@@ -251,6 +272,7 @@ pub async fn edit_dependency(
     )?;
     let (from, on) = (input.from.trim(), input.on.trim());
     let mut errors = FieldErrors::default();
+    stale(&input.seen, row.updated_at, &mut errors);
     // Moving it between departments: the mover must head one of the new
     // ones too, or it would leave their hands.
     if !from.is_empty() && !on.is_empty() && !actor.can(Action::ManageDependency { from, on }, &org)
@@ -409,6 +431,7 @@ pub async fn edit_deliverable(
         .await?
         .ok_or(Refused::NotFound)?;
     let mut errors = FieldErrors::default();
+    stale(&input.seen, row.updated_at, &mut errors);
     let fields = check_deliverable(&mut tx, tenant, input, &mut errors).await?;
     if !errors.is_empty() {
         return Ok(Saved::Invalid(errors));

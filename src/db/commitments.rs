@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -30,6 +30,9 @@ pub struct DependencyRow {
     /// Person key and name.
     pub owner: Option<String>,
     pub owner_name: Option<String>,
+    /// When it was last saved: a form carries it, so a save over someone
+    /// else's newer one is noticed.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl DependencyRow {
@@ -71,7 +74,7 @@ impl DependencyRow {
 
 const DEPENDENCY_SELECT: &str = "select d.id, f.key as from_key, f.name as from_name,
         o.key as on_key, o.name as on_name, d.need, d.deliverable, d.partner, d.due,
-        d.criteria, d.state, p.key as owner, p.name as owner_name
+        d.criteria, d.state, p.key as owner, p.name as owner_name, d.updated_at
      from dependencies d
      join departments f on f.tenant_id = d.tenant_id and f.id = d.from_department_id
      join departments o on o.tenant_id = d.tenant_id and o.id = d.on_department_id
@@ -247,6 +250,7 @@ pub struct DeliverableRow {
     pub owner_name: Option<String>,
     pub due: String,
     pub done_on: Option<NaiveDate>,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl DeliverableRow {
@@ -294,7 +298,8 @@ const WHYGO_JOINS: &str = "join whygos w on w.tenant_id = x.tenant_id and w.id =
 
 fn deliverable_select() -> String {
     format!(
-        "select x.id, {WHYGO_FACTS}, x.title, p.key as owner, p.name as owner_name, x.due, x.done_on
+        "select x.id, {WHYGO_FACTS}, x.title, p.key as owner, p.name as owner_name, x.due, x.done_on,
+                x.updated_at
          from deliverables x
          {WHYGO_JOINS}
          left join people p on p.tenant_id = x.tenant_id and p.id = x.owner_id"

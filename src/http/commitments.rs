@@ -312,6 +312,12 @@ struct DependencyForm {
     due: String,
     criteria: String,
     state: String,
+    seen: String,
+}
+
+/// A row's `updated_at` as a form carries it (microseconds, as stored).
+fn seen(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 impl DependencyForm {
@@ -325,6 +331,7 @@ impl DependencyForm {
             due: self.due.clone(),
             criteria: self.criteria.clone(),
             state: self.state.clone(),
+            seen: self.seen.clone(),
         }
     }
 
@@ -338,6 +345,7 @@ impl DependencyForm {
             due: d.due.clone(),
             criteria: d.criteria.clone(),
             state: d.state.clone(),
+            seen: seen(d.updated_at),
         }
     }
 }
@@ -366,13 +374,17 @@ async fn dependency_page(
 ) -> Result<axum::response::Html<String>, AppError> {
     let data = svc::dependency_form(&state.pool, &tenancy.acting(), id).await?;
     let slug = &tenancy.tenant.slug;
-    let (form, errors) = typed.unwrap_or_else(|| {
+    let (mut form, errors) = typed.unwrap_or_else(|| {
         let form = data
             .dependency
             .as_ref()
             .map_or_else(DependencyForm::default, DependencyForm::of);
         (form, FieldErrors::default())
     });
+    // Told that someone saved meanwhile, the next save is over their values.
+    if let Some(d) = data.dependency.as_ref().filter(|_| errors.has("seen")) {
+        form.seen = seen(d.updated_at);
+    }
     render(&DependencyFormPage {
         chrome: tenancy.chrome(),
         heading: match &data.dependency {
@@ -556,6 +568,7 @@ struct DeliverableForm {
     owner: String,
     due: String,
     done_on: String,
+    seen: String,
 }
 
 impl DeliverableForm {
@@ -565,6 +578,7 @@ impl DeliverableForm {
             owner: self.owner.clone(),
             due: self.due.clone(),
             done_on: self.done_on.clone(),
+            seen: self.seen.clone(),
         }
     }
 
@@ -574,6 +588,7 @@ impl DeliverableForm {
             owner: d.owner.clone().unwrap_or_default(),
             due: d.due.clone(),
             done_on: d.done_on.map(|d| d.to_string()).unwrap_or_default(),
+            seen: seen(d.updated_at),
         }
     }
 }
@@ -599,13 +614,16 @@ async fn deliverable_page(
 ) -> Result<axum::response::Html<String>, AppError> {
     let data = svc::deliverable_form(&state.pool, &tenancy.acting(), key, id).await?;
     let slug = &tenancy.tenant.slug;
-    let (form, errors) = typed.unwrap_or_else(|| {
+    let (mut form, errors) = typed.unwrap_or_else(|| {
         let form = data
             .deliverable
             .as_ref()
             .map_or_else(DeliverableForm::default, DeliverableForm::of);
         (form, FieldErrors::default())
     });
+    if let Some(d) = data.deliverable.as_ref().filter(|_| errors.has("seen")) {
+        form.seen = seen(d.updated_at);
+    }
     let base = format!("/{slug}/whygos/{}", data.whygo.key);
     render(&DeliverableFormPage {
         chrome: tenancy.chrome(),
@@ -923,6 +941,7 @@ mod tests {
             state: state.into(),
             owner: None,
             owner_name: None,
+            updated_at: Utc::now(),
         }
     }
 

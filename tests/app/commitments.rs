@@ -289,6 +289,7 @@ async fn late_dependencies_and_overdue_deliverables_are_on_the_department_and_sy
         owner: "fill".into(),
         due: due.into(),
         done_on: done.into(),
+        seen: String::new(),
     };
     for input in [
         add("QC process documented and in use", "End of Q3", ""),
@@ -510,7 +511,7 @@ async fn an_individual_whygos_deliverables_stay_with_those_who_may_see_it() {
         title: "Private playbook draft".into(),
         owner: "trent".into(),
         due: "2026-10-01".into(),
-        done_on: String::new(),
+        ..DeliverableInput::default()
     };
     assert!(matches!(
         svc::add_deliverable(&db.app_pool, &trent, "trent-1", &input).await,
@@ -741,7 +742,7 @@ async fn the_pages_cost_the_same_statements_whatever_the_number_of_commitments()
             title: format!("Deliverable {i}"),
             owner: "fill".into(),
             due: "End of Q2".into(),
-            done_on: String::new(),
+            ..DeliverableInput::default()
         };
         assert!(matches!(
             svc::add_deliverable(&big.app_pool, &fill, "generative-2", &x).await,
@@ -804,4 +805,53 @@ async fn marking_done_twice_keeps_the_first_day_and_undoing_an_open_one_writes_n
         svc::set_done(&db.app_pool, &fill, "generative-1", id, None).await,
         Err(whygo::app::Refused::NotFound)
     ));
+}
+
+/// The value of the hidden field `name` in a form's HTML.
+fn hidden(body: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = body.find(&key).map(|i| i + key.len()).expect("the field");
+    body[at..at + body[at..].find('"').expect("its end")].to_owned()
+}
+
+#[tokio::test]
+async fn a_save_over_someone_elses_newer_save_is_refused_with_both_kept() {
+    let db = demo_db().await;
+    let id = dependency_id(&db, PLATFORM).await;
+    let path = format!("/kartel/dependencies/{id}/edit");
+    let mut fill = signed_in(&db, "fill").await;
+    let opened = fill.get(&path).await;
+    let seen = hidden(&opened.body, "seen");
+    assert!(!seen.is_empty());
+    // Kevin saves "on track" while Fill's form is open.
+    let mut kevin = signed_in(&db, "kevin").await;
+    kevin.get(&path).await;
+    kevin
+        .post(&path, &edit_form("on_track", "kevin"))
+        .await
+        .expect_status(303);
+    let mut mine = edit_form("at_risk", "fill");
+    mine.push(("seen", &seen));
+    let res = fill.post(&path, &mine).await;
+    res.expect_status(422);
+    assert!(
+        res.body
+            .contains("Someone saved this after you opened the form.")
+    );
+    assert!(
+        res.body.contains("<option value=\"at_risk\" selected>"),
+        "Fill's choice kept"
+    );
+    let state: String = sqlx::query_scalar("select state from dependencies where id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("state");
+    assert_eq!(state, "on_track", "Kevin's save stands");
+    // Saving again, having seen it, goes through.
+    let fresh = hidden(&res.body, "seen");
+    assert_ne!(fresh, seen);
+    let mut again = edit_form("at_risk", "fill");
+    again.push(("seen", &fresh));
+    fill.post(&path, &again).await.expect_status(303);
 }
