@@ -218,6 +218,15 @@ async fn a_bad_dependency_form_comes_back_with_its_messages_and_what_was_typed()
         "typed deliverable kept"
     );
     assert!(res.body.contains("aria-invalid=\"true\""));
+    // Moving it between departments Fill heads neither of: a message.
+    let mut moved = edit_form("open", "");
+    moved[0] = ("from", "production");
+    moved[1] = ("on", "platform");
+    let res = fill
+        .post(&format!("/kartel/dependencies/{id}/edit"), &moved)
+        .await;
+    res.expect_status(422);
+    assert!(res.body.contains("between departments you head"));
     assert_eq!(
         crate::common::content_fingerprint(&db, &["sessions"]).await,
         before,
