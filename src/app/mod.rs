@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod admin;
 pub mod checkin;
 pub mod comments;
+pub mod commitments;
 pub mod lifecycle;
 pub mod operations;
 

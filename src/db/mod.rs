@@ -8,6 +8,7 @@ pub mod admin_cli;
 pub mod audit;
 pub mod checkin;
 pub mod comments;
+pub mod commitments;
 pub mod embedded;
 pub mod handoff_types;
 pub mod lifecycle;

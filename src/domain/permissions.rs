@@ -144,6 +144,20 @@ pub enum Action<'a> {
     ReceiveHandoff {
         to: &'a str,
     },
+    /// Create or edit a dependency of department `from` on department `on`
+    /// (state, owner, due, criteria): the heads of the two departments,
+    /// leaders and admins.
+    ManageDependency {
+        from: &'a str,
+        on: &'a str,
+    },
+    /// Add, edit, mark done or undo the deliverables of a WhyGO owned by
+    /// `owner` in `department` (a department WhyGO's, or an individual's
+    /// department): its owner, that department's head, leaders and admins.
+    ManageDeliverables {
+        owner: Option<&'a str>,
+        department: Option<&'a str>,
+    },
 }
 
 /// The one permission table.
@@ -180,6 +194,16 @@ pub fn can(actor: &Actor, action: Action<'_>, org: &Org) -> bool {
         }
         Action::SendHandoff { from: department } | Action::ReceiveHandoff { to: department } => {
             is_leader || is_admin || me.is_some_and(|m| org.works_in(m, department))
+        }
+        Action::ManageDependency { from, on } => {
+            is_leader || is_admin || me.is_some_and(|m| org.heads(m, from) || org.heads(m, on))
+        }
+        Action::ManageDeliverables { owner, department } => {
+            is_leader
+                || is_admin
+                || me.is_some_and(|m| {
+                    owner == Some(m) || department.is_some_and(|d| org.heads(m, d))
+                })
         }
     }
 }
@@ -463,6 +487,64 @@ mod tests {
             Action::ReceiveHandoff { to: "ops" },
             &o
         ));
+    }
+
+    #[test]
+    fn the_heads_of_both_departments_leaders_and_admins_manage_a_dependency() {
+        let o = org();
+        // "ops" (headed by "head") needs something from "sales" (no head).
+        let manage = Action::ManageDependency {
+            from: "ops",
+            on: "sales",
+        };
+        let reverse = Action::ManageDependency {
+            from: "sales",
+            on: "ops",
+        };
+        let elsewhere = Action::ManageDependency {
+            from: "sales",
+            on: "studio",
+        };
+        for a in everyone() {
+            let runs_it = matches!(a.role, Role::Leader | Role::Admin);
+            let head = a.person.as_deref() == Some("head");
+            assert_eq!(can(&a, manage, &o), runs_it || head, "{a:?}");
+            assert_eq!(can(&a, reverse, &o), runs_it || head, "{a:?}");
+            assert_eq!(can(&a, elsewhere, &o), runs_it, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn a_whygos_owner_its_department_head_leaders_and_admins_manage_its_deliverables() {
+        let o = org();
+        let of_ic = Action::ManageDeliverables {
+            owner: Some("ic"),
+            department: Some("ops"),
+        };
+        let company = Action::ManageDeliverables {
+            owner: Some("ceo"),
+            department: None,
+        };
+        for a in everyone() {
+            let runs_it = matches!(a.role, Role::Leader | Role::Admin);
+            let person = a.person.as_deref();
+            assert_eq!(
+                can(&a, of_ic, &o),
+                runs_it || matches!(person, Some("ic" | "head")),
+                "{a:?}"
+            );
+            assert_eq!(
+                can(&a, company, &o),
+                runs_it || person == Some("ceo"),
+                "{a:?}"
+            );
+        }
+        let orphan = Action::ManageDeliverables {
+            owner: None,
+            department: None,
+        };
+        assert!(!can(&actor(Role::Member, Some("ic")), orphan, &o));
+        assert!(!can(&actor(Role::Member, None), orphan, &o));
     }
 
     #[test]

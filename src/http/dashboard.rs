@@ -214,6 +214,7 @@ struct SyncPage {
     missing: Vec<Attention>,
     changes: Vec<StatusChange>,
     new_actuals: Vec<NewActual>,
+    commitments: super::commitments::SyncCommitments,
 }
 
 struct StatusChange {
@@ -242,7 +243,12 @@ async fn sync(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
-    let page = SyncPage::build(&tenancy, &plan, r, &when);
+    let commitments =
+        super::commitments::sync_section(&state, &tenancy, &plan, when.as_of, r.quarter).await?;
+    let page = SyncPage {
+        commitments,
+        ..SyncPage::build(&tenancy, &plan, r, &when)
+    };
     Ok(render(&page)?.into_response())
 }
 
@@ -271,6 +277,8 @@ impl SyncPage {
             escalations: r.escalations,
             needs_attention: r.needs_attention,
             missing: r.missing,
+            // Read by the caller (`commitments::sync_section`).
+            commitments: Default::default(),
         }
     }
 }

@@ -64,6 +64,7 @@ struct DepartmentPage {
     people: Vec<PersonRow>,
     needs: Vec<DependencyRow>,
     delivers: Vec<DependencyRow>,
+    commitments: super::commitments::DepartmentCommitments,
 }
 
 async fn show(
@@ -81,8 +82,14 @@ async fn show(
         .map(|w| w.key.clone())
         .collect();
     let signoffs = db::pages::signoffs(&state.pool, tenancy.tenant.id, &keys).await?;
-    let dependencies = db::pages::dependencies(&state.pool, tenancy.tenant.id).await?;
-    let page = DepartmentPage::build(&tenancy, &plan, &r, &when, dept, &signoffs, &dependencies);
+    // Its dependencies are read with the late ones and the overdue
+    // deliverables, in one transaction.
+    let (commitments, dependencies) =
+        super::commitments::department_section(&state, &tenancy, &plan, &key, when.as_of).await?;
+    let page = DepartmentPage {
+        commitments,
+        ..DepartmentPage::build(&tenancy, &plan, &r, &when, dept, &signoffs, &dependencies)
+    };
     Ok(render(&page)?.into_response())
 }
 
@@ -145,6 +152,8 @@ impl DepartmentPage {
                 .filter(|d| d.on_key == *key)
                 .map(|d| DependencyRow::new(slug, &d.from_key, &d.from_name, d, &carry))
                 .collect(),
+            // Read by the caller (`commitments::department_section`).
+            commitments: Default::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod auth;
 mod chart;
 mod checkin;
 mod comments;
+mod commitments;
 mod context;
 mod dashboard;
 mod departments;
@@ -125,6 +126,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(comments::router())
         .merge(lifecycle::router())
         .merge(operations::router())
+        .merge(commitments::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
         // Layers run bottom-up: hostile input is refused first, then the

@@ -82,6 +82,7 @@ struct WhyGoPage {
     width: f64,
     height: f64,
     comments: CommentsView,
+    deliverables: super::commitments::DeliverablesSection,
 }
 
 async fn show(
@@ -129,7 +130,12 @@ pub(super) async fn page(
         super::lifecycle::section(state, tenancy, &plan, &r, w, when.as_of, done).await?;
     let comments_carry = comments::explicit_carry(q, &when);
     let comments = comments::view(&state.pool, tenancy, w, &comments_carry, draft).await?;
-    let page = WhyGoPage::build(tenancy, &plan, &r, &when, (w, wr), lifecycle, comments);
+    let deliverables =
+        super::commitments::whygo_section(state, tenancy, &plan, w, when.as_of).await?;
+    let page = WhyGoPage {
+        deliverables,
+        ..WhyGoPage::build(tenancy, &plan, &r, &when, (w, wr), lifecycle, comments)
+    };
     render(&page)
 }
 
@@ -190,6 +196,8 @@ impl WhyGoPage {
             width: chart::WIDTH,
             height: chart::HEIGHT,
             comments,
+            // Read by the caller (`commitments::whygo_section`).
+            deliverables: Default::default(),
         }
     }
 }

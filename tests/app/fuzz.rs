@@ -162,6 +162,8 @@ fn get_routes() -> Vec<&'static str> {
         "/kartel/invite/no-such-token",
         "/kartel/reset/no-such-token",
         "/kartel/engagements/no-such-engagement",
+        "/kartel/dependencies/00000000-0000-0000-0000-000000000000/edit",
+        "/kartel/whygos/generative-2/deliverables/00000000-0000-0000-0000-000000000000/edit",
         "/healthz",
     ]);
     v
@@ -202,6 +204,23 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
         .await
         .expect("company-1");
     let (version, company) = (version.to_string(), company.to_string());
+    let dependency: uuid::Uuid =
+        sqlx::query_scalar("select id from dependencies where need like 'Platform for credits%'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("a demo dependency");
+    let dependency = format!("/kartel/dependencies/{dependency}/edit");
+    let dependency_form: &[(&str, &str)] = &[
+        ("from", "community"),
+        ("on", "generative"),
+        ("need", "Platform for credits, challenges, tier progression"),
+        ("deliverable", "Community Ecosystem MVP"),
+        ("owner", "fill"),
+        ("due", "Q1"),
+        ("criteria", "Live by Q1"),
+        ("state", "at_risk"),
+        ("seen", ""),
+    ];
     let member = format!("/kartel/admin/members/{trent}");
     let whygo: &[(&str, &str)] = &[
         ("title", "Reproducible batch runs"),
@@ -249,6 +268,18 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
             "wayan",
             "/kartel/engagements/no-such-engagement/handoffs/sales-to-production/send-back",
             &[("reason", "The budget is missing.")],
+        ),
+        form("fill", "/kartel/dependencies/new", dependency_form),
+        form("fill", &dependency, dependency_form),
+        form(
+            "fill",
+            "/kartel/whygos/generative-2/deliverables/new",
+            &[
+                ("title", "QC process documented"),
+                ("owner", "fill"),
+                ("due", "End of Q1"),
+                ("done_on", ""),
+            ],
         ),
         form(
             "trent",
@@ -613,6 +644,12 @@ fn the_fuzzed_routes_cover_every_route_in_the_routers_source() {
         "/kartel/whygos/k/return",
         "/kartel/whygos/k/signoff",
         "/kartel/engagements/k/handoffs/h/submit",
+        "/kartel/dependencies/new",
+        "/kartel/dependencies/i/edit",
+        "/kartel/whygos/k/deliverables/new",
+        "/kartel/whygos/k/deliverables/i/edit",
+        "/kartel/whygos/k/deliverables/i/done",
+        "/kartel/whygos/k/deliverables/i/undone",
         "/kartel/admin/people/new",
         "/kartel/admin/people/k",
         "/kartel/admin/people/k/deactivate",

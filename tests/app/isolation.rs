@@ -156,6 +156,75 @@ fn routes(
             "/{tenant}/engagements/{key}/handoffs/{handoff}/{move}",
             format!("/{slug}/engagements/kartel-engagement/handoffs/sales-to-production/submit"),
         ),
+        // Commitments: a nil id stands for a dependency or deliverable id
+        // (another tenant's real ids: tests/app/commitments.rs).
+        (
+            "GET",
+            "/{tenant}/dependencies",
+            format!("/{slug}/dependencies"),
+        ),
+        (
+            "GET",
+            "/{tenant}/dependencies/new",
+            format!("/{slug}/dependencies/new"),
+        ),
+        (
+            "POST",
+            "/{tenant}/dependencies/new",
+            format!("/{slug}/dependencies/new"),
+        ),
+        (
+            "GET",
+            "/{tenant}/dependencies/{id}/edit",
+            format!("/{slug}/dependencies/{}/edit", uuid::Uuid::nil()),
+        ),
+        (
+            "POST",
+            "/{tenant}/dependencies/{id}/edit",
+            format!("/{slug}/dependencies/{}/edit", uuid::Uuid::nil()),
+        ),
+        (
+            "GET",
+            "/{tenant}/whygos/{key}/deliverables/new",
+            format!("/{slug}/whygos/generative-2/deliverables/new"),
+        ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/deliverables/new",
+            format!("/{slug}/whygos/generative-2/deliverables/new"),
+        ),
+        (
+            "GET",
+            "/{tenant}/whygos/{key}/deliverables/{id}/edit",
+            format!(
+                "/{slug}/whygos/generative-2/deliverables/{}/edit",
+                uuid::Uuid::nil()
+            ),
+        ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/deliverables/{id}/edit",
+            format!(
+                "/{slug}/whygos/generative-2/deliverables/{}/edit",
+                uuid::Uuid::nil()
+            ),
+        ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/deliverables/{id}/done",
+            format!(
+                "/{slug}/whygos/generative-2/deliverables/{}/done",
+                uuid::Uuid::nil()
+            ),
+        ),
+        (
+            "POST",
+            "/{tenant}/whygos/{key}/deliverables/{id}/undone",
+            format!(
+                "/{slug}/whygos/generative-2/deliverables/{}/undone",
+                uuid::Uuid::nil()
+            ),
+        ),
         ("GET", "/{tenant}/cascade", format!("/{slug}/cascade")),
         ("GET", "/{tenant}/admin", format!("/{slug}/admin")),
         (

@@ -9,6 +9,7 @@ mod auth;
 mod checkin;
 mod cli;
 mod comments;
+mod commitments;
 mod common;
 mod dashboard;
 mod fuzz;

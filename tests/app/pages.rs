@@ -373,9 +373,10 @@ async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization
         "queries per page, small vs large organization ({paths:?})"
     );
     // Statements, counting BEGIN, COMMIT and the per-transaction tenant
-    // setting: the session, the membership, the plan (one query per table)
-    // and at most two extra reads.
+    // setting: the session, the membership, the plan (one query per table),
+    // at most two extra reads, and one more transaction for the dated
+    // commitments (deliverables; late and overdue lists; the sync's handoffs).
     for (path, n) in paths.iter().zip(&before) {
-        assert!((5..=20).contains(n), "{path} costs {n} statements");
+        assert!((5..=25).contains(n), "{path} costs {n} statements");
     }
 }

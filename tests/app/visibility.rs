@@ -51,6 +51,11 @@ fn routes() -> Vec<String> {
         "/kartel/checkin/preview?outcome=trent-playbook&quarter=4&value=Approved",
         "/kartel/engagements",
         "/kartel/engagements/no-such-engagement",
+        "/kartel/dependencies",
+        "/kartel/dependencies/new",
+        "/kartel/dependencies/00000000-0000-0000-0000-000000000000/edit",
+        "/kartel/whygos/trent-1/deliverables/new",
+        "/kartel/whygos/trent-1/deliverables/00000000-0000-0000-0000-000000000000/edit",
         // One-time link pages read no plan; listed so every route is tried.
         "/kartel/invite/no-such-token",
         "/kartel/reset/no-such-token",

@@ -83,6 +83,61 @@ impl Due {
     }
 }
 
+/// What a form's due field may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DueKind {
+    /// A dated commitment (a deliverable's deadline): a day, a quarter, a
+    /// span of quarters, or nothing.
+    Dated,
+    /// A dependency's due: a dated one, or also an open start ("Q1+") or a
+    /// rhythm ("Per project", "Monthly").
+    AnyWords,
+}
+
+impl Due {
+    /// Reads a due typed in a form, or says what is wrong: words that try to
+    /// be a date or a quarter and are not ("2026-02-30", "Q5", "31/03/2026")
+    /// are refused whatever `kind`, so a typo never silently becomes a
+    /// rhythm that is never late.
+    pub fn check(words: &str, kind: DueKind) -> Result<Due, String> {
+        const HINT: &str = "a date as YYYY-MM-DD (2026-03-31), a quarter (Q1, End of Q1) or a span of quarters (Q1-Q3)";
+        let due = Due::parse(words);
+        match &due {
+            Due::Date(d) if !(1000..=9999).contains(&chrono::Datelike::year(d)) => {
+                Err(format!("Use a year between 1000 and 9999: {HINT}."))
+            }
+            Due::Text(t) if looks_dated(t) => {
+                Err(format!("“{t}” is not a date or a quarter: write {HINT}."))
+            }
+            Due::Text(t) if t.chars().count() > 200 => Err(format!(
+                "Keep it to 200 characters (this is {}).",
+                t.chars().count()
+            )),
+            Due::Text(_) | Due::From(_) if kind == DueKind::Dated => {
+                Err(format!("Write a deadline: {HINT}, or leave it empty."))
+            }
+            _ => Ok(due),
+        }
+    }
+}
+
+/// Words that start like a date or a quarter: a digit, or "q" and a digit
+/// (after "end of", "by").
+fn looks_dated(words: &str) -> bool {
+    let lower = words.trim().to_lowercase();
+    let bare = ["end of ", "by end of ", "by the end of ", "by "]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .unwrap_or(&lower)
+        .trim();
+    let mut chars = bare.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), _) if c.is_ascii_digit() => true,
+        (Some('q'), Some(c)) => c.is_ascii_digit(),
+        _ => false,
+    }
+}
+
 /// "q1".."q4" (lowercase) to a quarter.
 fn quarter(s: &str) -> Option<Quarter> {
     let n = s.strip_prefix('q')?.parse::<u8>().ok()?;
@@ -347,6 +402,25 @@ mod tests {
         assert_eq!(Due::parse("End of Q1").words(), "end of Q1");
         assert_eq!(Due::parse("Q1+").words(), "Q1 on");
         assert_eq!(Due::None.words(), "no date");
+    }
+
+    #[test]
+    fn a_typed_due_that_tries_to_be_a_date_and_is_not_is_refused() {
+        for words in ["2026-02-30", "31/03/2026", "Q5", "End of Q9", "0999-01-01"] {
+            assert!(Due::check(words, DueKind::AnyWords).is_err(), "{words}");
+            assert!(Due::check(words, DueKind::Dated).is_err(), "{words}");
+        }
+        for words in ["Per project", "Q1+", "Monthly"] {
+            assert!(Due::check(words, DueKind::AnyWords).is_ok(), "{words}");
+            assert!(Due::check(words, DueKind::Dated).is_err(), "{words}");
+        }
+        for words in ["2026-03-31", "Q1", "End of Q2", "Q1-Q3", "", "—"] {
+            assert_eq!(
+                Due::check(words, DueKind::Dated),
+                Ok(Due::parse(words)),
+                "{words}"
+            );
+        }
     }
 
     fn dependency(due: &str, state: DependencyState) -> Dependency {
