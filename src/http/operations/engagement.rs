@@ -1,312 +1,28 @@
-//! Engagements and their handoffs (issue 11): the list of engagements with
-//! the board (every active engagement × its cycle's handoff types, each cell
-//! the handoff's standing in words), and one engagement's page with its
-//! handoffs in cycle order, their steps, checklists and SLA clocks, and the
-//! moves the signed-in person may make.
-//!
-//! Reading: one tenant transaction, a fixed number of statements whatever
-//! the number of engagements ([`crate::db::operations::load`]'s four, the
-//! department and people names, and on the engagement page the two org
-//! facts the move forms are shown by). The state of every handoff is the
-//! domain's replay as of now (steps are stamped with the database's clock).
-//!
-//! Writing: each move posts to `…/handoffs/{type}/{move}` and calls
-//! [`crate::app::operations::take`] (or `open_by_hand`); 303 back to the
-//! handoff. A missing reason or a bad date comes back next to its field with
-//! what was typed (422); a move the handoff does not allow now comes back as
-//! the domain's sentence (409). Permissions are the service's (403).
-
-use std::collections::HashMap;
+//! One engagement's page: its handoffs in cycle order, their steps,
+//! checklists and SLA clocks, the moves the signed-in person may make, and
+//! the moves themselves. Each move posts to `…/handoffs/{type}/{move}` and
+//! calls [`crate::app::operations::take`] (or `open_by_hand`); 303 back to
+//! the handoff. A missing reason or a bad date comes back next to its field
+//! with what was typed (422); a move the handoff does not allow now comes
+//! back as the domain's sentence (409). Permissions are the service's (403).
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 
-use super::error::render;
-use super::view::Chrome;
-use super::{AppError, AppState, Tenancy};
+use super::{Read, day, instant_words, phase_words, read, standing_css, standing_words};
 use crate::app::FieldErrors;
 use crate::app::operations::{self as ops, Declined, Move};
-use crate::db;
-use crate::db::operations::{self as store, EngagementRow, Loaded};
-use crate::domain::operations::{
-    Deadline, EngagementPhase, HandoffState, HandoffType, Instant, Opener, Phase, Standing, Step,
-    StepKind,
-};
-use crate::domain::permissions::{Action, Org};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/{tenant}/engagements", get(list))
-        .route("/{tenant}/engagements/{key}", get(show))
-        .route(
-            "/{tenant}/engagements/{key}/handoffs/{handoff}/{move}",
-            post(take),
-        )
-}
-
-// ---------------------------------------------------------------------------
-// Reading.
-// ---------------------------------------------------------------------------
-
-/// What the pages read, in one tenant transaction: the records as of now,
-/// department and people names, and (for the engagement page) the org facts
-/// that decide who may move a handoff.
-struct Read {
-    loaded: Loaded,
-    departments: HashMap<String, String>,
-    people: HashMap<String, String>,
-    org: Option<Org>,
-}
-
-impl Read {
-    fn department(&self, key: &str) -> String {
-        self.departments
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_owned())
-    }
-
-    fn person(&self, key: &str) -> String {
-        self.people
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_owned())
-    }
-
-    /// "#1 Sales → Production".
-    fn type_heading(&self, t: &HandoffType) -> String {
-        format!(
-            "{} {} → {}",
-            t.label(),
-            self.department(&t.from),
-            self.department(&t.to)
-        )
-    }
-}
-
-async fn read(state: &AppState, tenancy: &Tenancy, with_org: bool) -> Result<Read, AppError> {
-    let tenant = tenancy.tenant.id;
-    let now: Instant = Utc::now();
-    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
-    let loaded = store::load(&mut tx, tenant, now).await?;
-    let departments = db::admin::department_choices(&mut tx, tenant)
-        .await?
-        .into_iter()
-        .map(|c| (c.key, c.name))
-        .collect();
-    let people = db::lifecycle::people(&mut tx, tenant)
-        .await?
-        .into_iter()
-        .collect();
-    let org = if with_org {
-        let (heads, member_of) = store::departments_of_people(&mut tx, tenant).await?;
-        Some(Org {
-            heads,
-            member_of,
-            individuals_visible_to_all: tenancy.tenant.individuals_visible_to_all,
-            ..Org::default()
-        })
-    } else {
-        None
-    };
-    tx.commit().await?;
-    Ok(Read {
-        loaded,
-        departments,
-        people,
-        org,
-    })
-}
-
-fn day(d: Option<NaiveDate>) -> String {
-    d.map_or_else(|| "—".to_owned(), |d| d.format("%-d %b %Y").to_string())
-}
-
-fn instant_words(t: Instant) -> String {
-    t.format("%-d %b %Y, %H:%M UTC").to_string()
-}
-
-fn phase_words(p: EngagementPhase) -> &'static str {
-    match p {
-        EngagementPhase::NotStarted => "not started",
-        EngagementPhase::Active => "active",
-        EngagementPhase::Closed => "closed",
-        EngagementPhase::Lost => "lost",
-    }
-}
-
-/// The css class of a standing (the words say it too: colour is extra).
-fn standing_css(s: Option<&HandoffState>) -> &'static str {
-    match s.map(|s| s.standing) {
-        None | Some(Standing::NotOpened) => "not-opened",
-        Some(Standing::Waiting { .. }) => "open",
-        Some(Standing::Due { .. }) => "due",
-        Some(Standing::Late { .. }) => "late",
-        Some(Standing::Compliant) => "done",
-        Some(Standing::Breached) => "breached",
-    }
-}
-
-fn standing_words(s: Option<&HandoffState>) -> String {
-    s.map_or_else(|| "not opened yet".to_owned(), HandoffState::words)
-}
-
-// ---------------------------------------------------------------------------
-// The list and the board.
-// ---------------------------------------------------------------------------
-
-struct ListRow {
-    href: String,
-    name: String,
-    key: String,
-    client: String,
-    vertical: String,
-    status: &'static str,
-    producer: String,
-    sow_signed: String,
-    pod_started: String,
-    delivered: String,
-    closed: String,
-}
-
-struct BoardCell {
-    href: String,
-    css: &'static str,
-    label: &'static str,
-    words: String,
-    checklist: String,
-}
-
-struct BoardRow {
-    href: String,
-    name: String,
-    client: String,
-    cells: Vec<BoardCell>,
-}
-
-struct BoardColumn {
-    heading: String,
-    name: String,
-    sla: String,
-}
-
-struct Board {
-    cycle: String,
-    columns: Vec<BoardColumn>,
-    rows: Vec<BoardRow>,
-}
-
-#[derive(Template)]
-#[template(path = "operations/list.html")]
-struct ListPage {
-    chrome: Chrome,
-    as_of: String,
-    boards: Vec<Board>,
-    rows: Vec<ListRow>,
-}
-
-async fn list(State(state): State<AppState>, tenancy: Tenancy) -> Result<Html<String>, AppError> {
-    let read = read(&state, &tenancy, false).await?;
-    let slug = &tenancy.tenant.slug;
-    let loaded = &read.loaded;
-    let records = loaded.records();
-    let as_of = loaded.as_of;
-    let today = as_of.date_naive();
-    let href = |key: &str| format!("/{slug}/engagements/{key}");
-    let rows = loaded
-        .rows
-        .iter()
-        .zip(&loaded.engagements)
-        .map(|(r, e)| ListRow {
-            href: href(&r.key),
-            name: r.name.clone(),
-            key: r.key.clone(),
-            client: r.client.clone(),
-            vertical: r.vertical.clone(),
-            status: phase_words(e.phase_on(today)),
-            producer: r
-                .producer
-                .as_deref()
-                .map(|k| read.person(k))
-                .unwrap_or_default(),
-            sow_signed: day(r.sow_signed),
-            pod_started: day(r.pod_started),
-            delivered: day(r.delivered),
-            closed: day(r.closed),
-        })
-        .collect();
-    let mut boards = Vec::new();
-    for cycle in &loaded.cycles {
-        let rows: Vec<BoardRow> = loaded
-            .engagements
-            .iter()
-            .filter(|e| e.cycle == cycle.key && e.phase_on(today) == EngagementPhase::Active)
-            .map(|e| BoardRow {
-                href: href(&e.key),
-                name: e.name.clone(),
-                client: e.client.clone(),
-                cells: records
-                    .board_row(e, as_of)
-                    .into_iter()
-                    .map(|(t, s)| BoardCell {
-                        href: format!("{}#handoff-{}", href(&e.key), t.key),
-                        css: standing_css(s.as_ref()),
-                        label: s.as_ref().map_or("not opened", |s| s.standing.label()),
-                        words: standing_words(s.as_ref()),
-                        checklist: s
-                            .as_ref()
-                            .filter(|s| {
-                                !s.ticked.is_empty()
-                                    && matches!(s.phase, Phase::Preparing | Phase::SentBack)
-                            })
-                            .map(|s| {
-                                let (done, all) = s.checklist_progress();
-                                format!("{done} of {all} ticked")
-                            })
-                            .unwrap_or_default(),
-                    })
-                    .collect(),
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        boards.push(Board {
-            cycle: cycle.name.clone(),
-            columns: cycle
-                .types()
-                .iter()
-                .map(|t| BoardColumn {
-                    heading: read.type_heading(t),
-                    name: if read.type_heading(t).ends_with(&t.name) {
-                        String::new()
-                    } else {
-                        format!("{} · ", t.name)
-                    },
-                    sla: t.sla.short(),
-                })
-                .collect(),
-            rows,
-        });
-    }
-    render(&ListPage {
-        chrome: tenancy.chrome(),
-        as_of: instant_words(as_of),
-        boards,
-        rows,
-    })
-}
-
-// ---------------------------------------------------------------------------
-// One engagement.
-// ---------------------------------------------------------------------------
-
+use crate::db::operations::EngagementRow;
+use crate::domain::operations::{Deadline, Opener, Phase, SlaTerm, Step, StepKind};
+use crate::domain::permissions::Action;
+use crate::http::error::render;
+use crate::http::view::Chrome;
+use crate::http::{AppError, AppState, Tenancy};
 struct ItemView {
     index: usize,
     name: String,
@@ -329,7 +45,6 @@ struct HandoffView {
     sla_words: String,
     sla: String,
     css: &'static str,
-    label: &'static str,
     words: String,
     deadline: String,
     answer_due: String,
@@ -356,6 +71,8 @@ struct HandoffView {
 struct EngagementPage {
     chrome: Chrome,
     list_href: String,
+    /// The edit form, for those who may edit it.
+    edit_href: Option<String>,
     as_of: String,
     name: String,
     key: String,
@@ -421,7 +138,7 @@ fn engagement_page(
         return Err(AppError::NotFound);
     };
     let as_of = loaded.as_of;
-    let org = read.org.clone().unwrap_or_default();
+    let org = &read.org;
     let href = format!("/{slug}/engagements/{}", row.key);
     let mut handoffs = Vec::new();
     for (t, state) in records.board_row(e, as_of) {
@@ -431,15 +148,15 @@ fn engagement_page(
             .find(|h| h.engagement == e.key && h.handoff_type == t.key);
         let checklist = handoff.map_or(&t.checklist, |h| &h.checklist);
         let phase = state.as_ref().map_or(Phase::NotOpened, |s| s.phase);
-        let sender = tenancy.can(Action::SendHandoff { from: &t.from }, &org);
-        let receiver = tenancy.can(Action::ReceiveHandoff { to: &t.to }, &org);
+        let sender = tenancy.can(Action::SendHandoff { from: &t.from }, org);
+        let receiver = tenancy.can(Action::ReceiveHandoff { to: &t.to }, org);
         let preparing = matches!(phase, Phase::Preparing | Phase::SentBack);
         let mine = problem.as_ref().filter(|p| p.handoff == t.key);
         let needs_date = t
             .sla
             .terms()
             .iter()
-            .any(|term| matches!(term, crate::domain::operations::SlaTerm::LeadDays(_)));
+            .any(|term| matches!(term, SlaTerm::LeadDays(_)));
         let ticked = state.as_ref().map(|s| s.ticked.clone()).unwrap_or_default();
         let mut steps: Vec<&Step> = handoff
             .map(|h| h.steps.iter().filter(|s| s.at <= as_of).collect())
@@ -448,18 +165,12 @@ fn engagement_page(
         handoffs.push(HandoffView {
             key: t.key.clone(),
             heading: read.type_heading(t),
-            // The demo's types are named after their departments: said once.
-            name: if read.type_heading(t).ends_with(&t.name) {
-                String::new()
-            } else {
-                t.name.clone()
-            },
+            name: read.type_name(t),
             trigger: t.trigger.clone(),
             opener: t.opener.words(),
             sla_words: t.sla_words.clone(),
             sla: t.sla.words(),
             css: standing_css(state.as_ref()),
-            label: state.as_ref().map_or("not opened", |s| s.standing.label()),
             words: standing_words(state.as_ref()),
             deadline: match state.as_ref().map(|s| s.deadline) {
                 Some(Deadline::At(at)) => format!("to be accepted by {}", instant_words(at)),
@@ -526,6 +237,7 @@ fn engagement_page(
     render(&EngagementPage {
         chrome: tenancy.chrome(),
         list_href: format!("/{slug}/engagements"),
+        edit_href: super::forms::may_edit(read, tenancy, &e.cycle).then(|| format!("{href}/edit")),
         as_of: instant_words(as_of),
         name: row.name.clone(),
         key: row.key.clone(),
@@ -555,12 +267,12 @@ fn dates(row: &EngagementRow) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn show(
+pub(super) async fn show(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Path((_, key)): Path<(String, String)>,
 ) -> Result<Html<String>, AppError> {
-    let read = read(&state, &tenancy, true).await?;
+    let read = read(&state, &tenancy, Utc::now()).await?;
     engagement_page(&tenancy, &read, &key, None)
 }
 
@@ -572,7 +284,7 @@ async fn show(
 /// date it is needed by. Each move reads the field it needs.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct MoveForm {
+pub(super) struct MoveForm {
     item: String,
     reason: String,
     needed_by: String,
@@ -589,7 +301,7 @@ fn read_move(name: &str, form: &MoveForm) -> Option<Result<Move, FieldErrors>> {
         "submit" => Move::Submit,
         "accept" => Move::Accept,
         "send-back" => Move::SendBack(form.reason.clone()),
-        "needed-by" => match super::params::read_date(&form.needed_by) {
+        "needed-by" => match crate::http::params::read_date(&form.needed_by) {
             Ok(d) => Move::NeededBy(d),
             Err(_) => {
                 let mut errors = FieldErrors::default();
@@ -604,7 +316,7 @@ fn read_move(name: &str, form: &MoveForm) -> Option<Result<Move, FieldErrors>> {
     }))
 }
 
-async fn take(
+pub(super) async fn take(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Path((_, key, handoff, name)): Path<(String, String, String, String)>,
@@ -648,7 +360,7 @@ async fn take(
         needed_by: form.needed_by,
         ..problem
     };
-    let read = read(&state, &tenancy, true).await?;
+    let read = read(&state, &tenancy, Utc::now()).await?;
     let html = engagement_page(&tenancy, &read, &key, Some(problem))?;
     Ok((status, html).into_response())
 }
