@@ -10,7 +10,7 @@
 //! with the domain's sentence ("It is already accepted."). An edit locks its
 //! engagement the same way.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sqlx::{PgConnection, PgPool};
 
 use super::{Actor, FieldErrors, Refused};
@@ -252,8 +252,10 @@ async fn check(
             continue;
         }
         match NaiveDate::parse_from_str(typed, "%Y-%m-%d") {
-            Ok(d) => *slot = Some(d),
-            Err(_) => errors.add(
+            // Four-digit years, as YYYY-MM-DD says (and the database's
+            // timestamps hold: a far year would fail there, not here).
+            Ok(d) if (1000..=9999).contains(&d.year()) => *slot = Some(d),
+            _ => errors.add(
                 k.as_str(),
                 format!(
                     "Enter the date {} as YYYY-MM-DD, e.g. 2026-03-15.",
@@ -471,6 +473,13 @@ pub async fn create_engagement(
     let key = input.key.trim();
     let mut errors = FieldErrors::default();
     errors.check("key", check_key(key));
+    if key == "handoffs" {
+        // `/{tenant}/engagements/handoffs` is the list of handoffs a figure counts.
+        errors.add(
+            "key",
+            "“handoffs” is one of whygo's own addresses: choose another key.",
+        );
+    }
     if cycle.is_none() {
         errors.add(
             "cycle",

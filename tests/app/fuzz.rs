@@ -162,6 +162,9 @@ fn get_routes() -> Vec<&'static str> {
         "/kartel/invite/no-such-token",
         "/kartel/reset/no-such-token",
         "/kartel/engagements/no-such-engagement",
+        "/kartel/engagements/no-such-engagement/edit",
+        "/kartel/engagements/new",
+        "/kartel/engagements/handoffs",
         "/healthz",
     ]);
     v
@@ -244,6 +247,24 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
             "trent",
             "/kartel/whygos/company-1/comments",
             &[("body", "Looks right."), ("outcome", "")],
+        ),
+        form(
+            "wayan",
+            "/kartel/engagements/new",
+            &[
+                ("key", "fuzzed"),
+                ("name", "Fuzzed"),
+                ("client", "Acme"),
+                ("vertical", "Retail"),
+                ("cycle", "client"),
+                ("producer", "wayan"),
+                ("account_manager", ""),
+                ("sow_signed", "2026-03-02"),
+                ("pod_started", ""),
+                ("delivered", ""),
+                ("closed", ""),
+                ("status", "active"),
+            ],
         ),
         form(
             "wayan",
@@ -613,6 +634,8 @@ fn the_fuzzed_routes_cover_every_route_in_the_routers_source() {
         "/kartel/whygos/k/return",
         "/kartel/whygos/k/signoff",
         "/kartel/engagements/k/handoffs/h/submit",
+        "/kartel/engagements/new",
+        "/kartel/engagements/k/edit",
         "/kartel/admin/people/new",
         "/kartel/admin/people/k",
         "/kartel/admin/people/k/deactivate",

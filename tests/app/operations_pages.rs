@@ -356,3 +356,362 @@ async fn the_pages_cost_the_same_statements_whatever_the_number_of_engagements()
         assert!((5..=15).contains(n), "{path} costs {n} statements");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Creating and editing engagements in the browser.
+// ---------------------------------------------------------------------------
+
+/// What askama makes of text in HTML.
+fn html(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// The new-engagement form's fields, with these changed.
+fn fields<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut all = vec![
+        ("key", "globex-launch"),
+        ("name", "Globex launch"),
+        ("client", "Globex"),
+        ("vertical", "Healthcare"),
+        ("cycle", "client"),
+        ("producer", "veronica"),
+        ("account_manager", "emmet"),
+        ("sow_signed", ""),
+        ("pod_started", ""),
+        ("delivered", ""),
+        ("closed", ""),
+        ("status", "active"),
+    ];
+    for (k, v) in changes {
+        match all.iter_mut().find(|(f, _)| f == k) {
+            Some(slot) => slot.1 = v,
+            None => all.push((k, v)),
+        }
+    }
+    all
+}
+
+fn days_ago(n: i64) -> String {
+    (today() - chrono::Duration::days(n)).to_string()
+}
+
+async fn audit_count(db: &TestDb, action: &str, entity: &str, key: &str) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from audit_log where action = $1 and entity = $2 and entity_key = $3",
+    )
+    .bind(action)
+    .bind(entity)
+    .bind(key)
+    .fetch_one(&db.pool)
+    .await
+    .expect("count")
+}
+
+/// The instant the handoff `handoff` of `engagement` opened, as stored.
+async fn opened_at(db: &TestDb, engagement: &str, handoff: &str) -> Option<String> {
+    sqlx::query_scalar(
+        "select to_char(s.at at time zone 'utc', 'YYYY-MM-DD HH24:MI') from handoff_steps s
+         join handoffs h on h.id = s.handoff_id
+         join engagements e on e.id = h.engagement_id
+         join handoff_types t on t.id = h.handoff_type_id
+         where e.key = $1 and t.key = $2 and s.kind = 'opened'",
+    )
+    .bind(engagement)
+    .bind(handoff)
+    .fetch_optional(&db.pool)
+    .await
+    .expect("query")
+}
+
+#[tokio::test]
+async fn an_engagement_is_created_through_the_form_and_opens_its_first_handoff() {
+    let db = demo_db().await;
+    account(&db, "kartel", "emmet", Role::Member).await;
+    let mut emmet = signed_in(&db, "emmet").await;
+    let list = emmet.get("/kartel/engagements").await;
+    assert!(
+        list.body.contains("href=\"/kartel/engagements/new\""),
+        "Sales sees the link"
+    );
+    let form = emmet.get("/kartel/engagements/new").await;
+    form.expect_status(200);
+    for text in [
+        "<label for=\"name\">Name</label>",
+        "<label for=\"key\">Key</label>",
+        "<label for=\"cycle\">Handoff cycle</label>",
+        "<option value=\"client\" selected>",
+        "<label for=\"producer\">Producer</label>",
+        "<option value=\"veronica\">Veronica Diaz</option>",
+        "<label for=\"sow_signed\">SOW signed</label>",
+        "type=\"date\" id=\"closed\"",
+        "<option value=\"active\" selected>",
+        "name=\"csrf_token\"",
+    ] {
+        assert!(form.body.contains(text), "missing {text:?}:\n{}", form.body);
+    }
+    let sow = days_ago(1);
+    let res = emmet
+        .post(
+            "/kartel/engagements/new",
+            &fields(&[("sow_signed", sow.as_str())]),
+        )
+        .await;
+    res.expect_status(303);
+    assert_eq!(
+        res.location.as_deref(),
+        Some("/kartel/engagements/globex-launch")
+    );
+    let page = emmet.get("/kartel/engagements/globex-launch").await;
+    page.expect_status(200);
+    for text in [
+        "Globex launch",
+        "Healthcare",
+        "Veronica Diaz",
+        "Emmet Reilly",
+        "href=\"/kartel/engagements/globex-launch/edit\"",
+        "due in ",
+    ] {
+        assert!(page.body.contains(text), "missing {text:?}:\n{}", page.body);
+    }
+    assert_eq!(
+        opened_at(&db, "globex-launch", H1).await,
+        Some(format!("{sow} 00:00")),
+        "the SOW date opened #1 at the start of its day"
+    );
+    assert_eq!(
+        audit_count(&db, "create", "engagement", "globex-launch").await,
+        1
+    );
+    assert_eq!(
+        audit_count(&db, "open", "handoff", &format!("globex-launch/{H1}")).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_bad_engagement_form_comes_back_with_its_messages_and_what_was_typed() {
+    let db = demo_db().await;
+    let emmet = account(&db, "kartel", "emmet", Role::Member).await;
+    create(&db, &emmet, ENG, "Acme rebrand").await;
+    let mut c = signed_in(&db, "emmet").await;
+    c.get("/kartel/engagements/new").await.expect_status(200);
+    let before = crate::common::content_fingerprint(&db, &["sessions"]).await;
+    let res = c
+        .post(
+            "/kartel/engagements/new",
+            &fields(&[
+                ("key", "Not A Key!"),
+                ("name", "   "),
+                ("client", "Globex <Corp>"),
+                ("producer", "nobody-here"),
+                ("sow_signed", "2026-02-30"),
+                ("pod_started", "next week"),
+                ("closed", "+262142-01-01"),
+                ("status", "paused"),
+            ]),
+        )
+        .await;
+    res.expect_status(422);
+    for (field, message) in [
+        ("key", "Use lowercase letters"),
+        ("name", "Enter the engagement's name."),
+        (
+            "producer",
+            "No one in this organization has the key “nobody-here”.",
+        ),
+        ("sow_signed", "Enter the date SOW signed as YYYY-MM-DD"),
+        ("pod_started", "as YYYY-MM-DD"),
+        ("closed", "as YYYY-MM-DD"),
+        ("status", "Choose active, closed or lost."),
+    ] {
+        let p = format!("<p class=\"field-error\" id=\"{field}-error\">");
+        let at = res
+            .body
+            .find(&p)
+            .unwrap_or_else(|| panic!("no message for {field}:\n{}", res.body));
+        assert!(
+            res.body[at..]
+                .split("</p>")
+                .next()
+                .unwrap_or_default()
+                .contains(&html(message)),
+            "{field}: {message}"
+        );
+        assert!(
+            res.body
+                .contains(&format!("aria-describedby=\"{field}-error\""))
+                || res.body.contains(&format!(" {field}-error\"")),
+            "{field} points at its message"
+        );
+    }
+    for typed in [
+        "value=\"Not A Key!\"",
+        "value=\"Globex &#60;Corp&#62;\"",
+        "value=\"2026-02-30\"",
+        "value=\"next week\"",
+        "value=\"+262142-01-01\"",
+    ] {
+        assert!(res.body.contains(typed), "kept {typed}:\n{}", res.body);
+    }
+    assert!(res.body.contains("Nothing was saved"));
+    // A key taken, and the key of the handoff list's address.
+    for (key, message) in [
+        (ENG, "exists already"),
+        ("handoffs", "one of whygo's own addresses"),
+    ] {
+        let res = c
+            .post("/kartel/engagements/new", &fields(&[("key", key)]))
+            .await;
+        res.expect_status(422);
+        assert!(res.body.contains(&html(message)), "{key}:\n{}", res.body);
+    }
+    assert_eq!(
+        crate::common::content_fingerprint(&db, &["sessions"]).await,
+        before,
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
+async fn only_those_the_permission_table_allows_see_and_use_the_engagement_forms() {
+    let (db, _) = with_engagement().await;
+    let edit = format!("/kartel/engagements/{ENG}/edit");
+    // Production's head and a leader may; Generative and an admin may not.
+    for who in ["wayan", "kevin"] {
+        let mut c = signed_in(&db, who).await;
+        let list = c.get("/kartel/engagements").await;
+        assert!(list.body.contains("/kartel/engagements/new\""), "{who}");
+        let page = c.get(&format!("/kartel/engagements/{ENG}")).await;
+        assert!(page.body.contains(&format!("href=\"{edit}\"")), "{who}");
+        c.get("/kartel/engagements/new").await.expect_status(200);
+        c.get(&edit).await.expect_status(200);
+    }
+    let before = crate::common::content_fingerprint(&db, &["sessions", "sign_in_attempts"]).await;
+    for who in ["trent", "zac"] {
+        let mut c = signed_in(&db, who).await;
+        let list = c.get("/kartel/engagements").await;
+        list.expect_status(200);
+        assert!(!list.body.contains("/kartel/engagements/new\""), "{who}");
+        let page = c.get(&format!("/kartel/engagements/{ENG}")).await;
+        assert!(!page.body.contains(&edit), "{who}");
+        c.get("/kartel/engagements/new").await.expect_status(403);
+        c.get(&edit).await.expect_status(403);
+        c.post(
+            "/kartel/engagements/new",
+            &fields(&[("key", "sneaky"), ("sow_signed", "2026-03-02")]),
+        )
+        .await
+        .expect_status(403);
+        c.post(&edit, &fields(&[("name", "Renamed")]))
+            .await
+            .expect_status(403);
+    }
+    assert_eq!(
+        crate::common::content_fingerprint(&db, &["sessions", "sign_in_attempts"]).await,
+        before,
+        "nothing was written"
+    );
+    let mut kevin = signed_in(&db, "kevin").await;
+    kevin
+        .get("/kartel/engagements/nope/edit")
+        .await
+        .expect_status(404);
+}
+
+#[tokio::test]
+async fn an_edit_saves_audits_and_a_key_date_moves_its_handoff_until_someone_acts_on_it() {
+    let (db, mut emmet) = with_engagement().await;
+    let edit = format!("/kartel/engagements/{ENG}/edit");
+    let form = emmet.get(&edit).await;
+    form.expect_status(200);
+    let sow = today().to_string();
+    for text in [
+        "value=\"Acme rebrand\"",
+        &format!("value=\"{sow}\""),
+        "<option value=\"veronica\" selected>",
+        "<code>acme-rebrand</code>",
+    ] {
+        assert!(form.body.contains(text), "missing {text:?}:\n{}", form.body);
+    }
+    assert!(!form.body.contains("id=\"key\""), "the key does not change");
+    // No one has acted on #1: correcting the SOW date moves it.
+    let earlier = days_ago(3);
+    let res = emmet
+        .post(
+            &edit,
+            &fields(&[
+                ("name", "Acme rebrand 2026"),
+                ("vertical", "Retail"),
+                ("sow_signed", earlier.as_str()),
+            ]),
+        )
+        .await;
+    res.expect_status(303);
+    assert_eq!(
+        res.location.as_deref(),
+        Some(format!("/kartel/engagements/{ENG}").as_str())
+    );
+    assert_eq!(
+        opened_at(&db, ENG, H1).await,
+        Some(format!("{earlier} 00:00"))
+    );
+    assert_eq!(audit_count(&db, "edit", "engagement", ENG).await, 1);
+    assert_eq!(
+        audit_count(&db, "withdraw", "handoff", &format!("{ENG}/{H1}")).await,
+        1
+    );
+    let page = emmet.get(&format!("/kartel/engagements/{ENG}")).await;
+    assert!(page.body.contains("Acme rebrand 2026"));
+    assert!(page.body.contains("late by "), "3 days past a 48 h SLA");
+
+    // Once the sender has ticked, the date stays: the message is by the
+    // field, what was typed is kept, nothing is written.
+    emmet
+        .post(
+            &format!("/kartel/engagements/{ENG}/handoffs/{H1}/tick"),
+            &[("item", "0")],
+        )
+        .await
+        .expect_status(303);
+    emmet.get(&edit).await.expect_status(200);
+    let before = crate::common::content_fingerprint(&db, &["sessions"]).await;
+    let res = emmet
+        .post(
+            &edit,
+            &fields(&[("name", "Acme rebrand 2026"), ("sow_signed", sow.as_str())]),
+        )
+        .await;
+    res.expect_status(422);
+    assert!(
+        res.body
+            .contains(&html(&format!("so the date stays {earlier}"))),
+        "{}",
+        res.body
+    );
+    assert!(res.body.contains("id=\"sow_signed-error\""));
+    assert!(res.body.contains(&format!("value=\"{sow}\"")));
+    assert_eq!(
+        crate::common::content_fingerprint(&db, &["sessions"]).await,
+        before
+    );
+    // Other fields still save, the date unchanged.
+    emmet
+        .post(
+            &edit,
+            &fields(&[
+                ("name", "Acme rebrand 2026"),
+                ("sow_signed", earlier.as_str()),
+                ("pod_started", sow.as_str()),
+            ]),
+        )
+        .await
+        .expect_status(303);
+    assert_eq!(
+        opened_at(&db, ENG, H1).await,
+        Some(format!("{earlier} 00:00"))
+    );
+}

@@ -51,6 +51,9 @@ fn routes() -> Vec<String> {
         "/kartel/checkin/preview?outcome=trent-playbook&quarter=4&value=Approved",
         "/kartel/engagements",
         "/kartel/engagements/no-such-engagement",
+        "/kartel/engagements/no-such-engagement/edit",
+        "/kartel/engagements/new",
+        "/kartel/engagements/handoffs",
         // One-time link pages read no plan; listed so every route is tried.
         "/kartel/invite/no-such-token",
         "/kartel/reset/no-such-token",
