@@ -333,7 +333,15 @@ async fn another_tenants_engagement_is_not_found() {
 
 #[tokio::test]
 async fn the_pages_cost_the_same_statements_whatever_the_number_of_engagements() {
-    let paths = ["/kartel/engagements", "/kartel/engagements/e-1"];
+    let paths = [
+        "/kartel/engagements",
+        "/kartel/engagements/e-1",
+        "/kartel/engagements?status=active&department=generative&as_of=2026-11-21",
+        "/kartel/engagements/handoffs?type=sales-to-production&quarter=4&figure=compliance",
+        "/kartel/engagements/handoffs?from=sales&to=production&figure=first-pass&as_of=2026-11-21",
+        "/kartel/engagements/new",
+        "/kartel/engagements/e-1/edit",
+    ];
     let small = demo_db().await;
     let emmet = account(&small, "kartel", "emmet", Role::Member).await;
     create(&small, &emmet, "e-1", "Engagement 1").await;
@@ -714,4 +722,370 @@ async fn an_edit_saves_audits_and_a_key_date_moves_its_handoff_until_someone_act
         opened_at(&db, ENG, H1).await,
         Some(format!("{earlier} 00:00"))
     );
+}
+
+// ---------------------------------------------------------------------------
+// Filters, figures, the handoff list, as-of replay.
+// ---------------------------------------------------------------------------
+
+/// Four engagements of the client cycle, as of today: `met-one` (#1
+/// accepted complete today), `late-one` (signed 10 days ago, #1 never
+/// submitted, one item ticked today), `due-one` (signed today) and
+/// `lost-one` (signed 10 days ago, lost yesterday). Returns the database.
+async fn four_engagements() -> TestDb {
+    let db = demo_db().await;
+    let emmet = account(&db, "kartel", "emmet", Role::Member).await;
+    let wayan = actor(&db, "wayan@kartel.example", "kartel").await;
+    let make = |key: &'static str, vertical: &'static str, producer: &'static str, sow: String| {
+        EngagementInput {
+            vertical: vertical.to_owned(),
+            producer: producer.to_owned(),
+            sow_signed: sow,
+            ..input(key, &key.replace('-', " "), today())
+        }
+    };
+    let lost = EngagementInput {
+        status: "lost".to_owned(),
+        closed: days_ago(1),
+        ..make("lost-one", "Retail", "veronica", days_ago(10))
+    };
+    for e in [
+        make("met-one", "Retail", "veronica", today().to_string()),
+        make("late-one", "Healthcare", "wayan", days_ago(10)),
+        make("due-one", "Retail", "veronica", today().to_string()),
+        lost,
+    ] {
+        match ops::create_engagement(&db.app_pool, &emmet, &e).await {
+            Ok(Saved::Saved { .. }) => {}
+            other => panic!("{}: {other:?}", e.key),
+        }
+    }
+    for item in 0..4 {
+        ops::tick(&db.app_pool, &emmet, "met-one", H1, item)
+            .await
+            .expect("query")
+            .expect("ticked");
+    }
+    ops::submit(&db.app_pool, &emmet, "met-one", H1)
+        .await
+        .expect("query")
+        .expect("submitted");
+    ops::accept(&db.app_pool, &wayan, "met-one", H1)
+        .await
+        .expect("query")
+        .expect("accepted");
+    ops::tick(&db.app_pool, &emmet, "late-one", H1, 0)
+        .await
+        .expect("query")
+        .expect("ticked");
+    db
+}
+
+fn end_of(day: NaiveDate) -> chrono::DateTime<Utc> {
+    day.and_hms_micro_opt(23, 59, 59, 999_999)
+        .expect("time")
+        .and_utc()
+}
+
+/// The part of a page from the element with `id` to the end of its section.
+fn section<'a>(body: &'a str, id: &str) -> &'a str {
+    let at = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}:\n{body}"));
+    let rest = &body[at..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+#[tokio::test]
+async fn the_boards_figures_are_the_domains_on_the_same_records_and_link_to_their_handoffs() {
+    use whygo::domain::calendar::FiscalYear;
+    use whygo::domain::operations::{Selection, compliance, first_pass_rate, onboarding_days};
+    let db = four_engagements().await;
+    let kevin_actor = actor(&db, "kevin@kartel.example", "kartel").await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let day = today();
+    let page = kevin.get(&format!("/kartel/engagements?as_of={day}")).await;
+    page.expect_status(200);
+    let at = end_of(day);
+    let loaded = ops::records(&db.app_pool, &kevin_actor, at)
+        .await
+        .expect("records");
+    let records = loaded.records();
+    let year = FiscalYear::new(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"));
+    let q = year.headline_quarter(day);
+    let h1 = Selection::handoff_type(H1);
+    let pair = Selection::departments("sales", "production");
+    let expected = [
+        (
+            compliance(&records, &h1.clone().due_in(year, q), at).sentence,
+            format!(
+                "handoffs?type={H1}&quarter={}&figure=compliance&as_of={day}",
+                q.number()
+            ),
+        ),
+        (
+            compliance(&records, &h1, at).sentence,
+            format!("handoffs?type={H1}&figure=compliance&as_of={day}"),
+        ),
+        (
+            first_pass_rate(&records, &h1.clone().due_in(year, q), at).sentence,
+            format!(
+                "handoffs?type={H1}&quarter={}&figure=first-pass&as_of={day}",
+                q.number()
+            ),
+        ),
+        (
+            compliance(&records, &pair.clone().due_in(year, q), at).sentence,
+            format!(
+                "handoffs?from=sales&to=production&quarter={}&figure=compliance&as_of={day}",
+                q.number()
+            ),
+        ),
+        (
+            compliance(&records, &Selection::engagement("late-one"), at).sentence,
+            format!("handoffs?engagement=late-one&figure=compliance&as_of={day}"),
+        ),
+        (
+            onboarding_days(&records, None, at).sentence,
+            format!("/kartel/engagements?as_of={day}"),
+        ),
+    ];
+    for (sentence, link) in expected {
+        assert!(
+            page.body.contains(&html(&sentence)),
+            "missing {sentence:?}:\n{}",
+            page.body
+        );
+        assert!(page.body.contains(&html(&link)), "missing link {link}");
+    }
+    // On these records: #1 to date is 1 met of 2 counted (late-one is late),
+    // due-one pending, lost-one withdrawn.
+    assert_eq!(
+        compliance(&records, &h1, at).sentence,
+        "1 of 2 handoffs #1 accepted complete within 48 h = 50%; 1 more not settled yet, 1 withdrawn (engagement lost)"
+    );
+    // The board has the engagement's compliance as a column.
+    let board = section(&page.body, "board-heading");
+    assert!(board.contains("Compliance<span class=\"column-note\">its handoffs to date"));
+    assert!(board.contains(">0%<"), "late-one: 0 of 1:\n{board}");
+    assert!(board.contains(">100%<"), "met-one: 1 of 1");
+}
+
+#[tokio::test]
+async fn the_handoff_list_groups_what_a_figure_counts() {
+    use whygo::domain::operations::{Selection, compliance};
+    let db = four_engagements().await;
+    let kevin_actor = actor(&db, "kevin@kartel.example", "kartel").await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let day = today();
+    let page = kevin
+        .get(&format!(
+            "/kartel/engagements/handoffs?type={H1}&as_of={day}&figure=compliance"
+        ))
+        .await;
+    page.expect_status(200);
+    let at = end_of(day);
+    let loaded = ops::records(&db.app_pool, &kevin_actor, at)
+        .await
+        .expect("records");
+    let sentence = compliance(&loaded.records(), &Selection::handoff_type(H1), at).sentence;
+    assert!(page.body.contains(&html(&sentence)), "{}", page.body);
+    let groups: Vec<&str> = page
+        .body
+        .split("<section class=\"handoff-group\"")
+        .skip(1)
+        .collect();
+    assert_eq!(groups.len(), 4, "{}", page.body);
+    for (group, (heading, only)) in groups.iter().zip([
+        ("Met: accepted complete within the SLA (1)", "met one"),
+        (
+            "Counted, not met: late, breached, or answered late (1)",
+            "late one",
+        ),
+        ("Pending: on the clock, not counted yet (1)", "due one"),
+        ("Withdrawn: not accepted, engagement lost (1)", "lost one"),
+    ]) {
+        assert!(group.contains(heading), "{heading}:\n{group}");
+        for name in ["met one", "late one", "due one", "lost one"] {
+            assert_eq!(
+                group.contains(&format!(">{name}</a>")),
+                name == only,
+                "{heading} and {name}:\n{group}"
+            );
+        }
+    }
+    assert!(groups[0].contains("done: accepted complete within SLA"));
+    assert!(groups[1].contains("late by "));
+    assert!(groups[0].contains(&format!(
+        "href=\"/kartel/engagements/met-one#handoff-{H1}\""
+    )));
+
+    // First pass: met-one was accepted on its first submission.
+    let first = kevin
+        .get(&format!(
+            "/kartel/engagements/handoffs?type={H1}&figure=first-pass"
+        ))
+        .await;
+    first.expect_status(200);
+    assert!(
+        first
+            .body
+            .contains("Met: accepted on the first submission (1)")
+    );
+    assert!(
+        first
+            .body
+            .contains("1 of 1 accepted handoffs #1 were accepted on first submission = 100%")
+    );
+
+    // Values that do not read, or name nothing here: 400 with the reason.
+    for (query, message) in [
+        ("type=nope", "There is no handoff type “nope” here."),
+        ("quarter=7", "“7” is not a quarter: use 1 to 4."),
+        ("as_of=yesterday", "“yesterday” is not a date"),
+        ("figure=speed", "“speed” is not a figure"),
+        ("from=sales", "Give both departments"),
+        ("from=sales&to=moon", "There is no department “moon” here."),
+        (
+            "engagement=acme-nope",
+            "There is no engagement “acme-nope” here.",
+        ),
+        ("figure=closing-reports", "give type and quarter"),
+        (
+            "type=%3Cb%3Ex%3C/b%3E",
+            "There is no handoff type “&#60;b&#62;x&#60;/b&#62;” here.",
+        ),
+    ] {
+        let res = kevin
+            .get(&format!("/kartel/engagements/handoffs?{query}"))
+            .await;
+        res.expect_status(400);
+        assert!(
+            res.body.contains(&message.replace('“', "“")),
+            "{query}: {message}\n{}",
+            res.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_list_and_board_filter_and_keep_what_was_chosen() {
+    let db = four_engagements().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let names = |body: &str| -> Vec<String> {
+        let list = section(body, "list-heading");
+        ["met one", "late one", "due one", "lost one"]
+            .into_iter()
+            .filter(|n| list.contains(&format!(">{n}</a>")))
+            .map(str::to_owned)
+            .collect()
+    };
+    let all = kevin.get("/kartel/engagements").await;
+    assert_eq!(names(&all.body).len(), 4);
+    for (query, expected, kept) in [
+        (
+            "vertical=Healthcare",
+            vec!["late one"],
+            "<option value=\"Healthcare\" selected>",
+        ),
+        (
+            "status=lost",
+            vec!["lost one"],
+            "<option value=\"lost\" selected>",
+        ),
+        (
+            "producer=wayan",
+            vec!["late one"],
+            "<option value=\"wayan\" selected>",
+        ),
+        (
+            "status=active&vertical=Retail",
+            vec!["met one", "due one"],
+            "<option value=\"active\" selected>",
+        ),
+    ] {
+        let res = kevin.get(&format!("/kartel/engagements?{query}")).await;
+        res.expect_status(200);
+        assert_eq!(names(&res.body), expected, "{query}");
+        assert!(res.body.contains(kept), "{query} keeps {kept}");
+        assert!(res.body.contains("Clear the filters"));
+    }
+    // A department narrows the board to the handoffs it sends or receives.
+    let generative = kevin.get("/kartel/engagements?department=generative").await;
+    let board = section(&generative.body, "board-heading");
+    assert!(board.contains("#2 Production → Generative"), "{board}");
+    assert!(board.contains("#3 Generative → Production"));
+    assert!(!board.contains("#1 Sales → Production"));
+    assert!(!board.contains("#4 Production → Sales"));
+    // The board's cells say their standing once (no "NOT OPENED / not opened yet").
+    assert!(!board.contains("standing-label"));
+    // Values that do not read: by their fields, kept; the page shows the rest.
+    let bad = kevin
+        .get("/kartel/engagements?status=paused&producer=nobody&department=moon&as_of=soon")
+        .await;
+    bad.expect_status(422);
+    for (field, message) in [
+        ("status", "Choose active, not started, closed or lost."),
+        ("producer", "No one here has the key “nobody”."),
+        ("department", "There is no department “moon”."),
+        ("as_of", "“soon” is not a date"),
+    ] {
+        assert!(
+            bad.body.contains(&format!("id=\"{field}-error\"")),
+            "{field}:\n{}",
+            bad.body
+        );
+        assert!(bad.body.contains(message), "{message}");
+    }
+    assert!(bad.body.contains("value=\"soon\""));
+    assert_eq!(names(&bad.body).len(), 4);
+}
+
+#[tokio::test]
+async fn a_past_as_of_day_replays_the_board_as_it_stood() {
+    let db = four_engagements().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let late_cell = |body: &str| -> String {
+        let link = format!("/kartel/engagements/late-one#handoff-{H1}");
+        let at = body
+            .find(&link)
+            .unwrap_or_else(|| panic!("no cell:\n{body}"));
+        let start = body[..at].rfind("<td").unwrap_or(at);
+        body[start..at + body[at..].find("</td>").unwrap_or(0)].to_owned()
+    };
+    // The end of the day its SOW was signed: #1 due 48 h after its start.
+    let then = kevin
+        .get(&format!("/kartel/engagements?as_of={}", days_ago(10)))
+        .await;
+    then.expect_status(200);
+    assert!(then.body.contains(&format!(
+        "As of the end of {}",
+        (today() - chrono::Duration::days(10)).format("%-d %b %Y")
+    )));
+    let cell = late_cell(&then.body);
+    assert!(
+        cell.contains("standing due") && cell.contains("due in 24 h"),
+        "{cell}"
+    );
+    // Yesterday: late, and today's tick not taken yet.
+    let yesterday = kevin
+        .get(&format!("/kartel/engagements?as_of={}", days_ago(1)))
+        .await;
+    let cell = late_cell(&yesterday.body);
+    assert!(cell.contains("late by 7 d"), "{cell}");
+    assert!(cell.contains("0 of 4 ticked"), "{cell}");
+    // Now: the tick counts; met-one and due-one are on the board.
+    let now = kevin.get("/kartel/engagements").await;
+    let cell = late_cell(&now.body);
+    assert!(cell.contains("1 of 4 ticked"), "{cell}");
+    let board = section(&now.body, "board-heading");
+    assert!(board.contains(">met one</a>") && board.contains(">due one</a>"));
+    let board = section(&yesterday.body, "board-heading");
+    assert!(!board.contains(">met one</a>"), "not signed yet then");
+    assert!(
+        !board.contains(">lost one</a>"),
+        "lost from its closed date, yesterday"
+    );
+    let board = section(&then.body, "board-heading");
+    assert!(board.contains(">lost one</a>"), "active then");
 }
