@@ -961,7 +961,7 @@ async fn the_handoff_list_groups_what_a_figure_counts() {
             .await;
         res.expect_status(400);
         assert!(
-            res.body.contains(&message.replace('“', "“")),
+            res.body.contains(message),
             "{query}: {message}\n{}",
             res.body
         );
