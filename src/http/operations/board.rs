@@ -24,8 +24,8 @@ use super::{
 use crate::app::FieldErrors;
 use crate::domain::calendar::{FiscalYear, Quarter};
 use crate::domain::operations::{
-    Cycle, Engagement, EngagementPhase, HandoffType, Instant, Phase, Ratio, Records, Selection,
-    compliance, first_pass_rate, onboarding_days, percent_words,
+    Cycle, Engagement, EngagementPhase, HandoffType, Instant, Period, Phase, Ratio, Records,
+    Selection, compliance, first_pass_rate, onboarding_days, percent_words,
 };
 use crate::http::error::render;
 use crate::http::view::Chrome;
@@ -177,19 +177,22 @@ struct Board {
     rows: Vec<BoardRow>,
 }
 
-/// One figure: its value, the sentence that explains it, and the records
-/// it counts.
+/// One figure: its value, the sentence that explains it, a short form of
+/// its counts for tables ("14 of 16 · 2 pending"), and the records it counts.
 pub(super) struct Figure {
     pub value: String,
     pub sentence: String,
+    pub counts: String,
     pub href: String,
+    /// In the as-of day's quarter's column (shaded, as its heading is).
+    pub current: bool,
 }
 
-/// A row of the figures' tables: compliance this quarter and to date, and
-/// the quarter's first-pass rate.
+/// A row of the figures' tables: compliance in each quarter of the fiscal
+/// year and to date, and the as-of quarter's first-pass rate.
 struct FigureRow {
     heading: String,
-    cells: [Figure; 3],
+    cells: Vec<Figure>,
 }
 
 struct FigureTable {
@@ -200,8 +203,10 @@ struct FigureTable {
 }
 
 struct Figures {
-    /// "Q4".
+    /// "Q4": the as-of day's quarter.
     quarter: String,
+    /// The value columns' headings, and whether each is the as-of quarter's.
+    columns: Vec<(String, bool)>,
     /// By handoff type, by department pair.
     tables: [FigureTable; 2],
     onboarding_quarter: Figure,
@@ -399,14 +404,11 @@ fn board_row(
         .unwrap_or_default();
     let ratio = compliance(records, &Selection::engagement(&e.key), as_of);
     BoardRow {
-        compliance: Figure {
-            value: percent(&ratio),
-            href: format!(
-                "/{slug}/engagements/handoffs?engagement={}&figure=compliance{carry}",
-                e.key
-            ),
-            sentence: ratio.sentence,
-        },
+        compliance: Links {
+            base: format!("/{slug}/engagements"),
+            as_of: carry,
+        }
+        .ratio(ratio, &format!("engagement={}", e.key), None, "compliance"),
         cells: records
             .board_row(e, as_of)
             .into_iter()
@@ -439,9 +441,9 @@ fn percent(r: &Ratio) -> String {
 }
 
 /// The board's figures, for the organization as of the page's instant:
-/// per handoff type and department pair (this quarter, to date, first
-/// pass this quarter), onboarding time, the first-pass rate. The quarter is
-/// the fiscal quarter of the as-of day (the one a report headlines).
+/// per handoff type and department pair, compliance in each quarter of the
+/// fiscal year and to date, and the first-pass rate of the as-of day's
+/// quarter (the one a report headlines); onboarding time; first pass.
 fn figures(read: &Read, tenancy: &Tenancy, day_asked: Option<NaiveDate>) -> Figures {
     let loaded = &read.loaded;
     let records = loaded.records();
@@ -451,21 +453,22 @@ fn figures(read: &Read, tenancy: &Tenancy, day_asked: Option<NaiveDate>) -> Figu
     let links = Links {
         base: format!("/{}/engagements", tenancy.tenant.slug),
         as_of: day_asked.map(|d| format!("&as_of={d}")).unwrap_or_default(),
-        quarter,
     };
     let row = |heading: String, sel: Selection, what: &str| {
-        let due_in = sel.clone().due_in(year, quarter);
-        let q = compliance(&records, &due_in, as_of);
-        let all = compliance(&records, &sel, as_of);
-        let first = first_pass_rate(&records, &due_in, as_of);
-        FigureRow {
-            heading,
-            cells: [
-                links.ratio(q, what, true, "compliance"),
-                links.ratio(all, what, false, "compliance"),
-                links.ratio(first, what, true, "first-pass"),
-            ],
-        }
+        let mut cells: Vec<Figure> = Quarter::ALL
+            .into_iter()
+            .map(|q| {
+                let r = compliance(&records, &sel.clone().due_in(year, q), as_of);
+                Figure {
+                    current: q == quarter,
+                    ..links.ratio(r, what, Some(q), "compliance")
+                }
+            })
+            .collect();
+        cells.push(links.ratio(compliance(&records, &sel, as_of), what, None, "compliance"));
+        let first = first_pass_rate(&records, &sel.clone().due_in(year, quarter), as_of);
+        cells.push(links.ratio(first, what, Some(quarter), "first-pass"));
+        FigureRow { heading, cells }
     };
     let mut by_type = Vec::new();
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -493,8 +496,10 @@ fn figures(read: &Read, tenancy: &Tenancy, day_asked: Option<NaiveDate>) -> Figu
         Figure {
             value: a.value.map_or_else(
                 || "—".to_owned(),
-                |v| format!("{:.1} days", v).replace(".0 days", " days"),
+                |v| format!("{v:.1} days").replace(".0 days", " days"),
             ),
+            counts: String::new(),
+            current: false,
             sentence: a.sentence,
             href: match day_asked {
                 Some(d) => format!("{}?as_of={d}", links.base),
@@ -503,8 +508,15 @@ fn figures(read: &Read, tenancy: &Tenancy, day_asked: Option<NaiveDate>) -> Figu
         }
     };
     let first_all = first_pass_rate(&records, &Selection::all().due_in(year, quarter), as_of);
+    let mut columns: Vec<(String, bool)> = Quarter::ALL
+        .into_iter()
+        .map(|q| (format!("Compliance {q}"), q == quarter))
+        .collect();
+    columns.push(("Compliance to date".to_owned(), false));
+    columns.push((format!("First pass {quarter}"), false));
     Figures {
         quarter: quarter.to_string(),
+        columns,
         tables: [
             FigureTable {
                 caption: "By handoff type",
@@ -517,9 +529,9 @@ fn figures(read: &Read, tenancy: &Tenancy, day_asked: Option<NaiveDate>) -> Figu
                 rows: by_pair,
             },
         ],
-        onboarding_quarter: onboarding(Some(crate::domain::operations::Period::new(year, quarter))),
+        onboarding_quarter: onboarding(Some(Period::new(year, quarter))),
         onboarding_to_date: onboarding(None),
-        first_pass_quarter: links.ratio(first_all, "", true, "first-pass"),
+        first_pass_quarter: links.ratio(first_all, "", Some(quarter), "first-pass"),
     }
 }
 
@@ -528,22 +540,31 @@ struct Links {
     base: String,
     /// "&as_of=…" when the page has one.
     as_of: String,
-    quarter: Quarter,
 }
 
 impl Links {
-    fn ratio(&self, r: Ratio, what: &str, in_quarter: bool, figure: &str) -> Figure {
+    fn ratio(&self, r: Ratio, what: &str, quarter: Option<Quarter>, figure: &str) -> Figure {
         let mut query = vec![];
         if !what.is_empty() {
             query.push(what.to_owned());
         }
-        if in_quarter {
-            query.push(format!("quarter={}", self.quarter.number()));
+        if let Some(q) = quarter {
+            query.push(format!("quarter={}", q.number()));
         }
         query.push(format!("figure={figure}"));
+        let mut counts = if r.counted.is_empty() {
+            "none counted".to_owned()
+        } else {
+            format!("{} of {}", r.met.len(), r.counted.len())
+        };
+        if !r.pending.is_empty() {
+            counts.push_str(&format!(" · {} pending", r.pending.len()));
+        }
         Figure {
             value: percent(&r),
             href: format!("{}/handoffs?{}{}", self.base, query.join("&"), self.as_of),
+            counts,
+            current: false,
             sentence: r.sentence,
         }
     }
