@@ -552,14 +552,15 @@ impl Links {
             query.push(format!("quarter={}", q.number()));
         }
         query.push(format!("figure={figure}"));
-        let mut counts = if r.counted.is_empty() {
+        let counted = if r.counted.is_empty() {
             "none counted".to_owned()
         } else {
             format!("{} of {}", r.met.len(), r.counted.len())
         };
-        if !r.pending.is_empty() {
-            counts.push_str(&format!(" · {} pending", r.pending.len()));
-        }
+        let counts = match r.pending.len() {
+            0 => counted,
+            n => format!("{counted} · {n} pending"),
+        };
         Figure {
             value: percent(&r),
             href: format!("{}/handoffs?{}{}", self.base, query.join("&"), self.as_of),
