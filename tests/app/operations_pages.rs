@@ -1,7 +1,9 @@
 //! The engagement pages over HTTP (issue 11): the list and the board, one
 //! engagement with its handoffs, and the handoff moves posted from its forms,
-//! on the demo. Engagements are created through the service layer (there is
-//! no form for them yet); moves go through the pages as a person would.
+//! on the demo; the engagement forms, the list's filters, the board's figures
+//! and the handoff list they link to. Most engagements are created through
+//! the service layer; the forms and moves go through the pages as a person
+//! would.
 
 use chrono::{NaiveDate, Utc};
 
@@ -1088,4 +1090,55 @@ async fn a_past_as_of_day_replays_the_board_as_it_stood() {
     );
     let board = section(&then.body, "board-heading");
     assert!(board.contains(">lost one</a>"), "active then");
+}
+
+#[tokio::test]
+async fn hostile_filter_and_figure_values_answer_no_5xx_and_reflect_no_markup() {
+    let db = four_engagements().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let long = "x".repeat(5000);
+    let values = [
+        "%3Cb%3Emarker%3C%2Fb%3E",
+        "%27%3B%20drop%20table%20engagements%3B--",
+        "%E2%80%AEevil",
+        "-1",
+        "99999999999999999999",
+        "2026-13-45",
+        long.as_str(),
+        "%FF%FE",
+    ];
+    let pages = [
+        (
+            "/kartel/engagements",
+            &["status", "vertical", "producer", "department", "as_of"][..],
+        ),
+        (
+            "/kartel/engagements/handoffs",
+            &[
+                "type",
+                "from",
+                "to",
+                "engagement",
+                "quarter",
+                "as_of",
+                "figure",
+            ][..],
+        ),
+    ];
+    for (path, params) in pages {
+        for param in params {
+            for value in values {
+                let res = kevin.get(&format!("{path}?{param}={value}")).await;
+                assert!(
+                    res.status.as_u16() < 500,
+                    "{path}?{param}={value}: {}",
+                    res.status
+                );
+                assert!(
+                    !res.body.contains("<b>marker</b>"),
+                    "{path}?{param} reflects markup"
+                );
+            }
+        }
+    }
 }

@@ -173,10 +173,12 @@ fn ratio(asked: &Asked, records: &Records<'_>, as_of: crate::domain::operations:
         Figure::Compliance => compliance(records, &asked.selection, as_of),
         Figure::FirstPass => first_pass_rate(records, &asked.selection, as_of),
         Figure::ClosingReports => {
-            // The closing-report figure (engagements delivered in the
-            // quarter whose closing report was accepted) is the computed
-            // outcomes' `figures::closing_reports`; until it is in, its
-            // handoffs are listed as compliance counts them.
+            // The closing-report figure (of the engagements delivered in the
+            // quarter, those whose closing report was accepted) comes with
+            // the computed outcomes' `figures::closing_reports(records,
+            // type, period, as_of)`; `ask` makes sure both are given. Until
+            // it is in, the type's handoffs due in the quarter are listed as
+            // compliance counts them.
             let _ = asked.period;
             compliance(records, &asked.selection, as_of)
         }
