@@ -1142,3 +1142,162 @@ async fn hostile_filter_and_figure_values_answer_no_5xx_and_reflect_no_markup() 
         }
     }
 }
+
+/// Takes the moves through the pages: `(who, handoff type, move, form)`.
+async fn moves(
+    clients: &mut [(&str, Client)],
+    engagement: &str,
+    steps: &[(&str, &str, &str, Vec<(&str, &str)>)],
+) {
+    for (who, handoff, m, form) in steps {
+        let c = &mut clients
+            .iter_mut()
+            .find(|(name, _)| name == who)
+            .unwrap_or_else(|| panic!("no client {who}"))
+            .1;
+        c.get(&format!("/kartel/engagements/{engagement}")).await;
+        let res = c
+            .post(
+                &format!("/kartel/engagements/{engagement}/handoffs/{handoff}/{m}"),
+                form,
+            )
+            .await;
+        assert_eq!(
+            res.status.as_u16(),
+            303,
+            "{who} {handoff} {m}: {}",
+            res.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_four_handoffs_run_through_the_pages_one_sent_back_and_the_figures_follow() {
+    let db = demo_db().await;
+    account(&db, "kartel", "emmet", Role::Member).await;
+    let mut clients = vec![
+        ("emmet", signed_in(&db, "emmet").await),
+        ("wayan", signed_in(&db, "wayan").await),
+        ("trent", signed_in(&db, "trent").await),
+    ];
+    let e = "globex-launch";
+    let sow = today().to_string();
+    clients[0].1.get("/kartel/engagements/new").await;
+    clients[0]
+        .1
+        .post(
+            "/kartel/engagements/new",
+            &fields(&[("sow_signed", sow.as_str())]),
+        )
+        .await
+        .expect_status(303);
+    let (h1, h2, h3, h4) = (
+        H1,
+        "production-to-generative",
+        "generative-to-production",
+        "production-to-sales",
+    );
+    let needed = (today() + chrono::Duration::days(30)).to_string();
+    let tick = |i: &'static str| vec![("item", i)];
+    let mut steps: Vec<(&str, &str, &str, Vec<(&str, &str)>)> = Vec::new();
+    for i in ["0", "1", "2", "3"] {
+        steps.push(("emmet", h1, "tick", tick(i)));
+    }
+    steps.push(("emmet", h1, "submit", vec![]));
+    steps.push(("wayan", h1, "accept", vec![]));
+    steps.push((
+        "wayan",
+        h2,
+        "needed-by",
+        vec![("needed_by", needed.as_str())],
+    ));
+    for i in ["0", "1", "2"] {
+        steps.push(("wayan", h2, "tick", tick(i)));
+    }
+    steps.push(("wayan", h2, "submit", vec![]));
+    steps.push((
+        "trent",
+        h2,
+        "send-back",
+        vec![("reason", "Brand context missing")],
+    ));
+    steps.push(("wayan", h2, "tick", tick("3")));
+    steps.push(("wayan", h2, "submit", vec![]));
+    steps.push(("trent", h2, "accept", vec![]));
+    for i in ["0", "1"] {
+        steps.push(("trent", h3, "tick", tick(i)));
+    }
+    steps.push(("trent", h3, "submit", vec![]));
+    steps.push(("wayan", h3, "accept", vec![]));
+    moves(&mut clients, e, &steps).await;
+
+    // #4 opens on the delivered date: Sales sets it in the edit form.
+    let edit = format!("/kartel/engagements/{e}/edit");
+    clients[0].1.get(&edit).await.expect_status(200);
+    clients[0]
+        .1
+        .post(
+            &edit,
+            &fields(&[
+                ("sow_signed", sow.as_str()),
+                ("pod_started", sow.as_str()),
+                ("delivered", sow.as_str()),
+            ]),
+        )
+        .await
+        .expect_status(303);
+    let mut last: Vec<(&str, &str, &str, Vec<(&str, &str)>)> = Vec::new();
+    for i in ["0", "1", "2"] {
+        last.push(("wayan", h4, "tick", tick(i)));
+    }
+    last.push(("wayan", h4, "submit", vec![]));
+    last.push(("emmet", h4, "accept", vec![]));
+    moves(&mut clients, e, &last).await;
+
+    let page = clients[1].1.get(&format!("/kartel/engagements/{e}")).await;
+    assert!(page.body.contains("sent back: “Brand context missing”"));
+    assert_eq!(
+        page.body
+            .matches("done: accepted complete within SLA")
+            .count(),
+        4,
+        "every handoff compliant:\n{}",
+        page.body
+    );
+    // The board: the engagement's compliance is 4 of 4.
+    let list = clients[1].1.get("/kartel/engagements").await;
+    let board = section(&list.body, "board-heading");
+    assert!(
+        board.contains(&html(
+            "4 of 4 handoffs of Globex launch accepted complete within their SLA = 100%"
+        )),
+        "{board}"
+    );
+    // #2 was accepted on its second submission: not a first pass.
+    let first = clients[1]
+        .1
+        .get(&format!(
+            "/kartel/engagements/handoffs?type={h2}&figure=first-pass"
+        ))
+        .await;
+    first.expect_status(200);
+    assert!(
+        first
+            .body
+            .contains("0 of 1 accepted handoffs #2 were accepted on first submission = 0%"),
+        "{}",
+        first.body
+    );
+    let groups: Vec<&str> = first
+        .body
+        .split("<section class=\"handoff-group\"")
+        .skip(1)
+        .collect();
+    assert!(groups[1].contains("Counted, not met: accepted after being sent back (1)"));
+    assert!(groups[1].contains(">Globex launch</a>"));
+    // The average onboarding time counts it: SOW and pod on the same day.
+    assert!(
+        list.body
+            .contains("took 0 days from SOW signed to pod started = 0 days on average")
+    );
+}
