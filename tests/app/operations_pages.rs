@@ -1143,12 +1143,11 @@ async fn hostile_filter_and_figure_values_answer_no_5xx_and_reflect_no_markup() 
     }
 }
 
-/// Takes the moves through the pages: `(who, handoff type, move, form)`.
-async fn moves(
-    clients: &mut [(&str, Client)],
-    engagement: &str,
-    steps: &[(&str, &str, &str, Vec<(&str, &str)>)],
-) {
+/// A move taken through the pages: who, handoff type, move, form fields.
+type PageMove<'a> = (&'a str, &'a str, &'a str, Vec<(&'a str, &'a str)>);
+
+/// Takes the moves through the pages.
+async fn moves(clients: &mut [(&str, Client)], engagement: &str, steps: &[PageMove<'_>]) {
     for (who, handoff, m, form) in steps {
         let c = &mut clients
             .iter_mut()
@@ -1199,7 +1198,7 @@ async fn the_four_handoffs_run_through_the_pages_one_sent_back_and_the_figures_f
     );
     let needed = (today() + chrono::Duration::days(30)).to_string();
     let tick = |i: &'static str| vec![("item", i)];
-    let mut steps: Vec<(&str, &str, &str, Vec<(&str, &str)>)> = Vec::new();
+    let mut steps: Vec<PageMove> = Vec::new();
     for i in ["0", "1", "2", "3"] {
         steps.push(("emmet", h1, "tick", tick(i)));
     }
@@ -1246,7 +1245,7 @@ async fn the_four_handoffs_run_through_the_pages_one_sent_back_and_the_figures_f
         )
         .await
         .expect_status(303);
-    let mut last: Vec<(&str, &str, &str, Vec<(&str, &str)>)> = Vec::new();
+    let mut last: Vec<PageMove> = Vec::new();
     for i in ["0", "1", "2"] {
         last.push(("wayan", h4, "tick", tick(i)));
     }
