@@ -919,7 +919,7 @@ async fn the_handoff_list_groups_what_a_figure_counts() {
     assert!(groups[0].contains("done: accepted complete within SLA"));
     assert!(groups[1].contains("late by "));
     assert!(groups[0].contains(&format!(
-        "href=\"/kartel/engagements/met-one#handoff-{H1}\""
+        "href=\"/kartel/engagements/met-one?as_of={day}#handoff-{H1}\""
     )));
 
     // First pass: met-one was accepted on its first submission.
@@ -1047,8 +1047,8 @@ async fn the_list_and_board_filter_and_keep_what_was_chosen() {
 async fn a_past_as_of_day_replays_the_board_as_it_stood() {
     let db = four_engagements().await;
     let mut kevin = signed_in(&db, "kevin").await;
-    let late_cell = |body: &str| -> String {
-        let link = format!("/kartel/engagements/late-one#handoff-{H1}");
+    let late_cell = |body: &str, carry: &str| -> String {
+        let link = format!("/kartel/engagements/late-one{carry}#handoff-{H1}");
         let at = body
             .find(&link)
             .unwrap_or_else(|| panic!("no cell:\n{body}"));
@@ -1064,7 +1064,7 @@ async fn a_past_as_of_day_replays_the_board_as_it_stood() {
         "As of the end of {}",
         (today() - chrono::Duration::days(10)).format("%-d %b %Y")
     )));
-    let cell = late_cell(&then.body);
+    let cell = late_cell(&then.body, &format!("?as_of={}", days_ago(10)));
     assert!(
         cell.contains("standing due") && cell.contains("due in 24 h"),
         "{cell}"
@@ -1073,12 +1073,12 @@ async fn a_past_as_of_day_replays_the_board_as_it_stood() {
     let yesterday = kevin
         .get(&format!("/kartel/engagements?as_of={}", days_ago(1)))
         .await;
-    let cell = late_cell(&yesterday.body);
+    let cell = late_cell(&yesterday.body, &format!("?as_of={}", days_ago(1)));
     assert!(cell.contains("late by 7 d"), "{cell}");
     assert!(cell.contains("0 of 4 ticked"), "{cell}");
     // Now: the tick counts; met-one and due-one are on the board.
     let now = kevin.get("/kartel/engagements").await;
-    let cell = late_cell(&now.body);
+    let cell = late_cell(&now.body, "");
     assert!(cell.contains("1 of 4 ticked"), "{cell}");
     let board = section(&now.body, "board-heading");
     assert!(board.contains(">met one</a>") && board.contains(">due one</a>"));
@@ -1090,6 +1090,26 @@ async fn a_past_as_of_day_replays_the_board_as_it_stood() {
     );
     let board = section(&then.body, "board-heading");
     assert!(board.contains(">lost one</a>"), "active then");
+
+    // The engagement page replays the same day, without the move forms.
+    let then = kevin
+        .get(&format!(
+            "/kartel/engagements/late-one?as_of={}",
+            days_ago(10)
+        ))
+        .await;
+    then.expect_status(200);
+    assert!(then.body.contains("A replay"), "{}", then.body);
+    assert!(then.body.contains("due in 24 h"));
+    assert!(!then.body.contains("/handoffs/"), "no move forms");
+    assert!(!then.body.contains("ticked “Milestones”"), "ticked today");
+    let now = kevin.get("/kartel/engagements/late-one").await;
+    assert!(now.body.contains("ticked “Milestones”"));
+    assert!(now.body.contains("/handoffs/sales-to-production/untick"));
+    kevin
+        .get("/kartel/engagements/late-one?as_of=soon")
+        .await
+        .expect_status(400);
 }
 
 #[tokio::test]

@@ -403,6 +403,10 @@ fn board_row(
         .map(|d| format!("&as_of={d}"))
         .unwrap_or_default();
     let ratio = compliance(records, &Selection::engagement(&e.key), as_of);
+    let replay = filter
+        .as_of
+        .map(|d| format!("?as_of={d}"))
+        .unwrap_or_default();
     BoardRow {
         compliance: Links {
             base: format!("/{slug}/engagements"),
@@ -414,7 +418,7 @@ fn board_row(
             .into_iter()
             .filter(|(t, _)| filter.shows_type(t))
             .map(|(t, s)| BoardCell {
-                href: format!("{href}#handoff-{}", t.key),
+                href: format!("{href}{replay}#handoff-{}", t.key),
                 css: standing_css(s.as_ref()),
                 words: standing_words(s.as_ref()),
                 checklist: s
@@ -430,7 +434,7 @@ fn board_row(
                     .unwrap_or_default(),
             })
             .collect(),
-        href,
+        href: format!("{href}{replay}"),
         name: e.name.clone(),
         client: e.client.clone(),
     }

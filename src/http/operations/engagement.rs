@@ -8,13 +8,16 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{Read, day, instant_words, phase_words, read, standing_css, standing_words};
+use super::{
+    Read, day, instant_of, instant_words, phase_words, read, read_as_of, standing_css,
+    standing_words,
+};
 use crate::app::FieldErrors;
 use crate::app::operations::{self as ops, Declined, Move};
 use crate::db::operations::EngagementRow;
@@ -73,6 +76,8 @@ struct EngagementPage {
     list_href: String,
     /// The edit form, for those who may edit it.
     edit_href: Option<String>,
+    /// A replay of a past day: the page as of now, where the moves are.
+    now_href: Option<String>,
     as_of: String,
     name: String,
     key: String,
@@ -120,11 +125,15 @@ fn phase_label(p: Phase) -> &'static str {
     p.words()
 }
 
+/// One engagement's page. `replay`: the day asked for with `?as_of=`; the
+/// page then shows the handoffs as they stood at its end, without the move
+/// forms (moves are taken now, on the page without it).
 fn engagement_page(
     tenancy: &Tenancy,
     read: &Read,
     key: &str,
     problem: Option<Problem>,
+    replay: Option<NaiveDate>,
 ) -> Result<Html<String>, AppError> {
     let slug = &tenancy.tenant.slug;
     let loaded = &read.loaded;
@@ -148,8 +157,9 @@ fn engagement_page(
             .find(|h| h.engagement == e.key && h.handoff_type == t.key);
         let checklist = handoff.map_or(&t.checklist, |h| &h.checklist);
         let phase = state.as_ref().map_or(Phase::NotOpened, |s| s.phase);
-        let sender = tenancy.can(Action::SendHandoff { from: &t.from }, org);
-        let receiver = tenancy.can(Action::ReceiveHandoff { to: &t.to }, org);
+        let live = replay.is_none();
+        let sender = live && tenancy.can(Action::SendHandoff { from: &t.from }, org);
+        let receiver = live && tenancy.can(Action::ReceiveHandoff { to: &t.to }, org);
         let preparing = matches!(phase, Phase::Preparing | Phase::SentBack);
         let mine = problem.as_ref().filter(|p| p.handoff == t.key);
         let needs_date = t
@@ -238,7 +248,8 @@ fn engagement_page(
         chrome: tenancy.chrome(),
         list_href: format!("/{slug}/engagements"),
         edit_href: super::forms::may_edit(read, tenancy, &e.cycle).then(|| format!("{href}/edit")),
-        as_of: instant_words(as_of),
+        as_of: super::board::as_of_words(replay, as_of),
+        now_href: replay.map(|_| href.clone()),
         name: row.name.clone(),
         key: row.key.clone(),
         client: row.client.clone(),
@@ -271,9 +282,17 @@ pub(super) async fn show(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Path((_, key)): Path<(String, String)>,
+    Query(q): Query<AsOf>,
 ) -> Result<Html<String>, AppError> {
-    let read = read(&state, &tenancy, Utc::now()).await?;
-    engagement_page(&tenancy, &read, &key, None)
+    let replay = read_as_of(&q.as_of).map_err(AppError::BadRequest)?;
+    let read = read(&state, &tenancy, instant_of(replay)).await?;
+    engagement_page(&tenancy, &read, &key, None, replay)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct AsOf {
+    as_of: String,
 }
 
 // ---------------------------------------------------------------------------
@@ -361,7 +380,7 @@ pub(super) async fn take(
         ..problem
     };
     let read = read(&state, &tenancy, Utc::now()).await?;
-    let html = engagement_page(&tenancy, &read, &key, Some(problem))?;
+    let html = engagement_page(&tenancy, &read, &key, Some(problem), None)?;
     Ok((status, html).into_response())
 }
 

@@ -211,7 +211,9 @@ struct HandoffsPage {
     groups: Vec<Group>,
 }
 
-fn row(read: &Read, slug: &str, id: &HandoffId) -> Row {
+/// A row of the list; `replay` is "?as_of=…" when the list is of a past
+/// day, so its link shows the handoff as it stood then.
+fn row(read: &Read, slug: &str, replay: &str, id: &HandoffId) -> Row {
     let records = read.loaded.records();
     let as_of = read.loaded.as_of;
     let t = records.handoff_type(&id.handoff_type);
@@ -234,7 +236,7 @@ fn row(read: &Read, slug: &str, id: &HandoffId) -> Row {
             .and_then(|s| s.due_at)
             .map_or_else(|| "—".to_owned(), instant_words),
         href: format!(
-            "/{slug}/engagements/{}#handoff-{}",
+            "/{slug}/engagements/{}{replay}#handoff-{}",
             id.engagement, id.handoff_type
         ),
     }
@@ -258,12 +260,13 @@ pub(super) async fn list(
         .cloned()
         .collect();
     let headings = asked.figure.groups();
+    let replay = day_asked.map(|d| format!("?as_of={d}")).unwrap_or_default();
     let groups = [&r.met, &not_met, &r.pending, &r.withdrawn]
         .into_iter()
         .zip(headings)
         .map(|(ids, heading)| Group {
             heading,
-            rows: ids.iter().map(|id| row(&read, slug, id)).collect(),
+            rows: ids.iter().map(|id| row(&read, slug, &replay, id)).collect(),
         })
         .collect();
     render(&HandoffsPage {
