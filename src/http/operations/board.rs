@@ -263,20 +263,25 @@ pub(super) async fn list(
             .errors
             .add("as_of", format!("{why} Showing now instead.")),
     }
-    let slug = &tenancy.tenant.slug;
     let status = if filter.errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let page = ListPage {
+    let page = list_page(&tenancy, &read, filter, typed);
+    Ok((status, render(&page)?).into_response())
+}
+
+fn list_page(tenancy: &Tenancy, read: &Read, filter: Filter, typed: ListQuery) -> ListPage {
+    let slug = &tenancy.tenant.slug;
+    ListPage {
         chrome: tenancy.chrome(),
         list_href: format!("/{slug}/engagements"),
-        as_of: as_of_words(filter.as_of, as_of),
-        figures: figures(&read, &tenancy, filter.as_of),
-        boards: boards(&read, slug, &filter),
-        rows: rows(&read, slug, &filter),
-        new_href: super::forms::may_create(&read, &tenancy)
+        as_of: as_of_words(filter.as_of, read.loaded.as_of),
+        figures: figures(read, tenancy, filter.as_of),
+        boards: boards(read, slug, &filter),
+        rows: rows(read, slug, &filter),
+        new_href: super::forms::may_create(read, tenancy)
             .then(|| format!("/{slug}/engagements/new")),
         filtered: filter.any(),
         statuses: STATUSES
@@ -286,13 +291,12 @@ pub(super) async fn list(
                 label: phase_words(*p).to_owned(),
             })
             .collect(),
-        verticals: verticals(&read),
+        verticals: verticals(read),
         people: choices(&read.people),
         departments: choices(&read.departments),
         errors: filter.errors,
         typed,
-    };
-    Ok((status, render(&page)?).into_response())
+    }
 }
 
 /// "the end of 31 Mar 2026" or "30 Nov 2026, 10:12 UTC" (now).

@@ -335,6 +335,23 @@ fn read_move(name: &str, form: &MoveForm) -> Option<Result<Move, FieldErrors>> {
     }))
 }
 
+/// A declined move: its status, and what the page shows by the handoff
+/// (the sentence or the field's message, and what was typed).
+fn problem(declined: Declined, handoff: String, form: MoveForm) -> (StatusCode, Problem) {
+    let (status, notice, errors) = match declined {
+        Declined::NotNow(why) => (StatusCode::CONFLICT, Some(why), FieldErrors::default()),
+        Declined::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, None, errors),
+    };
+    let problem = Problem {
+        handoff,
+        errors,
+        notice,
+        reason: form.reason,
+        needed_by: form.needed_by,
+    };
+    (status, problem)
+}
+
 pub(super) async fn take(
     State(state): State<AppState>,
     tenancy: Tenancy,
@@ -350,35 +367,14 @@ pub(super) async fn take(
             Err(errors) => Err(Declined::Invalid(errors)),
         }
     };
-    let (status, problem) = match answer {
-        Ok(_) => {
-            let to = format!(
-                "/{}/engagements/{key}#handoff-{handoff}",
-                tenancy.tenant.slug
-            );
-            return Ok(Redirect::to(&to).into_response());
-        }
-        Err(Declined::NotNow(why)) => (
-            StatusCode::CONFLICT,
-            Problem {
-                notice: Some(why),
-                ..Problem::default()
-            },
-        ),
-        Err(Declined::Invalid(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Problem {
-                errors,
-                ..Problem::default()
-            },
-        ),
+    let Err(declined) = answer else {
+        let to = format!(
+            "/{}/engagements/{key}#handoff-{handoff}",
+            tenancy.tenant.slug
+        );
+        return Ok(Redirect::to(&to).into_response());
     };
-    let problem = Problem {
-        handoff: handoff.clone(),
-        reason: form.reason,
-        needed_by: form.needed_by,
-        ..problem
-    };
+    let (status, problem) = problem(declined, handoff, form);
     let read = read(&state, &tenancy, Utc::now()).await?;
     let html = engagement_page(&tenancy, &read, &key, Some(problem), None)?;
     Ok((status, html).into_response())

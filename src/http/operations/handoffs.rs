@@ -242,6 +242,25 @@ fn row(read: &Read, slug: &str, replay: &str, id: &HandoffId) -> Row {
     }
 }
 
+/// The four groups of a figure's handoffs: met; counted but not met;
+/// pending; withdrawn.
+fn groups(read: &Read, slug: &str, replay: &str, figure: Figure, r: &Ratio) -> Vec<Group> {
+    let not_met: Vec<HandoffId> = r
+        .counted
+        .iter()
+        .filter(|id| !r.met.contains(id))
+        .cloned()
+        .collect();
+    [&r.met, &not_met, &r.pending, &r.withdrawn]
+        .into_iter()
+        .zip(figure.groups())
+        .map(|(ids, heading)| Group {
+            heading,
+            rows: ids.iter().map(|id| row(read, slug, replay, id)).collect(),
+        })
+        .collect()
+}
+
 pub(super) async fn list(
     State(state): State<AppState>,
     tenancy: Tenancy,
@@ -253,22 +272,8 @@ pub(super) async fn list(
     let asked = ask(&q, &read, year).map_err(AppError::BadRequest)?;
     let r = ratio(&asked, &read.loaded.records(), read.loaded.as_of);
     let slug = &tenancy.tenant.slug;
-    let not_met: Vec<HandoffId> = r
-        .counted
-        .iter()
-        .filter(|id| !r.met.contains(id))
-        .cloned()
-        .collect();
-    let headings = asked.figure.groups();
     let replay = day_asked.map(|d| format!("?as_of={d}")).unwrap_or_default();
-    let groups = [&r.met, &not_met, &r.pending, &r.withdrawn]
-        .into_iter()
-        .zip(headings)
-        .map(|(ids, heading)| Group {
-            heading,
-            rows: ids.iter().map(|id| row(&read, slug, &replay, id)).collect(),
-        })
-        .collect();
+    let groups = groups(&read, slug, &replay, asked.figure, &r);
     render(&HandoffsPage {
         chrome: tenancy.chrome(),
         board_href: match day_asked {
