@@ -142,8 +142,7 @@ async fn read(state: &AppState, tenancy: &Tenancy, as_of: Instant) -> Result<Rea
 /// too (steps are stamped to the microsecond).
 fn end_of_day(d: NaiveDate) -> Instant {
     d.succ_opt()
-        .map_or(DateTime::<Utc>::MAX_UTC, start_of_day)
-        .checked_sub_signed(TimeDelta::microseconds(1))
+        .and_then(|next| start_of_day(next).checked_sub_signed(TimeDelta::microseconds(1)))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
