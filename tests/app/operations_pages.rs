@@ -1320,3 +1320,50 @@ async fn the_four_handoffs_run_through_the_pages_one_sent_back_and_the_figures_f
             .contains("took 0 days from SOW signed to pod started = 0 days on average")
     );
 }
+
+#[tokio::test]
+async fn a_key_date_edit_and_a_move_at_once_never_lose_the_move() {
+    let db = demo_db().await;
+    let emmet = account(&db, "kartel", "emmet", Role::Member).await;
+    let earlier = days_ago(2);
+    for i in 0..6 {
+        let key = format!("race-{i}");
+        create(&db, &emmet, &key, "Race").await;
+        let edit = EngagementInput {
+            sow_signed: earlier.clone(),
+            ..input(&key, "Race", today())
+        };
+        let (edited, ticked) = tokio::join!(
+            ops::edit_engagement(&db.app_pool, &emmet, &key, &edit),
+            ops::tick(&db.app_pool, &emmet, &key, H1, 0)
+        );
+        let ticks: i64 = sqlx::query_scalar(
+            "select count(*) from handoff_steps s join handoffs h on h.id = s.handoff_id
+             join engagements e on e.id = h.engagement_id where e.key = $1 and s.kind = 'ticked'",
+        )
+        .bind(&key)
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+        let opened = opened_at(&db, &key, H1).await;
+        match (edited, ticked) {
+            // The edit first: the handoff moved; the tick found it gone, or
+            // came after and ticked the moved one.
+            (Ok(Saved::Saved { .. }), Err(whygo::app::Refused::NotFound)) => {
+                assert_eq!(ticks, 0, "{key}");
+                assert_eq!(opened, Some(format!("{earlier} 00:00")), "{key}");
+            }
+            (Ok(Saved::Saved { .. }), Ok(Ok(_))) => {
+                assert_eq!(ticks, 1, "{key}");
+                assert_eq!(opened, Some(format!("{earlier} 00:00")), "{key}");
+            }
+            // The tick first: the date stays, the tick with it.
+            (Ok(Saved::Invalid(errors)), Ok(Ok(_))) => {
+                assert!(errors.has("sow_signed"), "{key}: {errors:?}");
+                assert_eq!(ticks, 1, "{key}");
+                assert_eq!(opened, Some(format!("{} 00:00", today())), "{key}");
+            }
+            other => panic!("{key}: {other:?}"),
+        }
+    }
+}
