@@ -1319,6 +1319,10 @@ async fn the_four_handoffs_run_through_the_pages_one_sent_back_and_the_figures_f
         list.body
             .contains("took 0 days from SOW signed to pod started = 0 days on average")
     );
+    assert!(
+        section(&list.body, "list-heading").contains("<td>0 days</td>"),
+        "the list shows each engagement's onboarding time"
+    );
 }
 
 #[tokio::test]

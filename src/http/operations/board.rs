@@ -145,6 +145,9 @@ struct ListRow {
     producer: String,
     sow_signed: String,
     pod_started: String,
+    /// Days from SOW signed to pod started, as the onboarding figure counts
+    /// them (pods started by the as-of day).
+    onboarding: String,
     delivered: String,
     closed: String,
 }
@@ -346,10 +349,23 @@ fn rows(read: &Read, slug: &str, filter: &Filter) -> Vec<ListRow> {
                 .unwrap_or_default(),
             sow_signed: day(r.sow_signed),
             pod_started: day(r.pod_started),
+            onboarding: onboarding(e, today),
             delivered: day(r.delivered),
             closed: day(r.closed),
         })
         .collect()
+}
+
+/// "21 days", "—" before the pod starts, or the data error the figure skips.
+fn onboarding(e: &Engagement, today: NaiveDate) -> String {
+    match e.onboarding_days() {
+        Some(d) if e.pod_started.is_some_and(|p| p <= today) => match d {
+            1 => "1 day".to_owned(),
+            d if d < 0 => "pod started before the SOW: not counted".to_owned(),
+            d => format!("{d} days"),
+        },
+        _ => "—".to_owned(),
+    }
 }
 
 fn boards(read: &Read, slug: &str, filter: &Filter) -> Vec<Board> {
