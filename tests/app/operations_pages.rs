@@ -1275,6 +1275,15 @@ async fn the_four_handoffs_run_through_the_pages_one_sent_back_and_the_figures_f
 
     let page = clients[1].1.get(&format!("/kartel/engagements/{e}")).await;
     assert!(page.body.contains("sent back: “Brand context missing”"));
+    assert!(
+        page.body.contains(&html(
+            "4 of 4 handoffs of Globex launch accepted complete within their SLA = 100%"
+        )),
+        "the engagement's compliance on its page"
+    );
+    assert!(page.body.contains(&html(&format!(
+        "/kartel/engagements/handoffs?engagement={e}&figure=compliance"
+    ))));
     assert_eq!(
         page.body
             .matches("done: accepted complete within SLA")

@@ -8,7 +8,7 @@
 //! to the board and the list; the figures are the organization's (each
 //! links to the handoffs it counts, and that list is not filtered).
 //! A filter value that does not read comes back next to its field with
-//! what was typed, and the page shows everything instead.
+//! what was typed (422), and the page applies the filters that do.
 
 use askama::Template;
 use axum::extract::{Query, State};

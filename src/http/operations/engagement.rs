@@ -21,7 +21,9 @@ use super::{
 use crate::app::FieldErrors;
 use crate::app::operations::{self as ops, Declined, Move};
 use crate::db::operations::EngagementRow;
-use crate::domain::operations::{Deadline, Opener, Phase, SlaTerm, Step, StepKind};
+use crate::domain::operations::{
+    Deadline, Opener, Phase, Selection, SlaTerm, Step, StepKind, compliance,
+};
 use crate::domain::permissions::Action;
 use crate::http::error::render;
 use crate::http::view::Chrome;
@@ -78,6 +80,9 @@ struct EngagementPage {
     edit_href: Option<String>,
     /// A replay of a past day: the page as of now, where the moves are.
     now_href: Option<String>,
+    /// Its compliance to date: the sentence, and the handoffs it counts.
+    compliance: String,
+    compliance_href: String,
     as_of: String,
     name: String,
     key: String,
@@ -250,6 +255,12 @@ fn engagement_page(
         edit_href: super::forms::may_edit(read, tenancy, &e.cycle).then(|| format!("{href}/edit")),
         as_of: super::board::as_of_words(replay, as_of),
         now_href: replay.map(|_| href.clone()),
+        compliance: compliance(&records, &Selection::engagement(&e.key), as_of).sentence,
+        compliance_href: format!(
+            "/{slug}/engagements/handoffs?engagement={}&figure=compliance{}",
+            e.key,
+            replay.map(|d| format!("&as_of={d}")).unwrap_or_default()
+        ),
         name: row.name.clone(),
         key: row.key.clone(),
         client: row.client.clone(),
