@@ -520,7 +520,7 @@ pub async fn create_engagement(
 /// Edits the engagement `key` (its key and cycle stay) and opens the
 /// handoffs a newly set key date triggers. A key date changed after its
 /// handoff opened moves that handoff only while no one has acted on it
-/// ([`withdraw_moved`]); after that the date stays.
+/// (`withdraw_moved`); after that the date stays.
 #[tracing::instrument(skip_all, fields(tenant = %actor.tenant.slug, actor = %actor.email, %key))]
 pub async fn edit_engagement(
     pool: &PgPool,
