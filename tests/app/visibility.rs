@@ -49,11 +49,11 @@ fn routes() -> Vec<String> {
         "/kartel/whygos/brandon-1",
         "/kartel/whygos/trent-1/edit",
         "/kartel/checkin/preview?outcome=trent-playbook&quarter=4&value=Approved",
-        "/kartel/engagements",
-        "/kartel/engagements/no-such-engagement",
         "/kartel/engagements/no-such-engagement/edit",
         "/kartel/engagements/new",
         "/kartel/engagements/handoffs",
+        "/kartel/engagements",
+        "/kartel/engagements/no-such-engagement",
         // One-time link pages read no plan; listed so every route is tried.
         "/kartel/invite/no-such-token",
         "/kartel/reset/no-such-token",
