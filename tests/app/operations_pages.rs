@@ -1380,3 +1380,36 @@ async fn a_key_date_edit_and_a_move_at_once_never_lose_the_move() {
         }
     }
 }
+
+#[tokio::test]
+async fn clearing_the_date_that_opened_an_untouched_handoff_withdraws_it() {
+    let (db, mut emmet) = with_engagement().await;
+    let edit = format!("/kartel/engagements/{ENG}/edit");
+    emmet.get(&edit).await.expect_status(200);
+    emmet
+        .post(
+            &edit,
+            &fields(&[("name", "Acme rebrand"), ("sow_signed", "")]),
+        )
+        .await
+        .expect_status(303);
+    assert_eq!(opened_at(&db, ENG, H1).await, None, "#1 withdrawn");
+    assert_eq!(
+        audit_count(&db, "withdraw", "handoff", &format!("{ENG}/{H1}")).await,
+        1
+    );
+    let page = emmet.get(&format!("/kartel/engagements/{ENG}")).await;
+    assert!(page.body.contains("not opened yet"));
+    assert!(!page.body.contains(&move_path("tick")), "nothing to tick");
+    // Set again, it opens again at the date.
+    let sow = days_ago(1);
+    emmet.get(&edit).await.expect_status(200);
+    emmet
+        .post(
+            &edit,
+            &fields(&[("name", "Acme rebrand"), ("sow_signed", sow.as_str())]),
+        )
+        .await
+        .expect_status(303);
+    assert_eq!(opened_at(&db, ENG, H1).await, Some(format!("{sow} 00:00")));
+}
