@@ -109,6 +109,9 @@ impl Filter {
             .is_none_or(|d| t.from == *d || t.to == *d)
     }
 
+    /// Whether the filters keep an engagement: its status on day `on`, its
+    /// row's vertical and producer, and (for a department) a cycle the
+    /// department takes part in.
     fn keeps(
         &self,
         e: &Engagement,
