@@ -10,7 +10,7 @@
 //! with the domain's sentence ("It is already accepted."). An edit locks its
 //! engagement the same way.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sqlx::{PgConnection, PgPool};
 
 use super::{Actor, FieldErrors, Refused};
@@ -28,8 +28,10 @@ const MAX_TEXT: usize = 200;
 const MAX_REASON: usize = 5000;
 
 /// An engagement's form as typed. Empty dates and owners mean none; an empty
-/// status means active, an empty cycle the client cycle.
-#[derive(Clone, Debug, Default)]
+/// status means active, an empty cycle the client cycle. A missing field
+/// reads as empty, so a form posted without one is answered by its message.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct EngagementInput {
     /// Ignored by an edit (a key never changes: links use it).
     pub key: String,
@@ -149,8 +151,9 @@ async fn org(conn: &mut PgConnection, actor: &Actor) -> sqlx::Result<Org> {
 
 /// The departments that run a cycle's engagements: both ends of its first
 /// handoff (Sales and Production for the client cycle). None for an unknown
-/// cycle, which leaves the decision to leaders.
-fn running_departments(cycle: Option<&Cycle>) -> Vec<String> {
+/// cycle, which leaves the decision to leaders. Pages ask it too, to show
+/// the create and edit links only to those the permission table allows.
+pub fn running_departments(cycle: Option<&Cycle>) -> Vec<String> {
     cycle
         .and_then(|c| c.types().first())
         .map(|t| vec![t.from.clone(), t.to.clone()])
@@ -249,8 +252,10 @@ async fn check(
             continue;
         }
         match NaiveDate::parse_from_str(typed, "%Y-%m-%d") {
-            Ok(d) => *slot = Some(d),
-            Err(_) => errors.add(
+            // Four-digit years, as YYYY-MM-DD says (and the database's
+            // timestamps hold: a far year would fail there, not here).
+            Ok(d) if (1000..=9999).contains(&d.year()) => *slot = Some(d),
+            _ => errors.add(
                 k.as_str(),
                 format!(
                     "Enter the date {} as YYYY-MM-DD, e.g. 2026-03-15.",
@@ -374,6 +379,81 @@ async fn open_one(
     Ok(opened)
 }
 
+/// An edit changed (or cleared) a key date that opened a handoff. While no
+/// one has acted on that handoff (its only step is its opening), it is
+/// withdrawn (deleted with that step; the audit log keeps it) and
+/// [`open_triggered`] opens it again at the new date, so a mistyped SOW
+/// date can be corrected. Once someone has ticked, submitted or answered
+/// it, its SLA clock has been run against: the date stays, and the message
+/// goes next to the field. Handoffs are locked first, so a move cannot land
+/// on one between the check and the withdrawal.
+async fn withdraw_moved(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    row: &store::EngagementRow,
+    before: &Engagement,
+    after: &Engagement,
+    cycle: &Cycle,
+) -> sqlx::Result<Result<(), FieldErrors>> {
+    let moved: Vec<(&HandoffType, KeyDate)> = cycle
+        .types()
+        .iter()
+        .filter_map(|t| match t.opener {
+            Opener::On(k) if before.date(k) != after.date(k) => Some((t, k)),
+            _ => None,
+        })
+        .collect();
+    if moved.is_empty() {
+        return Ok(Ok(()));
+    }
+    let tenant = actor.tenant.id;
+    let handoffs = store::lock_handoffs_of(conn, tenant, row.id).await?;
+    let ids: Vec<uuid::Uuid> = handoffs.iter().map(|h| h.0).collect();
+    let acted = store::acted_on(conn, tenant, &ids).await?;
+    let mut errors = FieldErrors::default();
+    let mut withdraw = Vec::new();
+    for (t, k) in moved {
+        let Some((id, _)) = handoffs.iter().find(|(_, key)| *key == t.key) else {
+            continue;
+        };
+        if acted.contains(id) {
+            let was = before
+                .date(k)
+                .map_or_else(|| "empty".to_owned(), |d| d.to_string());
+            errors.add(
+                k.as_str(),
+                format!(
+                    "Handoff {} opened on this date and has steps since: its SLA clock runs from it, so the date stays {was}.",
+                    t.label()
+                ),
+            );
+        } else {
+            withdraw.push((*id, t, k));
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    for (id, t, k) in withdraw {
+        store::delete_handoff(conn, tenant, id).await?;
+        audit::record(
+            &mut *conn,
+            tenant,
+            actor.who(),
+            "withdraw",
+            "handoff",
+            &format!("{}/{}", row.key, t.key),
+            Some(serde_json::json!({ k.as_str(): before.date(k) })),
+            Some(serde_json::json!({
+                k.as_str(): after.date(k),
+                "why": "the key date that opened it changed before anyone acted on it",
+            })),
+        )
+        .await?;
+    }
+    Ok(Ok(()))
+}
+
 /// Creates an engagement of `input.cycle` (the client cycle by default) and
 /// opens the handoffs its key dates trigger, in one transaction. Allowed to
 /// the departments that run the cycle and to leaders.
@@ -393,6 +473,13 @@ pub async fn create_engagement(
     let key = input.key.trim();
     let mut errors = FieldErrors::default();
     errors.check("key", check_key(key));
+    if key == "handoffs" {
+        // `/{tenant}/engagements/handoffs` is the list of handoffs a figure counts.
+        errors.add(
+            "key",
+            "“handoffs” is one of whygo's own addresses: choose another key.",
+        );
+    }
     if cycle.is_none() {
         errors.add(
             "cycle",
@@ -431,8 +518,9 @@ pub async fn create_engagement(
 }
 
 /// Edits the engagement `key` (its key and cycle stay) and opens the
-/// handoffs a newly set key date triggers. A date changed after its handoff
-/// opened does not move that handoff: its steps are history.
+/// handoffs a newly set key date triggers. A key date changed after its
+/// handoff opened moves that handoff only while no one has acted on it
+/// (`withdraw_moved`); after that the date stays.
 #[tracing::instrument(skip_all, fields(tenant = %actor.tenant.slug, actor = %actor.email, %key))]
 pub async fn edit_engagement(
     pool: &PgPool,
@@ -469,6 +557,12 @@ pub async fn edit_engagement(
         }
         return Ok(Saved::Invalid(errors));
     };
+    let before = row.domain()?;
+    if let Err(errors) =
+        withdraw_moved(&mut tx, actor, &row, &before, &checked.engagement, cycle).await?
+    {
+        return Ok(Saved::Invalid(errors));
+    }
     store::update_engagement(&mut tx, tenant, row.id, &checked.fields()).await?;
     audit::record(
         &mut *tx,

@@ -530,6 +530,55 @@ pub async fn opened_types(
     .await
 }
 
+/// The handoffs of an engagement (id, type key), their rows locked until
+/// the transaction ends, so no move lands on one while an edit of the
+/// engagement decides whether to withdraw it (a move waiting on the lock
+/// then finds it gone).
+pub async fn lock_handoffs_of(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    engagement: Uuid,
+) -> sqlx::Result<Vec<(Uuid, String)>> {
+    sqlx::query_as(
+        "select h.id, t.key from handoffs h
+         join handoff_types t on t.tenant_id = h.tenant_id and t.id = h.handoff_type_id
+         where h.tenant_id = $1 and h.engagement_id = $2
+         for update of h",
+    )
+    .bind(tenant)
+    .bind(engagement)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Of these handoffs, the ones someone has acted on (a step other than its
+/// opening). Read after [`lock_handoffs_of`], so it sees every step taken.
+pub async fn acted_on(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    handoffs: &[Uuid],
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select distinct handoff_id from handoff_steps
+         where tenant_id = $1 and handoff_id = any($2) and kind <> 'opened'",
+    )
+    .bind(tenant)
+    .bind(handoffs)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Removes a handoff no one has acted on (its `opened` step goes with it):
+/// the key date that opened it changed, and it opens again at the new one.
+pub async fn delete_handoff(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("delete from handoffs where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Everything the figures and the board read, for one tenant as of an
 /// instant: handoff steps stamped after `as_of` are not loaded (a replay
 /// ignores them anyway; the domain's `state` applies the same cut), so a

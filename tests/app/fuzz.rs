@@ -159,6 +159,9 @@ fn encode(s: &str) -> String {
 fn get_routes() -> Vec<&'static str> {
     let mut v = crate::security::GET_ROUTES.to_vec();
     v.extend([
+        "/kartel/engagements/no-such-engagement/edit",
+        "/kartel/engagements/new",
+        "/kartel/engagements/handoffs",
         "/kartel/invite/no-such-token",
         "/kartel/reset/no-such-token",
         "/kartel/engagements/no-such-engagement",
@@ -263,6 +266,24 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
             "trent",
             "/kartel/whygos/company-1/comments",
             &[("body", "Looks right."), ("outcome", "")],
+        ),
+        form(
+            "wayan",
+            "/kartel/engagements/new",
+            &[
+                ("key", "fuzzed"),
+                ("name", "Fuzzed"),
+                ("client", "Acme"),
+                ("vertical", "Retail"),
+                ("cycle", "client"),
+                ("producer", "wayan"),
+                ("account_manager", ""),
+                ("sow_signed", "2026-03-02"),
+                ("pod_started", ""),
+                ("delivered", ""),
+                ("closed", ""),
+                ("status", "active"),
+            ],
         ),
         form(
             "wayan",
@@ -636,6 +657,8 @@ async fn two_thousand_hostile_inputs_over_every_route_answer_no_5xx_and_reflect_
 fn the_fuzzed_routes_cover_every_route_in_the_routers_source() {
     let posts: Vec<&str> = vec![
         "/kartel/checkin",
+        "/kartel/engagements/new",
+        "/kartel/engagements/k/edit",
         "/kartel/whygos/new",
         "/kartel/whygos/k/edit",
         "/kartel/whygos/k/comments",

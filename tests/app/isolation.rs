@@ -148,8 +148,33 @@ fn routes(
         ),
         (
             "GET",
+            "/{tenant}/engagements/new",
+            format!("/{slug}/engagements/new"),
+        ),
+        (
+            "POST",
+            "/{tenant}/engagements/new",
+            format!("/{slug}/engagements/new"),
+        ),
+        (
+            "GET",
+            "/{tenant}/engagements/handoffs",
+            format!("/{slug}/engagements/handoffs?figure=compliance"),
+        ),
+        (
+            "GET",
             "/{tenant}/engagements/{key}",
             format!("/{slug}/engagements/kartel-engagement"),
+        ),
+        (
+            "GET",
+            "/{tenant}/engagements/{key}/edit",
+            format!("/{slug}/engagements/kartel-engagement/edit"),
+        ),
+        (
+            "POST",
+            "/{tenant}/engagements/{key}/edit",
+            format!("/{slug}/engagements/kartel-engagement/edit"),
         ),
         (
             "POST",
