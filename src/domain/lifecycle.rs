@@ -365,6 +365,7 @@ pub fn signed_outcomes(current: &[Outcome], signed: &Snapshot) -> Vec<Outcome> {
                     weight: 1.0,
                     stages: None,
                     actuals: Vec::new(),
+                    computed: None,
                 },
             }
         })
@@ -711,6 +712,7 @@ mod tests {
             weight: 2.0,
             stages: None,
             actuals: Vec::new(),
+            computed: None,
         }
     }
 

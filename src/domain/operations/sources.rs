@@ -183,8 +183,16 @@ fn engagements_link(day: NaiveDate) -> String {
     format!("/engagements?as_of={day}")
 }
 
-fn share(p: Option<f64>) -> Option<(String, f64)> {
-    p.map(|p| (percent_words(p), p.round()))
+/// A source's figure for one quarter, whether or not it has a value yet:
+/// its sentence and link say what was counted even when nothing was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explained {
+    /// (value in its unit's words, the number, the unit); `None` when
+    /// nothing is countable yet.
+    pub value: Option<(String, f64, Unit)>,
+    pub sentence: String,
+    pub link: String,
+    pub date: NaiveDate,
 }
 
 impl Source {
@@ -200,25 +208,44 @@ impl Source {
         quarter: Quarter,
         as_of: Instant,
     ) -> Option<Computed> {
+        let e = self.explain(records, year, quarter, as_of)?;
+        let (value, number, unit) = e.value?;
+        Some(Computed {
+            value,
+            number,
+            unit,
+            sentence: e.sentence,
+            link: e.link,
+            date: e.date,
+        })
+    }
+
+    /// [`Source::compute`]'s figure, also when it has no value yet ("no
+    /// handoffs #1 due in Q2 settled yet"); `None` only for a quarter not
+    /// started by `as_of` and for an `outcome:` source.
+    pub fn explain(
+        &self,
+        records: &Records<'_>,
+        year: &FiscalYear,
+        quarter: Quarter,
+        as_of: Instant,
+    ) -> Option<Explained> {
         if as_of.date_naive() < year.quarter_start(quarter) {
             return None;
         }
         let at = as_of.min(end_of_day(year.quarter_end(quarter)));
-        let day = at.date_naive();
+        let date = at.date_naive();
         let period = Period::new(*year, quarter);
         let q = quarter;
-        let percent = |r: figures::Ratio, t: Option<&str>, figure: &str| {
-            let (value, number) = share(r.percent)?;
-            Some(Computed {
-                value,
-                number,
-                unit: Unit::Percent,
-                sentence: r.sentence,
-                link: handoffs_link(t, q, day, figure),
-                date: day,
-            })
+        let percent = |r: figures::Ratio, t: Option<&str>, figure: &str| Explained {
+            value: r
+                .percent
+                .map(|p| (percent_words(p), p.round(), Unit::Percent)),
+            sentence: r.sentence,
+            link: handoffs_link(t, q, date, figure),
+            date,
         };
-        match self {
+        Some(match self {
             Source::HandoffCompliance { handoff_type } => {
                 let sel = Selection::handoff_type(handoff_type.as_str()).due_in(*year, q);
                 let r = figures::compliance(records, &sel, at);
@@ -240,29 +267,27 @@ impl Source {
             Source::ActiveEngagements { cycle } => {
                 let c = figures::active_engagements(records, cycle.as_deref(), at);
                 let n = c.value() as f64;
-                Some(Computed {
-                    value: format_in_unit(Unit::Count, n),
-                    number: n,
-                    unit: Unit::Count,
+                Explained {
+                    value: Some((format_in_unit(Unit::Count, n), n, Unit::Count)),
                     sentence: c.sentence,
-                    link: engagements_link(day),
-                    date: day,
-                })
+                    link: engagements_link(date),
+                    date,
+                }
             }
             Source::OnboardingDays => {
                 let a = figures::onboarding_days(records, Some(period), at);
-                let v = (a.value? * 10.0).round() / 10.0;
-                Some(Computed {
-                    value: format_in_unit(Unit::Days, v),
-                    number: v,
-                    unit: Unit::Days,
+                Explained {
+                    value: a.value.map(|v| {
+                        let v = (v * 10.0).round() / 10.0;
+                        (format_in_unit(Unit::Days, v), v, Unit::Days)
+                    }),
                     sentence: a.sentence,
-                    link: engagements_link(day),
-                    date: day,
-                })
+                    link: engagements_link(date),
+                    date,
+                }
             }
-            Source::Outcome { .. } => None,
-        }
+            Source::Outcome { .. } => return None,
+        })
     }
 }
 

@@ -1,0 +1,142 @@
+//! Computed outcomes in the plan (issue 11): an outcome with a
+//! [`Source`] gets its actuals here, when the plan is loaded, instead of
+//! from check-ins. One actual per quarter started on the as-of day, dated
+//! the as-of day (or the quarter's last day once it is over), so pacing,
+//! roll-ups, dashboards, the sync and the report read computed outcomes
+//! exactly as they read checked-in ones, and a past as-of date replays the
+//! records as they stood then. The counting rules are in
+//! `docs/operations.md`, "Computed outcomes".
+
+use chrono::NaiveDate;
+
+use super::calendar::{FiscalYear, Quarter};
+use super::operations::{Instant, Records, Source};
+use super::plan::{Actual, Computation, Explanation, Outcome};
+
+/// The quarters of `year` started on `day`, in order.
+fn started(year: &FiscalYear, day: NaiveDate) -> impl Iterator<Item = Quarter> + '_ {
+    Quarter::ALL
+        .into_iter()
+        .filter(move |q| year.quarter_start(*q) <= day)
+}
+
+/// Sets `outcome`'s actuals from the records as they stood at `at` (the
+/// end of the as-of day, or now when that is earlier): one per started
+/// quarter with a value, its note the sentence saying how it was reached.
+/// `source` must not be an `outcome:` one (see [`copy_from`]).
+pub fn from_records(
+    outcome: &mut Outcome,
+    source: Source,
+    records: &Records<'_>,
+    year: &FiscalYear,
+    at: Instant,
+) {
+    let spec = outcome.spec();
+    let mut actuals = Vec::new();
+    let mut quarters = Vec::new();
+    for q in started(year, at.date_naive()) {
+        let Some(e) = source.explain(records, year, q, at) else {
+            continue;
+        };
+        let value = e.value.map(|(words, number, unit)| {
+            super::operations::Computed {
+                value: words,
+                number,
+                unit,
+                sentence: e.sentence.clone(),
+                link: e.link.clone(),
+                date: e.date,
+            }
+            .words_for(&spec)
+        });
+        if let Some(v) = &value {
+            actuals.push(Actual {
+                quarter: q,
+                value: v.clone(),
+                note: e.sentence.clone(),
+                date: e.date,
+                seq: 0,
+                by: None,
+            });
+        }
+        quarters.push(Explanation {
+            quarter: q,
+            value,
+            sentence: e.sentence,
+            link: e.link,
+        });
+    }
+    outcome.actuals = actuals;
+    outcome.computed = Some(Computation { source, quarters });
+}
+
+/// The outcome an `outcome:` source copies, as loaded with the plan.
+#[derive(Clone, Debug)]
+pub struct Original {
+    pub key: String,
+    pub name: String,
+    pub whygo: String,
+    pub whygo_title: String,
+    /// Its own source is set: a copy of a computed outcome is a chain,
+    /// which gives no value (one step, so no loop to follow).
+    pub computed: bool,
+    /// Its check-ins, whole history.
+    pub actuals: Vec<Actual>,
+}
+
+/// Sets `outcome`'s actuals to the check-ins of `original` (the outcome its
+/// `outcome:` source names, `None` when the plan cycle has none of that
+/// key). A missing or computed original gives no value; either way each
+/// started quarter says where its value comes from.
+pub fn copy_from(
+    outcome: &mut Outcome,
+    source: Source,
+    original: Option<&Original>,
+    year: &FiscalYear,
+    as_of: NaiveDate,
+) {
+    let key = source.outcome().unwrap_or_default().to_owned();
+    let (actuals, sentence, link) = match original {
+        Some(o) if !o.computed => (
+            o.actuals.clone(),
+            format!(
+                "copied from the check-ins of “{}” ({})",
+                o.name, o.whygo_title
+            ),
+            format!("/whygos/{}", o.whygo),
+        ),
+        Some(o) => (
+            Vec::new(),
+            format!(
+                "no value: “{}”, which this copies, is itself computed",
+                o.name
+            ),
+            format!("/whygos/{}", o.whygo),
+        ),
+        None => (
+            Vec::new(),
+            format!("no value: this plan has no outcome “{key}” to copy"),
+            String::new(),
+        ),
+    };
+    let quarters = started(year, as_of)
+        .map(|q| {
+            let value = actuals
+                .iter()
+                .filter(|a| a.quarter == q && a.date <= as_of)
+                .max_by_key(|a| (a.date, a.seq))
+                .map(|a| a.value.clone());
+            Explanation {
+                quarter: q,
+                value,
+                sentence: sentence.clone(),
+                link: link.clone(),
+            }
+        })
+        .collect();
+    outcome.actuals = actuals;
+    outcome.computed = Some(Computation { source, quarters });
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,211 @@
+use chrono::TimeDelta;
+
+use super::*;
+use crate::domain::operations::cycle::tests::{client_cycle, date, engagement};
+use crate::domain::operations::handoff::{Handoff, Step, StepKind};
+use crate::domain::operations::sources::end_of_day;
+use crate::domain::operations::{Selection, compliance, start_of_day};
+use crate::domain::pacing::{Rules, Status, Thresholds, evaluate};
+
+const H1: &str = "sales-to-production";
+
+fn year() -> FiscalYear {
+    FiscalYear::new(date(2026, 1, 1))
+}
+
+fn outcome(targets: [&str; 4]) -> Outcome {
+    Outcome {
+        key: "h1-compliance".into(),
+        name: "Handoff #1 compliance".into(),
+        owners: vec!["wayan".into()],
+        targets: targets.map(String::from),
+        direction: None,
+        cumulative: None,
+        start: None,
+        weight: 1.0,
+        stages: None,
+        actuals: vec![Actual {
+            quarter: Quarter::Q1,
+            value: "99%".into(),
+            note: "typed before it was computed".into(),
+            date: date(2026, 1, 2),
+            seq: 1,
+            by: Some("wayan".into()),
+        }],
+        computed: None,
+    }
+}
+
+/// acme's #1 accepted on time on 6 Jan; beta's (SOW 2 Feb) never.
+fn handoffs() -> Vec<Handoff> {
+    let mut acme = Handoff::new("acme", H1, vec!["One".into()]);
+    let t = start_of_day(date(2026, 1, 5));
+    for (h, kind) in [
+        (0, StepKind::Opened),
+        (9, StepKind::Ticked(0)),
+        (9, StepKind::Submitted),
+        (30, StepKind::Accepted),
+    ] {
+        acme.record(Step {
+            at: t + TimeDelta::hours(h),
+            by: "x".into(),
+            kind,
+        })
+        .expect("move");
+    }
+    let mut beta = Handoff::new("beta", H1, vec!["One".into()]);
+    beta.record(Step {
+        at: start_of_day(date(2026, 2, 2)),
+        by: "x".into(),
+        kind: StepKind::Opened,
+    })
+    .expect("move");
+    vec![acme, beta]
+}
+
+fn rules() -> Rules {
+    Rules {
+        thresholds: Thresholds {
+            on_pace: 0.9,
+            slightly_off: 0.7,
+        },
+        carry_days: 0,
+    }
+}
+
+#[test]
+fn an_outcome_computed_from_records_gets_one_actual_per_started_quarter() {
+    let cycles = vec![client_cycle()];
+    let engagements = vec![
+        engagement("acme", date(2026, 1, 5)),
+        engagement("beta", date(2026, 2, 2)),
+    ];
+    let handoffs = handoffs();
+    let records = Records {
+        cycles: &cycles,
+        engagements: &engagements,
+        handoffs: &handoffs,
+    };
+    let source = Source::parse("handoff-compliance:sales-to-production").expect("words");
+    let at = end_of_day(date(2026, 4, 10));
+    let mut o = outcome(["90%", "90%", "90%", "90%"]);
+    from_records(&mut o, source.clone(), &records, &year(), at);
+
+    // Q1's value is read at the end of 31 March; Q2 has started, with
+    // nothing due in it: explained, no value.
+    let q1 = compliance(
+        &records,
+        &Selection::handoff_type(H1).due_in(year(), Quarter::Q1),
+        end_of_day(date(2026, 3, 31)),
+    );
+    assert_eq!(o.actuals.len(), 1, "the typed value is replaced");
+    let a = &o.actuals[0];
+    assert_eq!(
+        (a.quarter, a.value.as_str(), a.date, a.by.as_deref()),
+        (Quarter::Q1, "50%", date(2026, 3, 31), None)
+    );
+    assert_eq!(a.note, q1.sentence);
+    let c = o.computed.as_ref().expect("computed");
+    assert_eq!(c.source, source);
+    assert_eq!(c.quarters.len(), 2);
+    assert_eq!(c.quarters[1].quarter, Quarter::Q2);
+    assert_eq!(c.quarters[1].value, None);
+    assert_eq!(
+        c.quarters[1].sentence,
+        "no handoffs #1 due in Q2 settled yet"
+    );
+    assert!(o.is_computed());
+    assert_eq!(
+        o.explanation(Quarter::Q1).map(|e| e.link.as_str()),
+        Some(
+            "/engagements/handoffs?type=sales-to-production&quarter=1&as_of=2026-03-31&figure=compliance"
+        )
+    );
+
+    // Pacing reads the computed value like a typed one.
+    let eval = evaluate(
+        &o.spec(),
+        &o.entries(),
+        &year(),
+        date(2026, 4, 10),
+        &rules(),
+    );
+    assert_eq!(eval.quarter(Quarter::Q1).status, Status::OffPace);
+}
+
+fn original(computed: bool) -> Original {
+    Original {
+        key: "co-revenue".into(),
+        name: "Revenue".into(),
+        whygo: "company-1".into(),
+        whygo_title: "Grow revenue".into(),
+        computed,
+        actuals: vec![
+            Actual {
+                quarter: Quarter::Q1,
+                value: "$1M".into(),
+                note: String::new(),
+                date: date(2026, 2, 1),
+                seq: 1,
+                by: Some("ben".into()),
+            },
+            Actual {
+                quarter: Quarter::Q1,
+                value: "$1.5M".into(),
+                note: String::new(),
+                date: date(2026, 3, 1),
+                seq: 2,
+                by: Some("ben".into()),
+            },
+        ],
+    }
+}
+
+#[test]
+fn an_outcome_copied_from_another_takes_its_check_ins() {
+    let source = Source::parse("outcome:co-revenue").expect("words");
+    let mut o = outcome(["$1M", "$2M", "$3M", "$4M"]);
+    copy_from(
+        &mut o,
+        source,
+        Some(&original(false)),
+        &year(),
+        date(2026, 2, 15),
+    );
+    assert_eq!(o.actuals, original(false).actuals);
+    let e = o.explanation(Quarter::Q1).expect("Q1 explained");
+    assert_eq!(e.value.as_deref(), Some("$1M"), "as of 15 Feb");
+    assert_eq!(
+        e.sentence,
+        "copied from the check-ins of “Revenue” (Grow revenue)"
+    );
+    assert_eq!(e.link, "/whygos/company-1");
+    assert!(o.explanation(Quarter::Q2).is_none());
+}
+
+#[test]
+fn a_copy_of_a_missing_or_computed_outcome_has_no_value() {
+    let source = Source::parse("outcome:co-revenue").expect("words");
+    let mut chained = outcome(["$1M", "$2M", "$3M", "$4M"]);
+    copy_from(
+        &mut chained,
+        source.clone(),
+        Some(&original(true)),
+        &year(),
+        date(2026, 5, 1),
+    );
+    assert!(chained.actuals.is_empty());
+    let e = chained.explanation(Quarter::Q2).expect("Q2 explained");
+    assert_eq!(e.value, None);
+    assert!(e.sentence.contains("is itself computed"), "{}", e.sentence);
+
+    let mut missing = outcome(["$1M", "$2M", "$3M", "$4M"]);
+    copy_from(&mut missing, source, None, &year(), date(2026, 5, 1));
+    assert!(missing.actuals.is_empty());
+    assert_eq!(
+        missing
+            .explanation(Quarter::Q1)
+            .map(|e| e.sentence.as_str()),
+        Some("no value: this plan has no outcome “co-revenue” to copy")
+    );
+}
