@@ -98,6 +98,14 @@ struct RowView {
     prompt: Option<&'static str>,
     note_required: bool,
     preview_url: String,
+    /// For a computed outcome (no fields): how its value is reached, and
+    /// the page listing its records.
+    computed: Option<ComputedView>,
+}
+
+struct ComputedView {
+    sentence: String,
+    href: String,
 }
 
 struct Section {
@@ -280,6 +288,16 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
                 ])
                 .unwrap_or_default()
             ),
+            computed: o.computed.as_ref().map(|c| ComputedView {
+                sentence: o.explanation(s.quarter).map_or_else(
+                    || format!("from {}, no value yet", c.source),
+                    |e| e.sentence.clone(),
+                ),
+                href: o
+                    .explanation(s.quarter)
+                    .filter(|e| !e.link.is_empty())
+                    .map_or_else(String::new, |e| format!("/{slug}{}", e.link)),
+            }),
             id,
             value: st.value,
             note: st.note,

@@ -10,6 +10,7 @@ mod checkin;
 mod cli;
 mod comments;
 mod common;
+mod computed;
 mod dashboard;
 mod fuzz;
 mod isolation;
