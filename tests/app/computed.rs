@@ -457,3 +457,93 @@ async fn pages_with_computed_outcomes_cost_the_same_statements_whatever_the_reco
         assert!((5..=24).contains(n), "{path} costs {n} statements");
     }
 }
+
+#[tokio::test]
+async fn the_head_sets_a_source_in_the_edit_form_and_bad_words_get_a_message_next_to_the_field() {
+    use crate::lifecycle::{form_fields, post_fields, set};
+    let db = demo_db().await;
+    let day = today().to_string();
+    let action = "/kartel/whygos/production-1/edit";
+    let mut wayan = signed_in_on(&db, "wayan", &day).await;
+    let form = wayan.get(action).await;
+    form.expect_status(200);
+    assert!(
+        form.body.contains("Leave empty for an outcome checked in."),
+        "the hint"
+    );
+    let mut fields = form_fields(&form.body, action);
+    let row = fields
+        .iter()
+        .find(|(k, v)| k.ends_with("_key") && v == COMPLIANCE)
+        .map(|(k, _)| k.trim_end_matches("_key").to_owned())
+        .expect("the compliance row");
+    let field = format!("{row}_source");
+    assert!(fields.iter().any(|(k, v)| *k == field && v.is_empty()));
+    let stored = || async {
+        let s: Option<String> = sqlx::query_scalar("select source from outcomes where key = $1")
+            .bind(COMPLIANCE)
+            .fetch_one(&db.pool)
+            .await
+            .expect("outcome");
+        s
+    };
+    let version = || async {
+        let v: i32 = sqlx::query_scalar("select version from whygos where key = 'production-1'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("whygo");
+        v
+    };
+    let before = version().await;
+
+    for (typed, message) in [
+        (
+            "handoff-compliance:nope",
+            "This organization has no handoff type “nope”.",
+        ),
+        ("revenue", "“revenue” is not a source;"),
+        ("outcome:prod-handoff-1", "An outcome cannot copy itself"),
+    ] {
+        set(&mut fields, &field, typed);
+        let res = post_fields(&mut wayan, action, &fields).await;
+        res.expect_status(422);
+        assert!(res.body.contains(message), "{typed}: {message}");
+        assert!(
+            res.body
+                .contains(&format!("name=\"{field}\" value=\"{typed}\"")),
+            "what was typed is kept: {typed}"
+        );
+        assert_eq!(stored().await, None, "nothing written");
+        assert_eq!(version().await, before);
+    }
+
+    set(
+        &mut fields,
+        &field,
+        " handoff-compliance : sales-to-production ",
+    );
+    post_fields(&mut wayan, action, &fields)
+        .await
+        .expect_status(303);
+    assert_eq!(
+        stored().await.as_deref(),
+        Some("handoff-compliance:sales-to-production")
+    );
+    assert_eq!(version().await, before + 1);
+    // The form shows it back; the outcome is now computed.
+    let again = wayan.get(action).await;
+    let fields = form_fields(&again.body, action);
+    assert!(
+        fields
+            .iter()
+            .any(|(k, v)| *k == field && v == "handoff-compliance:sales-to-production")
+    );
+    assert!(outcome(&plan(&db, today()).await, COMPLIANCE).is_computed());
+    // Emptied, it is checked in again.
+    let mut fields = fields;
+    set(&mut fields, &field, "");
+    post_fields(&mut wayan, action, &fields)
+        .await
+        .expect_status(303);
+    assert_eq!(stored().await, None);
+}
