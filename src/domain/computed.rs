@@ -38,17 +38,7 @@ pub fn from_records(
         let Some(e) = source.explain(records, year, q, at) else {
             continue;
         };
-        let value = e.value.map(|(words, number, unit)| {
-            super::operations::Computed {
-                value: words,
-                number,
-                unit,
-                sentence: e.sentence.clone(),
-                link: e.link.clone(),
-                date: e.date,
-            }
-            .words_for(&spec)
-        });
+        let value = e.words_for(&spec);
         if let Some(v) = &value {
             actuals.push(Actual {
                 quarter: q,

@@ -153,12 +153,16 @@ impl Computed {
     /// bare number when the targets are bare numbers ("88" against "85"),
     /// so pacing judges it like a typed value.
     pub fn words_for(&self, spec: &OutcomeSpec) -> String {
-        match spec.kind() {
-            OutcomeKind::Numeric(Unit::Count) if self.unit != Unit::Count => {
-                format_in_unit(Unit::Count, self.number)
-            }
-            _ => self.value.clone(),
+        words_for(spec, &self.value, self.number, self.unit)
+    }
+}
+
+fn words_for(spec: &OutcomeSpec, value: &str, number: f64, unit: Unit) -> String {
+    match spec.kind() {
+        OutcomeKind::Numeric(Unit::Count) if unit != Unit::Count => {
+            format_in_unit(Unit::Count, number)
         }
+        _ => value.to_owned(),
     }
 }
 
@@ -193,6 +197,15 @@ pub struct Explained {
     pub sentence: String,
     pub link: String,
     pub date: NaiveDate,
+}
+
+impl Explained {
+    /// Its value in words the outcome's targets read (see
+    /// [`Computed::words_for`]), if it has one.
+    pub fn words_for(&self, spec: &OutcomeSpec) -> Option<String> {
+        let (value, number, unit) = self.value.as_ref()?;
+        Some(words_for(spec, value, *number, *unit))
+    }
 }
 
 impl Source {
