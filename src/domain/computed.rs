@@ -10,6 +10,7 @@
 use chrono::NaiveDate;
 
 use super::calendar::{FiscalYear, Quarter};
+use super::operations::sources::end_of_day;
 use super::operations::{Instant, Records, Source};
 use super::plan::{Actual, Computation, Explanation, Outcome};
 
@@ -21,9 +22,13 @@ fn started(year: &FiscalYear, day: NaiveDate) -> impl Iterator<Item = Quarter> +
 }
 
 /// Sets `outcome`'s actuals from the records as they stood at `at` (the
-/// end of the as-of day, or now when that is earlier): one per started
-/// quarter with a value, its note the sentence saying how it was reached.
-/// `source` must not be an `outcome:` one (see [`copy_from`]).
+/// end of the as-of day, or now when that is earlier). Each started
+/// quarter is read at the end of each of its days up to `at`: an actual
+/// on every day its value changed (the note, the sentence of that day), so
+/// a report or chart as of any earlier day (the sync's week before) reads
+/// the value of that day; and one more on the last day when only the
+/// sentence changed, so the counting entry says how today's value is
+/// reached. `source` must not be an `outcome:` one (see [`copy_from`]).
 pub fn from_records(
     outcome: &mut Outcome,
     source: Source,
@@ -32,29 +37,53 @@ pub fn from_records(
     at: Instant,
 ) {
     let spec = outcome.spec();
+    let today = at.date_naive();
     let mut actuals = Vec::new();
     let mut quarters = Vec::new();
-    for q in started(year, at.date_naive()) {
-        let Some(e) = source.explain(records, year, q, at) else {
-            continue;
-        };
-        let value = e.words_for(&spec);
-        if let Some(v) = &value {
-            actuals.push(Actual {
+    for q in started(year, today) {
+        let last = today.min(year.quarter_end(q));
+        let mut day = year.quarter_start(q);
+        let mut latest = None;
+        let mut shown: Option<(String, String)> = None;
+        while day <= last {
+            let instant = if day == today { at } else { end_of_day(day) };
+            let Some(e) = source.explain(records, year, q, instant) else {
+                break;
+            };
+            if let Some(value) = e.words_for(&spec) {
+                let changed = shown.as_ref().is_none_or(|(v, _)| *v != value);
+                let restated = day == last
+                    && shown
+                        .as_ref()
+                        .is_some_and(|(v, s)| *v == value && *s != e.sentence);
+                if changed || restated {
+                    actuals.push(Actual {
+                        quarter: q,
+                        value: value.clone(),
+                        note: e.sentence.clone(),
+                        date: day,
+                        // Unique, increasing: pages tell the counting
+                        // entry by its seq.
+                        seq: i64::try_from(actuals.len()).unwrap_or(i64::MAX),
+                        by: None,
+                    });
+                    shown = Some((value, e.sentence.clone()));
+                }
+            }
+            latest = Some(e);
+            let Some(next) = day.succ_opt() else {
+                break;
+            };
+            day = next;
+        }
+        if let Some(e) = latest {
+            quarters.push(Explanation {
                 quarter: q,
-                value: v.clone(),
-                note: e.sentence.clone(),
-                date: e.date,
-                seq: 0,
-                by: None,
+                value: e.words_for(&spec),
+                sentence: e.sentence,
+                link: e.link,
             });
         }
-        quarters.push(Explanation {
-            quarter: q,
-            value,
-            sentence: e.sentence,
-            link: e.link,
-        });
     }
     outcome.actuals = actuals;
     outcome.computed = Some(Computation { source, quarters });

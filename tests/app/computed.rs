@@ -547,3 +547,50 @@ async fn the_head_sets_a_source_in_the_edit_form_and_bad_words_get_a_message_nex
         .expect_status(303);
     assert_eq!(stored().await, None);
 }
+
+/// The part of `body` from the heading of id `from` to that of id `to`.
+fn section<'a>(body: &'a str, from: &str, to: &str) -> &'a str {
+    let start = body
+        .find(&format!("id=\"{from}\""))
+        .unwrap_or_else(|| panic!("no {from}"));
+    let rest = &body[start..];
+    &rest[..rest.find(&format!("id=\"{to}\"")).unwrap_or(rest.len())]
+}
+
+#[tokio::test]
+async fn the_sync_reads_a_computed_outcome_as_it_stood_a_week_ago_and_never_asks_to_check_it_in() {
+    let db = demo_db().await;
+    set_source(&db, COMPLIANCE, "handoff-compliance:sales-to-production").await;
+    set_source(
+        &db,
+        "prod-handoff-2",
+        "handoff-compliance:production-to-generative",
+    )
+    .await;
+    let emmet = sales(&db).await;
+    let today = today();
+    // Opened ten days ago, late since eight days ago, never accepted: 0%
+    // all week (when the quarter holds the whole week).
+    create(&db, &emmet, "late", today - Duration::days(10)).await;
+    let fy = year(&plan(&db, today).await);
+    let day = today.to_string();
+    let mut kevin = signed_in_on(&db, "kevin", &day).await;
+    let page = kevin.get(&format!("/kartel/sync?as_of={day}")).await;
+    page.expect_status(200);
+    let h1 = "Handoff #1 Compliance (Sales→Prod)";
+    let h2 = "Handoff #2 Compliance (Prod→Gen)";
+    if fy.headline_quarter(today - Duration::days(8)) == fy.headline_quarter(today) {
+        assert!(
+            section(&page.body, "escalations", "attention").contains(h1),
+            "0% against its target is off pace"
+        );
+        assert!(
+            !section(&page.body, "changes", "missing").contains(h1),
+            "the same status a week ago: no change, no new actual"
+        );
+    }
+    // Nothing due of #2: no value, and no one is asked to check it in.
+    let missing = section(&page.body, "missing", "nothing-after");
+    assert!(!missing.contains(h2), "{missing}");
+    assert!(missing.contains("Missing check-ins"));
+}

@@ -98,13 +98,51 @@ fn an_outcome_computed_from_records_gets_one_actual_per_started_quarter() {
         &Selection::handoff_type(H1).due_in(year(), Quarter::Q1),
         end_of_day(date(2026, 3, 31)),
     );
-    assert_eq!(o.actuals.len(), 1, "the typed value is replaced");
-    let a = &o.actuals[0];
+    // One actual per change: acme accepted on time on 6 Jan, beta late
+    // from 4 Feb; the typed value is gone.
+    let seen: Vec<(NaiveDate, &str, Option<&str>)> = o
+        .actuals
+        .iter()
+        .map(|a| (a.date, a.value.as_str(), a.by.as_deref()))
+        .collect();
     assert_eq!(
-        (a.quarter, a.value.as_str(), a.date, a.by.as_deref()),
-        (Quarter::Q1, "50%", date(2026, 3, 31), None)
+        seen,
+        [
+            (date(2026, 1, 6), "100%", None),
+            (date(2026, 2, 4), "50%", None)
+        ]
     );
-    assert_eq!(a.note, q1.sentence);
+    let counting = o
+        .counting_actual(Quarter::Q1, date(2026, 4, 10))
+        .expect("Q1 counts");
+    assert_eq!(counting.note, q1.sentence);
+    // Any earlier day reads the value of that day, as the figure gives it.
+    for (day, want) in [
+        (5, None),
+        (6, Some("100%")),
+        (34, Some("100%")),
+        (35, Some("50%")),
+    ] {
+        let d = date(2026, 1, 1) + chrono::Days::new(day - 1);
+        assert_eq!(
+            o.counting_actual(Quarter::Q1, d).map(|a| a.value.as_str()),
+            want,
+            "{d}"
+        );
+        let figure = compliance(
+            &records,
+            &Selection::handoff_type(H1).due_in(year(), Quarter::Q1),
+            end_of_day(d),
+        );
+        assert_eq!(
+            figure
+                .percent
+                .map(crate::domain::operations::percent_words)
+                .as_deref(),
+            want,
+            "{d}"
+        );
+    }
     let c = o.computed.as_ref().expect("computed");
     assert_eq!(c.source, source);
     assert_eq!(c.quarters.len(), 2);
@@ -208,4 +246,50 @@ fn a_copy_of_a_missing_or_computed_outcome_has_no_value() {
             .map(|e| e.sentence.as_str()),
         Some("no value: this plan has no outcome “co-revenue” to copy")
     );
+}
+
+#[test]
+fn the_as_of_day_restates_its_sentence_when_only_the_sentence_changed() {
+    let cycles = vec![client_cycle()];
+    let engagements = vec![
+        engagement("acme", date(2026, 1, 5)),
+        engagement("beta", date(2026, 2, 2)),
+    ];
+    let handoffs = handoffs();
+    let records = Records {
+        cycles: &cycles,
+        engagements: &engagements,
+        handoffs: &handoffs,
+    };
+    let source = Source::parse("handoff-compliance:sales-to-production").expect("words");
+    let mut o = outcome(["90%", "90%", "90%", "90%"]);
+    // 3 Feb: still 100%, but beta is now on its clock.
+    from_records(
+        &mut o,
+        source,
+        &records,
+        &year(),
+        end_of_day(date(2026, 2, 3)),
+    );
+    let seen: Vec<(NaiveDate, &str, &str)> = o
+        .actuals
+        .iter()
+        .map(|a| (a.date, a.value.as_str(), a.note.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                date(2026, 1, 6),
+                "100%",
+                "1 of 1 handoffs #1 due in Q1 accepted complete within 48 h = 100%"
+            ),
+            (
+                date(2026, 2, 3),
+                "100%",
+                "1 of 1 handoffs #1 due in Q1 accepted complete within 48 h = 100%; 1 more not settled yet"
+            ),
+        ]
+    );
+    assert!(o.actuals[0].seq < o.actuals[1].seq);
 }
