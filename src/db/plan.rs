@@ -316,7 +316,11 @@ pub async fn load_in(
             name: a.original_name.unwrap_or_default(),
             whygo: a.original_whygo.unwrap_or_default(),
             whygo_title: a.original_title.unwrap_or_default(),
-            computed: a.original_source.is_some(),
+            // As the plan reads it: unreadable words leave it checked in.
+            computed: a
+                .original_source
+                .as_deref()
+                .is_some_and(|w| Source::parse(w).is_ok()),
             actuals: Vec::new(),
         });
         original.actuals.extend(actual);

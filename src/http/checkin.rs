@@ -33,6 +33,7 @@ use super::{AppError, AppState, Tenancy};
 use crate::app::checkin::{self, Desk, Judged, Recorded, RowState, Typed};
 use crate::app::{Actor, Refused};
 use crate::domain::checkin::{LATE_ENTRY_DAYS, NoteRule, Preview, last_entry_day};
+use crate::domain::pacing::Status;
 use crate::domain::target::{OutcomeKind, Unit};
 
 pub fn router() -> Router<AppState> {
@@ -101,6 +102,8 @@ struct RowView {
     /// For a computed outcome (no fields): how its value is reached, and
     /// the page listing its records.
     computed: Option<ComputedView>,
+    /// Computed with no value yet: says so instead of "needs check-in".
+    no_value: bool,
 }
 
 struct ComputedView {
@@ -288,6 +291,7 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
                 ])
                 .unwrap_or_default()
             ),
+            no_value: o.is_computed() && now.status == Status::Missing,
             computed: o.computed.as_ref().map(|c| ComputedView {
                 sentence: o.explanation(s.quarter).map_or_else(
                     || format!("from {}, no value yet", c.source),
