@@ -7,7 +7,7 @@
 //! records as they stood then. The counting rules are in
 //! `docs/operations.md`, "Computed outcomes".
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 
 use super::calendar::{FiscalYear, Quarter};
 use super::operations::sources::end_of_day;
@@ -21,14 +21,34 @@ fn started(year: &FiscalYear, day: NaiveDate) -> impl Iterator<Item = Quarter> +
         .filter(move |q| year.quarter_start(*q) <= day)
 }
 
+/// The days a quarter is read on as of `today`: today and each week
+/// before it (what the pages and the sync's "a week ago" read), and the
+/// quarter's last day once it is over, in order.
+fn reading_days(year: &FiscalYear, q: Quarter, today: NaiveDate) -> Vec<NaiveDate> {
+    let (first, last) = (year.quarter_start(q), year.quarter_end(q));
+    let mut days: Vec<NaiveDate> =
+        std::iter::successors(Some(today), |d| d.checked_sub_days(Days::new(7)))
+            .take_while(|d| *d >= first)
+            .filter(|d| *d <= last)
+            .collect();
+    if today > last {
+        days.push(last);
+    }
+    days.sort();
+    days.dedup();
+    days
+}
+
 /// Sets `outcome`'s actuals from the records as they stood at `at` (the
 /// end of the as-of day, or now when that is earlier). Each started
-/// quarter is read at the end of each of its days up to `at`: an actual
-/// on every day its value changed (the note, the sentence of that day), so
-/// a report or chart as of any earlier day (the sync's week before) reads
-/// the value of that day; and one more on the last day when only the
-/// sentence changed, so the counting entry says how today's value is
-/// reached. `source` must not be an `outcome:` one (see [`copy_from`]).
+/// quarter is read on the as-of day, on each day a whole number of weeks
+/// before it, and on its last day once over ([`reading_days`]; each at the
+/// end of that day): an actual on every reading whose value changed (its
+/// note, that day's sentence), so a report or chart as of the as-of day or
+/// a week before (the sync) reads exactly the value of that day; and one
+/// more on the last reading when only the sentence changed, so the
+/// counting entry says how today's value is reached. `source` must not be
+/// an `outcome:` one (see [`copy_from`]).
 pub fn from_records(
     outcome: &mut Outcome,
     source: Source,
@@ -41,18 +61,18 @@ pub fn from_records(
     let mut actuals = Vec::new();
     let mut quarters = Vec::new();
     for q in started(year, today) {
-        let last = today.min(year.quarter_end(q));
-        let mut day = year.quarter_start(q);
+        let days = reading_days(year, q, today);
+        let last = days.last().copied();
         let mut latest = None;
         let mut shown: Option<(String, String)> = None;
-        while day <= last {
+        for day in days {
             let instant = if day == today { at } else { end_of_day(day) };
             let Some(e) = source.explain(records, year, q, instant) else {
                 break;
             };
             if let Some(value) = e.words_for(&spec) {
                 let changed = shown.as_ref().is_none_or(|(v, _)| *v != value);
-                let restated = day == last
+                let restated = Some(day) == last
                     && shown
                         .as_ref()
                         .is_some_and(|(v, s)| *v == value && *s != e.sentence);
@@ -71,10 +91,6 @@ pub fn from_records(
                 }
             }
             latest = Some(e);
-            let Some(next) = day.succ_opt() else {
-                break;
-            };
-            day = next;
         }
         if let Some(e) = latest {
             quarters.push(Explanation {

@@ -266,7 +266,10 @@ async fn the_check_in_shows_a_computed_outcome_without_a_field_and_refuses_a_val
         "the link: {}",
         page.body
     );
-    assert!(page.body.contains("computed: no value yet"), "instead of needs check-in");
+    assert!(
+        page.body.contains("computed: no value yet"),
+        "instead of needs check-in"
+    );
     // Other outcomes keep their fields.
     assert!(
         page.body

@@ -98,8 +98,9 @@ fn an_outcome_computed_from_records_gets_one_actual_per_started_quarter() {
         &Selection::handoff_type(H1).due_in(year(), Quarter::Q1),
         end_of_day(date(2026, 3, 31)),
     );
-    // One actual per change: acme accepted on time on 6 Jan, beta late
-    // from 4 Feb; the typed value is gone.
+    // Read on 10 April and every week before: one actual per change (acme
+    // accepted on time on 6 Jan, read on 9 Jan; beta late from 4 Feb, read
+    // on 6 Feb); the typed value is gone.
     let seen: Vec<(NaiveDate, &str, Option<&str>)> = o
         .actuals
         .iter()
@@ -108,38 +109,29 @@ fn an_outcome_computed_from_records_gets_one_actual_per_started_quarter() {
     assert_eq!(
         seen,
         [
-            (date(2026, 1, 6), "100%", None),
-            (date(2026, 2, 4), "50%", None)
+            (date(2026, 1, 9), "100%", None),
+            (date(2026, 2, 6), "50%", None)
         ]
     );
     let counting = o
         .counting_actual(Quarter::Q1, date(2026, 4, 10))
         .expect("Q1 counts");
     assert_eq!(counting.note, q1.sentence);
-    // Any earlier day reads the value of that day, as the figure gives it.
-    for (day, want) in [
-        (5, None),
-        (6, Some("100%")),
-        (34, Some("100%")),
-        (35, Some("50%")),
-    ] {
-        let d = date(2026, 1, 1) + chrono::Days::new(day - 1);
-        assert_eq!(
-            o.counting_actual(Quarter::Q1, d).map(|a| a.value.as_str()),
-            want,
-            "{d}"
-        );
+    // Each day read (a week apart from the as-of day) gives the figure of
+    // that day.
+    for weeks in 1..15 {
+        let d = date(2026, 4, 10) - chrono::Days::new(7 * weeks);
+        if d < date(2026, 1, 1) {
+            break;
+        }
         let figure = compliance(
             &records,
             &Selection::handoff_type(H1).due_in(year(), Quarter::Q1),
             end_of_day(d),
         );
         assert_eq!(
-            figure
-                .percent
-                .map(crate::domain::operations::percent_words)
-                .as_deref(),
-            want,
+            o.counting_actual(Quarter::Q1, d).map(|a| a.value.clone()),
+            figure.percent.map(crate::domain::operations::percent_words),
             "{d}"
         );
     }
@@ -292,4 +284,22 @@ fn the_as_of_day_restates_its_sentence_when_only_the_sentence_changed() {
         ]
     );
     assert!(o.actuals[0].seq < o.actuals[1].seq);
+}
+
+#[test]
+fn a_quarter_is_read_on_the_as_of_day_each_week_before_and_its_last_day() {
+    let y = year();
+    assert_eq!(
+        reading_days(&y, Quarter::Q1, date(2026, 1, 20)),
+        [date(2026, 1, 6), date(2026, 1, 13), date(2026, 1, 20)]
+    );
+    // Over: the weeks that fall in it, and its last day.
+    let q1 = reading_days(&y, Quarter::Q1, date(2026, 4, 3));
+    assert_eq!(q1.first(), Some(&date(2026, 1, 2)));
+    assert_eq!(&q1[q1.len() - 2..], [date(2026, 3, 27), date(2026, 3, 31)]);
+    assert_eq!(q1.len(), 14);
+    assert_eq!(
+        reading_days(&y, Quarter::Q2, date(2026, 4, 3)),
+        [date(2026, 4, 3)]
+    );
 }
