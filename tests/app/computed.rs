@@ -558,7 +558,11 @@ fn section<'a>(body: &'a str, from: &str, to: &str) -> &'a str {
         .find(&format!("id=\"{from}\""))
         .unwrap_or_else(|| panic!("no {from}"));
     let rest = &body[start..];
-    &rest[..rest.find(&format!("id=\"{to}\"")).unwrap_or(rest.len())]
+    // Past its own heading: `to` may begin like `from`.
+    let end = rest[1..]
+        .find(&format!("id=\"{to}"))
+        .map_or(rest.len(), |i| i + 1);
+    &rest[..end]
 }
 
 #[tokio::test]
