@@ -276,6 +276,15 @@ async fn the_check_in_shows_a_computed_outcome_without_a_field_and_refuses_a_val
             .contains(&format!("name=\"value-{q}-prod-handoff-2\""))
     );
 
+    // The preview behind the form's script says so too.
+    let preview = wayan
+        .get(&format!(
+            "/kartel/checkin/preview?outcome={COMPLIANCE}&quarter={q}&value=95%25&as_of={day}"
+        ))
+        .await;
+    preview.expect_status(200);
+    assert!(preview.body.contains("is computed"), "{}", preview.body);
+
     let count = || async {
         let n: i64 = sqlx::query_scalar("select count(*) from actuals")
             .fetch_one(&db.pool)
