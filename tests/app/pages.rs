@@ -374,9 +374,8 @@ async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization
     );
     // Statements, counting BEGIN, COMMIT and the per-transaction tenant
     // setting: the session, the membership, the plan (one query per table)
-    // and at most two extra reads; four more (the operations records) when
-    // the plan has outcomes computed from records.
+    // and at most two extra reads.
     for (path, n) in paths.iter().zip(&before) {
-        assert!((5..=24).contains(n), "{path} costs {n} statements");
+        assert!((5..=20).contains(n), "{path} costs {n} statements");
     }
 }
