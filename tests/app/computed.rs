@@ -466,8 +466,10 @@ async fn pages_with_computed_outcomes_cost_the_same_statements_whatever_the_reco
         counts[0], counts[1],
         "statements per page, 1 vs 12 engagements ({paths:?})"
     );
+    // A page's own statements (18 at most on this branch) and four for
+    // the operations records; room for the commitments' transaction.
     for (path, n) in paths.iter().zip(&counts[0]) {
-        assert!((5..=24).contains(n), "{path} costs {n} statements");
+        assert!((5..=30).contains(n), "{path} costs {n} statements");
     }
 }
 
