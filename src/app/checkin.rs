@@ -149,9 +149,13 @@ impl Desk {
             .find(|o| o.key == key)
     }
 
-    /// What entering `value` would make of the slot's quarter.
+    /// What entering `value` would make of the slot's quarter. A computed
+    /// outcome takes no typed value: the message says where it comes from.
     pub fn preview(&self, s: &Slot, value: &str) -> Result<checkin::Preview, String> {
         let plan = self.plan(s);
+        if let Some(why) = computed_refusal(self.outcome(s)) {
+            return Err(why);
+        }
         checkin::preview(
             self.outcome(s),
             s.quarter,
@@ -191,6 +195,16 @@ impl Desk {
             self.as_of.format("%-d %b %Y")
         ))
     }
+}
+
+/// Why a value typed for a computed outcome is refused, `None` for one
+/// that is checked in.
+fn computed_refusal(o: &Outcome) -> Option<String> {
+    let c = o.computed.as_ref()?;
+    Some(format!(
+        "“{}” is computed ({}), so a value cannot be typed for it: nothing was saved.",
+        o.name, c.source
+    ))
 }
 
 /// "expected …, got …" → "Expected …, got …."
@@ -310,6 +324,10 @@ fn check(desk: &Desk, typed: &Typed, saving: bool) -> Vec<RowState> {
                 ..RowState::default()
             };
             if !r.filled() {
+                return r;
+            }
+            if let Some(why) = computed_refusal(desk.outcome(s)) {
+                r.value_error = Some(why);
                 return r;
             }
             let value = r.value.trim();

@@ -102,6 +102,7 @@ pub async fn snapshot(
                           where l.tenant_id = w.tenant_id and l.child_id = w.id), '{}') as ladders_to,
                 coalesce((select jsonb_agg(jsonb_build_object(
                               'key', o.key, 'name', o.name, 'targets', to_jsonb(o.targets),
+                              'source', coalesce(o.source, ''),
                               'owners', coalesce((select jsonb_agg(p.key order by oo.position)
                                                   from outcome_owners oo
                                                   join people p on p.tenant_id = oo.tenant_id and p.id = oo.person_id
@@ -458,6 +459,47 @@ pub struct OutcomeValues {
     pub name: String,
     pub targets: [String; 4],
     pub owners: Vec<String>,
+    /// A computed outcome's source words (checked); `None`: checked in.
+    pub source: Option<String>,
+}
+
+/// What a computed outcome's source may name in the organization: its
+/// handoff types, its cycles, and the outcomes of one plan year.
+#[derive(Clone, Debug, Default)]
+pub struct SourceKeys {
+    pub handoff_types: Vec<String>,
+    pub cycles: Vec<String>,
+    pub outcomes: Vec<String>,
+}
+
+/// The keys a source may name, for the plan year `cycle`. One statement.
+pub async fn source_keys(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    cycle: Uuid,
+) -> sqlx::Result<SourceKeys> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "select 'type', key from handoff_types where tenant_id = $1
+         union all
+         select distinct 'cycle', cycle_key from handoff_types where tenant_id = $1
+         union all
+         select 'outcome', o.key from outcomes o
+         join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
+         where o.tenant_id = $1 and w.cycle_id = $2",
+    )
+    .bind(tenant)
+    .bind(cycle)
+    .fetch_all(conn)
+    .await?;
+    let mut keys = SourceKeys::default();
+    for (kind, key) in rows {
+        match kind.as_str() {
+            "type" => keys.handoff_types.push(key),
+            "cycle" => keys.cycles.push(key),
+            _ => keys.outcomes.push(key),
+        }
+    }
+    Ok(keys)
 }
 
 /// Writes an edit: the WhyGO's text and version, its ladder links, and its
@@ -531,7 +573,7 @@ pub async fn apply_edit(
         let id: Option<Uuid> =
             match &o.key {
                 Some(k) => sqlx::query_scalar(
-                    "update outcomes set name = $4, targets = $5, position = $6, updated_at = now()
+                    "update outcomes set name = $4, targets = $5, position = $6, source = $7, updated_at = now()
                      where tenant_id = $1 and whygo_id = $2 and key = $3 returning id",
                 )
                 .bind(tenant)
@@ -540,6 +582,7 @@ pub async fn apply_edit(
                 .bind(&o.name)
                 .bind(&targets)
                 .bind(position)
+                .bind(&o.source)
                 .fetch_optional(&mut *conn)
                 .await?,
                 None => None,
@@ -556,8 +599,8 @@ pub async fn apply_edit(
                 };
                 let id = Uuid::now_v7();
                 sqlx::query(
-                    "insert into outcomes (tenant_id, id, whygo_id, key, name, position, targets)
-                     values ($1, $2, $3, $4, $5, $6, $7)",
+                    "insert into outcomes (tenant_id, id, whygo_id, key, name, position, targets, source)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(tenant)
                 .bind(id)
@@ -566,6 +609,7 @@ pub async fn apply_edit(
                 .bind(&o.name)
                 .bind(position)
                 .bind(&targets)
+                .bind(&o.source)
                 .execute(&mut *conn)
                 .await?;
                 id

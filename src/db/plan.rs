@@ -7,10 +7,14 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::domain::calendar::Quarter;
+use crate::domain::calendar::{FiscalYear, Quarter};
+use crate::domain::computed::{self, Original};
+use crate::domain::operations::Source;
+use crate::domain::operations::sources::end_of_day;
 use crate::domain::pacing::Thresholds;
 use crate::domain::plan::{
-    Actual, Approval, Coverage, Department, Level, Outcome, Person, Plan, Tenant, WhyGo,
+    Actual, Approval, Computation, Coverage, Department, Level, Outcome, Person, Plan, Tenant,
+    WhyGo,
 };
 use crate::domain::target::Direction;
 
@@ -199,7 +203,7 @@ pub async fn load_in(
     let whygo_ids: Vec<Uuid> = whygos.iter().map(|w| w.id).collect();
     let outcomes: Vec<OutcomeRow> = sqlx::query_as(
         "select o.id, o.whygo_id, o.key, o.name, o.targets, o.direction, o.cumulative,
-                o.start_value, o.weight, o.stages,
+                o.start_value, o.weight, o.stages, o.source,
                 coalesce(ow.keys, array[]::text[]) as owners
          from outcomes o
          -- every owner aggregated in one pass, not a subquery per row
@@ -229,66 +233,159 @@ pub async fn load_in(
             cascade_outcomes.push(o.id);
         }
     }
+    // Computed outcomes: a stored source the domain cannot read is logged
+    // and the outcome taken as checked in (a page never fails on it).
+    let mut sources: HashMap<Uuid, Source> = HashMap::new();
+    for o in &outcomes {
+        let Some(words) = o.source.as_deref() else {
+            continue;
+        };
+        match Source::parse(words) {
+            Ok(s) => {
+                sources.insert(o.id, s);
+            }
+            Err(e) => tracing::warn!(
+                outcome = %o.key, source = words, error = %e,
+                "unreadable outcome source: the outcome is taken as checked in"
+            ),
+        }
+    }
+    let mut copied: Vec<String> = sources
+        .values()
+        .filter_map(|s| s.outcome().map(str::to_owned))
+        .collect();
+    copied.sort();
+    copied.dedup();
+
+    // The third branch: the outcomes that `outcome:` sources copy, by key
+    // in this plan cycle, each with its whole history (a row with no
+    // actual when it has none, so a key that exists is told from one that
+    // does not).
     let actuals: Vec<ActualRow> = sqlx::query_as(
         "select * from (
-             select a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by
+             select a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by,
+                    null::text as original, null::text as original_name, null::text as original_whygo,
+                    null::text as original_title, null::text as original_source
              from actuals a
              left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
              where a.tenant_id = $1 and a.outcome_id = any($2)
              union all
              select * from (
                  select distinct on (a.outcome_id, a.quarter)
-                        a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by
+                        a.outcome_id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key as by,
+                        null::text, null::text, null::text, null::text, null::text
                  from actuals a
                  left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
                  where a.tenant_id = $1 and a.outcome_id = any($3) and a.entered_on <= $4
                  order by a.outcome_id, a.quarter, a.entered_on desc, a.seq desc) latest
-         ) both_kinds
+             union all
+             select o.id, a.quarter, a.value, a.note, a.entered_on, a.seq, p.key,
+                    o.key, o.name, w.key, w.title, o.source
+             from outcomes o
+             join whygos w on w.tenant_id = o.tenant_id and w.id = o.whygo_id
+             left join actuals a on a.tenant_id = o.tenant_id and a.outcome_id = o.id
+             left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
+             where o.tenant_id = $1 and o.key = any($5) and w.cycle_id is not distinct from $6
+         ) all_kinds
          order by entered_on, seq",
     )
     .bind(t)
     .bind(&shown_outcomes)
     .bind(&cascade_outcomes)
     .bind(as_of)
+    .bind(&copied)
+    .bind(cycle_id)
     .fetch_all(&mut *tx)
     .await?;
 
     let mut actuals_by_outcome: HashMap<Uuid, Vec<Actual>> = HashMap::new();
+    let mut originals: HashMap<String, Original> = HashMap::new();
     for a in actuals {
-        // The schema's check keeps quarter within 1..=4; anything else is skipped.
-        let Some(quarter) = u8::try_from(a.quarter).ok().and_then(Quarter::new) else {
+        let actual = a.actual();
+        let Some(key) = a.original else {
+            if let Some(actual) = actual {
+                actuals_by_outcome
+                    .entry(a.outcome_id)
+                    .or_default()
+                    .push(actual);
+            }
             continue;
         };
-        actuals_by_outcome
-            .entry(a.outcome_id)
-            .or_default()
-            .push(Actual {
-                quarter,
-                value: a.value,
-                note: a.note,
-                date: a.entered_on,
-                seq: a.seq,
-                by: a.by,
-            });
+        let original = originals.entry(key.clone()).or_insert_with(|| Original {
+            key,
+            name: a.original_name.unwrap_or_default(),
+            whygo: a.original_whygo.unwrap_or_default(),
+            whygo_title: a.original_title.unwrap_or_default(),
+            // As the plan reads it: unreadable words leave it checked in.
+            computed: a
+                .original_source
+                .as_deref()
+                .is_some_and(|w| Source::parse(w).is_ok()),
+            actuals: Vec::new(),
+        });
+        original.actuals.extend(actual);
     }
+
+    // Outcomes computed from records read them in this transaction, as of
+    // the end of the as-of day (or now, when that is earlier: a handoff due
+    // this evening is not late at noon): four statements, whatever their
+    // number, and only when the plan has such an outcome.
+    let at = end_of_day(as_of).min(chrono::Utc::now());
+    let records = if sources.values().any(|s| s.outcome().is_none()) {
+        match super::operations::load(tx, t, at).await {
+            Ok(loaded) => Some(loaded),
+            // A stored row the domain cannot read: logged, and the computed
+            // outcomes show no value rather than failing the page.
+            Err(sqlx::Error::Decode(e)) => {
+                tracing::warn!(error = %e, "operations records unreadable: computed outcomes have no value");
+                None
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    let year = FiscalYear::new(cycle_start);
     let mut outcomes_by_whygo: HashMap<Uuid, Vec<Outcome>> = HashMap::new();
     for o in outcomes {
         let targets = to_four(o.targets);
+        let mut outcome = Outcome {
+            actuals: actuals_by_outcome.remove(&o.id).unwrap_or_default(),
+            key: o.key,
+            name: o.name,
+            owners: o.owners,
+            targets,
+            direction: o.direction.as_deref().and_then(Direction::parse),
+            cumulative: o.cumulative,
+            start: o.start_value,
+            weight: o.weight,
+            stages: o.stages,
+            computed: None,
+        };
+        match (sources.remove(&o.id), &records) {
+            (None, _) => {}
+            (Some(source), _) if source.outcome().is_some() => {
+                let original = source.outcome().and_then(|k| originals.get(k));
+                if original.is_none() || original.is_some_and(|o| o.computed) {
+                    tracing::warn!(outcome = %outcome.key, %source, "an outcome copied from a missing or computed outcome has no value");
+                }
+                computed::copy_from(&mut outcome, source, original, &year, as_of);
+            }
+            (Some(source), Some(loaded)) => {
+                computed::from_records(&mut outcome, source, &loaded.records(), &year, at);
+            }
+            (Some(source), None) => {
+                outcome.actuals = Vec::new();
+                outcome.computed = Some(Computation {
+                    source,
+                    quarters: Vec::new(),
+                });
+            }
+        }
         outcomes_by_whygo
             .entry(o.whygo_id)
             .or_default()
-            .push(Outcome {
-                actuals: actuals_by_outcome.remove(&o.id).unwrap_or_default(),
-                key: o.key,
-                name: o.name,
-                owners: o.owners,
-                targets,
-                direction: o.direction.as_deref().and_then(Direction::parse),
-                cumulative: o.cumulative,
-                start: o.start_value,
-                weight: o.weight,
-                stages: o.stages,
-            });
+            .push(outcome);
     }
 
     let (shown, cascade_only) = split_whygos(whygos, &mut outcomes_by_whygo);
@@ -403,16 +500,40 @@ struct OutcomeRow {
     start_value: Option<f64>,
     weight: f64,
     stages: Option<Vec<String>>,
+    source: Option<String>,
     owners: Vec<String>,
 }
 
+/// A check-in, or (with `original` set) a row of an outcome that an
+/// `outcome:` source copies, whose actual columns are null when it has
+/// no check-in.
 #[derive(sqlx::FromRow)]
 struct ActualRow {
     outcome_id: Uuid,
-    quarter: i16,
-    value: String,
-    note: String,
-    entered_on: NaiveDate,
-    seq: i64,
+    quarter: Option<i16>,
+    value: Option<String>,
+    note: Option<String>,
+    entered_on: Option<NaiveDate>,
+    seq: Option<i64>,
     by: Option<String>,
+    original: Option<String>,
+    original_name: Option<String>,
+    original_whygo: Option<String>,
+    original_title: Option<String>,
+    original_source: Option<String>,
+}
+
+impl ActualRow {
+    fn actual(&self) -> Option<Actual> {
+        // The schema's check keeps quarter within 1..=4; anything else is skipped.
+        let quarter = u8::try_from(self.quarter?).ok().and_then(Quarter::new)?;
+        Some(Actual {
+            quarter,
+            value: self.value.clone()?,
+            note: self.note.clone().unwrap_or_default(),
+            date: self.entered_on?,
+            seq: self.seq?,
+            by: self.by.clone(),
+        })
+    }
 }

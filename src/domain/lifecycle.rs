@@ -85,6 +85,10 @@ pub struct OutcomeSnapshot {
     pub targets: Vec<String>,
     /// Person keys.
     pub owners: Vec<String>,
+    /// Where a computed outcome's values come from (`Source`'s words);
+    /// empty for one checked in. Absent from versions kept before it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 /// What a WhyGO said at one version: everything the edit form changes.
@@ -113,6 +117,11 @@ impl Snapshot {
                     name: o.name.clone(),
                     targets: o.targets.to_vec(),
                     owners: o.owners.clone(),
+                    source: o
+                        .computed
+                        .as_ref()
+                        .map(|c| c.source.to_string())
+                        .unwrap_or_default(),
                 })
                 .collect(),
         }
@@ -365,6 +374,7 @@ pub fn signed_outcomes(current: &[Outcome], signed: &Snapshot) -> Vec<Outcome> {
                     weight: 1.0,
                     stages: None,
                     actuals: Vec::new(),
+                    computed: None,
                 },
             }
         })
@@ -495,12 +505,14 @@ mod tests {
                     name: "Releases".into(),
                     targets: keys(&["1", "2", "3", "4"]),
                     owners: keys(&["ann"]),
+                    source: String::new(),
                 },
                 OutcomeSnapshot {
                     key: "o2".into(),
                     name: "Margin".into(),
                     targets: keys(&["40%", "45%", "48%", "50%"]),
                     owners: keys(&["ann"]),
+                    source: String::new(),
                 },
             ],
         }
@@ -597,6 +609,7 @@ mod tests {
             name: "Demos".into(),
             targets: keys(&["1", "", "", "3"]),
             owners: keys(&["bob"]),
+            source: String::new(),
         });
         new.ladders_to = keys(&["company-1"]);
         new.outcomes[0].owners = keys(&["ann", "bob"]);
@@ -711,6 +724,7 @@ mod tests {
             weight: 2.0,
             stages: None,
             actuals: Vec::new(),
+            computed: None,
         }
     }
 

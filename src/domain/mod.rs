@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod checkin;
+pub mod computed;
 pub mod keys;
 pub mod lifecycle;
 pub mod operations;

@@ -36,14 +36,14 @@ pub use cycle::{
     Cycle, CycleError, Engagement, EngagementPhase, EngagementStatus, HandoffType, KeyDate, Opener,
 };
 pub use figures::{
-    Average, Count, Period, Ratio, Records, Selection, active_engagements, compliance,
-    first_pass_rate, onboarding_days,
+    Average, Count, Period, Ratio, Records, Selection, active_engagements, closing_reports,
+    compliance, first_pass_rate, onboarding_days,
 };
 pub use handoff::{
     Clock, Fault, Handoff, HandoffId, HandoffState, Phase, Standing, Step, StepKind,
 };
 pub use sla::{Deadline, Sla, SlaError, SlaTerm};
-pub use sources::Source;
+pub use sources::{Computed, Source};
 
 /// A moment in time. Steps are stamped in UTC when they are done.
 pub type Instant = DateTime<Utc>;

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use super::calendar::{FiscalYear, Quarter};
+use super::operations::Source;
 use super::pacing::{ActualEntry, Rules, Thresholds};
 use super::target::{Direction, OutcomeOptions, OutcomeSpec};
 
@@ -234,6 +235,30 @@ pub struct Outcome {
     pub weight: f64,
     pub stages: Option<Vec<String>>,
     pub actuals: Vec<Actual>,
+    /// Set for an outcome computed from records or copied from another
+    /// outcome: its `actuals` are then the computed ones, not check-ins.
+    pub computed: Option<Computation>,
+}
+
+/// Where a computed outcome's actuals come from, and how each started
+/// quarter's value was reached (see [`super::computed`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Computation {
+    pub source: Source,
+    /// One per quarter started on the as-of day, in quarter order.
+    pub quarters: Vec<Explanation>,
+}
+
+/// How a computed outcome's value for a quarter was reached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    pub quarter: Quarter,
+    /// The value pacing reads, if there is one yet.
+    pub value: Option<String>,
+    /// "14 of 16 handoffs #1 due in Q4 accepted complete within 48 h = 88%".
+    pub sentence: String,
+    /// Its records: a path and query after `/{tenant}`.
+    pub link: String,
 }
 
 impl Outcome {
@@ -261,6 +286,21 @@ impl Outcome {
             .collect()
     }
 
+    /// Whether its actuals are computed instead of checked in.
+    pub fn is_computed(&self) -> bool {
+        self.computed.is_some()
+    }
+
+    /// How its value for quarter `q` was computed, when it is computed and
+    /// the quarter has started.
+    pub fn explanation(&self, q: Quarter) -> Option<&Explanation> {
+        self.computed
+            .as_ref()?
+            .quarters
+            .iter()
+            .find(|e| e.quarter == q)
+    }
+
     /// The note of the entry that counts for quarter `q` as of `as_of`, if any.
     pub fn counting_actual(&self, q: Quarter, as_of: NaiveDate) -> Option<&Actual> {
         self.actuals
@@ -270,7 +310,7 @@ impl Outcome {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Actual {
     pub quarter: Quarter,
     pub value: String,

@@ -137,6 +137,8 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
                 _ if !w.in_force() => None,
                 Status::OffPace => Some(&mut escalations),
                 Status::SlightlyOff => Some(&mut needs_attention),
+                // No one can check in a computed outcome: not a missing check-in.
+                Status::Missing if o.is_computed() => None,
                 Status::Missing => Some(&mut missing),
                 Status::OnPace | Status::NotScored => None,
             };

@@ -33,6 +33,7 @@ use super::{AppError, AppState, Tenancy};
 use crate::app::checkin::{self, Desk, Judged, Recorded, RowState, Typed};
 use crate::app::{Actor, Refused};
 use crate::domain::checkin::{LATE_ENTRY_DAYS, NoteRule, Preview, last_entry_day};
+use crate::domain::pacing::Status;
 use crate::domain::target::{OutcomeKind, Unit};
 
 pub fn router() -> Router<AppState> {
@@ -98,6 +99,16 @@ struct RowView {
     prompt: Option<&'static str>,
     note_required: bool,
     preview_url: String,
+    /// For a computed outcome (no fields): how its value is reached, and
+    /// the page listing its records.
+    computed: Option<ComputedView>,
+    /// Computed with no value yet: says so instead of "needs check-in".
+    no_value: bool,
+}
+
+struct ComputedView {
+    sentence: String,
+    href: String,
 }
 
 struct Section {
@@ -280,6 +291,17 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
                 ])
                 .unwrap_or_default()
             ),
+            no_value: o.is_computed() && now.status == Status::Missing,
+            computed: o.computed.as_ref().map(|c| ComputedView {
+                sentence: o.explanation(s.quarter).map_or_else(
+                    || format!("from {}, no value yet", c.source),
+                    |e| e.sentence.clone(),
+                ),
+                href: o
+                    .explanation(s.quarter)
+                    .filter(|e| !e.link.is_empty())
+                    .map_or_else(String::new, |e| format!("/{slug}{}", e.link)),
+            }),
             id,
             value: st.value,
             note: st.note,

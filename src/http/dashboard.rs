@@ -313,13 +313,15 @@ fn status_changes(r: &Report, before: &Report) -> Vec<StatusChange> {
     changes
 }
 
-/// Actuals of WhyGOs in force dated after `week_ago` up to `as_of`, newest first.
+/// Actuals of WhyGOs in force dated after `week_ago` up to `as_of`, newest
+/// first. Computed outcomes' values are not entered by anyone: not listed.
 fn new_actuals(plan: &Plan, week_ago: NaiveDate, as_of: NaiveDate) -> Vec<NewActual> {
     let mut entered: Vec<_> = plan
         .whygos
         .iter()
         .filter(|w| w.in_force())
         .flat_map(|w| w.outcomes.iter().map(move |o| (w, o)))
+        .filter(|(_, o)| !o.is_computed())
         .flat_map(|(w, o)| {
             o.actuals
                 .iter()

@@ -17,7 +17,7 @@ use super::params::{self, PageQuery, When};
 use super::view::{CascadePace, Chip, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;
-use crate::domain::pacing::evaluate;
+use crate::domain::pacing::{Status, evaluate};
 use crate::domain::plan::{Level, Outcome, Plan, WhyGo};
 use crate::domain::report::{Report, WhyGoReport};
 
@@ -38,6 +38,14 @@ struct OutcomeView {
     quarters: Vec<QuarterView>,
     chart: Option<Chart>,
     history: Vec<HistoryRow>,
+    /// For a computed outcome: its source's words.
+    source: Option<String>,
+}
+
+/// How a computed outcome's quarter was reached, and its records.
+struct ComputedNote {
+    sentence: String,
+    href: String,
 }
 
 struct QuarterView {
@@ -49,6 +57,9 @@ struct QuarterView {
     judged: bool,
     explanation: String,
     headline: bool,
+    computed: Option<ComputedNote>,
+    /// Computed with no value yet: says so instead of "needs check-in".
+    no_value: bool,
 }
 
 struct HistoryRow {
@@ -190,7 +201,7 @@ impl WhyGoPage {
             outcomes: w
                 .outcomes
                 .iter()
-                .map(|o| OutcomeView::new(plan, r, when.as_of, o))
+                .map(|o| OutcomeView::new(plan, r, when.as_of, o, &tenancy.tenant.slug))
                 .collect(),
             lifecycle,
             width: chart::WIDTH,
@@ -236,7 +247,7 @@ impl Link {
 
 impl OutcomeView {
     /// An outcome evaluated as of `as_of`: its quarters, chart and history.
-    fn new(plan: &Plan, r: &Report, as_of: NaiveDate, o: &Outcome) -> Self {
+    fn new(plan: &Plan, r: &Report, as_of: NaiveDate, o: &Outcome, slug: &str) -> Self {
         let fy = plan.tenant.fiscal_year();
         let spec = o.spec();
         let eval = evaluate(&spec, &o.entries(), &fy, as_of, &plan.tenant.rules());
@@ -280,9 +291,19 @@ impl OutcomeView {
                     judged: qe.judged,
                     explanation: qe.explanation.clone(),
                     headline: qe.quarter == r.quarter,
+                    computed: o.explanation(qe.quarter).map(|e| ComputedNote {
+                        sentence: e.sentence.clone(),
+                        href: if e.link.is_empty() {
+                            String::new()
+                        } else {
+                            format!("/{slug}{}", e.link)
+                        },
+                    }),
+                    no_value: o.is_computed() && qe.status == Status::Missing,
                 })
                 .collect(),
             history,
+            source: o.computed.as_ref().map(|c| c.source.to_string()),
         }
     }
 }

@@ -73,7 +73,7 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 /// The fields a browser would send for the POST form with this action, as
 /// the page filled them in (text, hidden, ticked boxes and radios, textareas,
 /// selected options); the CSRF token is left to the client.
-fn form_fields(body: &str, action: &str) -> Vec<(String, String)> {
+pub(crate) fn form_fields(body: &str, action: &str) -> Vec<(String, String)> {
     let start = body
         .find(&format!("method=\"post\" action=\"{action}\""))
         .unwrap_or_else(|| panic!("no form posting to {action} in:\n{body}"));
@@ -118,7 +118,7 @@ fn form_fields(body: &str, action: &str) -> Vec<(String, String)> {
 }
 
 /// Sets the first field of that name (adding it when absent).
-fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+pub(crate) fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
     match fields.iter_mut().find(|(k, _)| k == name) {
         Some(f) => f.1 = value.to_owned(),
         None => fields.push((name.to_owned(), value.to_owned())),
@@ -132,7 +132,11 @@ fn get<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-async fn post_fields(c: &mut Client, path: &str, fields: &[(String, String)]) -> Response {
+pub(crate) async fn post_fields(
+    c: &mut Client,
+    path: &str,
+    fields: &[(String, String)],
+) -> Response {
     let refs: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

@@ -11,6 +11,7 @@ mod cli;
 mod comments;
 mod commitments;
 mod common;
+mod computed;
 mod dashboard;
 mod fuzz;
 mod handoff_types;

@@ -22,6 +22,7 @@ use crate::domain::keys::check_len;
 use crate::domain::lifecycle::{
     Change, OutcomeSnapshot, SignState, Snapshot, diff, four, required_signers,
 };
+use crate::domain::operations::Source;
 use crate::domain::permissions::{Action, Org};
 use crate::domain::plan::{Approval, Level};
 use crate::domain::whygo_rules::{
@@ -102,7 +103,8 @@ pub async fn propose(
     let scope = Scope::new(Level::Individual, person.key.clone(), department);
     let parents: Vec<Parent> = store::parents(&mut tx, tenant, cycle).await?;
     let people = store::people(&mut tx, tenant).await?;
-    let (errors, values) = check(&form, &scope, &parents, &people, &[]);
+    let known = store::source_keys(&mut tx, tenant, cycle).await?;
+    let (errors, values) = check(&form, &scope, &parents, &people, &[], &known);
     let over_cap = count >= i64::from(cap);
     if !errors.is_empty() || over_cap {
         return Ok(Saved::Invalid {
@@ -199,7 +201,8 @@ pub async fn save(
         return Ok(Saved::Conflict { form, conflict });
     }
     let actuals = store::actual_counts(&mut tx, tenant, w.id).await?;
-    let (errors, values) = check(&form, &scope, &parents, &people, &actuals);
+    let known = store::source_keys(&mut tx, tenant, w.cycle_id).await?;
+    let (errors, values) = check(&form, &scope, &parents, &people, &actuals, &known);
     if !errors.is_empty() {
         return Ok(Saved::Invalid {
             form,
@@ -297,6 +300,9 @@ pub struct OutcomeRow {
     pub name: String,
     pub targets: [String; 4],
     pub owners: Vec<String>,
+    /// Where a computed outcome's values come from (`Source`'s words);
+    /// empty for one checked in.
+    pub source: String,
     pub remove: bool,
 }
 
@@ -305,6 +311,7 @@ impl OutcomeRow {
         self.key.is_empty()
             && self.name.trim().is_empty()
             && self.targets.iter().all(|t| t.trim().is_empty())
+            && self.source.trim().is_empty()
     }
 }
 
@@ -326,7 +333,7 @@ impl EditForm {
     /// Reads the posted fields: `title`, `why`, `goal`, `note`, `version`,
     /// `ladder` (repeated), `primary`, and per outcome row `o{i}_key`,
     /// `o{i}_name`, `o{i}_q1`..`o{i}_q4`, `o{i}_owners` (repeated),
-    /// `o{i}_remove`. Unknown fields and rows past the limit are ignored.
+    /// `o{i}_source`, `o{i}_remove`. Unknown fields and rows past the limit are ignored.
     pub fn parse(pairs: &[(String, String)]) -> EditForm {
         let mut f = EditForm::default();
         let mut rows: Vec<(usize, OutcomeRow)> = Vec::new();
@@ -371,6 +378,7 @@ impl EditForm {
                                 row.owners.push(v.to_owned());
                             }
                         }
+                        "source" => row.source = v.clone(),
                         "remove" => row.remove = true,
                         _ => {}
                     }
@@ -400,6 +408,7 @@ impl EditForm {
                     name: o.name.clone(),
                     targets: four(&o.targets),
                     owners: o.owners.clone(),
+                    source: o.source.clone(),
                     remove: false,
                 })
                 .collect(),
@@ -445,6 +454,7 @@ impl EditForm {
                     name: o.name.trim().to_owned(),
                     targets: o.targets.iter().map(|t| t.trim().to_owned()).collect(),
                     owners: owners_or(&o.owners, default_owner),
+                    source: o.source.trim().to_owned(),
                 })
                 .collect(),
         }
@@ -528,6 +538,7 @@ fn check(
     parents: &[Parent],
     people: &[(String, String)],
     actuals: &[(String, i64)],
+    known: &store::SourceKeys,
 ) -> (Errors, EditValues) {
     let mut errors = Errors::default();
     errors.check("note", check_len(&form.note, MAX_NOTE));
@@ -546,8 +557,8 @@ fn check(
     let mut row_of = Vec::new();
     let mut removed = Vec::new();
     for (i, row) in form.outcomes.iter().enumerate() {
-        let known = existing.contains(&row.key.as_str());
-        if row.remove && known {
+        let existing_row = existing.contains(&row.key.as_str());
+        if row.remove && existing_row {
             let n = actuals
                 .iter()
                 .find(|(k, _)| *k == row.key)
@@ -565,19 +576,27 @@ fn check(
             }
             continue;
         }
-        if row.remove || (row.blank() && !known) {
+        if row.remove || (row.blank() && !existing_row) {
             continue;
         }
         let owners = owners_or(&row.owners, &scope.owner);
         if owners.iter().any(|o| !people.iter().any(|(k, _)| k == o)) {
             errors.add(format!("o{i}_owners"), "Choose owners from the list.");
         }
+        let source = match source_of(row, known) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.add(format!("o{i}_source"), e);
+                None
+            }
+        };
         row_of.push(i);
         outcomes.push(OutcomeValues {
-            key: known.then(|| row.key.clone()),
+            key: existing_row.then(|| row.key.clone()),
             name: row.name.trim().to_owned(),
             targets: std::array::from_fn(|q| row.targets[q].trim().to_owned()),
             owners,
+            source,
         });
     }
     let candidate = Candidate {
@@ -631,6 +650,57 @@ fn check(
     (errors, values)
 }
 
+/// The row's source, read and checked against what the organization has:
+/// `None` for a row left empty (checked in), else the words to store.
+fn source_of(row: &OutcomeRow, known: &store::SourceKeys) -> Result<Option<String>, String> {
+    let words = row.source.trim();
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let source = Source::parse(words).map_err(|e| sentence(&e))?;
+    let missing = |what: &str, key: &str| Err(format!("This organization has no {what} “{key}”."));
+    match &source {
+        Source::HandoffCompliance { handoff_type }
+        | Source::ClosingReports { handoff_type }
+        | Source::FirstPassRate {
+            handoff_type: Some(handoff_type),
+        } if !known.handoff_types.contains(handoff_type) => {
+            return missing("handoff type", handoff_type);
+        }
+        Source::ActiveEngagements { cycle: Some(c) } if !known.cycles.contains(c) => {
+            return missing("handoff cycle", c);
+        }
+        Source::Outcome { key } if !known.outcomes.contains(key) => {
+            return missing("outcome", key);
+        }
+        Source::Outcome { key } if *key == row.key => {
+            return Err("An outcome cannot copy itself: name another outcome.".to_owned());
+        }
+        _ => {}
+    }
+    Ok(Some(source.as_str()))
+}
+
+/// `"x" is not a source` → `“x” is not a source.`: straight quotes come
+/// in pairs, each second one closes; messages end with a full stop.
+fn sentence(s: &str) -> String {
+    let mut open = true;
+    let mut out: String = s
+        .chars()
+        .map(|c| match c {
+            '"' => {
+                open = !open;
+                if open { '\u{201d}' } else { '\u{201c}' }
+            }
+            c => c,
+        })
+        .collect();
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
 /// The snapshot the values would make (new outcomes without a key yet).
 fn values_snapshot(v: &EditValues) -> Snapshot {
     Snapshot {
@@ -646,6 +716,7 @@ fn values_snapshot(v: &EditValues) -> Snapshot {
                 name: o.name.clone(),
                 targets: o.targets.to_vec(),
                 owners: o.owners.clone(),
+                source: o.source.clone().unwrap_or_default(),
             })
             .collect(),
     }
@@ -768,6 +839,91 @@ mod tests {
         vec![("ann".into(), "Ann".into()), ("bob".into(), "Bob".into())]
     }
 
+    fn keys() -> store::SourceKeys {
+        store::SourceKeys {
+            handoff_types: vec!["sales-to-production".into()],
+            cycles: vec!["client".into()],
+            outcomes: vec!["co-revenue".into(), "o".into()],
+        }
+    }
+
+    fn row(key: &str, source: &str) -> OutcomeRow {
+        OutcomeRow {
+            key: key.into(),
+            source: source.into(),
+            ..OutcomeRow::default()
+        }
+    }
+
+    #[test]
+    fn a_source_is_read_and_must_name_what_the_organization_has() {
+        let ok = |key: &str, words: &str| source_of(&row(key, words), &keys());
+        assert_eq!(ok("x", "  "), Ok(None));
+        assert_eq!(
+            ok("x", " handoff-compliance : sales-to-production "),
+            Ok(Some("handoff-compliance:sales-to-production".into()))
+        );
+        assert_eq!(
+            ok("x", "onboarding-days"),
+            Ok(Some("onboarding-days".into()))
+        );
+        assert_eq!(
+            ok("x", "active-engagements:client"),
+            Ok(Some("active-engagements:client".into()))
+        );
+        assert_eq!(
+            ok("x", "outcome:co-revenue"),
+            Ok(Some("outcome:co-revenue".into()))
+        );
+        assert_eq!(
+            ok("x", "handoff-compliance:nope"),
+            Err("This organization has no handoff type “nope”.".into())
+        );
+        assert_eq!(
+            ok("x", "closing-reports:nope"),
+            Err("This organization has no handoff type “nope”.".into())
+        );
+        assert_eq!(
+            ok("x", "first-pass-rate:nope"),
+            Err("This organization has no handoff type “nope”.".into())
+        );
+        assert_eq!(
+            ok("x", "active-engagements:talent"),
+            Err("This organization has no handoff cycle “talent”.".into())
+        );
+        assert_eq!(
+            ok("x", "outcome:nope"),
+            Err("This organization has no outcome “nope”.".into())
+        );
+        assert!(ok("o", "outcome:o").is_err_and(|e| e.contains("cannot copy itself")));
+        assert_eq!(
+            ok("x", "revenue"),
+            Err("“revenue” is not a source; one of: handoff-compliance, first-pass-rate, active-engagements, closing-reports, onboarding-days, outcome.".into())
+        );
+    }
+
+    #[test]
+    fn a_bad_source_is_a_message_next_to_its_field_with_the_words_kept() {
+        let scope = Scope::new(Level::Department, "ann".into(), Some("eng".into()));
+        let f = EditForm::parse(&pairs(&[
+            ("title", "Ship the platform"),
+            ("why", "Because"),
+            ("goal", "Ship it"),
+            ("o0_name", "Handoff #1 compliance"),
+            ("o0_q1", "80%"),
+            ("o0_q2", "85%"),
+            ("o0_q3", "90%"),
+            ("o0_q4", "95%"),
+            ("o0_source", "handoff-compliance:nope"),
+        ]));
+        assert_eq!(f.outcomes[0].source, "handoff-compliance:nope");
+        let (errors, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
+        assert_eq!(
+            errors.get("o0_source"),
+            Some("This organization has no handoff type “nope”.")
+        );
+    }
+
     fn parents() -> Vec<Parent> {
         vec![
             parent("company-1", "company", None),
@@ -799,7 +955,7 @@ mod tests {
         assert_eq!(f.outcomes.len(), 3);
         assert_eq!(ladder_order(&f), ["eng-1", "company-1"], "primary first");
         let scope = Scope::new(Level::Individual, "ann".into(), Some("eng".into()));
-        let (errors, v) = check(&f, &scope, &parents(), &people(), &[]);
+        let (errors, v) = check(&f, &scope, &parents(), &people(), &[], &keys());
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(v.title, "Ship");
         assert_eq!(v.outcomes.len(), 2);
@@ -818,7 +974,7 @@ mod tests {
         fields.retain(|(k, v)| !(k == "o1_owners" && v == "ann"));
         let f = EditForm::parse(&fields);
         let scope = Scope::new(Level::Individual, "ann".into(), Some("eng".into()));
-        let (errors, _) = check(&f, &scope, &parents(), &people(), &[]);
+        let (errors, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
         assert!(
             errors
                 .get("o1_owners")
@@ -844,7 +1000,7 @@ mod tests {
             ("o0_q1", "1"),
         ]));
         let scope = Scope::new(Level::Individual, "ann".into(), None);
-        let (errors, _) = check(&f, &scope, &parents(), &people(), &[]);
+        let (errors, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
         assert!(errors.get("outcomes").is_some_and(|e| e.contains("2 to 3")));
         assert!(errors.has("ladder"));
     }
@@ -862,7 +1018,7 @@ mod tests {
             ("o2_q3", &"9".repeat(101)),
         ]));
         let scope = Scope::new(Level::Individual, "ann".into(), None);
-        let (e, _) = check(&f, &scope, &parents(), &people(), &[]);
+        let (e, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
         for field in [
             "title",
             "why",
@@ -884,7 +1040,7 @@ mod tests {
         p.push(("ladder".into(), "eng-1".into()));
         let f = EditForm::parse(&p);
         let scope = Scope::new(Level::Department, "ann".into(), Some("eng".into()));
-        let (e, _) = check(&f, &scope, &parents(), &people(), &[]);
+        let (e, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
         assert!(e.has("ladder"));
     }
 
@@ -903,7 +1059,7 @@ mod tests {
         let mut f2 = f.clone();
         f2.ladders.clear();
         f2.primary.clear();
-        let (e, v) = check(&f2, &scope, &parents(), &people(), &actuals);
+        let (e, v) = check(&f2, &scope, &parents(), &people(), &actuals, &keys());
         assert!(e.get("o0_remove").is_some_and(|m| m.contains("2 actuals")));
         assert!(!e.has("o1_remove"));
         assert_eq!(v.removed, ["gone"]);
@@ -921,6 +1077,7 @@ mod tests {
                 name: "N".into(),
                 targets: vec!["1".into(), "2".into(), "3".into(), "4".into()],
                 owners: vec!["ann".into()],
+                source: "onboarding-days".into(),
             }],
         };
         assert_eq!(EditForm::of(&s, 3).typed("ann"), s);

@@ -25,6 +25,7 @@ fn outcome(targets: [&str; 4], actuals: Vec<Actual>) -> Outcome {
         weight: 1.0,
         stages: None,
         actuals,
+        computed: None,
     }
 }
 

@@ -341,6 +341,76 @@ pub fn first_pass_rate(records: &Records<'_>, sel: &Selection, as_of: Instant) -
     r
 }
 
+/// Closing reports: of the engagements of the type's cycle delivered in
+/// `period` on or before the as-of day, the share whose handoff of type
+/// `handoff_type` (the closing report) was accepted by the as-of instant,
+/// on time or not. Each engagement counts as one (engagement, type) id,
+/// whether or not its handoff was opened yet. "3 of 4 engagements delivered
+/// in Q1 have their closing report (#4) accepted = 75%".
+pub fn closing_reports(
+    records: &Records<'_>,
+    handoff_type: &str,
+    period: Period,
+    as_of: Instant,
+) -> Ratio {
+    let today = as_of.date_naive();
+    let cycle = records
+        .cycles
+        .iter()
+        .find(|c| c.get(handoff_type).is_some());
+    let label = records
+        .handoff_type(handoff_type)
+        .map_or_else(|| handoff_type.to_string(), HandoffType::label);
+    let mut r = Ratio {
+        met: Vec::new(),
+        counted: Vec::new(),
+        pending: Vec::new(),
+        withdrawn: Vec::new(),
+        percent: None,
+        sentence: String::new(),
+    };
+    if let Some((cycle, t)) = cycle.and_then(|c| Some((c, c.get(handoff_type)?))) {
+        let mut delivered: Vec<&Engagement> = records
+            .engagements
+            .iter()
+            .filter(|e| e.cycle == cycle.key)
+            .filter(|e| {
+                e.delivered
+                    .is_some_and(|d| d <= today && period.contains_date(d))
+            })
+            .collect();
+        delivered.sort_by(|a, b| a.key.cmp(&b.key));
+        for e in delivered {
+            let id = HandoffId {
+                engagement: e.key.clone(),
+                handoff_type: t.key.clone(),
+            };
+            let accepted = records
+                .handoffs
+                .iter()
+                .find(|h| h.engagement == e.key && h.handoff_type == t.key)
+                .is_some_and(|h| h.state(&t.sla, as_of).is_accepted());
+            if accepted {
+                r.met.push(id.clone());
+            }
+            r.counted.push(id);
+        }
+    }
+    r.percent = ratio(r.met.len(), r.counted.len());
+    r.sentence = match r.percent {
+        Some(p) => format!(
+            "{} of {} delivered in {} {} their closing report ({label}) accepted = {}",
+            r.met.len(),
+            engagements(r.counted.len()),
+            period.quarter,
+            if r.counted.len() == 1 { "has" } else { "have" },
+            percent_words(p)
+        ),
+        None => format!("no engagement delivered in {} yet", period.quarter),
+    };
+    r
+}
+
 /// An average over engagements, with each one's figure.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Average {

@@ -29,6 +29,7 @@ fn outcome(key: &str, targets: [&str; 4], actuals: &[(u8, &str, &str, &str)]) ->
                 by: Some("ann".to_owned()),
             })
             .collect(),
+        computed: None,
     }
 }
 

@@ -19,6 +19,7 @@ use crate::db;
 use crate::db::lifecycle::{self as store, Locked, Parent};
 use crate::db::pages::Kpi;
 use crate::domain::lifecycle::{Change, SignState, four, target_notes};
+use crate::domain::operations::sources;
 use crate::domain::plan::Level;
 use crate::http::error::render;
 use crate::http::view::Chrome;
@@ -42,6 +43,9 @@ struct RowView {
     targets: Vec<TargetField>,
     owners: Vec<(String, String, bool)>,
     owners_error: Option<String>,
+    source: String,
+    source_error: Option<String>,
+    source_hint: String,
     existing: bool,
     remove: bool,
     actuals: i64,
@@ -264,6 +268,9 @@ fn rows(
                     )
                     .collect(),
                 owners_error: errors.get(&format!("o{i}_owners")).map(str::to_owned),
+                source: r.source.clone(),
+                source_error: errors.get(&format!("o{i}_source")).map(str::to_owned),
+                source_hint: source_hint(),
                 existing,
                 remove: r.remove,
                 actuals: actuals
@@ -423,6 +430,23 @@ fn pick_kpis(
     (choices, rows, message)
 }
 
+/// What the Source field takes: the kinds of [`sources::KINDS`], each with
+/// what follows its colon.
+fn source_hint() -> String {
+    let kinds: Vec<String> = sources::KINDS
+        .iter()
+        .map(|(kind, what, key)| match key {
+            Some(true) => format!("{kind}:<key> ({what})"),
+            Some(false) => format!("{kind}[:<key>] ({what})"),
+            None => format!("{kind} ({what})"),
+        })
+        .collect();
+    format!(
+        "Leave empty for an outcome checked in. To compute it from records instead, one of: {}.",
+        kinds.join("; ")
+    )
+}
+
 /// The outcome row a suggested KPI fills in, owned by `person`.
 fn kpi_row(k: &Kpi, person: &str) -> OutcomeRow {
     let targets = if k.targets.len() == 4 {
@@ -438,6 +462,7 @@ fn kpi_row(k: &Kpi, person: &str) -> OutcomeRow {
         name: k.metric.clone(),
         targets,
         owners: vec![person.to_owned()],
+        source: String::new(),
         remove: false,
     }
 }
