@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::{Read, instant_of, instant_words, read, read_as_of, standing_css, standing_words};
 use crate::domain::calendar::{FiscalYear, Quarter};
 use crate::domain::operations::{
-    HandoffId, Period, Ratio, Records, Selection, compliance, first_pass_rate,
+    HandoffId, Period, Ratio, Records, Selection, closing_reports, compliance, first_pass_rate,
 };
 use crate::http::error::render;
 use crate::http::view::Chrome;
@@ -172,16 +172,11 @@ fn ratio(asked: &Asked, records: &Records<'_>, as_of: crate::domain::operations:
     match asked.figure {
         Figure::Compliance => compliance(records, &asked.selection, as_of),
         Figure::FirstPass => first_pass_rate(records, &asked.selection, as_of),
-        Figure::ClosingReports => {
-            // The closing-report figure (of the engagements delivered in the
-            // quarter, those whose closing report was accepted) comes with
-            // the computed outcomes' `figures::closing_reports(records,
-            // type, period, as_of)`; `ask` makes sure both are given. Until
-            // it is in, the type's handoffs due in the quarter are listed as
-            // compliance counts them.
-            let _ = asked.period;
-            compliance(records, &asked.selection, as_of)
-        }
+        // `ask` makes sure both the type and the quarter are given.
+        Figure::ClosingReports => match (&asked.selection.handoff_type, asked.period) {
+            (Some(t), Some(period)) => closing_reports(records, t, period, as_of),
+            _ => compliance(records, &asked.selection, as_of),
+        },
     }
 }
 
