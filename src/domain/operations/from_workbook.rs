@@ -1,14 +1,22 @@
-//! The workbook's `[[handoff_type]]` and `[[dependency]]` rows as operations
-//! types. Today's workbook format has no cycles, so all of a workbook's
-//! handoff types make one cycle; its SLA comes from the `sla` words, with
-//! `sla_hours` as "within N hours of the trigger" when the words hold none
-//! ([`Sla::from_workbook`]), and its opener from the same words
-//! ([`Opener::from_words`]).
+//! The workbook's operations tables as operations types: its cycles and
+//! handoff types, its engagements and the handoffs replayed from their
+//! steps, its dependencies and deliverables. A handoff type's SLA comes from
+//! its `sla` words, with `sla_hours` as "within N hours of the trigger" when
+//! the words hold none ([`Sla::from_workbook`]); its opener is the one
+//! written, else read from the same words ([`Opener::from_words`]).
+//!
+//! The workbook's checks ([`crate::domain::workbook::parse`]) replay the
+//! steps with [`handoffs`] and report its problems at their lines, so a
+//! parsed workbook converts without error.
 
-use super::commitments::{Dependency, DependencyState, Due};
-use super::cycle::{Cycle, HandoffType, Opener};
+use std::collections::HashMap;
+
+use super::commitments::{Deliverable, Dependency, Due};
+use super::cycle::{Cycle, Engagement, HandoffType, Opener};
+use super::figures::Records;
+use super::handoff::{Handoff, Step, StepKind};
 use super::sla::Sla;
-use crate::domain::workbook;
+use crate::domain::workbook::{self, StepWord};
 
 /// One workbook handoff type; `first_in_cycle` decides whether a trigger the
 /// words do not name is manual (first) or the previous type's acceptance.
@@ -16,7 +24,7 @@ pub fn handoff_type(
     t: &workbook::HandoffType,
     first_in_cycle: bool,
 ) -> Result<HandoffType, String> {
-    let sla = Sla::from_workbook(&t.sla, Some(i64::from(t.sla_hours)))
+    let sla = Sla::from_workbook(&t.sla, t.sla_hours.map(i64::from))
         .map_err(|e| format!("handoff type \"{}\": {e}", t.key))?;
     let number = u32::try_from(t.number)
         .map_err(|_| format!("handoff type \"{}\": number {} is below 1", t.key, t.number))?;
@@ -27,14 +35,16 @@ pub fn handoff_type(
         from: t.from.clone(),
         to: t.to.clone(),
         trigger: t.trigger.clone(),
-        opener: Opener::from_words(&t.sla, first_in_cycle),
+        opener: t
+            .opener
+            .unwrap_or_else(|| Opener::from_words(&t.sla, first_in_cycle)),
         checklist: t.checklist.clone(),
         sla,
         sla_words: t.sla.clone(),
     })
 }
 
-/// All of a workbook's handoff types as one cycle, in number order.
+/// Handoff types as one cycle, in number order.
 pub fn cycle(key: &str, name: &str, types: &[workbook::HandoffType]) -> Result<Cycle, String> {
     let first = types.iter().map(|t| t.number).min();
     let types = types
@@ -44,17 +54,273 @@ pub fn cycle(key: &str, name: &str, types: &[workbook::HandoffType]) -> Result<C
     Cycle::new(key, name, types).map_err(|e| e.to_string())
 }
 
-/// A workbook dependency, open (the workbook carries no state yet).
+/// The workbook's cycles (the implied client cycle when it writes none),
+/// each with its handoff types. A cycle without types is left out: there is
+/// nothing to run through it.
+pub fn cycles(wb: &workbook::Workbook) -> Result<Vec<Cycle>, String> {
+    wb.cycles()
+        .iter()
+        .filter_map(|c| {
+            let types: Vec<workbook::HandoffType> = wb
+                .handoff_types
+                .iter()
+                .filter(|t| t.cycle == c.key)
+                .cloned()
+                .collect();
+            (!types.is_empty()).then(|| cycle(&c.key, &c.name, &types))
+        })
+        .collect()
+}
+
+pub fn engagement(e: &workbook::Engagement) -> Engagement {
+    Engagement {
+        key: e.key.clone(),
+        name: e.name.clone(),
+        client: e.client.clone(),
+        cycle: e.cycle.clone(),
+        sow_signed: e.sow_signed,
+        pod_started: e.pod_started,
+        delivered: e.delivered,
+        closed: e.closed,
+        status: e.status,
+    }
+}
+
+/// A step that cannot be taken, at `engagement[e].step[s].<field>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepProblem {
+    pub engagement: usize,
+    pub step: usize,
+    /// The step's field the problem is about: "handoff", "kind", "item", "at", ...
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Every engagement's handoffs, replayed step by step in file order through
+/// [`Handoff::record`]: a step that is not a valid move from where its
+/// handoff stands (accepted before submitted, a tick after submission, a
+/// step dated before the one it follows) is a problem at its line, and is
+/// left out. Handoffs come in engagement order, then in order of first step.
+pub fn handoffs(wb: &workbook::Workbook) -> (Vec<Handoff>, Vec<StepProblem>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (ei, e) in wb.engagements.iter().enumerate() {
+        let mut mine: Vec<Handoff> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (si, s) in e.steps.iter().enumerate() {
+            let mut problem = |field: &'static str, message: String| {
+                problems.push(StepProblem {
+                    engagement: ei,
+                    step: si,
+                    field,
+                    message,
+                });
+            };
+            let Some(t) = wb.handoff_type(&s.handoff) else {
+                problem(
+                    "handoff",
+                    format!(
+                        "unknown handoff type “{}” (expected a [[handoff_type]] key)",
+                        s.handoff
+                    ),
+                );
+                continue;
+            };
+            if t.cycle != e.cycle {
+                problem(
+                    "handoff",
+                    format!(
+                        "handoff type “{}” belongs to the cycle “{}”, not to this engagement's cycle “{}”",
+                        t.key, t.cycle, e.cycle
+                    ),
+                );
+                continue;
+            }
+            let kind = match step_kind(s, &t.checklist) {
+                Ok(k) => k,
+                Err((field, message)) => {
+                    problem(field, message);
+                    continue;
+                }
+            };
+            if !index.contains_key(t.key.as_str()) && kind != StepKind::Opened {
+                problem(
+                    "kind",
+                    format!(
+                        "the first step of handoff “{}” is “opened” (expected kind = \"opened\" before a “{}” step)",
+                        t.key,
+                        s.kind.as_str()
+                    ),
+                );
+                continue;
+            }
+            let i = *index.entry(t.key.as_str()).or_insert_with(|| {
+                mine.push(Handoff::new(&e.key, &t.key, t.checklist.clone()));
+                mine.len() - 1
+            });
+            let step = Step {
+                at: s.at,
+                by: s.by.clone().unwrap_or_default(),
+                kind,
+            };
+            if let Some(h) = mine.get_mut(i)
+                && let Err(why) = h.record(step)
+            {
+                let field = if h.steps.iter().any(|p| p.at > s.at) {
+                    "at"
+                } else {
+                    "kind"
+                };
+                problem(
+                    field,
+                    format!(
+                        "cannot be “{}” here: {why} (handoff “{}”)",
+                        s.kind.as_str(),
+                        t.key
+                    ),
+                );
+            }
+        }
+        out.extend(mine);
+    }
+    (out, problems)
+}
+
+/// A step's kind with what goes with it: the checklist item's position
+/// for a tick, the reason of a send-back, the date of a needed-by. Err:
+/// (field, message).
+fn step_kind(
+    s: &workbook::EngagementStep,
+    checklist: &[String],
+) -> Result<StepKind, (&'static str, String)> {
+    let wants_item = matches!(s.kind, StepWord::Ticked | StepWord::Unticked);
+    let extra = |field: &'static str, what: &str| {
+        (
+            field,
+            format!(
+                "“{field}” goes with {what} only, not with a “{}” step",
+                s.kind.as_str()
+            ),
+        )
+    };
+    if !wants_item && s.item.is_some() {
+        return Err(extra("item", "a ticked or unticked step"));
+    }
+    if s.kind != StepWord::SentBack && s.reason.is_some() {
+        return Err(extra("reason", "a sent_back step"));
+    }
+    if s.kind != StepWord::NeededBy && s.needed_by.is_some() {
+        return Err(extra("needed_by", "a needed_by step"));
+    }
+    if s.kind != StepWord::Opened && s.by.is_none() {
+        return Err((
+            "by",
+            format!(
+                "a “{}” step needs who took it (expected by = \"a [[person]] key\")",
+                s.kind.as_str()
+            ),
+        ));
+    }
+    let item = || -> Result<usize, (&'static str, String)> {
+        let Some(item) = &s.item else {
+            return Err((
+                "item",
+                format!(
+                    "a “{}” step needs the checklist item (expected one of: {})",
+                    s.kind.as_str(),
+                    quoted(checklist)
+                ),
+            ));
+        };
+        checklist.iter().position(|c| c == item).ok_or_else(|| {
+            (
+                "item",
+                format!(
+                    "“{item}” is not on this handoff's checklist (expected one of: {})",
+                    quoted(checklist)
+                ),
+            )
+        })
+    };
+    Ok(match s.kind {
+        StepWord::Opened => StepKind::Opened,
+        StepWord::Ticked => StepKind::Ticked(item()?),
+        StepWord::Unticked => StepKind::Unticked(item()?),
+        StepWord::Submitted => StepKind::Submitted,
+        StepWord::Accepted => StepKind::Accepted,
+        StepWord::SentBack => StepKind::SentBack(s.reason.clone().unwrap_or_default()),
+        StepWord::NeededBy => StepKind::NeededBy(s.needed_by.ok_or_else(|| {
+            (
+                "needed_by",
+                "a needed_by step needs the date (expected needed_by = \"2026-03-01\")".to_string(),
+            )
+        })?),
+    })
+}
+
+fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("“{i}”"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A workbook dependency with its state and owner.
 pub fn dependency(d: &workbook::Dependency) -> Dependency {
     Dependency {
         from: d.from.clone(),
         on: d.on.clone(),
         need: d.need.clone(),
         deliverable: d.deliverable.clone(),
-        owner: None,
+        owner: d.owner.clone(),
         due: Due::parse(&d.due),
         criteria: d.criteria.clone().unwrap_or_default(),
-        state: DependencyState::Open,
+        state: d.state,
+    }
+}
+
+pub fn deliverable(d: &workbook::Deliverable) -> Deliverable {
+    Deliverable {
+        title: d.title.clone(),
+        whygo: d.whygo.clone(),
+        owner: d.owner.clone(),
+        deadline: Due::parse(&d.due),
+        done_on: d.done,
+    }
+}
+
+/// A workbook's operations records, owned, for the figures.
+#[derive(Clone, Debug)]
+pub struct Operations {
+    pub cycles: Vec<Cycle>,
+    pub engagements: Vec<Engagement>,
+    pub handoffs: Vec<Handoff>,
+}
+
+impl Operations {
+    /// Everything the figures read, from a parsed (so checked) workbook.
+    pub fn of(wb: &workbook::Workbook) -> Result<Operations, String> {
+        let (handoffs, problems) = handoffs(wb);
+        if let Some(p) = problems.first() {
+            return Err(format!(
+                "engagement[{}].step[{}].{}: {}",
+                p.engagement, p.step, p.field, p.message
+            ));
+        }
+        Ok(Operations {
+            cycles: cycles(wb)?,
+            engagements: wb.engagements.iter().map(engagement).collect(),
+            handoffs,
+        })
+    }
+
+    pub fn records(&self) -> Records<'_> {
+        Records {
+            cycles: &self.cycles,
+            engagements: &self.engagements,
+            handoffs: &self.handoffs,
+        }
     }
 }
 
@@ -62,6 +328,7 @@ pub fn dependency(d: &workbook::Dependency) -> Dependency {
 mod tests {
     use super::*;
     use crate::domain::calendar::Quarter;
+    use crate::domain::operations::DependencyState;
     use crate::domain::operations::cycle::KeyDate;
     use crate::domain::operations::sla::SlaTerm;
 
@@ -139,7 +406,7 @@ mod tests {
                 .any(|d| d.due == Due::Text("Per project".into()))
         );
         assert!(deps.iter().any(|d| d.due == Due::None));
-        assert!(deps.iter().all(|d| d.state == DependencyState::Open));
+        assert!(deps.iter().any(|d| d.state != DependencyState::Open));
     }
 
     #[test]
@@ -148,7 +415,7 @@ mod tests {
         t.sla = "as the client agrees".into();
         let h = handoff_type(&t, false).expect("type");
         assert_eq!(h.sla, Sla::within_hours(72));
-        t.sla_hours = 0;
+        t.sla_hours = None;
         let err = handoff_type(&t, false).expect_err("no sla");
         assert!(
             err.starts_with("handoff type \"generative-to-production\""),
