@@ -20,10 +20,10 @@ use toml::de::{DeTable, DeValue};
 use read::{Fields, Reader};
 
 // The one definition of each state, shared with the pages and the database.
+pub use super::operations::{DependencyState, EngagementStatus, Opener};
 pub use super::permissions::Role;
 pub use super::plan::{Approval, Level};
 pub use super::target::Direction;
-pub use super::operations::{DependencyState, EngagementStatus, Opener};
 
 /// The format version this code writes about (`workbook = 2`, with the
 /// operations tables); version 1 files keep loading as they always have.
@@ -937,12 +937,7 @@ fn read_kpi(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> O
     })
 }
 
-fn read_whygo(
-    r: &mut Reader<'_>,
-    v: &toml::Spanned<DeValue<'_>>,
-    path: &str,
-    v2: bool,
-) -> WhyGo {
+fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str, v2: bool) -> WhyGo {
     let f = r.table(v, path, "[[whygo]]", WHYGO_KEYS);
     let level = f.choice(r, "level", true, &Level::ALL, Level::as_str);
     let person = f.key_text(r, "person", false);

@@ -131,7 +131,7 @@ async fn handoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
         );
     }
     let keys: Vec<&str> = wb.people.iter().map(|p| p.key.as_str()).collect();
-    let people = store::person_ids(&mut *ctx.tx, ctx.tenant, &keys).await?;
+    let people = store::person_ids(&mut ctx.tx, ctx.tenant, &keys).await?;
     let names: HashMap<&str, &str> = wb
         .people
         .iter()
@@ -169,7 +169,7 @@ async fn handoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             .copied();
         let (id, from) = match stored_id {
             Some(id) => {
-                let stored = store::steps(&mut *ctx.tx, ctx.tenant, id).await?;
+                let stored = store::steps(&mut ctx.tx, ctx.tenant, id).await?;
                 match extension(h, &stored) {
                     Some(0) => {
                         ctx.summary.unchanged += 1;
@@ -191,7 +191,7 @@ async fn handoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
                     .copied()
                     .with_context(|| format!("engagement “{}” not stored", h.engagement))?;
                 store::open_handoff(
-                    &mut *ctx.tx,
+                    &mut ctx.tx,
                     ctx.tenant,
                     engagement,
                     &h.handoff_type,
@@ -212,7 +212,7 @@ async fn handoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             }
         };
         for s in h.steps.iter().skip(from) {
-            store::append_step(&mut *ctx.tx, ctx.tenant, id, s.at, by(&s.by), &s.kind).await?;
+            store::append_step(&mut ctx.tx, ctx.tenant, id, s.at, by(&s.by), &s.kind).await?;
         }
         let added = h.steps.len() - from + usize::from(stored_id.is_none());
         if stored_id.is_none() {

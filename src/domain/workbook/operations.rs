@@ -35,15 +35,7 @@ const ENGAGEMENT_KEYS: &[&str] = &[
     "demo",
     "step",
 ];
-const STEP_KEYS: &[&str] = &[
-    "handoff",
-    "kind",
-    "at",
-    "by",
-    "item",
-    "reason",
-    "needed_by",
-];
+const STEP_KEYS: &[&str] = &["handoff", "kind", "at", "by", "item", "reason", "needed_by"];
 const DELIVERABLE_KEYS: &[&str] = &["whygo", "title", "owner", "due", "done"];
 
 type Value<'i> = toml::Spanned<DeValue<'i>>;
@@ -110,7 +102,7 @@ fn read_step(r: &mut Reader<'_>, v: &Value<'_>, path: &str) -> EngagementStep {
 pub(super) fn read_deliverable(r: &mut Reader<'_>, v: &Value<'_>, path: &str) -> Deliverable {
     let f = r.table(v, path, "[[deliverable]]", DELIVERABLE_KEYS);
     // A due date may be a bare TOML date or words ("End of Q1").
-    let due = match f.get("due").map(|d| d.get_ref()) {
+    let due = match f.get("due").map(toml::Spanned::get_ref) {
         Some(DeValue::Datetime(_)) => f.date(r, "due", true).map(|d| d.to_string()),
         _ => f.text(r, "due", true),
     };
@@ -262,7 +254,13 @@ fn engagements(r: &mut Reader<'_>, wb: &Workbook, people: &HashSet<&str>, cycles
     let mut cycle_ok = Vec::with_capacity(wb.engagements.len());
     for (i, e) in wb.engagements.iter().enumerate() {
         let path = format!("engagement[{i}]");
-        cycle_ok.push(known(r, cycles, "cycle", &format!("{path}.cycle"), &e.cycle));
+        cycle_ok.push(known(
+            r,
+            cycles,
+            "cycle",
+            &format!("{path}.cycle"),
+            &e.cycle,
+        ));
         for (field, who) in [
             ("producer", &e.producer),
             ("account_manager", &e.account_manager),
@@ -281,7 +279,13 @@ fn engagements(r: &mut Reader<'_>, wb: &Workbook, people: &HashSet<&str>, cycles
         }
         let problems = from_workbook::engagement(e).check();
         if !problems.is_empty() {
-            r.error(&path, format!("{} (expected dates in the order SOW signed, pod started, delivered, closed)", problems.join("; ")));
+            r.error(
+                &path,
+                format!(
+                    "{} (expected dates in the order SOW signed, pod started, delivered, closed)",
+                    problems.join("; ")
+                ),
+            );
         }
         for (j, s) in e.steps.iter().enumerate() {
             if let Some(by) = &s.by {
@@ -306,7 +310,13 @@ fn engagements(r: &mut Reader<'_>, wb: &Workbook, people: &HashSet<&str>, cycles
 fn dependencies(r: &mut Reader<'_>, wb: &Workbook, people: &HashSet<&str>) {
     for (i, d) in wb.dependencies.iter().enumerate() {
         if let Some(owner) = &d.owner {
-            known(r, people, "person", &format!("dependency[{i}].owner"), owner);
+            known(
+                r,
+                people,
+                "person",
+                &format!("dependency[{i}].owner"),
+                owner,
+            );
         }
     }
 }

@@ -185,9 +185,9 @@ impl<'a> Reader<'a> {
                     allowed.join(", ")
                 );
                 if self.v1_hint && super::V2_ONLY_KEYS.contains(&name) {
-                    message.push_str(&format!(
-                        "; “{name}” is a `workbook = 2` key: write `workbook = 2` at the top of the file to use it"
-                    ));
+                    message.push_str("; “");
+                    message.push_str(name);
+                    message.push_str("” is a `workbook = 2` key: write `workbook = 2` at the top of the file to use it");
                 } else if let Some(close) = closest(name, allowed.iter().copied())
                     && edit_distance(name, close) <= 2
                 {
