@@ -57,7 +57,7 @@ async fn the_kartel_workbook_loads_the_whole_organization() {
         "Target 4:1".into()
     ]));
     assert!(count(&db, "actuals").await > 50);
-    assert!(count(&db, "handoff_types").await == 4);
+    assert_eq!(count(&db, "handoff_types").await, 5, "the client cycle's four and Tier 4 → 5");
     assert!(count(&db, "dependencies").await > 5);
 }
 
@@ -184,8 +184,9 @@ async fn an_actual_that_does_not_fit_its_outcome_is_refused_with_its_line() {
         KARTEL[k..e].to_owned()
     };
     let number_outcome = {
+        // (Production's "6-8" active clients are computed from engagements now.)
         let at = KARTEL
-            .find("\"6-8\"")
+            .find("\"8+\"")
             .expect("a numeric target in the demo");
         let o = KARTEL[..at]
             .rfind("[[whygo.outcome]]")
@@ -215,14 +216,14 @@ async fn an_actual_that_does_not_fit_its_outcome_is_refused_with_its_line() {
 async fn a_negative_count_or_duration_in_a_workbook_is_refused_with_its_line() {
     let base_lines = KARTEL.lines().count();
     let text = format!(
-        "{KARTEL}\n[[actual]]\noutcome = \"prod-onboarding-time\"\nquarter = 1\nvalue = \"-2 days\"\ndate = 2026-03-01\nby = \"wayan\"\n\n[[actual]]\noutcome = \"prod-case-studies\"\nquarter = 1\nvalue = \"-1\"\ndate = 2026-03-01\nby = \"wayan\"\n"
+        "{KARTEL}\n[[actual]]\noutcome = \"prod-producer-onboarding\"\nquarter = 2\nvalue = \"-2 weeks\"\ndate = 2026-05-01\nby = \"wayan\"\n\n[[actual]]\noutcome = \"prod-case-studies\"\nquarter = 1\nvalue = \"-1\"\ndate = 2026-03-01\nby = \"wayan\"\n"
     );
     let errors = check("negative.toml", &text).expect_err("refused");
     let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert_eq!(errors.len(), 2, "{shown:?}");
     assert_eq!(errors[0].line, base_lines + 5, "{shown:?}");
     assert!(
-        shown[0].contains("a duration cannot be negative, got “-2 days”"),
+        shown[0].contains("a duration cannot be negative, got “-2 weeks”"),
         "{shown:?}"
     );
     assert_eq!(errors[1].line, base_lines + 12, "{shown:?}");
