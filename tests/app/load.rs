@@ -400,13 +400,14 @@ async fn the_operations_tables_of_the_demo_read_back_as_written() {
     assert_eq!(steps as usize, written_steps);
 
     // Deliverables, dependency state and owner, outcome sources, openers.
-    let deliverables: Vec<(
+    type DeliverableRow = (
         String,
         String,
         Option<String>,
         String,
         Option<chrono::NaiveDate>,
-    )> = sqlx::query_as(
+    );
+    let deliverables: Vec<DeliverableRow> = sqlx::query_as(
         "select w.key, d.title, p.key, d.due, d.done_on from deliverables d
              join whygos w on w.tenant_id = d.tenant_id and w.id = d.whygo_id
              left join people p on p.tenant_id = d.tenant_id and p.id = d.owner_id
