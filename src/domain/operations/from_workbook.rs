@@ -107,7 +107,13 @@ pub fn handoffs(wb: &workbook::Workbook) -> (Vec<Handoff>, Vec<StepProblem>) {
     for (ei, e) in wb.engagements.iter().enumerate() {
         let mut mine: Vec<Handoff> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
+        // A handoff with a refused step is replayed no further: its later
+        // steps would only repeat the one mistake.
+        let mut broken: Vec<&str> = Vec::new();
         for (si, s) in e.steps.iter().enumerate() {
+            if broken.contains(&s.handoff.as_str()) {
+                continue;
+            }
             let mut problem = |field: &'static str, message: String| {
                 problems.push(StepProblem {
                     engagement: ei,
@@ -140,6 +146,7 @@ pub fn handoffs(wb: &workbook::Workbook) -> (Vec<Handoff>, Vec<StepProblem>) {
                 Ok(k) => k,
                 Err((field, message)) => {
                     problem(field, message);
+                    broken.push(&s.handoff);
                     continue;
                 }
             };
@@ -152,6 +159,7 @@ pub fn handoffs(wb: &workbook::Workbook) -> (Vec<Handoff>, Vec<StepProblem>) {
                         s.kind.as_str()
                     ),
                 );
+                broken.push(&s.handoff);
                 continue;
             }
             let i = *index.entry(t.key.as_str()).or_insert_with(|| {
@@ -179,6 +187,7 @@ pub fn handoffs(wb: &workbook::Workbook) -> (Vec<Handoff>, Vec<StepProblem>) {
                         t.key
                     ),
                 );
+                broken.push(&s.handoff);
             }
         }
         out.extend(mine);

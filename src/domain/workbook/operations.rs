@@ -293,10 +293,26 @@ fn engagements(r: &mut Reader<'_>, wb: &Workbook, people: &HashSet<&str>, cycles
             }
         }
     }
+    // A type whose cycle is unknown has its message there, not at each step.
+    let lost_types: HashSet<&str> = wb
+        .handoff_types
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| r.has_error(&format!("handoff_type[{i}].cycle")))
+        .map(|(_, t)| t.key.as_str())
+        .collect();
     let (_, problems) = from_workbook::handoffs(wb);
     for p in problems {
         // An engagement whose cycle is unknown has one message, there.
         if !cycle_ok.get(p.engagement).copied().unwrap_or(false) {
+            continue;
+        }
+        let handoff = wb
+            .engagements
+            .get(p.engagement)
+            .and_then(|e| e.steps.get(p.step))
+            .map_or("", |s| s.handoff.as_str());
+        if lost_types.contains(handoff) {
             continue;
         }
         let path = format!("engagement[{}].step[{}]", p.engagement, p.step);
