@@ -573,7 +573,9 @@ mod tests {
             .iter()
             .map(|v| (v.expect("a value") * 10.0).round() as i64)
             .collect();
-        assert_eq!(rounded, [226, 183, 144, 140]);
+        // Q1's 24 days is the figure docs/pacing.md quotes ("actual 24 days,
+        // 14% behind"), as Q4's 17 active clients is the one pages quote.
+        assert_eq!(rounded, [240, 183, 144, 140]);
         assert_eq!(
             q4_status(&wb, "prod-onboarding-time", "14 days"),
             Status::OnPace

@@ -2136,3 +2136,37 @@ fn an_outcome_source_reads_names_what_exists_and_takes_no_actuals() {
         "is computed from its source “handoff-compliance:sales-to-ops”",
     );
 }
+
+#[test]
+fn the_documented_operations_example_parses_after_the_small_example() {
+    let block = |n: usize| {
+        let mut at = 0;
+        for _ in 0..n {
+            at += DOC[at..].find("```toml\n").expect("a toml example") + "```toml\n".len();
+        }
+        let len = DOC[at..].find("```").expect("the example's end");
+        &DOC[at..at + len]
+    };
+    let text = format!(
+        "{}{}",
+        block(1).replacen("workbook = 1", "workbook = 2", 1),
+        block(2)
+    );
+    let wb = parse("docs/workbook.md", &text).unwrap_or_else(|e| panic!("{}", show(&e)));
+    assert_eq!(wb.engagements.len(), 1);
+    assert_eq!(wb.engagements[0].steps.len(), 8);
+    assert_eq!(wb.deliverables.len(), 1);
+    let (handoffs, problems) = crate::domain::operations::from_workbook::handoffs(&wb);
+    assert!(problems.is_empty(), "{problems:?}");
+    let state = handoffs[0].state(
+        &crate::domain::operations::Sla::within_hours(48),
+        chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    assert_eq!(
+        state.standing,
+        crate::domain::operations::Standing::Compliant,
+        "sent back once, accepted complete 34 h 30 min after the trigger"
+    );
+}
