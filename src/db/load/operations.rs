@@ -12,14 +12,14 @@
 use std::collections::HashMap;
 
 use anyhow::{Context as _, bail};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone as _, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{AuditEntry, Ctx, position};
-use crate::db::operations::{self as store, StepBy};
+use crate::db::operations as store;
 use crate::domain::operations::from_workbook;
-use crate::domain::operations::{Handoff, StepKind};
+use crate::domain::operations::{Handoff, Instant, Step, StepKind};
 use crate::domain::workbook::Workbook;
 
 #[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -116,8 +116,13 @@ pub(super) async fn engagements(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Res
     handoffs(ctx, wb).await
 }
 
-/// Each handoff of the file: opened and its steps appended when new; the
-/// steps past the stored ones appended when it exists.
+/// Each handoff of the file: written with all its steps when new; the steps
+/// past the stored ones appended when it exists. A fixed number of
+/// statements whatever the number of handoffs: the stored histories are
+/// read at once ([`store::load`]), new handoffs and new steps are written in
+/// one statement each, steps in file order (their `seq` keeps the order of
+/// steps taken at the same instant). The rows have the shape the app writes
+/// ([`store::open_handoff`], [`store::append_step`]).
 async fn handoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
     let (handoffs, problems) = from_workbook::handoffs(wb);
     if let Some(p) = problems.first() {
@@ -149,96 +154,177 @@ async fn handoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
     .into_iter()
     .map(|(e, t, id)| ((e, t), id))
     .collect();
-    let engagement_ids: HashMap<String, Uuid> =
-        sqlx::query_as::<_, (String, Uuid)>("select key, id from engagements where tenant_id = $1")
-            .bind(ctx.tenant)
-            .fetch_all(&mut *ctx.tx)
-            .await?
-            .into_iter()
-            .collect();
+    // Every stored step, however late: the whole history is compared.
+    let end_of_time = Utc
+        .with_ymd_and_hms(9999, 12, 31, 0, 0, 0)
+        .single()
+        .context("the end of time")?;
+    let stored = store::load(&mut ctx.tx, ctx.tenant, end_of_time).await?;
+    let stored: HashMap<(&str, &str), &Handoff> = stored
+        .handoffs
+        .iter()
+        .map(|h| ((h.engagement.as_str(), h.handoff_type.as_str()), h))
+        .collect();
 
+    let mut opened = NewHandoffs::default();
+    let mut steps = NewSteps::default();
     for h in &handoffs {
         let label = format!("{}/{}", h.engagement, h.handoff_type);
-        let by = |key: &str| StepBy {
-            person: people.get(key).copied(),
-            account: None,
-            label: names.get(key).copied().unwrap_or(""),
-        };
-        let stored_id = ids
-            .get(&(h.engagement.clone(), h.handoff_type.clone()))
-            .copied();
-        let (id, from) = match stored_id {
-            Some(id) => {
-                let stored = store::steps(&mut ctx.tx, ctx.tenant, id).await?;
-                match extension(h, &stored) {
+        let key = (h.engagement.clone(), h.handoff_type.clone());
+        let (id, from, action) = match (ids.get(&key), stored.get(&(&key.0, &key.1))) {
+            (Some(id), before) => {
+                let before = before.map_or(&[][..], |b| b.steps.as_slice());
+                match extension(h, before) {
                     Some(0) => {
                         ctx.summary.unchanged += 1;
                         continue;
                     }
-                    Some(n) => (id, h.steps.len() - n),
+                    Some(n) => (*id, h.steps.len() - n, "append"),
                     None => bail!(
                         "the handoff “{label}” already has a history in the database that the file's steps do not continue \
                          (steps are append-only: write the stored steps first, then the new ones)"
                     ),
                 }
             }
-            None => {
+            (None, _) => {
                 let Some(first) = h.steps.first() else {
                     continue;
                 };
-                let engagement = engagement_ids
-                    .get(&h.engagement)
-                    .copied()
-                    .with_context(|| format!("engagement “{}” not stored", h.engagement))?;
-                store::open_handoff(
-                    &mut ctx.tx,
-                    ctx.tenant,
-                    engagement,
-                    &h.handoff_type,
-                    first.at,
-                    by(&first.by),
-                )
-                .await?;
-                let id: Uuid = sqlx::query_scalar(
-                    "select id from handoffs where tenant_id = $1 and engagement_id = $2
-                     and handoff_type_id = (select id from handoff_types where tenant_id = $1 and key = $3)",
-                )
-                .bind(ctx.tenant)
-                .bind(engagement)
-                .bind(&h.handoff_type)
-                .fetch_one(&mut *ctx.tx)
-                .await?;
-                (id, 1)
+                let id = Uuid::now_v7();
+                opened.push(id, h, first.at);
+                (id, 0, "create")
             }
         };
         for s in h.steps.iter().skip(from) {
-            store::append_step(&mut ctx.tx, ctx.tenant, id, s.at, by(&s.by), &s.kind).await?;
+            steps.push(
+                id,
+                s,
+                people.get(&s.by).copied(),
+                names.get(s.by.as_str()).copied(),
+            );
         }
-        let added = h.steps.len() - from + usize::from(stored_id.is_none());
-        if stored_id.is_none() {
+        if action == "create" {
             ctx.summary.created += 1;
         } else {
             ctx.summary.updated += 1;
         }
         ctx.audit.push(AuditEntry {
-            action: if stored_id.is_none() {
-                "create"
-            } else {
-                "append"
-            },
+            action,
             entity: "handoff".to_owned(),
             key: label,
             before: None,
-            after: Some(serde_json::json!({"steps_added": added})),
+            after: Some(serde_json::json!({"steps_added": h.steps.len() - from})),
         });
     }
-    Ok(())
+    opened.write(ctx).await?;
+    steps.write(ctx).await
+}
+
+/// Handoffs to insert, column by column.
+#[derive(Default)]
+struct NewHandoffs {
+    ids: Vec<Uuid>,
+    engagements: Vec<String>,
+    types: Vec<String>,
+    started: Vec<Instant>,
+}
+
+impl NewHandoffs {
+    fn push(&mut self, id: Uuid, h: &Handoff, opened_at: Instant) {
+        self.ids.push(id);
+        self.engagements.push(h.engagement.clone());
+        self.types.push(h.handoff_type.clone());
+        self.started.push(opened_at);
+    }
+
+    /// One statement; each keeps its type's checklist as it is now, as the
+    /// app's opening does.
+    async fn write(self, ctx: &mut Ctx<'_>) -> sqlx::Result<()> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "insert into handoffs (tenant_id, id, engagement_id, handoff_type_id, started_at, checklist)
+             select $1, n.id, e.id, t.id, n.started_at, t.checklist
+             from unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+                  with ordinality as n(id, engagement, handoff_type, started_at, i)
+             join engagements e on e.tenant_id = $1 and e.key = n.engagement
+             join handoff_types t on t.tenant_id = $1 and t.key = n.handoff_type
+             order by n.i",
+        )
+        .bind(ctx.tenant)
+        .bind(self.ids)
+        .bind(self.engagements)
+        .bind(self.types)
+        .bind(self.started)
+        .execute(&mut *ctx.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Steps to append, column by column, in the order taken.
+#[derive(Default)]
+struct NewSteps {
+    handoffs: Vec<Uuid>,
+    at: Vec<Instant>,
+    people: Vec<Option<Uuid>>,
+    labels: Vec<String>,
+    kinds: Vec<&'static str>,
+    items: Vec<Option<i32>>,
+    reasons: Vec<String>,
+    needed_by: Vec<Option<NaiveDate>>,
+}
+
+impl NewSteps {
+    fn push(&mut self, handoff: Uuid, s: &Step, person: Option<Uuid>, name: Option<&str>) {
+        let (kind, item, reason, needed_by) = store::stored_kind(&s.kind);
+        self.handoffs.push(handoff);
+        self.at.push(s.at);
+        self.people.push(person);
+        // The label still reads when the person is gone; a trigger has none.
+        self.labels.push(name.unwrap_or("").to_owned());
+        self.kinds.push(kind);
+        self.items.push(item);
+        self.reasons.push(reason.to_owned());
+        self.needed_by.push(needed_by);
+    }
+
+    /// One statement, in file order (`seq` is assigned in that order).
+    async fn write(self, ctx: &mut Ctx<'_>) -> anyhow::Result<()> {
+        if self.handoffs.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = self.handoffs.iter().map(|_| Uuid::now_v7()).collect();
+        sqlx::query(
+            "insert into handoff_steps (tenant_id, id, handoff_id, at, by_person_id, by_label, kind, item,
+                                        reason, needed_by)
+             select $1, s.id, s.handoff_id, s.at, s.person, s.label, s.kind, s.item, s.reason, s.needed_by
+             from unnest($2::uuid[], $3::uuid[], $4::timestamptz[], $5::uuid[], $6::text[], $7::text[],
+                         $8::int4[], $9::text[], $10::date[])
+                  with ordinality as s(id, handoff_id, at, person, label, kind, item, reason, needed_by, n)
+             order by s.n",
+        )
+        .bind(ctx.tenant)
+        .bind(ids)
+        .bind(self.handoffs)
+        .bind(self.at)
+        .bind(self.people)
+        .bind(self.labels)
+        .bind(self.kinds)
+        .bind(self.items)
+        .bind(self.reasons)
+        .bind(self.needed_by)
+        .execute(&mut *ctx.tx)
+        .await?;
+        Ok(())
+    }
 }
 
 /// How many of the file's steps go past the stored ones: `Some(0)` when the
 /// stored history already holds them all (maybe more, taken in the app),
 /// `None` when the two disagree.
-fn extension(file: &Handoff, stored: &[crate::domain::operations::Step]) -> Option<usize> {
+fn extension(file: &Handoff, stored: &[Step]) -> Option<usize> {
     let same = file.steps.iter().zip(stored).all(|(f, s)| {
         // `by` of a stored step is the person's key, or the label when no
         // person took it (a trigger: empty in both).
