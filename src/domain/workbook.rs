@@ -266,7 +266,7 @@ pub struct HandoffType {
     pub trigger: String,
     /// What opens it; `None`: read from the SLA's words
     /// ([`Opener::from_words`]), as version 1 always did.
-    #[serde(skip)]
+    #[serde(serialize_with = "words::opener")]
     pub opener: Option<Opener>,
     /// The SLA in hours (> 0): "within N hours of the trigger" when the
     /// words hold no SLA. Required in version 1, optional in 2.
@@ -293,7 +293,7 @@ pub struct Engagement {
     pub pod_started: Option<NaiveDate>,
     pub delivered: Option<NaiveDate>,
     pub closed: Option<NaiveDate>,
-    #[serde(skip)]
+    #[serde(serialize_with = "words::status")]
     pub status: EngagementStatus,
     /// Invented demo data, so pages and people can tell it from real records.
     pub demo: bool,
@@ -386,6 +386,28 @@ pub fn opener_word(o: Opener) -> &'static str {
     }
 }
 
+/// The operations words serialised as the workbook writes them.
+mod words {
+    use serde::Serializer;
+
+    use super::{DependencyState, EngagementStatus, Opener, opener_word};
+
+    pub(super) fn opener<S: Serializer>(o: &Option<Opener>, s: S) -> Result<S::Ok, S::Error> {
+        match o {
+            Some(o) => s.serialize_some(opener_word(*o)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn status<S: Serializer>(v: &EngagementStatus, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v.as_str())
+    }
+
+    pub(super) fn state<S: Serializer>(v: &DependencyState, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v.as_str())
+    }
+}
+
 /// Every opener, in the order the format documents them.
 pub const OPENERS: [Opener; 6] = {
     use super::operations::KeyDate;
@@ -414,7 +436,7 @@ pub struct Dependency {
     /// An outside party that actually delivers, e.g. "Lighthouse".
     pub partner: Option<String>,
     /// Open unless written (version 2).
-    #[serde(skip)]
+    #[serde(serialize_with = "words::state")]
     pub state: DependencyState,
     /// Person key (version 2).
     pub owner: Option<String>,

@@ -2170,3 +2170,67 @@ fn the_documented_operations_example_parses_after_the_small_example() {
         "sent back once, accepted complete 34 h 30 min after the trigger"
     );
 }
+
+#[test]
+fn cycles_are_unique_and_a_step_takes_a_type_of_its_engagements_cycle() {
+    let text = v2_with(
+        "[[engagement]]",
+        "[[cycle]]\nkey = \"client\"\nname = \"Again\"\n\n[[engagement]]",
+    );
+    assert_error(
+        &only_error(&text),
+        line_of(&text, "key = \"client\"", 2),
+        "cycle[1].key",
+        "duplicate cycle key “client”",
+    );
+    // A talent type used in a client engagement.
+    let talent = "[[cycle]]\nkey = \"talent\"\nname = \"Talent\"\n\n[[handoff_type]]\nkey = \"tier-4-to-5\"\ncycle = \"talent\"\nnumber = 1\nname = \"Tier 4 → 5\"\nfrom = \"ops\"\nto = \"sales\"\ntrigger = \"Matched\"\nopener = \"manual\"\nsla = \"answer within 72 hrs of receipt\"\nchecklist = [\"Certified\"]\n\n[[engagement]]";
+    let text = v2_with("[[engagement]]", talent).replacen(
+        "{ handoff = \"sales-to-ops\", kind = \"opened\", at = 2026-01-05T00:00:00Z },",
+        "{ handoff = \"tier-4-to-5\", kind = \"opened\", at = 2026-01-05T00:00:00Z },\n    { handoff = \"sales-to-ops\", kind = \"opened\", at = 2026-01-05T00:00:00Z },",
+        1,
+    );
+    assert_error(
+        &only_error(&text),
+        line_of(&text, "tier-4-to-5\", kind = \"opened\"", 1),
+        "engagement[0].step[0].handoff",
+        "handoff type “tier-4-to-5” belongs to the cycle “talent”, not to this engagement's cycle “client”",
+    );
+}
+
+#[test]
+fn a_steps_extra_fields_belong_to_its_kind() {
+    let text = v2_with(
+        "kind = \"submitted\", at = 2026-01-05T10:00:00Z, by = \"sam\"",
+        "kind = \"submitted\", at = 2026-01-05T10:00:00Z, by = \"sam\", reason = \"why not\"",
+    );
+    assert_error(
+        &only_error(&text),
+        line_of(&text, "reason = \"why not\"", 1),
+        "engagement[0].step[3].reason",
+        "“reason” goes with a sent_back step only",
+    );
+    let needed = "{ handoff = \"sales-to-ops\", kind = \"needed_by\", at = 2026-01-05T08:00:00Z, by = \"sam\" },";
+    let text = v2_with(
+        "    { handoff = \"sales-to-ops\", kind = \"submitted\", at = 2026-01-05T10:00:00Z",
+        &format!(
+            "    {needed}\n    {{ handoff = \"sales-to-ops\", kind = \"submitted\", at = 2026-01-05T10:00:00Z"
+        ),
+    );
+    assert_error(
+        &only_error(&text),
+        line_of(&text, "kind = \"needed_by\"", 1),
+        "engagement[0].step[3].needed_by",
+        "a needed_by step needs the date",
+    );
+    let text = v2_with(
+        "name = \"Launch films\"",
+        &format!("name = \"{}\"", "x".repeat(201)),
+    );
+    assert_error(
+        &only_error(&text),
+        line_of(&text, "xxxxx", 1),
+        "engagement[0].name",
+        "at most 200 characters",
+    );
+}
