@@ -17,6 +17,8 @@ use uuid::Uuid;
 use crate::domain::target::{OutcomeOptions, OutcomeSpec};
 use crate::domain::workbook::{self, Workbook, WorkbookError};
 
+mod operations;
+
 /// Parses the workbook and checks what only the pacing module can: that each
 /// actual's value fits its outcome (a number for a number, a stage of the ladder).
 pub fn check(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
@@ -240,6 +242,7 @@ struct OutcomeSnap {
     stages: Option<Vec<String>>,
     owners: Vec<String>,
     position: i32,
+    source: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -247,11 +250,13 @@ struct HandoffSnap {
     /// The row's key: equal on both sides of a comparison, not part of the audit record.
     #[serde(skip)]
     key: String,
+    cycle_key: String,
     number: i32,
     name: String,
     from_department: String,
     to_department: String,
     trigger: String,
+    opener: Option<String>,
     sla_hours: Option<i32>,
     sla: String,
     checklist: Vec<String>,
@@ -264,6 +269,8 @@ struct DependencySnap {
     due: String,
     criteria: String,
     position: i32,
+    state: String,
+    owner: Option<String>,
 }
 
 fn position(i: usize) -> i32 {
@@ -308,6 +315,12 @@ pub async fn apply(pool: &PgPool, wb: &Workbook, actor: &str) -> anyhow::Result<
     outcomes(&mut ctx, wb).await.context("outcomes")?;
     handoff_types(&mut ctx, wb).await.context("handoff types")?;
     dependencies(&mut ctx, wb).await.context("dependencies")?;
+    operations::engagements(&mut ctx, wb)
+        .await
+        .context("engagements")?;
+    operations::deliverables(&mut ctx, wb)
+        .await
+        .context("deliverables")?;
     signoffs(&mut ctx, wb).await.context("sign-offs")?;
     actuals(&mut ctx, wb).await.context("actuals")?;
 
@@ -693,7 +706,7 @@ async fn whygos(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
 async fn outcomes(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
     let mut stored: HashMap<String, OutcomeSnap> = sqlx::query_as::<_, OutcomeSnap>(
         "select o.key, w.key as whygo, o.name, o.targets, o.direction, o.cumulative, o.start_value,
-                o.weight, o.stages, o.position,
+                o.weight, o.stages, o.position, o.source,
                 coalesce((select array_agg(p.key order by oo.position)
                           from outcome_owners oo join people p on p.tenant_id = oo.tenant_id and p.id = oo.person_id
                           where oo.tenant_id = o.tenant_id and oo.outcome_id = o.id), '{}') as owners
@@ -722,8 +735,17 @@ async fn outcomes(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
                 stages: o.stages.clone(),
                 owners: o.owners.clone(),
                 position: position(i),
+                source: o.source.clone(),
             };
             let before = stored.remove(&o.key);
+            // A version-1 file says nothing of sources: what is stored stays.
+            let after = match (&before, wb.version >= 2) {
+                (Some(b), false) => OutcomeSnap {
+                    source: b.source.clone(),
+                    ..after
+                },
+                _ => after,
+            };
             if ctx.record("outcome", &o.key, before.as_ref(), &after)? {
                 changed.push(after);
             }
@@ -764,25 +786,27 @@ async fn write_outcomes(ctx: &mut Ctx<'_>, batch: &[OutcomeSnap]) -> anyhow::Res
         .iter()
         .map(|o| o.stages.as_ref().map(|s| serde_json::json!(s)))
         .collect();
+    let sources: Vec<Option<&str>> = batch.iter().map(|o| o.source.as_deref()).collect();
     sqlx::query(
         "insert into outcomes (tenant_id, id, whygo_id, key, name, position, targets, direction,
-                               cumulative, start_value, weight, stages)
+                               cumulative, start_value, weight, stages, source)
          select $1, t.id, (select id from whygos where tenant_id = $1 and key = t.whygo), t.key, t.name,
                 t.position, array[t.q1, t.q2, t.q3, t.q4], t.direction, t.cumulative, t.start_value,
                 t.weight,
                 case when t.stages is not null then
                     array(select s from jsonb_array_elements_text(t.stages) with ordinality as e(s, i) order by i)
-                end
+                end, t.source
          from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::int4[], $7::text[], $8::text[],
                      $9::text[], $10::text[], $11::text[], $12::bool[], $13::float8[], $14::float8[],
-                     $15::jsonb[])
+                     $15::jsonb[], $16::text[])
               with ordinality as t(id, whygo, key, name, position, q1, q2, q3, q4, direction, cumulative,
-                                   start_value, weight, stages, n)
+                                   start_value, weight, stages, source, n)
          order by t.n
          on conflict (tenant_id, key) do update set whygo_id = excluded.whygo_id, name = excluded.name,
              position = excluded.position, targets = excluded.targets, direction = excluded.direction,
              cumulative = excluded.cumulative, start_value = excluded.start_value,
-             weight = excluded.weight, stages = excluded.stages, updated_at = now()",
+             weight = excluded.weight, stages = excluded.stages, source = excluded.source,
+             updated_at = now()",
     )
     .bind(ctx.tenant)
     .bind(ids)
@@ -799,6 +823,7 @@ async fn write_outcomes(ctx: &mut Ctx<'_>, batch: &[OutcomeSnap]) -> anyhow::Res
     .bind(starts)
     .bind(weights)
     .bind(stages)
+    .bind(sources)
     .execute(&mut *ctx.tx)
     .await?;
 
@@ -841,8 +866,8 @@ async fn write_outcomes(ctx: &mut Ctx<'_>, batch: &[OutcomeSnap]) -> anyhow::Res
 
 async fn handoff_types(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
     let mut stored: HashMap<String, HandoffSnap> = sqlx::query_as::<_, HandoffSnap>(
-        "select h.key, h.number, h.name, f.key as from_department, t.key as to_department, h.trigger,
-                h.sla_hours, h.sla, h.checklist
+        "select h.key, h.cycle_key, h.number, h.name, f.key as from_department, t.key as to_department,
+                h.trigger, h.opener, h.sla_hours, h.sla, h.checklist
          from handoff_types h
          join departments f on f.tenant_id = h.tenant_id and f.id = h.from_department_id
          join departments t on t.tenant_id = h.tenant_id and t.id = h.to_department_id
@@ -855,28 +880,37 @@ async fn handoff_types(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
     .map(|r| (r.key.clone(), r))
     .collect();
     for h in &wb.handoff_types {
+        let before = stored.remove(&h.key);
+        // A version-1 file says nothing of openers: what is stored stays.
+        let opener = match (&before, wb.version >= 2) {
+            (Some(b), false) => b.opener.clone(),
+            _ => h.opener.map(|o| workbook::opener_word(o).to_owned()),
+        };
         let after = HandoffSnap {
             key: h.key.clone(),
+            cycle_key: h.cycle.clone(),
             number: h.number,
             name: h.name.clone(),
             from_department: h.from.clone(),
             to_department: h.to.clone(),
             trigger: h.trigger.clone(),
-            sla_hours: Some(h.sla_hours),
+            opener,
+            sla_hours: h.sla_hours,
             sla: h.sla.clone(),
             checklist: h.checklist.clone(),
         };
-        let before = stored.remove(&h.key);
         if ctx.record("handoff type", &h.key, before.as_ref(), &after)? {
             sqlx::query(
                 "insert into handoff_types (tenant_id, id, key, number, name, from_department_id, to_department_id,
-                                            trigger, sla_hours, sla, checklist)
+                                            trigger, sla_hours, sla, checklist, cycle_key, opener)
                  values ($1, $2, $3, $4, $5, (select id from departments where tenant_id = $1 and key = $6),
-                         (select id from departments where tenant_id = $1 and key = $7), $8, $9, $10, $11)
+                         (select id from departments where tenant_id = $1 and key = $7), $8, $9, $10, $11,
+                         $12, $13)
                  on conflict (tenant_id, key) do update set number = excluded.number, name = excluded.name,
                      from_department_id = excluded.from_department_id, to_department_id = excluded.to_department_id,
                      trigger = excluded.trigger, sla_hours = excluded.sla_hours, sla = excluded.sla,
-                     checklist = excluded.checklist, updated_at = now()",
+                     checklist = excluded.checklist, cycle_key = excluded.cycle_key,
+                     opener = excluded.opener, updated_at = now()",
             )
             .bind(ctx.tenant)
             .bind(Uuid::now_v7())
@@ -889,6 +923,8 @@ async fn handoff_types(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             .bind(h.sla_hours)
             .bind(&h.sla)
             .bind(&h.checklist)
+            .bind(&h.cycle)
+            .bind(&after.opener)
             .execute(&mut *ctx.tx)
             .await?;
         }
@@ -908,12 +944,16 @@ async fn dependencies(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             String,
             String,
             i32,
+            String,
+            Option<String>,
         ),
     >(
-        "select f.key, o.key, d.need, d.deliverable, d.partner, d.due, d.criteria, d.position
+        "select f.key, o.key, d.need, d.deliverable, d.partner, d.due, d.criteria, d.position,
+                d.state, p.key
              from dependencies d
              join departments f on f.tenant_id = d.tenant_id and f.id = d.from_department_id
              join departments o on o.tenant_id = d.tenant_id and o.id = d.on_department_id
+             left join people p on p.tenant_id = d.tenant_id and p.id = d.owner_id
              where d.tenant_id = $1",
     )
     .bind(ctx.tenant)
@@ -921,7 +961,7 @@ async fn dependencies(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
     .await?
     .into_iter()
     .map(
-        |(f, o, need, deliverable, partner, due, criteria, position)| {
+        |(f, o, need, deliverable, partner, due, criteria, position, state, owner)| {
             (
                 (f, o, need),
                 DependencySnap {
@@ -930,31 +970,41 @@ async fn dependencies(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
                     due,
                     criteria,
                     position,
+                    state,
+                    owner,
                 },
             )
         },
     )
     .collect();
     for (i, d) in wb.dependencies.iter().enumerate() {
+        let key = (d.from.clone(), d.on.clone(), d.need.clone());
+        let before = stored.remove(&key);
+        // A version-1 file says nothing of state and owner: what is stored stays.
+        let (state, owner) = match (&before, wb.version >= 2) {
+            (Some(b), false) => (b.state.clone(), b.owner.clone()),
+            _ => (d.state.as_str().to_owned(), d.owner.clone()),
+        };
         let after = DependencySnap {
             deliverable: d.deliverable.clone(),
             partner: d.partner.clone(),
             due: d.due.clone(),
             criteria: d.criteria.clone().unwrap_or_default(),
             position: position(i),
+            state,
+            owner,
         };
-        let key = (d.from.clone(), d.on.clone(), d.need.clone());
-        let before = stored.remove(&key);
         let label = format!("{} needs {} from {}", d.from, d.need, d.on);
         if ctx.record("dependency", &label, before.as_ref(), &after)? {
             sqlx::query(
                 "insert into dependencies (tenant_id, id, from_department_id, on_department_id, need,
-                                           deliverable, due, criteria, position, partner)
+                                           deliverable, due, criteria, position, partner, state, owner_id)
                  values ($1, $2, (select id from departments where tenant_id = $1 and key = $3),
-                         (select id from departments where tenant_id = $1 and key = $4), $5, $6, $7, $8, $9, $10)
+                         (select id from departments where tenant_id = $1 and key = $4), $5, $6, $7, $8, $9, $10,
+                         $11, (select id from people where tenant_id = $1 and key = $12))
                  on conflict (tenant_id, from_department_id, on_department_id, need) do update set
                      deliverable = excluded.deliverable, due = excluded.due, criteria = excluded.criteria,
-                     partner = excluded.partner,
+                     partner = excluded.partner, state = excluded.state, owner_id = excluded.owner_id,
                      position = excluded.position, updated_at = now()",
             )
             .bind(ctx.tenant)
@@ -967,6 +1017,8 @@ async fn dependencies(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             .bind(&after.criteria)
             .bind(position(i))
             .bind(&d.partner)
+            .bind(&after.state)
+            .bind(&after.owner)
             .execute(&mut *ctx.tx)
             .await?;
         }

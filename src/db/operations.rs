@@ -323,7 +323,7 @@ pub struct StepBy<'a> {
 }
 
 /// The stored form of a step kind: (kind, item, reason, needed_by).
-fn stored_kind(kind: &StepKind) -> (&'static str, Option<i32>, &str, Option<NaiveDate>) {
+pub(crate) fn stored_kind(kind: &StepKind) -> (&'static str, Option<i32>, &str, Option<NaiveDate>) {
     let item = |i: &usize| Some(i32::try_from(*i).unwrap_or(i32::MAX));
     match kind {
         StepKind::Opened => ("opened", None, "", None),

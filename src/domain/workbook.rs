@@ -9,6 +9,7 @@
 //! outcome is the pacing module's job, which is why every outcome and actual
 //! keeps the position of its `targets` / `value` here.
 
+mod operations;
 mod read;
 mod validate;
 
@@ -19,12 +20,19 @@ use toml::de::{DeTable, DeValue};
 use read::{Fields, Reader};
 
 // The one definition of each state, shared with the pages and the database.
+pub use super::operations::{DependencyState, EngagementStatus, Opener};
 pub use super::permissions::Role;
 pub use super::plan::{Approval, Level};
 pub use super::target::Direction;
 
-/// The only format version this code reads (`workbook = 1`).
-pub const FORMAT_VERSION: i64 = 1;
+/// The format version this code writes about (`workbook = 2`, with the
+/// operations tables); version 1 files keep loading as they always have.
+pub const FORMAT_VERSION: i64 = 2;
+/// Every version this code reads.
+pub const FORMAT_VERSIONS: [i64; 2] = [1, 2];
+/// The cycle a version-1 file's handoff types (and a version-2 file
+/// without `[[cycle]]`) belong to.
+pub const CLIENT_CYCLE: &str = "client";
 /// `on_pace` when the organization does not say.
 pub const DEFAULT_ON_PACE: f64 = 1.0;
 /// `slightly_off` when the organization does not say.
@@ -77,13 +85,19 @@ impl WorkbookError {
 /// `docs/workbook.md` holds. Items keep the order of the file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Workbook {
+    /// The `workbook = N` the file declared (1 or 2).
+    pub version: i64,
     pub organization: Organization,
     pub departments: Vec<Department>,
     pub people: Vec<Person>,
     pub whygos: Vec<WhyGo>,
     pub signoffs: Vec<Signoff>,
+    /// The `[[cycle]]`s as written; see [`Workbook::cycles`] for the implied one.
+    pub cycle_defs: Vec<Cycle>,
     pub handoff_types: Vec<HandoffType>,
+    pub engagements: Vec<Engagement>,
     pub dependencies: Vec<Dependency>,
+    pub deliverables: Vec<Deliverable>,
     pub actuals: Vec<Actual>,
 }
 
@@ -202,6 +216,9 @@ pub struct Outcome {
     pub weight: Option<f64>,
     /// A declared stage ladder, when longer than the distinct stage targets.
     pub stages: Option<Vec<String>>,
+    /// Where its actuals are computed from, in
+    /// [`crate::domain::operations::Source`]'s words; `None`: check-ins.
+    pub source: Option<String>,
     /// Line and column of the `[[whygo.outcome]]` header.
     pub pos: (usize, usize),
     /// Line and column of the `targets` array.
@@ -226,11 +243,20 @@ pub struct Signoff {
     pub date: NaiveDate,
 }
 
-/// A kind of handoff in the engagement cycle, with its checklist and SLA.
+/// A handoff cycle (`[[cycle]]`, version 2): the client cycle, the talent cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cycle {
+    pub key: String,
+    pub name: String,
+}
+
+/// A kind of handoff in a cycle, with its checklist and SLA.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HandoffType {
     pub key: String,
-    /// Position in the cycle, 1 and up, unique.
+    /// Cycle key; [`CLIENT_CYCLE`] when not written.
+    pub cycle: String,
+    /// Position in its cycle, 1 and up, unique in the cycle.
     pub number: i32,
     pub name: String,
     /// Department key handing over.
@@ -238,12 +264,162 @@ pub struct HandoffType {
     /// Department key receiving.
     pub to: String,
     pub trigger: String,
-    /// The SLA in hours, for measuring compliance (> 0).
-    pub sla_hours: i32,
+    /// What opens it; `None`: read from the SLA's words
+    /// ([`Opener::from_words`]), as version 1 always did.
+    #[serde(serialize_with = "words::opener")]
+    pub opener: Option<Opener>,
+    /// The SLA in hours (> 0): "within N hours of the trigger" when the
+    /// words hold no SLA. Required in version 1, optional in 2.
+    pub sla_hours: Option<i32>,
     /// The SLA as written, e.g. "48 hours after SOW signature".
     pub sla: String,
     pub checklist: Vec<String>,
 }
+
+/// A client engagement or a talent placement (`[[engagement]]`, version 2),
+/// with its handoffs' history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Engagement {
+    pub key: String,
+    pub name: String,
+    pub client: String,
+    pub vertical: String,
+    /// Cycle key; [`CLIENT_CYCLE`] when not written.
+    pub cycle: String,
+    /// Person keys.
+    pub producer: Option<String>,
+    pub account_manager: Option<String>,
+    pub sow_signed: Option<NaiveDate>,
+    pub pod_started: Option<NaiveDate>,
+    pub delivered: Option<NaiveDate>,
+    pub closed: Option<NaiveDate>,
+    #[serde(serialize_with = "words::status")]
+    pub status: EngagementStatus,
+    /// Invented demo data, so pages and people can tell it from real records.
+    pub demo: bool,
+    /// Its handoffs' steps (`[[engagement.step]]`), in file order.
+    pub steps: Vec<EngagementStep>,
+    /// Line and column of the `[[engagement]]` header.
+    pub pos: (usize, usize),
+}
+
+/// One step of one of an engagement's handoffs, as written. Replayed
+/// through [`crate::domain::operations::handoff`] when the file is checked
+/// ([`crate::domain::operations::from_workbook::handoffs`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EngagementStep {
+    /// Handoff type key.
+    pub handoff: String,
+    pub kind: StepWord,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Person key; `None` for an opening by the trigger.
+    pub by: Option<String>,
+    /// The checklist item ticked or unticked, as written in the type's checklist.
+    pub item: Option<String>,
+    /// Why it was sent back.
+    pub reason: Option<String>,
+    /// The date it is needed by (a `needed_by` step).
+    pub needed_by: Option<NaiveDate>,
+}
+
+/// A step's `kind`, the words of the `handoff_steps.kind` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepWord {
+    Opened,
+    Ticked,
+    Unticked,
+    Submitted,
+    Accepted,
+    SentBack,
+    NeededBy,
+}
+
+impl StepWord {
+    pub const ALL: [StepWord; 7] = [
+        StepWord::Opened,
+        StepWord::Ticked,
+        StepWord::Unticked,
+        StepWord::Submitted,
+        StepWord::Accepted,
+        StepWord::SentBack,
+        StepWord::NeededBy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepWord::Opened => "opened",
+            StepWord::Ticked => "ticked",
+            StepWord::Unticked => "unticked",
+            StepWord::Submitted => "submitted",
+            StepWord::Accepted => "accepted",
+            StepWord::SentBack => "sent_back",
+            StepWord::NeededBy => "needed_by",
+        }
+    }
+}
+
+/// A dated commitment of a WhyGO (`[[deliverable]]`, version 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deliverable {
+    /// WhyGO key.
+    pub whygo: String,
+    pub title: String,
+    /// Person key.
+    pub owner: Option<String>,
+    /// As written: "End of Q1", "2026-03-31".
+    pub due: String,
+    /// The day it was done.
+    pub done: Option<NaiveDate>,
+}
+
+/// The words of an [`Opener`] in a workbook and in `handoff_types.opener`.
+pub fn opener_word(o: Opener) -> &'static str {
+    use super::operations::KeyDate;
+    match o {
+        Opener::On(KeyDate::SowSigned) => "sow_signed",
+        Opener::On(KeyDate::PodStarted) => "pod_started",
+        Opener::On(KeyDate::Delivered) => "delivered",
+        Opener::On(KeyDate::Closed) => "closed",
+        Opener::PreviousAccepted => "previous",
+        Opener::Manual => "manual",
+    }
+}
+
+/// The operations words serialised as the workbook writes them.
+mod words {
+    use serde::Serializer;
+
+    use super::{DependencyState, EngagementStatus, Opener, opener_word};
+
+    pub(super) fn opener<S: Serializer>(o: &Option<Opener>, s: S) -> Result<S::Ok, S::Error> {
+        match o {
+            Some(o) => s.serialize_some(opener_word(*o)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn status<S: Serializer>(v: &EngagementStatus, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v.as_str())
+    }
+
+    pub(super) fn state<S: Serializer>(v: &DependencyState, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v.as_str())
+    }
+}
+
+/// Every opener, in the order the format documents them.
+pub const OPENERS: [Opener; 6] = {
+    use super::operations::KeyDate;
+    [
+        Opener::On(KeyDate::SowSigned),
+        Opener::On(KeyDate::PodStarted),
+        Opener::On(KeyDate::Delivered),
+        Opener::On(KeyDate::Closed),
+        Opener::PreviousAccepted,
+        Opener::Manual,
+    ]
+};
 
 /// What one department needs from another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -259,6 +435,11 @@ pub struct Dependency {
     pub criteria: Option<String>,
     /// An outside party that actually delivers, e.g. "Lighthouse".
     pub partner: Option<String>,
+    /// Open unless written (version 2).
+    #[serde(serialize_with = "words::state")]
+    pub state: DependencyState,
+    /// Person key (version 2).
+    pub owner: Option<String>,
 }
 
 /// One check-in entry; the latest-dated per quarter counts.
@@ -304,6 +485,23 @@ impl Workbook {
         self.outcomes().find(|(_, o)| o.key == key)
     }
 
+    /// The cycles in force: the `[[cycle]]`s written, or the client cycle
+    /// alone when there are none.
+    pub fn cycles(&self) -> Vec<Cycle> {
+        if self.cycle_defs.is_empty() {
+            vec![Cycle {
+                key: CLIENT_CYCLE.to_string(),
+                name: "Client cycle".to_string(),
+            }]
+        } else {
+            self.cycle_defs.clone()
+        }
+    }
+
+    pub fn handoff_type(&self, key: &str) -> Option<&HandoffType> {
+        self.handoff_types.iter().find(|h| h.key == key)
+    }
+
     /// The actuals entered for one outcome, in file order.
     pub fn actuals_for<'a>(&'a self, outcome: &'a str) -> impl Iterator<Item = &'a Actual> {
         self.actuals.iter().filter(move |a| a.outcome == outcome)
@@ -320,6 +518,29 @@ const TOP_KEYS: &[&str] = &[
     "handoff_type",
     "dependency",
     "actual",
+];
+const TOP_KEYS_V2: &[&str] = &[
+    "workbook",
+    "organization",
+    "department",
+    "person",
+    "whygo",
+    "signoff",
+    "cycle",
+    "handoff_type",
+    "engagement",
+    "dependency",
+    "deliverable",
+    "actual",
+];
+/// Keys that only `workbook = 2` knows: a version-1 file using one is told so.
+pub(super) const V2_ONLY_KEYS: &[&str] = &[
+    "cycle",
+    "engagement",
+    "deliverable",
+    "opener",
+    "state",
+    "source",
 ];
 const ORGANIZATION_KEYS: &[&str] = &[
     "name",
@@ -367,6 +588,18 @@ const OUTCOME_KEYS: &[&str] = &[
     "weight",
     "stages",
 ];
+const OUTCOME_KEYS_V2: &[&str] = &[
+    "key",
+    "name",
+    "owners",
+    "targets",
+    "direction",
+    "cumulative",
+    "start",
+    "weight",
+    "stages",
+    "source",
+];
 const SIGNOFF_KEYS: &[&str] = &["whygo", "by", "date"];
 const HANDOFF_KEYS: &[&str] = &[
     "key",
@@ -379,6 +612,19 @@ const HANDOFF_KEYS: &[&str] = &[
     "sla",
     "checklist",
 ];
+const HANDOFF_KEYS_V2: &[&str] = &[
+    "key",
+    "cycle",
+    "number",
+    "name",
+    "from",
+    "to",
+    "trigger",
+    "opener",
+    "sla_hours",
+    "sla",
+    "checklist",
+];
 const DEPENDENCY_KEYS: &[&str] = &[
     "from",
     "on",
@@ -387,6 +633,17 @@ const DEPENDENCY_KEYS: &[&str] = &[
     "due",
     "criteria",
     "partner",
+];
+const DEPENDENCY_KEYS_V2: &[&str] = &[
+    "from",
+    "on",
+    "need",
+    "deliverable",
+    "due",
+    "criteria",
+    "partner",
+    "state",
+    "owner",
 ];
 const ACTUAL_KEYS: &[&str] = &["outcome", "quarter", "value", "date", "by", "note"];
 
@@ -420,10 +677,17 @@ pub fn parse(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
         }
         return Err(sorted(r.errors));
     }
-    let top = r.open(doc.get_ref(), doc.span(), "", "the workbook", TOP_KEYS);
-    if !read_version(&mut r, &top) {
+    // The version decides which keys are known, so it is read before the
+    // top-level keys are checked.
+    let Some(version) = read_version(&mut r, doc.get_ref().get("workbook")) else {
         return Err(r.errors);
+    };
+    let v2 = version >= 2;
+    if !v2 {
+        r.v1_hint = true;
     }
+    let top_keys = if v2 { TOP_KEYS_V2 } else { TOP_KEYS };
+    let top = r.open(doc.get_ref(), doc.span(), "", "the workbook", top_keys);
 
     let organization = read_organization(&mut r, &top);
     let departments = top
@@ -439,22 +703,37 @@ pub fn parse(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
     let whygos = top
         .tables(&mut r, "whygo")
         .into_iter()
-        .map(|(path, v)| read_whygo(&mut r, v, &path))
+        .map(|(path, v)| read_whygo(&mut r, v, &path, v2))
         .collect();
     let signoffs = top
         .tables(&mut r, "signoff")
         .into_iter()
         .map(|(path, v)| read_signoff(&mut r, v, &path))
         .collect();
+    let cycle_defs = top
+        .tables(&mut r, "cycle")
+        .into_iter()
+        .map(|(path, v)| operations::read_cycle(&mut r, v, &path))
+        .collect();
     let handoff_types = top
         .tables(&mut r, "handoff_type")
         .into_iter()
-        .map(|(path, v)| read_handoff(&mut r, v, &path))
+        .map(|(path, v)| read_handoff(&mut r, v, &path, v2))
+        .collect();
+    let engagements = top
+        .tables(&mut r, "engagement")
+        .into_iter()
+        .map(|(path, v)| operations::read_engagement(&mut r, v, &path))
         .collect();
     let dependencies = top
         .tables(&mut r, "dependency")
         .into_iter()
-        .map(|(path, v)| read_dependency(&mut r, v, &path))
+        .map(|(path, v)| read_dependency(&mut r, v, &path, v2))
+        .collect();
+    let deliverables = top
+        .tables(&mut r, "deliverable")
+        .into_iter()
+        .map(|(path, v)| operations::read_deliverable(&mut r, v, &path))
         .collect();
     let actuals = top
         .tables(&mut r, "actual")
@@ -463,16 +742,21 @@ pub fn parse(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
         .collect();
 
     let workbook = Workbook {
+        version,
         organization,
         departments,
         people,
         whygos,
         signoffs,
+        cycle_defs,
         handoff_types,
+        engagements,
         dependencies,
+        deliverables,
         actuals,
     };
     validate::check(&mut r, &workbook);
+    operations::check(&mut r, &workbook);
     if r.errors.is_empty() {
         Ok(workbook)
     } else {
@@ -485,10 +769,10 @@ fn sorted(mut errors: Vec<WorkbookError>) -> Vec<WorkbookError> {
     errors
 }
 
-/// Refuses anything but `workbook = 1`, before reading the rest: a future
-/// version may mean something else by the same keys.
-fn read_version(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> bool {
-    let Some(v) = top.get("workbook") else {
+/// Reads `workbook = N` before the rest and refuses a version this code
+/// does not know: a future version may mean something else by the same keys.
+fn read_version(r: &mut Reader<'_>, v: Option<&toml::Spanned<DeValue<'_>>>) -> Option<i64> {
+    let Some(v) = v else {
         r.error_at(
             &(0..0),
             "workbook",
@@ -496,23 +780,24 @@ fn read_version(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> bool {
                 "missing format version (expected `workbook = {FORMAT_VERSION}` at the top of the file)"
             ),
         );
-        return false;
+        return None;
     };
+    r.record("workbook", v.span());
     match v.get_ref() {
-        DeValue::Integer(i) if i64::from_str_radix(i.as_str(), i.radix()) == Ok(FORMAT_VERSION) => {
-            true
-        }
-        DeValue::Integer(i) => {
-            r.error_at(
-                &v.span(),
-                "workbook",
-                format!(
-                    "unsupported format version {} (this program reads `workbook = {FORMAT_VERSION}`)",
-                    i.as_str()
-                ),
-            );
-            false
-        }
+        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) if FORMAT_VERSIONS.contains(&n) => Some(n),
+            _ => {
+                r.error_at(
+                    &v.span(),
+                    "workbook",
+                    format!(
+                        "unsupported format version {} (this program reads `workbook = 1` and `workbook = {FORMAT_VERSION}`)",
+                        i.as_str()
+                    ),
+                );
+                None
+            }
+        },
         _ => {
             let found = read::describe(r, v);
             r.error_at(
@@ -520,7 +805,7 @@ fn read_version(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> bool {
                 "workbook",
                 format!("expected the format version `workbook = {FORMAT_VERSION}`, found {found}"),
             );
-            false
+            None
         }
     }
 }
@@ -674,7 +959,7 @@ fn read_kpi(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> O
     })
 }
 
-fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> WhyGo {
+fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str, v2: bool) -> WhyGo {
     let f = r.table(v, path, "[[whygo]]", WHYGO_KEYS);
     let level = f.choice(r, "level", true, &Level::ALL, Level::as_str);
     let person = f.key_text(r, "person", false);
@@ -699,7 +984,7 @@ fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) ->
     let outcomes = f
         .tables(r, "outcome")
         .into_iter()
-        .map(|(opath, ov)| read_outcome(r, ov, &opath, &owner))
+        .map(|(opath, ov)| read_outcome(r, ov, &opath, &owner, v2))
         .collect();
     let pos = r.src.position(f.span.start);
     WhyGo {
@@ -742,8 +1027,10 @@ fn read_outcome(
     v: &toml::Spanned<DeValue<'_>>,
     path: &str,
     whygo_owner: &str,
+    v2: bool,
 ) -> Outcome {
-    let f = r.table(v, path, "[[whygo.outcome]]", OUTCOME_KEYS);
+    let keys = if v2 { OUTCOME_KEYS_V2 } else { OUTCOME_KEYS };
+    let f = r.table(v, path, "[[whygo.outcome]]", keys);
     let targets = four_targets(r, &f, "targets", true);
     let weight = f.number(r, "weight", false);
     if let Some(weight) = weight
@@ -783,6 +1070,7 @@ fn read_outcome(
         start: f.number(r, "start", false),
         weight,
         stages,
+        source: f.text(r, "source", false),
         pos: r.src.position(f.span.start),
         targets_pos,
         target_pos,
@@ -798,8 +1086,14 @@ fn read_signoff(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) 
     }
 }
 
-fn read_handoff(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> HandoffType {
-    let f = r.table(v, path, "[[handoff_type]]", HANDOFF_KEYS);
+fn read_handoff(
+    r: &mut Reader<'_>,
+    v: &toml::Spanned<DeValue<'_>>,
+    path: &str,
+    v2: bool,
+) -> HandoffType {
+    let keys = if v2 { HANDOFF_KEYS_V2 } else { HANDOFF_KEYS };
+    let f = r.table(v, path, "[[handoff_type]]", keys);
     let checklist: Vec<String> = f
         .text_list(r, "checklist", true)
         .unwrap_or_default()
@@ -808,19 +1102,34 @@ fn read_handoff(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) 
         .collect();
     HandoffType {
         key: f.key_text(r, "key", true).unwrap_or_default(),
+        cycle: f
+            .key_text(r, "cycle", false)
+            .unwrap_or_else(|| CLIENT_CYCLE.to_string()),
         number: positive(r, &f, "number", true).unwrap_or(0),
         name: f.text(r, "name", true).unwrap_or_default(),
         from: f.key_text(r, "from", true).unwrap_or_default(),
         to: f.key_text(r, "to", true).unwrap_or_default(),
         trigger: f.text(r, "trigger", true).unwrap_or_default(),
-        sla_hours: positive(r, &f, "sla_hours", true).unwrap_or(0),
+        opener: f.choice(r, "opener", false, &OPENERS, opener_word),
+        // Version 1 requires the hours; version 2 reads the SLA from its words.
+        sla_hours: positive(r, &f, "sla_hours", !v2),
         sla: f.text(r, "sla", true).unwrap_or_default(),
         checklist,
     }
 }
 
-fn read_dependency(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> Dependency {
-    let f = r.table(v, path, "[[dependency]]", DEPENDENCY_KEYS);
+fn read_dependency(
+    r: &mut Reader<'_>,
+    v: &toml::Spanned<DeValue<'_>>,
+    path: &str,
+    v2: bool,
+) -> Dependency {
+    let keys = if v2 {
+        DEPENDENCY_KEYS_V2
+    } else {
+        DEPENDENCY_KEYS
+    };
+    let f = r.table(v, path, "[[dependency]]", keys);
     Dependency {
         from: f.key_text(r, "from", true).unwrap_or_default(),
         on: f.key_text(r, "on", true).unwrap_or_default(),
@@ -829,6 +1138,16 @@ fn read_dependency(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &st
         due: f.text(r, "due", true).unwrap_or_default(),
         criteria: f.text(r, "criteria", false),
         partner: f.text(r, "partner", false),
+        state: f
+            .choice(
+                r,
+                "state",
+                false,
+                &DependencyState::ALL,
+                DependencyState::as_str,
+            )
+            .unwrap_or_default(),
+        owner: f.key_text(r, "owner", false),
     }
 }
 

@@ -83,10 +83,11 @@ async fn the_form_lists_every_outcome_wayan_owns_with_target_expected_and_last_a
         "Ben owns the NPS outcome"
     );
     assert!(!body.contains("value-3-"), "Q3 closed on Oct 14");
-    // The last actual and its date.
+    // The last actual and its date (Production's margin: active clients
+    // are computed from the engagements and have no check-ins).
     let plan_actual: (String, chrono::NaiveDate) = sqlx::query_as(
         "select a.value, a.entered_on from actuals a join outcomes o on o.id = a.outcome_id
-         where o.key = 'prod-active-clients' and a.quarter = 4 and a.entered_on <= '2026-11-21'
+         where o.key = 'prod-margin' and a.quarter = 4 and a.entered_on <= '2026-11-21'
          order by a.entered_on desc, a.seq desc limit 1",
     )
     .fetch_one(&db.pool)

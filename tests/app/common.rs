@@ -240,6 +240,16 @@ pub async fn kartel_db() -> TestDb {
     db
 }
 
+/// Removes the demo's invented engagements (and with them their handoffs
+/// and steps), for tests that follow an engagement of their own from an
+/// empty board.
+pub async fn without_demo_engagements(db: &TestDb) {
+    sqlx::query("delete from engagements where demo")
+        .execute(&db.pool)
+        .await
+        .expect("remove the demo engagements");
+}
+
 /// The date the tests replay: the server's "today" of [`app`], so a test
 /// reads the same on any day it runs.
 pub const TODAY: &str = "2026-11-21";

@@ -230,7 +230,7 @@ async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() 
         "{dashboard}"
     );
     assert!(
-        dashboard.contains("Whole plan [~] slightly off pace 89%"),
+        dashboard.contains("Whole plan [~] slightly off pace 88%"),
         "{dashboard}"
     );
     // The company WhyGO cards carry both paces, labelled.
@@ -262,7 +262,7 @@ async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() 
             .body,
     );
     assert!(
-        production.contains("Own pace [~] slightly off pace 91%"),
+        production.contains("Own pace [~] slightly off pace 98%"),
         "{production}"
     );
     assert!(
@@ -276,7 +276,7 @@ async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() 
         "{sync}"
     );
     assert!(
-        sync.contains("Whole plan [~] slightly off pace 89%"),
+        sync.contains("Whole plan [~] slightly off pace 88%"),
         "{sync}"
     );
     assert!(sync.contains("#3 Talent Engine [-] off pace 45%"), "{sync}");

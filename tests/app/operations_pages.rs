@@ -11,7 +11,9 @@ use whygo::app::Actor;
 use whygo::app::operations::{self as ops, EngagementInput, Saved};
 use whygo::domain::permissions::Role;
 
-use crate::common::{Client, DEMO_PASSWORD, TestDb, app, demo_db, load_acme, signed_in};
+use crate::common::{
+    Client, DEMO_PASSWORD, TestDb, app, demo_db, load_acme, signed_in, without_demo_engagements,
+};
 
 const ENG: &str = "acme-rebrand";
 const H1: &str = "sales-to-production";
@@ -72,6 +74,7 @@ async fn create(db: &TestDb, by: &Actor, key: &str, name: &str) {
 /// today, so handoff #1 is open and due.
 async fn with_engagement() -> (TestDb, Client) {
     let db = demo_db().await;
+    without_demo_engagements(&db).await;
     let emmet = account(&db, "kartel", "emmet", Role::Member).await;
     create(&db, &emmet, ENG, "Acme rebrand").await;
     let c = signed_in(&db, "emmet").await;
@@ -96,6 +99,16 @@ fn move_path(m: &str) -> String {
 #[tokio::test]
 async fn the_pages_render_for_the_demo_and_an_empty_list_says_so() {
     let db = demo_db().await;
+    // The demo's invented engagements are listed, each linking its page.
+    let mut kevin = signed_in(&db, "kevin").await;
+    let page = kevin.get("/kartel/engagements").await;
+    page.expect_status(200);
+    assert!(page.body.contains("Cinder Studios"), "a demo engagement");
+    kevin
+        .get("/kartel/engagements/cinder-titles")
+        .await
+        .expect_status(200);
+    without_demo_engagements(&db).await;
     for who in ["kevin", "wayan", "trent", "zac"] {
         let mut c = signed_in(&db, who).await;
         let page = c.get("/kartel/engagements").await;

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, SubsecRound as _, Utc};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -58,6 +58,8 @@ pub(super) struct Reader<'a> {
     /// scan of `errors` (a file of 200,000 unknown keys stays linear).
     error_keys: HashSet<String>,
     spans: HashMap<String, Span>,
+    /// A `workbook = 1` file: an unknown key that version 2 knows says so.
+    pub(super) v1_hint: bool,
 }
 
 /// Problems listed at most; past them one line says more follow. A file
@@ -75,6 +77,7 @@ impl<'a> Reader<'a> {
             errors: Vec::new(),
             error_keys: HashSet::new(),
             spans: HashMap::new(),
+            v1_hint: false,
         }
     }
 
@@ -181,7 +184,11 @@ impl<'a> Reader<'a> {
                     "unknown key “{name}” in {what} (expected one of: {})",
                     allowed.join(", ")
                 );
-                if let Some(close) = closest(name, allowed.iter().copied())
+                if self.v1_hint && super::V2_ONLY_KEYS.contains(&name) {
+                    message.push_str("; “");
+                    message.push_str(name);
+                    message.push_str("” is a `workbook = 2` key: write `workbook = 2` at the top of the file to use it");
+                } else if let Some(close) = closest(name, allowed.iter().copied())
                     && edit_distance(name, close) <= 2
                 {
                     message.push_str("; did you mean “");
@@ -432,6 +439,39 @@ impl<'t, 'i> Fields<'t, 'i> {
                 &v.span(),
                 &key,
                 format!("expected a date written YYYY-MM-DD such as \"2026-03-27\", found {found}"),
+            );
+        }
+        parsed
+    }
+
+    /// An instant in RFC 3339 with its offset, e.g. `2026-01-05T09:30:00Z`,
+    /// bare or in quotes.
+    pub(super) fn instant(
+        &self,
+        r: &mut Reader<'_>,
+        name: &str,
+        required: bool,
+    ) -> Option<DateTime<Utc>> {
+        let v = self.present(r, name, required, "a time such as 2026-01-05T09:30:00Z")?;
+        let key = self.key(name);
+        let written = match v.get_ref() {
+            DeValue::String(s) => Some(s.trim().to_string()),
+            DeValue::Datetime(d) => Some(d.to_string()),
+            _ => None,
+        };
+        let parsed = written
+            .as_deref()
+            .and_then(|w| DateTime::parse_from_rfc3339(w).ok())
+            // The database keeps microseconds: a finer time would not read back.
+            .map(|t| t.with_timezone(&Utc).trunc_subsecs(6));
+        if parsed.is_none() {
+            let found = describe(r, v);
+            r.error_at(
+                &v.span(),
+                &key,
+                format!(
+                    "expected a date and time with its offset (RFC 3339) such as 2026-01-05T09:30:00Z, found {found}"
+                ),
             );
         }
         parsed
