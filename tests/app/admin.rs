@@ -168,23 +168,23 @@ async fn every_admin_action(db: &TestDb) -> Vec<Case> {
         get("/kartel/admin/handoffs/new", "Add a handoff type"),
         post(
             "/kartel/admin/handoffs/new",
-            &[("key", "tier-4-to-5"), ("cycle", "talent"), ("number", "1"), ("name", "Tier 4 → 5"), ("from", "community"), ("to", "generative"), ("trigger", "Artist certified"), ("opener", "manual"), ("sla", "answer within 72 hours of receipt"), ("sla_hours", ""), ("checklist", "Portfolio\nCertification")],
+            &[("key", "mentor-review"), ("cycle", "mentoring"), ("number", "1"), ("name", "Mentor review"), ("from", "community"), ("to", "generative"), ("trigger", "Artist certified"), ("opener", "manual"), ("sla", "answer within 72 hours of receipt"), ("sla_hours", ""), ("checklist", "Portfolio\nCertification")],
             "",
-            "select exists (select 1 from handoff_types where key = 'tier-4-to-5' and cycle_key = 'talent'
+            "select exists (select 1 from handoff_types where key = 'mentor-review' and cycle_key = 'mentoring'
                             and checklist = array['Portfolio', 'Certification'] and opener = 'manual')",
         ),
-        get("/kartel/admin/handoffs/tier-4-to-5", "Tier 4 → 5"),
+        get("/kartel/admin/handoffs/mentor-review", "Mentor review"),
         post(
-            "/kartel/admin/handoffs/tier-4-to-5",
-            &[("cycle", "talent"), ("number", "1"), ("name", "Tier 4 → 5"), ("from", "community"), ("to", "generative"), ("trigger", "Artist certified"), ("opener", "manual"), ("sla", "answer within 48 hours of receipt"), ("sla_hours", ""), ("checklist", "Portfolio")],
+            "/kartel/admin/handoffs/mentor-review",
+            &[("cycle", "mentoring"), ("number", "1"), ("name", "Mentor review"), ("from", "community"), ("to", "generative"), ("trigger", "Artist certified"), ("opener", "manual"), ("sla", "answer within 48 hours of receipt"), ("sla_hours", ""), ("checklist", "Portfolio")],
             "",
-            "select exists (select 1 from handoff_types where key = 'tier-4-to-5' and sla like '%48 hours%')",
+            "select exists (select 1 from handoff_types where key = 'mentor-review' and sla like '%48 hours%')",
         ),
         post(
-            "/kartel/admin/handoffs/tier-4-to-5/delete",
+            "/kartel/admin/handoffs/mentor-review/delete",
             &[],
             "",
-            "select not exists (select 1 from handoff_types where key = 'tier-4-to-5')",
+            "select not exists (select 1 from handoff_types where key = 'mentor-review')",
         ),
         get("/kartel/admin/members", "trent@kartel.example"),
         post(

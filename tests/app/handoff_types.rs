@@ -10,10 +10,10 @@ use crate::common::{TestDb, demo_db, service_actor, signed_in};
 
 fn form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut f = vec![
-        ("key", "tier-4-to-5"),
-        ("cycle", "talent"),
+        ("key", "mentor-review"),
+        ("cycle", "mentoring"),
         ("number", "1"),
-        ("name", "Tier 4 → 5"),
+        ("name", "Mentor review"),
         ("from", "community"),
         ("to", "generative"),
         ("trigger", "Artist certified at Tier 4"),
@@ -53,7 +53,7 @@ async fn an_admin_adds_a_cycle_and_sees_it_listed_with_its_sla_in_words() {
     let page = zac.get("/kartel/admin/handoffs").await;
     page.expect_status(200);
     assert!(
-        page.body.contains("Cycle <code>talent</code>"),
+        page.body.contains("Cycle <code>mentoring</code>"),
         "{}",
         page.body
     );
@@ -69,7 +69,7 @@ async fn an_admin_adds_a_cycle_and_sees_it_listed_with_its_sla_in_words() {
     assert!(page.body.contains("within 48 h of the trigger"));
     let audit = count(
         &db,
-        "select count(*) from audit_log where entity = 'handoff_type' and entity_key = 'tier-4-to-5' and action = 'create'",
+        "select count(*) from audit_log where entity = 'handoff_type' and entity_key = 'mentor-review' and action = 'create'",
     )
     .await;
     assert_eq!(audit, 1);
@@ -104,7 +104,7 @@ async fn bad_input_comes_back_next_to_each_field_with_what_was_typed() {
     assert_eq!(
         count(
             &db,
-            "select count(*) from handoff_types where cycle_key = 'talent'"
+            "select count(*) from handoff_types where cycle_key = 'mentoring'"
         )
         .await,
         0
@@ -226,7 +226,8 @@ async fn a_type_in_use_stays_and_a_new_checklist_applies_to_handoffs_opened_afte
         .await
         .expect("created");
     let lists: Vec<(String, Vec<String>)> = sqlx::query_as(
-        "select e.key, h.checklist from handoffs h join engagements e on e.id = h.engagement_id order by e.key",
+        "select e.key, h.checklist from handoffs h join engagements e on e.id = h.engagement_id
+         where e.key in ('first', 'second') order by e.key",
     )
     .fetch_all(&db.pool)
     .await
