@@ -102,7 +102,9 @@ impl CommentsView {
                         .unwrap_or_else(|| "A former member".to_owned()),
                     author_href: c.author_key.map(|k| format!("/{slug}/people/{k}{carry}")),
                     when: c.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
-                    when_iso: c.created_at.to_rfc3339(),
+                    when_iso: c
+                        .created_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                     body: c.body,
                     outcome: c.outcome_name,
                 })

@@ -182,6 +182,22 @@ async fn a_handoff_runs_through_the_forms_and_the_board_changes() {
     // A ticked item offers its untick; a tampered item is refused by the field.
     let page = emmet.get(&format!("/kartel/engagements/{ENG}")).await;
     assert!(page.body.contains("[x] ticked"));
+    // Each step's time is a valid HTML datetime: at most three digits of a
+    // second (the database stamps microseconds).
+    let stamps: Vec<&str> = page
+        .body
+        .split("datetime=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(stamps.len() >= 5, "{stamps:?}");
+    for t in stamps {
+        let fraction = t
+            .split('.')
+            .nth(1)
+            .map_or(0, |f| f.trim_end_matches('Z').len());
+        assert!(t.ends_with('Z') && fraction <= 3, "{t}");
+    }
     assert!(page.body.contains(&move_path("untick")));
     let bad = emmet.post(&move_path("tick"), &[("item", "9")]).await;
     bad.expect_status(422);

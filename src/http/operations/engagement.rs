@@ -214,7 +214,7 @@ fn engagement_page(
                 .into_iter()
                 .map(|s| StepView {
                     when: instant_words(s.at),
-                    when_iso: s.at.to_rfc3339(),
+                    when_iso: s.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                     by: read.person(&s.by),
                     what: step_words(s, checklist),
                 })
