@@ -133,9 +133,20 @@ pub struct EngagementRow {
     pub delivered: Option<NaiveDate>,
     pub closed: Option<NaiveDate>,
     pub status: String,
+    /// Invented for the demo (the workbook's `demo = true`).
+    pub demo: bool,
 }
 
 impl EngagementRow {
+    /// The client as pages show it: invented demo engagements say so.
+    pub fn client_words(&self) -> String {
+        if self.demo {
+            format!("{} (demo data)", self.client)
+        } else {
+            self.client.clone()
+        }
+    }
+
     pub fn domain(&self) -> sqlx::Result<Engagement> {
         let status = EngagementStatus::parse(&self.status).ok_or_else(|| {
             unreadable(format!(
@@ -159,7 +170,7 @@ impl EngagementRow {
 
 const ENGAGEMENT_SELECT: &str = "select e.id, e.key, e.name, e.client, e.vertical, e.cycle_key,
         p.key as producer, a.key as account_manager,
-        e.sow_signed, e.pod_started, e.delivered, e.closed, e.status
+        e.sow_signed, e.pod_started, e.delivered, e.closed, e.status, e.demo
      from engagements e
      left join people p on p.tenant_id = e.tenant_id and p.id = e.producer_id
      left join people a on a.tenant_id = e.tenant_id and a.id = e.account_manager_id";

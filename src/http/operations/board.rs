@@ -342,7 +342,7 @@ fn rows(read: &Read, slug: &str, filter: &Filter) -> Vec<ListRow> {
             href: format!("/{slug}/engagements/{}", r.key),
             name: r.name.clone(),
             key: r.key.clone(),
-            client: r.client.clone(),
+            client: r.client_words(),
             vertical: r.vertical.clone(),
             status: phase_words(e.phase_on(today)),
             producer: r

@@ -263,7 +263,7 @@ fn engagement_page(
         ),
         name: row.name.clone(),
         key: row.key.clone(),
-        client: row.client.clone(),
+        client: row.client_words(),
         vertical: row.vertical.clone(),
         cycle,
         status: phase_words(e.phase_on(as_of.date_naive())),
