@@ -63,11 +63,12 @@ async fn the_form_lists_every_outcome_wayan_owns_with_target_expected_and_last_a
         "Q4 FY2026",
         "Scale Through Disciplined Handoffs",
         "Active client engagements",
+        "Case study packages delivered",
         "Production Margin",
         "Expected today",
-        "18.3",
-        "name=\"value-4-prod-active-clients\"",
-        "name=\"note-4-prod-active-clients\"",
+        "<dd>49.1%</dd>",
+        "name=\"value-4-prod-case-studies\"",
+        "name=\"note-4-prod-case-studies\"",
         "placeholder=\"e.g. 42%\"",
         "<script src=\"/static/checkin.js\" defer></script>",
         "name=\"action\" value=\"preview\"",
@@ -82,9 +83,12 @@ async fn the_form_lists_every_outcome_wayan_owns_with_target_expected_and_last_a
         !body.contains("value-4-prod-nps"),
         "Ben owns the NPS outcome"
     );
+    // Active clients are computed from the engagements: listed, no field.
+    assert!(!body.contains("name=\"value-4-prod-active-clients\""));
     assert!(!body.contains("value-3-"), "Q3 closed on Oct 14");
-    // The last actual and its date (Production's margin: active clients
-    // are computed from the engagements and have no check-ins).
+    // The last actual and its date (Production's margin, expected 49.1%
+    // today: active clients are computed from the engagements and have no
+    // check-ins).
     let plan_actual: (String, chrono::NaiveDate) = sqlx::query_as(
         "select a.value, a.entered_on from actuals a join outcomes o on o.id = a.outcome_id
          where o.key = 'prod-margin' and a.quarter = 4 and a.entered_on <= '2026-11-21'
@@ -105,8 +109,8 @@ async fn the_form_lists_every_outcome_wayan_owns_with_target_expected_and_last_a
 async fn wayan_checks_in_and_the_pages_show_the_new_status_at_once() {
     let db = demo_db().await;
     let mut wayan = signed_in(&db, "wayan").await;
-    let before = quarter(&mut wayan, "prod-active-clients", 4, AS_OF).await;
-    assert_eq!(before["status"], "~", "the demo has 17 against 18.3");
+    let before = quarter(&mut wayan, "prod-margin", 4, AS_OF).await;
+    assert_eq!(before["status"], "~", "the demo has 47% against 49.1%");
     let (actuals, audits) = written(&db).await;
 
     checkin_page(&mut wayan, AS_OF).await;
@@ -114,11 +118,11 @@ async fn wayan_checks_in_and_the_pages_show_the_new_status_at_once() {
         .post(
             &format!("/kartel/checkin?as_of={AS_OF}"),
             &[
-                ("value-4-prod-active-clients", "19"),
-                ("note-4-prod-active-clients", "Two pilots signed."),
-                ("value-4-prod-margin", " 47% "),
-                ("note-4-prod-margin", ""),
-                ("value-4-prod-handoff-2", ""),
+                ("value-4-prod-margin", "50%"),
+                ("note-4-prod-margin", "Freelancers released."),
+                ("value-4-prod-on-time", " 94% "),
+                ("note-4-prod-on-time", ""),
+                ("value-4-prod-case-studies", ""),
                 ("action", "save"),
             ],
         )
@@ -134,7 +138,7 @@ async fn wayan_checks_in_and_the_pages_show_the_new_status_at_once() {
     let row: (i16, String, String, chrono::NaiveDate, String, String) = sqlx::query_as(
         "select a.quarter, a.value, a.note, a.entered_on, a.source, p.key from actuals a
          join outcomes o on o.id = a.outcome_id join people p on p.id = a.entered_by
-         where o.key = 'prod-active-clients' order by a.seq desc limit 1",
+         where o.key = 'prod-margin' order by a.seq desc limit 1",
     )
     .fetch_one(&db.pool)
     .await
@@ -143,21 +147,21 @@ async fn wayan_checks_in_and_the_pages_show_the_new_status_at_once() {
         row,
         (
             4,
-            "19".to_owned(),
-            "Two pilots signed.".to_owned(),
+            "50%".to_owned(),
+            "Freelancers released.".to_owned(),
             chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date"),
             "web".to_owned(),
             "wayan".to_owned()
         )
     );
-    let margin: String = sqlx::query_scalar(
+    let on_time: String = sqlx::query_scalar(
         "select a.value from actuals a join outcomes o on o.id = a.outcome_id
-         where o.key = 'prod-margin' order by a.seq desc limit 1",
+         where o.key = 'prod-on-time' order by a.seq desc limit 1",
     )
     .fetch_one(&db.pool)
     .await
-    .expect("margin");
-    assert_eq!(margin, "47%", "stored trimmed, as written");
+    .expect("on-time");
+    assert_eq!(on_time, "94%", "stored trimmed, as written");
     let audit: (String, String, String, Value) = sqlx::query_as(
         "select action, entity, entity_key, after from audit_log where entity = 'actual' order by seq desc limit 1",
     )
@@ -165,18 +169,18 @@ async fn wayan_checks_in_and_the_pages_show_the_new_status_at_once() {
     .await
     .expect("audit");
     assert_eq!(audit.0, "append");
-    assert_eq!(audit.2, "prod-margin");
+    assert_eq!(audit.2, "prod-on-time");
     assert_eq!(audit.3["quarter"], 4);
-    assert_eq!(audit.3["value"], "47%");
+    assert_eq!(audit.3["value"], "94%");
     assert_eq!(audit.3["note"], "");
 
     // The report, the WhyGO page and the dashboard all see it.
-    let after = quarter(&mut wayan, "prod-active-clients", 4, AS_OF).await;
+    let after = quarter(&mut wayan, "prod-margin", 4, AS_OF).await;
     assert_eq!(after["status"], "+");
-    assert_eq!(after["actual"], "19");
+    assert_eq!(after["actual"], "50%");
     let explanation = after["explanation"].as_str().expect("explanation");
     let page = wayan
-        .get(&format!("/kartel/whygos/production-1?as_of={AS_OF}"))
+        .get(&format!("/kartel/whygos/production-2?as_of={AS_OF}"))
         .await;
     page.expect_status(200);
     assert!(
@@ -184,7 +188,7 @@ async fn wayan_checks_in_and_the_pages_show_the_new_status_at_once() {
             .contains(&format!("<strong>Q4:</strong> {}", html(explanation)))
     );
     assert!(
-        page.body.contains("Two pilots signed."),
+        page.body.contains("Freelancers released."),
         "the history shows the note"
     );
     let dashboard = wayan
@@ -197,7 +201,7 @@ async fn wayan_checks_in_and_the_pages_show_the_new_status_at_once() {
     );
     // The check-in itself shows the new last actual and status.
     let again = checkin_page(&mut wayan, AS_OF).await;
-    assert!(again.body.contains("Two pilots signed.") || again.body.contains(">19 <"));
+    assert!(again.body.contains("Freelancers released.") || again.body.contains(">50% <"));
 }
 
 /// Posts one bad row beside a good one and checks: 422, the message next to
@@ -212,8 +216,8 @@ async fn refused(
     let before = written(db).await;
     checkin_page(c, AS_OF).await;
     let mut all = vec![
-        ("value-4-prod-handoff-2", "97%"),
-        ("note-4-prod-handoff-2", "kept note"),
+        ("value-4-prod-on-time", "97%"),
+        ("note-4-prod-on-time", "kept note"),
     ];
     all.extend_from_slice(fields);
     let res = c
@@ -251,8 +255,8 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
     refused(
         &db,
         &mut wayan,
-        &[("value-4-prod-active-clients", "lots")],
-        "value-4-prod-active-clients",
+        &[("value-4-prod-case-studies", "lots")],
+        "value-4-prod-case-studies",
         "Expected a number such as 7, got “lots”.",
     )
     .await;
@@ -287,10 +291,10 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
         &db,
         &mut wayan,
         &[
-            ("value-4-prod-active-clients", "5"),
-            ("note-4-prod-active-clients", "   "),
+            ("value-4-prod-case-studies", "3"),
+            ("note-4-prod-case-studies", "   "),
         ],
-        "note-4-prod-active-clients",
+        "note-4-prod-case-studies",
         "Enter a note: an outcome off pace needs its reason before it can be saved.",
     )
     .await;
@@ -307,16 +311,16 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
     refused(
         &db,
         &mut wayan,
-        &[("value-4-prod-onboarding-time", "-2 days")],
-        "value-4-prod-onboarding-time",
+        &[("value-4-prod-producer-onboarding", "-2 days")],
+        "value-4-prod-producer-onboarding",
         "A duration cannot be negative, got “-2 days”.",
     )
     .await;
     refused(
         &db,
         &mut wayan,
-        &[("value-4-prod-active-clients", "-3")],
-        "value-4-prod-active-clients",
+        &[("value-4-prod-case-studies", "-3")],
+        "value-4-prod-case-studies",
         "A count cannot be negative, got “-3”.",
     )
     .await;
@@ -325,8 +329,8 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
     refused(
         &db,
         &mut wayan,
-        &[("value-4-prod-active-clients", long.as_str())],
-        "value-4-prod-active-clients",
+        &[("value-4-prod-case-studies", long.as_str())],
+        "value-4-prod-case-studies",
         "Keep the value to 200 characters (this is 201).",
     )
     .await;
@@ -343,9 +347,9 @@ async fn values_are_accepted_as_people_write_them() {
             &format!("/kartel/checkin?as_of={AS_OF}"),
             &[
                 ("value-4-prod-margin", "49.5%"),
-                ("value-4-prod-active-clients", "1,000"),
-                ("value-4-prod-onboarding-time", "2 weeks"),
-                ("value-4-prod-producer-onboarding", "19 days"),
+                ("value-4-prod-job-requests", "1,000"),
+                ("value-4-prod-producer-onboarding", "2 weeks"),
+                ("value-4-prod-client-ratio", "3.9:1"),
                 ("value-4-prod-producer-jd", "done"),
                 ("value-4-prod-case-studies", "7"),
             ],
@@ -361,9 +365,12 @@ async fn values_are_accepted_as_people_write_them() {
     .await
     .expect("stage");
     assert_eq!(jd, "Done", "a stage is stored as the ladder spells it");
-    let onboarding = quarter(&mut wayan, "prod-onboarding-time", 4, AS_OF).await;
+    let onboarding = quarter(&mut wayan, "prod-producer-onboarding", 4, AS_OF).await;
     assert_eq!(onboarding["actual"], "2 weeks");
-    assert_eq!(onboarding["status"], "+", "14 days against at most 14");
+    assert_eq!(onboarding["status"], "+", "14 days against at most 21");
+    let jobs = quarter(&mut wayan, "prod-job-requests", 4, AS_OF).await;
+    assert_eq!(jobs["actual"], "1,000");
+    assert_eq!(jobs["status"], "+", "1,000 read as a thousand");
 }
 
 #[tokio::test]
@@ -380,7 +387,7 @@ async fn an_outcome_of_someone_else_or_of_another_tenant_is_refused_and_nothing_
         .post(
             &path,
             &[
-                ("value-4-prod-active-clients", "19"),
+                ("value-4-prod-case-studies", "9"),
                 ("value-4-prod-nps", "45"),
             ],
         )
@@ -391,10 +398,7 @@ async fn an_outcome_of_someone_else_or_of_another_tenant_is_refused_and_nothing_
         checkin_page(&mut wayan, AS_OF).await;
         let field = format!("value-4-{key}");
         let res = wayan
-            .post(
-                &path,
-                &[("value-4-prod-active-clients", "19"), (&field, "3")],
-            )
+            .post(&path, &[("value-4-prod-case-studies", "9"), (&field, "3")])
             .await;
         res.expect_status(404);
         assert!(!res.body.contains("Acme") && !res.body.contains("Releases shipped"));
@@ -405,17 +409,18 @@ async fn an_outcome_of_someone_else_or_of_another_tenant_is_refused_and_nothing_
         .post(
             &path,
             &[
-                ("value-4-prod-active-clients", "19"),
-                ("value-2-prod-active-clients", "12"),
+                ("value-4-prod-case-studies", "9"),
+                ("value-2-prod-case-studies", "4"),
             ],
         )
         .await;
     res.expect_status(422);
     assert!(
-        res.body
-            .contains("“Active client engagements”, Q2: not open for check-in as of 21 Nov 2026")
+        res.body.contains(
+            "“Case study packages delivered”, Q2: not open for check-in as of 21 Nov 2026"
+        )
     );
-    assert!(res.body.contains("value=\"19\""), "what was typed is kept");
+    assert!(res.body.contains("value=\"9\""), "what was typed is kept");
     assert_eq!(written(&db).await, before, "nothing was written");
 
     // The JSON preview refuses the same way.
@@ -442,8 +447,8 @@ async fn the_preview_button_shows_the_status_the_save_then_produces_and_writes_n
     checkin_page(&mut wayan, AS_OF).await;
     let path = format!("/kartel/checkin?as_of={AS_OF}");
     let fields = [
-        ("value-4-prod-active-clients", "16"),
-        ("note-4-prod-active-clients", ""),
+        ("value-4-prod-margin", "47%"),
+        ("note-4-prod-margin", ""),
         ("value-4-prod-case-studies", "1"),
         ("note-4-prod-case-studies", ""),
     ];
@@ -457,7 +462,10 @@ async fn the_preview_button_shows_the_status_the_save_then_produces_and_writes_n
             .body
             .contains("Preview only: nothing was saved yet.")
     );
-    assert!(preview.body.contains("value=\"16\""), "the values are kept");
+    assert!(
+        preview.body.contains("value=\"47%\""),
+        "the values are kept"
+    );
     // [~] asks for blockers; [-] says the note is required, without an error yet.
     assert!(preview.body.contains(
         "Slightly off pace: what is blocking this, and what will you do to catch up? (optional)"
@@ -486,7 +494,7 @@ async fn the_preview_button_shows_the_status_the_save_then_produces_and_writes_n
     wayan.post(&path, &with_note).await.expect_status(303);
 
     // The statuses and explanations the preview showed are the saved ones.
-    for (key, status) in [("prod-active-clients", "~"), ("prod-case-studies", "-")] {
+    for (key, status) in [("prod-margin", "~"), ("prod-case-studies", "-")] {
         let q = quarter(&mut wayan, key, 4, AS_OF).await;
         assert_eq!(q["status"], status, "{key}");
         let explanation = q["explanation"].as_str().expect("explanation");
@@ -513,14 +521,14 @@ async fn the_json_preview_answers_what_the_save_then_produces() {
     let before = written(&db).await;
     let url = |value: &str| {
         format!(
-            "/kartel/checkin/preview?outcome=prod-active-clients&quarter=4&as_of={AS_OF}&value={}",
+            "/kartel/checkin/preview?outcome=prod-case-studies&quarter=4&as_of={AS_OF}&value={}",
             serde_urlencoded::to_string([("v", value)])
                 .expect("encode")
                 .trim_start_matches("v=")
                 .to_owned()
         )
     };
-    let res = wayan.get(&url("10")).await;
+    let res = wayan.get(&url("3")).await;
     res.expect_status(200);
     assert!(
         res.headers
@@ -557,13 +565,16 @@ async fn the_json_preview_answers_what_the_save_then_produces() {
         .post(
             &format!("/kartel/checkin?as_of={AS_OF}"),
             &[
-                ("value-4-prod-active-clients", "10"),
-                ("note-4-prod-active-clients", "Two clients paused."),
+                ("value-4-prod-case-studies", "3"),
+                (
+                    "note-4-prod-case-studies",
+                    "Five packages slipped to January.",
+                ),
             ],
         )
         .await
         .expect_status(303);
-    let q = quarter(&mut wayan, "prod-active-clients", 4, AS_OF).await;
+    let q = quarter(&mut wayan, "prod-case-studies", 4, AS_OF).await;
     assert_eq!(q["status"], "-");
     assert_eq!(q["explanation"], said.as_str());
 }
@@ -575,8 +586,8 @@ async fn the_previous_quarter_stays_open_for_the_first_two_weeks_of_a_quarter() 
 
     let early = checkin_page(&mut wayan, "2026-10-05").await;
     assert!(early.body.contains("Q3 FY2026") && early.body.contains("Q4 FY2026"));
-    assert!(early.body.contains("name=\"value-3-prod-active-clients\""));
-    assert!(early.body.contains("name=\"value-4-prod-active-clients\""));
+    assert!(early.body.contains("name=\"value-3-prod-case-studies\""));
+    assert!(early.body.contains("name=\"value-4-prod-case-studies\""));
     assert!(
         early
             .body
@@ -590,11 +601,7 @@ async fn the_previous_quarter_stays_open_for_the_first_two_weeks_of_a_quarter() 
 
     // After the year's end, its Q4 stays open two weeks, then nothing is.
     let new_year = checkin_page(&mut wayan, "2027-01-05").await;
-    assert!(
-        new_year
-            .body
-            .contains("name=\"value-4-prod-active-clients\"")
-    );
+    assert!(new_year.body.contains("name=\"value-4-prod-case-studies\""));
     assert!(new_year.body.contains("Q4 ended on 31 Dec 2026"));
     let closed = checkin_page(&mut wayan, "2027-02-01").await;
     assert!(
@@ -609,7 +616,7 @@ async fn the_previous_quarter_stays_open_for_the_first_two_weeks_of_a_quarter() 
     let mut on_oct_5 = signed_in_on(&db, "wayan", "2026-10-05").await;
     on_oct_5.get("/kartel/checkin").await.expect_status(200);
     on_oct_5
-        .post("/kartel/checkin", &[("value-3-prod-active-clients", "16")])
+        .post("/kartel/checkin", &[("value-3-prod-case-studies", "7")])
         .await
         .expect_status(303);
     let (q, on): (i16, chrono::NaiveDate) =
@@ -623,7 +630,7 @@ async fn the_previous_quarter_stays_open_for_the_first_two_weeks_of_a_quarter() 
     let mut on_oct_20 = signed_in_on(&db, "wayan", "2026-10-20").await;
     on_oct_20.get("/kartel/checkin").await.expect_status(200);
     let res = on_oct_20
-        .post("/kartel/checkin", &[("value-3-prod-active-clients", "16")])
+        .post("/kartel/checkin", &[("value-3-prod-case-studies", "7")])
         .await;
     res.expect_status(422);
     assert!(
@@ -664,14 +671,14 @@ async fn the_previous_years_last_quarter_is_open_in_the_first_two_weeks_of_a_new
         .await;
     let page = checkin_page(&mut wayan, "2027-01-05").await;
     assert!(page.body.contains("Q4 FY2026") && page.body.contains("Q1 FY2027"));
-    assert!(page.body.contains("name=\"value-4-prod-active-clients\""));
+    assert!(page.body.contains("name=\"value-4-prod-case-studies\""));
     assert!(page.body.contains("name=\"value-1-prod-2027-clients\""));
     let before = written(&db).await;
     wayan
         .post(
             "/kartel/checkin?as_of=2027-01-05",
             &[
-                ("value-4-prod-active-clients", "20"),
+                ("value-4-prod-case-studies", "9"),
                 ("value-1-prod-2027-clients", "21"),
             ],
         )
@@ -732,7 +739,7 @@ async fn people_with_nothing_to_check_in_are_told_why() {
     let res = guest
         .post(
             &format!("/kartel/checkin?as_of={AS_OF}"),
-            &[("value-4-prod-active-clients", "19")],
+            &[("value-4-prod-case-studies", "9")],
         )
         .await;
     res.expect_status(403);
@@ -748,7 +755,7 @@ async fn a_check_in_without_the_csrf_token_is_refused() {
     let res = wayan
         .post_raw(
             &format!("/kartel/checkin?as_of={AS_OF}"),
-            &[("value-4-prod-active-clients", "19")],
+            &[("value-4-prod-case-studies", "9")],
         )
         .await;
     res.expect_status(403);
@@ -756,7 +763,7 @@ async fn a_check_in_without_the_csrf_token_is_refused() {
         .post_raw(
             &format!("/kartel/checkin?as_of={AS_OF}"),
             &[
-                ("value-4-prod-active-clients", "19"),
+                ("value-4-prod-case-studies", "9"),
                 ("csrf_token", "not-the-token"),
             ],
         )
@@ -832,8 +839,8 @@ async fn a_check_in_is_entered_on_the_servers_date_never_on_one_the_request_name
             .post(
                 &format!("/kartel/checkin?as_of={day}"),
                 &[
-                    ("value-4-prod-active-clients", "19"),
-                    ("note-4-prod-active-clients", "Another day."),
+                    ("value-4-prod-case-studies", "9"),
+                    ("note-4-prod-case-studies", "Another day."),
                     ("action", "save"),
                 ],
             )
@@ -851,7 +858,7 @@ async fn a_check_in_is_entered_on_the_servers_date_never_on_one_the_request_name
     // Today's form saves, dated today.
     checkin_page(&mut wayan, AS_OF).await;
     wayan
-        .post("/kartel/checkin", &[("value-4-prod-active-clients", "19")])
+        .post("/kartel/checkin", &[("value-4-prod-case-studies", "9")])
         .await
         .expect_status(303);
     let on: chrono::NaiveDate =
@@ -899,7 +906,7 @@ async fn an_actual_is_appended_only_by_an_owner_of_its_outcome() {
         who,
         wayan,
         day,
-        &[entry("prod-active-clients"), entry("sales-revenue")],
+        &[entry("prod-case-studies"), entry("sales-revenue")],
     )
     .await
     .expect("query");
@@ -929,7 +936,7 @@ async fn an_actual_is_appended_only_by_an_owner_of_its_outcome() {
         who,
         wayan,
         day,
-        &[entry("prod-active-clients")],
+        &[entry("prod-case-studies")],
     )
     .await
     .expect("query");
@@ -954,7 +961,7 @@ async fn a_check_in_submitted_twice_is_saved_once() {
     assert!(token.len() >= 16, "{token}");
     let form = [
         ("submission", token.as_str()),
-        ("value-4-prod-active-clients", "19"),
+        ("value-4-prod-case-studies", "9"),
         ("value-4-prod-margin", "47%"),
     ];
     let before = written(&db).await;

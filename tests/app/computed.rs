@@ -16,7 +16,7 @@ use whygo::domain::operations::sources::end_of_day;
 use whygo::domain::operations::{Instant, Selection, Source, active_engagements, compliance};
 use whygo::domain::plan::{Outcome, Plan};
 
-use crate::common::{TestDb, demo_db, service_actor, signed_in_on};
+use crate::common::{TestDb, demo_db, service_actor, signed_in_on, without_demo_engagements};
 
 const H1: &str = "sales-to-production";
 const COMPLIANCE: &str = "prod-handoff-1";
@@ -139,6 +139,8 @@ async fn figure(db: &TestDb, kevin: &Actor, year: FiscalYear, q: Quarter, at: In
 #[tokio::test]
 async fn compliance_is_computed_from_the_handoffs_and_past_days_replay_exactly() {
     let db = demo_db().await;
+    // From an empty board: only this test's engagements are counted.
+    without_demo_engagements(&db).await;
     set_source(&db, COMPLIANCE, "handoff-compliance:sales-to-production").await;
     set_source(&db, "prod-active-clients", "active-engagements").await;
     let (ben, wayan, kevin) = (
@@ -240,6 +242,8 @@ async fn compliance_is_computed_from_the_handoffs_and_past_days_replay_exactly()
 #[tokio::test]
 async fn the_check_in_shows_a_computed_outcome_without_a_field_and_refuses_a_value() {
     let db = demo_db().await;
+    // No engagements, so no handoff #1 is due this quarter.
+    without_demo_engagements(&db).await;
     set_source(&db, COMPLIANCE, "handoff-compliance:sales-to-production").await;
     let today = today();
     let day = today.to_string();
@@ -270,10 +274,10 @@ async fn the_check_in_shows_a_computed_outcome_without_a_field_and_refuses_a_val
         page.body.contains("computed: no value yet"),
         "instead of needs check-in"
     );
-    // Other outcomes keep their fields.
+    // Outcomes checked in keep their fields.
     assert!(
         page.body
-            .contains(&format!("name=\"value-{q}-prod-handoff-2\""))
+            .contains(&format!("name=\"value-{q}-prod-margin\""))
     );
 
     // The preview behind the form's script says so too.
@@ -294,7 +298,7 @@ async fn the_check_in_shows_a_computed_outcome_without_a_field_and_refuses_a_val
     };
     let before = count().await;
     let name = format!("value-{q}-{COMPLIANCE}");
-    let other = format!("value-{q}-prod-handoff-2");
+    let other = format!("value-{q}-prod-margin");
     let res = wayan
         .post(
             "/kartel/checkin",
@@ -320,11 +324,13 @@ async fn an_outcome_copies_another_ones_check_ins_and_a_chain_or_a_missing_key_g
     let db = demo_db().await;
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
     set_source(&db, COMPLIANCE, "handoff-compliance:sales-to-production").await;
-    set_source(&db, "prod-handoff-2", "outcome:prod-active-clients").await;
+    // A copy of Production's margin, a check-in of another WhyGO
+    // (production-2).
+    set_source(&db, "prod-handoff-2", "outcome:prod-margin").await;
     set_source(&db, "prod-handoff-3", "outcome:prod-handoff-1").await;
     set_source(&db, "prod-closing-reports", "outcome:no-such-outcome").await;
     let p = plan(&db, as_of).await;
-    let original = outcome(&p, "prod-active-clients");
+    let original = outcome(&p, "prod-margin");
     assert!(!original.is_computed());
     assert!(
         !original.actuals.is_empty(),
@@ -333,12 +339,8 @@ async fn an_outcome_copies_another_ones_check_ins_and_a_chain_or_a_missing_key_g
     let copy = outcome(&p, "prod-handoff-2");
     assert_eq!(copy.actuals, original.actuals);
     let e = copy.explanation(Quarter::Q4).expect("Q4 explained");
-    assert_eq!(e.link, "/whygos/production-1");
-    assert!(
-        e.sentence.contains("“Active client engagements”"),
-        "{}",
-        e.sentence
-    );
+    assert_eq!(e.link, "/whygos/production-2");
+    assert!(e.sentence.contains("“Production Margin”"), "{}", e.sentence);
     assert_eq!(
         e.value,
         original
@@ -374,15 +376,21 @@ async fn an_outcome_copies_another_ones_check_ins_and_a_chain_or_a_missing_key_g
 #[tokio::test]
 async fn an_unreadable_stored_source_leaves_the_outcome_checked_in() {
     let db = demo_db().await;
-    set_source(&db, "prod-active-clients", "revenue, roughly").await;
+    // Production's margin, checked in: its check-ins still count.
+    set_source(&db, "prod-margin", "revenue, roughly").await;
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
     let p = plan(&db, as_of).await;
-    let o = outcome(&p, "prod-active-clients");
+    let o = outcome(&p, "prod-margin");
     assert!(!o.is_computed());
     assert!(!o.actuals.is_empty());
+    assert_eq!(
+        value(&p, "prod-margin", Quarter::Q4, as_of).as_deref(),
+        Some("47%"),
+        "the demo's last Q4 check-in"
+    );
     let mut kevin = signed_in_on(&db, "kevin", "2026-11-21").await;
     kevin
-        .get("/kartel/whygos/production-1?as_of=2026-11-21")
+        .get("/kartel/whygos/production-2?as_of=2026-11-21")
         .await
         .expect_status(200);
     assert!(Source::parse("revenue, roughly").is_err());
@@ -477,6 +485,12 @@ async fn pages_with_computed_outcomes_cost_the_same_statements_whatever_the_reco
 async fn the_head_sets_a_source_in_the_edit_form_and_bad_words_get_a_message_next_to_the_field() {
     use crate::lifecycle::{form_fields, post_fields, set};
     let db = demo_db().await;
+    // The demo computes #1 compliance: make it a check-in again first.
+    sqlx::query("update outcomes set source = null where key = $1")
+        .bind(COMPLIANCE)
+        .execute(&db.pool)
+        .await
+        .expect("update");
     let day = today().to_string();
     let action = "/kartel/whygos/production-1/edit";
     let mut wayan = signed_in_on(&db, "wayan", &day).await;
