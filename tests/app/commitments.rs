@@ -30,8 +30,19 @@ async fn dependency_id(db: &TestDb, need: &str) -> Uuid {
 }
 
 /// "Platform for credits, challenges, tier progression": Community needs it
-/// from Generative by the end of Q1, so it is late on TODAY.
+/// from Generative by the end of Q1; the demo has it done, owned by Fill.
 const PLATFORM: &str = "Platform for credits";
+
+/// The state and owner's key of dependency `id`.
+async fn state_and_owner(db: &TestDb, id: Uuid) -> (String, Option<String>) {
+    sqlx::query_as(
+        "select d.state, p.key from dependencies d left join people p on p.id = d.owner_id where d.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await
+    .expect("row")
+}
 
 async fn count(db: &TestDb, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
@@ -58,22 +69,27 @@ async fn the_heads_of_its_two_departments_leaders_and_admins_edit_a_dependency()
     let db = demo_db().await;
     let id = dependency_id(&db, PLATFORM).await;
     let path = format!("/kartel/dependencies/{id}/edit");
+    assert_eq!(
+        state_and_owner(&db, id).await,
+        ("done".to_owned(), Some("fill".to_owned())),
+        "the demo's"
+    );
     // Wayan heads Production, Trent only works in Generative.
+    let mut refused = Vec::new();
     for who in ["wayan", "trent"] {
-        let mut c = signed_in(&db, who).await;
+        refused.push(signed_in(&db, who).await);
+    }
+    let before = crate::common::content_fingerprint(&db, &["sessions"]).await;
+    for c in &mut refused {
         c.get(&path).await.expect_status(403);
         c.get("/kartel/dependencies").await.expect_status(200);
-        c.post(&path, &edit_form("done", ""))
+        c.post(&path, &edit_form("open", ""))
             .await
             .expect_status(403);
     }
     assert_eq!(
-        count(
-            &db,
-            "select count(*) from dependencies where state <> 'open'"
-        )
-        .await,
-        0,
+        crate::common::content_fingerprint(&db, &["sessions"]).await,
+        before,
         "a refused edit writes nothing"
     );
     for (who, state) in [("fill", "at_risk"), ("kevin", "on_track"), ("zac", "done")] {
@@ -90,14 +106,11 @@ async fn the_heads_of_its_two_departments_leaders_and_admins_edit_a_dependency()
                     .as_str()
             )
         );
-        let stored: (String, Option<String>) = sqlx::query_as(
-            "select d.state, p.key from dependencies d left join people p on p.id = d.owner_id where d.id = $1",
-        )
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await
-        .expect("row");
-        assert_eq!(stored, (state.to_owned(), Some("fill".to_owned())), "{who}");
+        assert_eq!(
+            state_and_owner(&db, id).await,
+            (state.to_owned(), Some("fill".to_owned())),
+            "{who}"
+        );
     }
     let audited = count(
         &db,
@@ -111,7 +124,7 @@ async fn the_heads_of_its_two_departments_leaders_and_admins_edit_a_dependency()
     .fetch_one(&db.pool)
     .await
     .expect("audit");
-    assert_eq!(before["state"], "open");
+    assert_eq!(before["state"], "done");
     assert_eq!(after["state"], "at_risk");
 }
 
@@ -240,15 +253,17 @@ async fn the_matrix_counts_each_pair_with_its_states_and_lateness_in_words() {
     let mut kevin = signed_in(&db, "kevin").await;
     let page = kevin.get("/kartel/dependencies").await;
     page.expect_status(200);
-    // Community needs two things from Generative, due Q1 and Q1-Q3: both
-    // open, both past their last day on 21 Nov 2026.
-    let cell = "<a href=\"/kartel/dependencies?from=community&#38;on=generative#list\">2: 2 open; 2 late</a>";
+    // Community needs two things from Generative, due Q1 and Q1-Q3, both
+    // past their last day on 21 Nov 2026: the first done (never late), the
+    // second at risk, late.
+    let cell = "<a href=\"/kartel/dependencies?from=community&#38;on=generative#list\">2: 1 at risk, 1 done; 1 late</a>";
     assert!(page.body.contains(cell), "{}", page.body);
     // Production's two needs from Generative are due "Q1+" and "—": never
-    // late.
+    // late, at risk or not.
     assert!(page.body.contains(
-        "<a href=\"/kartel/dependencies?from=production&#38;on=generative#list\">2: 2 open</a>"
+        "<a href=\"/kartel/dependencies?from=production&#38;on=generative#list\">2: 1 on track, 1 at risk</a>"
     ));
+    // Reopened, the Q1 one is late too.
     let id = dependency_id(&db, PLATFORM).await;
     let fill = actor(&db, "fill").await;
     let input = DependencyInput {
@@ -256,7 +271,7 @@ async fn the_matrix_counts_each_pair_with_its_states_and_lateness_in_words() {
         on: "generative".into(),
         need: "Platform for credits, challenges, tier progression".into(),
         due: "Q1".into(),
-        state: "at_risk".into(),
+        state: "open".into(),
         ..DependencyInput::default()
     };
     assert!(matches!(
@@ -284,7 +299,11 @@ async fn the_matrix_counts_each_pair_with_its_states_and_lateness_in_words() {
     );
     assert!(
         list.body
-            .contains("at risk, late by 235 days (due 31 Mar 2026)")
+            .contains("open, late by 235 days (due 31 Mar 2026)")
+    );
+    assert!(
+        list.body
+            .contains("at risk, late by 52 days (due 30 Sep 2026)")
     );
     assert!(!list.body.contains("Capacity data for scaling"));
 }
@@ -292,6 +311,9 @@ async fn the_matrix_counts_each_pair_with_its_states_and_lateness_in_words() {
 #[tokio::test]
 async fn late_dependencies_and_overdue_deliverables_are_on_the_department_and_sync_pages() {
     let db = demo_db().await;
+    // The demo's engagements have late handoffs (the sync's list of them is
+    // the_sync_lists_late_and_breached_…'s): without them, it says none is.
+    crate::common::without_demo_engagements(&db).await;
     let fill = actor(&db, "fill").await;
     let add = |title: &str, due: &str, done: &str| DeliverableInput {
         title: title.into(),
@@ -301,7 +323,7 @@ async fn late_dependencies_and_overdue_deliverables_are_on_the_department_and_sy
         seen: String::new(),
     };
     for input in [
-        add("QC process documented and in use", "End of Q3", ""),
+        add("Bulk-run QC checklist in use", "End of Q3", ""),
         add("Zeta tool, done early", "End of Q1", "2026-03-20"),
         add("Yotta report for Q4", "End of Q4", ""),
     ] {
@@ -313,59 +335,57 @@ async fn late_dependencies_and_overdue_deliverables_are_on_the_department_and_sy
     let mut wayan = signed_in(&db, "wayan").await;
     let page = wayan.get("/kartel/departments/generative").await;
     page.expect_status(200);
-    assert!(page.body.contains("Late dependencies"));
+    // The demo's: Tier 5 roles (Q1-Q3) at risk, late; the credits
+    // platform (Q1) done, not late.
+    let late = section(&page.body, "late-dependencies");
+    assert!(late.contains("Defined roles for Tier 5 talent placement"));
     assert!(
-        page.body
-            .contains("Platform for credits, challenges, tier progression")
+        late.contains("at risk, late by 52 days (due 30 Sep 2026)"),
+        "{late}"
+    );
+    assert!(!late.contains("Platform for credits"), "done: not late");
+    let overdue = section(&page.body, "overdue-deliverables");
+    assert!(overdue.contains("Bulk-run QC checklist in use"));
+    assert!(
+        overdue.contains("overdue by 52 days (due 30 Sep 2026)"),
+        "{overdue}"
     );
     assert!(
-        page.body
-            .contains("open, late by 235 days (due 31 Mar 2026)")
-    );
-    assert!(page.body.contains("Overdue deliverables"));
-    assert!(page.body.contains("QC process documented and in use"));
-    assert!(page.body.contains("overdue by 52 days (due 30 Sep 2026)"));
-    assert!(
-        !page.body.contains("Zeta tool, done early"),
+        !overdue.contains("Zeta tool, done early"),
         "done: not overdue"
     );
-    assert!(!page.body.contains("Yotta report for Q4"), "not due yet");
+    assert!(!overdue.contains("Yotta report for Q4"), "not due yet");
+    // The demo's Q1 priorities: two still open, the rest done.
+    assert!(overdue.contains("1 Playbook approved as onboarding-ready"));
+    assert!(overdue.contains("overdue by 235 days (due 31 Mar 2026)"));
+    assert!(!overdue.contains("QC process documented and in use"));
     let production = wayan.get("/kartel/departments/production").await;
-    assert!(!production.body.contains("QC process documented and in use"));
-    assert!(
-        production
-            .body
-            .contains("No deliverable of this department is overdue.")
-    );
+    let overdue = section(&production.body, "overdue-deliverables");
+    assert!(!overdue.contains("Bulk-run QC checklist in use"));
+    assert!(overdue.contains("No deliverable of this department is overdue."));
 
     let sync = wayan.get("/kartel/sync").await;
     sync.expect_status(200);
-    assert!(sync.body.contains("overdue by 52 days (due 30 Sep 2026)"));
+    let overdue = section(&sync.body, "sync-overdue-deliverables");
+    assert!(overdue.contains("overdue by 52 days (due 30 Sep 2026)"));
+    assert!(overdue.contains("/kartel/whygos/generative-2#deliverables"));
+    let late = section(&sync.body, "sync-late-dependencies");
+    assert!(late.contains("at risk, late by 52 days (due 30 Sep 2026)"));
+    assert!(!late.contains("Platform for credits"), "done: not late");
     assert!(
-        sync.body
-            .contains("/kartel/whygos/generative-2#deliverables")
+        section_of(&sync.body).contains("No handoff is late, and none was breached this quarter.")
     );
-    assert!(
-        sync.body
-            .contains("open, late by 235 days (due 31 Mar 2026)")
-    );
-    assert!(
-        sync.body
-            .contains("No handoff is late, and none was breached this quarter.")
-    );
-    // The sync's date applies to them all: on 30 Sep the deliverable was
-    // still on time and the Q1-Q3 dependency not yet late.
+    // The sync's date applies to them all: on 30 Sep the Q3 deliverable was
+    // still on time (the Q1 ones already overdue) and no dependency late.
     let september = wayan.get("/kartel/sync?as_of=2026-09-30").await;
-    assert!(!september.body.contains("QC process documented and in use"));
-    assert!(september.body.contains("Platform for credits"));
+    let overdue = section(&september.body, "sync-overdue-deliverables");
+    assert!(!overdue.contains("Bulk-run QC checklist in use"));
+    assert!(overdue.contains("1 Playbook approved as onboarding-ready"));
+    let late = section(&september.body, "sync-late-dependencies");
+    assert!(late.contains("No dependency is late."), "{late}");
+    let october = wayan.get("/kartel/sync?as_of=2026-10-01").await;
     assert!(
-        !september
-            .body
-            .contains("Defined roles for Tier 5 talent placement")
-    );
-    let late = wayan.get("/kartel/sync?as_of=2026-10-01").await;
-    assert!(
-        late.body
+        section(&october.body, "sync-late-dependencies")
             .contains("Defined roles for Tier 5 talent placement")
     );
 }
@@ -380,6 +400,15 @@ async fn the_whygo_owner_its_head_leaders_and_admins_manage_its_deliverables() {
         ("due", "2026-11-01"),
         ("done_on", ""),
     ];
+    // Only the rows this test writes: the demo has deliverables (and their
+    // audit rows) of its own.
+    let mine = "select count(*) from deliverables where title = 'Bulk-run QC dashboard'";
+    let (demo, seq): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from deliverables), (select coalesce(max(seq), 0) from audit_log)",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("counts");
     for who in ["trent", "wayan"] {
         let mut c = signed_in(&db, who).await;
         let page = c.get("/kartel/whygos/generative-2").await;
@@ -387,7 +416,7 @@ async fn the_whygo_owner_its_head_leaders_and_admins_manage_its_deliverables() {
         c.get(new).await.expect_status(403);
         c.post(new, &form).await.expect_status(403);
     }
-    assert_eq!(count(&db, "select count(*) from deliverables").await, 0);
+    assert_eq!(count(&db, "select count(*) from deliverables").await, demo);
     for who in ["fill", "kevin", "zac"] {
         let mut c = signed_in(&db, who).await;
         c.get(new).await.expect_status(200);
@@ -398,11 +427,17 @@ async fn the_whygo_owner_its_head_leaders_and_admins_manage_its_deliverables() {
             Some("/kartel/whygos/generative-2#deliverables")
         );
     }
-    assert_eq!(count(&db, "select count(*) from deliverables").await, 3);
-    let id: Uuid = sqlx::query_scalar("select id from deliverables order by position limit 1")
-        .fetch_one(&db.pool)
-        .await
-        .expect("id");
+    assert_eq!(count(&db, mine).await, 3);
+    assert_eq!(
+        count(&db, "select count(*) from deliverables").await,
+        demo + 3
+    );
+    let id: Uuid = sqlx::query_scalar(
+        "select id from deliverables where title = 'Bulk-run QC dashboard' order by position limit 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("id");
     let mut fill = signed_in(&db, "fill").await;
     let page = fill.get("/kartel/whygos/generative-2").await;
     assert!(page.body.contains("Bulk-run QC dashboard"));
@@ -459,8 +494,9 @@ async fn the_whygo_owner_its_head_leaders_and_admins_manage_its_deliverables() {
     assert!(page.body.contains("Bulk-run QC dashboard v2"));
     assert!(page.body.contains("done on 2 Nov 2026"));
     let actions: Vec<String> = sqlx::query_scalar(
-        "select action from audit_log where entity = 'deliverable' order by seq",
+        "select action from audit_log where entity = 'deliverable' and seq > $1 order by seq",
     )
+    .bind(seq)
     .fetch_all(&db.pool)
     .await
     .expect("audit");
@@ -781,7 +817,7 @@ async fn marking_done_twice_keeps_the_first_day_and_undoing_an_open_one_writes_n
     let db = demo_db().await;
     let fill = actor(&db, "fill").await;
     let input = DeliverableInput {
-        title: "QC process documented and in use".into(),
+        title: "QC checklist signed off".into(),
         due: "End of Q1".into(),
         ..DeliverableInput::default()
     };
@@ -791,7 +827,11 @@ async fn marking_done_twice_keeps_the_first_day_and_undoing_an_open_one_writes_n
         panic!("added");
     };
     let day = |d: u32| NaiveDate::from_ymd_opt(2026, 4, d);
-    let audit = "select count(*) from audit_log where entity = 'deliverable'";
+    // This deliverable's audit rows (the demo's have their own).
+    let audit = format!(
+        "select count(*) from audit_log where entity = 'deliverable' and entity_key = 'generative-2/{id}'"
+    );
+    let audit = audit.as_str();
     svc::set_done(&db.app_pool, &fill, "generative-2", id, None)
         .await
         .expect("an open one undone: nothing to do");

@@ -129,7 +129,7 @@ async fn each_explanation_on_a_whygo_page_is_the_pacing_modules() {
     let as_of = NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").expect("date");
     let fy = plan.tenant.fiscal_year();
     let mut c = signed_in(&db, "kevin").await;
-    let mut checked = 0;
+    let (mut checked, mut computed) = (0, 0);
     for w in plan
         .whygos
         .iter()
@@ -148,13 +148,42 @@ async fn each_explanation_on_a_whygo_page_is_the_pacing_modules() {
                 &plan.tenant.rules(),
             );
             for q in eval.quarters.iter().filter(|q| q.judged) {
-                let line = format!("<strong>{}:</strong> {}", q.quarter, html(&q.explanation));
+                // A computed outcome's quarter says first how its value was
+                // reached, then (once it has one) pacing's explanation.
+                let line = match o.explanation(q.quarter) {
+                    Some(note) => {
+                        computed += 1;
+                        let records = if note.link.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " (<a href=\"{}\">see the records</a>)",
+                                html(&format!("/kartel{}", note.link))
+                            )
+                        };
+                        let pacing = if q.status == whygo::domain::pacing::Status::Missing {
+                            String::new()
+                        } else {
+                            format!(" {}", html(&q.explanation))
+                        };
+                        format!(
+                            "<strong>{}:</strong> Computed: {}{records}.{pacing}</li>",
+                            q.quarter,
+                            html(&note.sentence)
+                        )
+                    }
+                    None => format!("<strong>{}:</strong> {}", q.quarter, html(&q.explanation)),
+                };
                 assert!(page.body.contains(&line), "{} {}: {line}", w.key, o.key);
                 checked += 1;
             }
         }
     }
     assert!(checked > 200, "checked {checked} explanations");
+    assert!(
+        computed > 20,
+        "checked {computed} computed outcomes' quarters"
+    );
 }
 
 #[tokio::test]
