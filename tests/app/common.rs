@@ -632,3 +632,31 @@ pub async fn service_actor(db: &TestDb, email: &str, slug: &str) -> whygo::app::
         installation_admin: a.installation_admin,
     }
 }
+
+/// An account for person `person` of `slug`, for calling the service layer
+/// (e.g. Emmet of Sales, who has no demo sign-in). It never signs in, so its
+/// password hash is a placeholder.
+pub async fn service_account(
+    db: &TestDb,
+    slug: &str,
+    person: &str,
+    role: whygo::domain::permissions::Role,
+) -> whygo::app::Actor {
+    let email = format!("{person}.ops@{slug}.test");
+    whygo::db::admin_cli::create_user(
+        &db.app_pool,
+        &whygo::db::admin_cli::NewUser {
+            email: &email,
+            name: person,
+            password_hash: "unused",
+            installation_admin: false,
+            tenant: Some(slug),
+            role,
+            person: Some(person),
+        },
+    )
+    .await
+    .expect("query")
+    .expect("created");
+    service_actor(db, &email, slug).await
+}

@@ -29,26 +29,15 @@ async fn actor(db: &TestDb, who: &str) -> Actor {
     service_actor(db, &format!("{who}@kartel.example"), "kartel").await
 }
 
-/// Emmet of Sales (the demo's Sales people have no accounts): one that
-/// never signs in, so its password hash is a placeholder.
+/// Emmet of Sales (the demo's Sales people have no sign-in).
 async fn sales(db: &TestDb) -> Actor {
-    let email = "emmet.ops@kartel.test";
-    whygo::db::admin_cli::create_user(
-        &db.app_pool,
-        &whygo::db::admin_cli::NewUser {
-            email,
-            name: "emmet",
-            password_hash: "unused",
-            installation_admin: false,
-            tenant: Some("kartel"),
-            role: whygo::domain::permissions::Role::Member,
-            person: Some("emmet"),
-        },
+    crate::common::service_account(
+        db,
+        "kartel",
+        "emmet",
+        whygo::domain::permissions::Role::Member,
     )
     .await
-    .expect("query")
-    .expect("created");
-    service_actor(db, email, "kartel").await
 }
 
 async fn set_source(db: &TestDb, outcome: &str, words: &str) {

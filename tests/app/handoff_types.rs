@@ -6,7 +6,7 @@
 
 use whygo::app::operations::{self as ops, EngagementInput};
 
-use crate::common::{TestDb, demo_db, service_actor, signed_in};
+use crate::common::{TestDb, demo_db, signed_in};
 
 fn form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut f = vec![
@@ -163,24 +163,13 @@ async fn a_number_taken_in_the_cycle_is_refused_and_nothing_changes() {
 #[tokio::test]
 async fn a_type_in_use_stays_and_a_new_checklist_applies_to_handoffs_opened_after() {
     let db = demo_db().await;
-    let emmet = {
-        whygo::db::admin_cli::create_user(
-            &db.app_pool,
-            &whygo::db::admin_cli::NewUser {
-                email: "emmet.ops@kartel.test",
-                name: "Emmet",
-                password_hash: "unused",
-                installation_admin: false,
-                tenant: Some("kartel"),
-                role: whygo::domain::permissions::Role::Member,
-                person: Some("emmet"),
-            },
-        )
-        .await
-        .expect("query")
-        .expect("created");
-        service_actor(&db, "emmet.ops@kartel.test", "kartel").await
-    };
+    let emmet = crate::common::service_account(
+        &db,
+        "kartel",
+        "emmet",
+        whygo::domain::permissions::Role::Member,
+    )
+    .await;
     let input = |key: &str| EngagementInput {
         key: key.to_owned(),
         name: key.to_owned(),

@@ -26,26 +26,8 @@ async fn actor(db: &TestDb, email: &str, slug: &str) -> Actor {
     crate::common::service_actor(db, email, slug).await
 }
 
-/// An account for person `person` of `slug` (the demo has no one in Sales);
-/// it never signs in, so its password hash is a placeholder.
 async fn account_for(db: &TestDb, slug: &str, person: &str, role: Role) -> Actor {
-    let email = format!("{person}.ops@{slug}.test");
-    whygo::db::admin_cli::create_user(
-        &db.app_pool,
-        &whygo::db::admin_cli::NewUser {
-            email: &email,
-            name: person,
-            password_hash: "unused",
-            installation_admin: false,
-            tenant: Some(slug),
-            role,
-            person: Some(person),
-        },
-    )
-    .await
-    .expect("query")
-    .expect("created");
-    actor(db, &email, slug).await
+    crate::common::service_account(db, slug, person, role).await
 }
 
 /// The demo with its accounts, and Emmet of Sales.
