@@ -251,6 +251,16 @@ async fn a_handoff_runs_through_the_forms_and_the_board_changes() {
     // The acceptance opened #2, now open for Production.
     let page = wayan.get(&format!("/kartel/engagements/{ENG}")).await;
     assert!(page.body.contains("accepted"));
+    // #1's clock now says when it was accepted against its deadline.
+    let one = &page.body[page
+        .body
+        .find("id=\"handoff-sales-to-production\"")
+        .unwrap_or(0)..];
+    let one = &one[..one
+        .find("id=\"handoff-production-to-generative\"")
+        .unwrap_or(one.len())];
+    assert!(one.contains(", deadline "), "{one}");
+    assert!(!one.contains("to be accepted by"), "{one}");
     assert!(
         page.body
             .contains("/handoffs/production-to-generative/submit"),

@@ -187,12 +187,20 @@ fn engagement_page(
             sla: t.sla.words(),
             css: standing_css(state.as_ref()),
             words: standing_words(state.as_ref()),
-            deadline: match state.as_ref().map(|s| s.deadline) {
-                Some(Deadline::At(at)) => format!("to be accepted by {}", instant_words(at)),
-                Some(Deadline::NeedsDate) => {
+            deadline: match state.as_ref().map(|s| (s.deadline, s.accepted_at)) {
+                // Once accepted, the clock says when against its deadline.
+                Some((Deadline::At(at), Some(done))) => format!(
+                    "accepted {}, deadline {}",
+                    instant_words(done),
+                    instant_words(at)
+                ),
+                Some((Deadline::At(at), None)) => {
+                    format!("to be accepted by {}", instant_words(at))
+                }
+                Some((Deadline::NeedsDate, _)) => {
                     "no deadline until the date it is needed by is set".to_owned()
                 }
-                Some(Deadline::NoClock) | None => String::new(),
+                Some((Deadline::NoClock, _)) | None => String::new(),
             },
             answer_due: state
                 .as_ref()
