@@ -153,18 +153,6 @@ impl PlanCache {
             .await
             .map_err(AppError::from)
     }
-
-    /// How many plans are held (tests; moka counts lazily, so this runs its
-    /// pending maintenance first).
-    pub async fn len(&self) -> u64 {
-        match &self.plans {
-            Some(plans) => {
-                plans.run_pending_tasks().await;
-                plans.entry_count()
-            }
-            None => 0,
-        }
-    }
 }
 
 /// A rough size of a plan in memory, in bytes: the strings and the fixed

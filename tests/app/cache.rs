@@ -189,7 +189,10 @@ async fn a_handoff_move_moves_the_version() {
         .await
         .expect_status(200);
     emmet
-        .post(&crate::operations_pages::move_path("tick"), &[("item", "0")])
+        .post(
+            &crate::operations_pages::move_path("tick"),
+            &[("item", "0")],
+        )
         .await
         .expect_status(303);
     assert_eq!(version(&db, "kartel").await, before + 1);

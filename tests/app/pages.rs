@@ -416,5 +416,8 @@ async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization
         };
         assert!((fewest..=25).contains(n), "{path} costs {n} statements");
     }
-    assert_eq!(before[6], before[7], "org chart and report.json: {before:?}");
+    assert_eq!(
+        before[6], before[7],
+        "org chart and report.json: {before:?}"
+    );
 }
