@@ -115,6 +115,10 @@ struct ServeArgs {
     /// Ctrl-C; then the remaining connections are closed and whygo stops.
     #[arg(long, env = "WHYGO_SHUTDOWN_DEADLINE", default_value_t = 10)]
     shutdown_deadline: u64,
+    /// Memory for the organization pages' built plans, in MiB (estimated):
+    /// one per data version, date and scope; 0 rebuilds every request's.
+    #[arg(long, env = "WHYGO_PLAN_CACHE_MB", default_value_t = crate::http::cache::DEFAULT_PLAN_CACHE_MB)]
+    plan_cache_mb: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -244,6 +248,7 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                     ),
                     // Set by the server once the database is open.
                     db_health: crate::db::supervise::Health::default(),
+                    plan_cache_mb: args.plan_cache_mb,
                 },
             })
             .await?;

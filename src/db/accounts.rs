@@ -312,6 +312,9 @@ pub struct Membership {
     pub tenant: TenantRow,
     pub role: Role,
     pub person: Option<PersonRef>,
+    /// The tenant's data version as this statement read it (migration 0010):
+    /// moves with every write to its plan and operations data.
+    pub data_version: i64,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -331,6 +334,7 @@ struct MembershipRow {
     slightly_off: f64,
     carry_days: i32,
     individuals_visible_to_all: bool,
+    data_version: i64,
     role: String,
     person_id: Option<Uuid>,
     person_key: Option<String>,
@@ -341,6 +345,7 @@ impl MembershipRow {
     fn into_membership(self) -> Option<Membership> {
         Some(Membership {
             role: Role::parse(&self.role)?,
+            data_version: self.data_version,
             person: match (self.person_id, self.person_key, self.person_name) {
                 (Some(id), Some(key), Some(name)) => Some(PersonRef { id, key, name }),
                 _ => None,
@@ -361,7 +366,7 @@ impl MembershipRow {
 
 const MEMBERSHIP_SELECT: &str =
     "select t.id, t.slug, t.name, t.fiscal_year_start, t.on_pace, t.slightly_off, t.carry_days, t.individuals_visible_to_all,
-        m.role, p.id as person_id, p.key as person_key, p.name as person_name
+        t.data_version, m.role, p.id as person_id, p.key as person_key, p.name as person_name
      from memberships m
      join tenants t on t.id = m.tenant_id
      left join people p on p.tenant_id = m.tenant_id and p.id = m.person_id";

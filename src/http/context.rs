@@ -23,6 +23,9 @@ pub struct Tenancy {
     pub role: Role,
     pub csrf: String,
     pub session_id: String,
+    /// The tenant's data version, read with the membership in one statement:
+    /// the key of the plans this request may take from the cache.
+    pub data_version: i64,
 }
 
 impl<S> FromRequestParts<S> for Tenancy
@@ -56,6 +59,7 @@ where
             role: membership.role,
             csrf: session.csrf_token,
             session_id: session.id,
+            data_version: membership.data_version,
             account,
         })
     }

@@ -60,6 +60,34 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// A plan build's error as the plan cache hands it to every request that
+/// waited for that build (src/http/cache.rs): the same answers as the error
+/// itself.
+impl From<std::sync::Arc<sqlx::Error>> for AppError {
+    fn from(e: std::sync::Arc<sqlx::Error>) -> Self {
+        match std::sync::Arc::try_unwrap(e) {
+            Ok(e) => e.into(),
+            Err(shared) => match &*shared {
+                sqlx::Error::PoolTimedOut => AppError::Unavailable,
+                e if is_unreachable(e) => AppError::DatabaseDown,
+                _ => AppError::Internal(anyhow::Error::new(SharedError(shared))),
+            },
+        }
+    }
+}
+
+/// A database error several requests share.
+#[derive(Debug)]
+struct SharedError(std::sync::Arc<sqlx::Error>);
+
+impl std::fmt::Display for SharedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SharedError {}
+
 impl From<crate::app::Refused> for AppError {
     fn from(r: crate::app::Refused) -> Self {
         match r {

@@ -7,6 +7,7 @@
 mod admin;
 mod alignment;
 pub mod auth;
+pub mod cache;
 mod chart;
 mod checkin;
 mod comments;
@@ -64,6 +65,8 @@ pub struct Settings {
     /// Set by the embedded cluster's supervisor while it restarts it: pages
     /// answer 503 at once instead of waiting for a connection.
     pub db_health: crate::db::supervise::Health,
+    /// The bound on the cached plans' estimated size, in MiB; 0: no cache.
+    pub plan_cache_mb: u64,
 }
 
 impl Settings {
@@ -78,6 +81,7 @@ impl Settings {
             max_form_fields: DEFAULT_MAX_FORM_FIELDS,
             hasher: crate::auth::hasher::Hasher::default(),
             db_health: crate::db::supervise::Health::default(),
+            plan_cache_mb: cache::DEFAULT_PLAN_CACHE_MB,
         }
     }
 
@@ -91,6 +95,9 @@ impl Settings {
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Settings,
+    /// The organization pages' plans (see [`cache`]): one per app, shared
+    /// by its requests.
+    pub plans: cache::PlanCache,
 }
 
 /// No inline script anywhere; pages are not to be framed.
@@ -101,6 +108,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub fn app(pool: PgPool, settings: Settings) -> Router {
     let state = AppState {
         pool,
+        plans: cache::PlanCache::new(settings.plan_cache_mb.saturating_mul(1024 * 1024)),
         settings: settings.clone(),
     };
     let headers = [

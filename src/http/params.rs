@@ -4,6 +4,8 @@
 //! lies outside the years whygo computes with (see [`read_date`]) is refused
 //! with a 400 before any handler runs (`guard`); here it is only explained.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -137,7 +139,18 @@ pub async fn load_plan(
     as_of: NaiveDate,
     scope: db::plan::Scope<'_>,
 ) -> Result<Plan, AppError> {
-    let plan = db::plan::load_scoped(&state.pool, &tenancy.tenant, as_of, scope).await?;
+    let plan = state
+        .plans
+        .plan(
+            &state.pool,
+            &tenancy.tenant,
+            tenancy.data_version,
+            as_of,
+            scope,
+        )
+        .await?;
+    // The shared plan stays whole; this request's copy is cut to its viewer.
+    let plan = Arc::try_unwrap(plan).unwrap_or_else(|shared| (*shared).clone());
     Ok(plan.visible_to(&tenancy.actor()))
 }
 

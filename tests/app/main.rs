@@ -6,6 +6,7 @@
 
 mod admin;
 mod auth;
+mod cache;
 mod checkin;
 mod cli;
 mod comments;

@@ -72,7 +72,7 @@ async fn create(db: &TestDb, by: &Actor, key: &str, name: &str) {
 
 /// The demo with Emmet (Sales) signed in and ENG created by him, signed
 /// today, so handoff #1 is open and due.
-async fn with_engagement() -> (TestDb, Client) {
+pub(crate) async fn with_engagement() -> (TestDb, Client) {
     let db = demo_db().await;
     without_demo_engagements(&db).await;
     let emmet = account(&db, "kartel", "emmet", Role::Member).await;
@@ -92,7 +92,7 @@ fn board_cell(body: &str) -> String {
     body[start..end].to_owned()
 }
 
-fn move_path(m: &str) -> String {
+pub(crate) fn move_path(m: &str) -> String {
     format!("/kartel/engagements/{ENG}/handoffs/{H1}/{m}")
 }
 

@@ -1,0 +1,269 @@
+//! The plan cache (src/http/cache.rs) and the data version it is keyed on
+//! (migration 0010): every write moves the version in its own transaction,
+//! so a page shows it at once, on this app server and on any other sharing
+//! the database; an unchanged page is served without reading its plan again.
+
+use crate::common::{Client, KARTEL, TestDb, demo_db, kartel_db, signed_in};
+
+const AS_OF: &str = "2026-11-21";
+
+async fn version(db: &TestDb, slug: &str) -> i64 {
+    sqlx::query_scalar("select data_version from tenants where slug = $1")
+        .bind(slug)
+        .fetch_one(&db.pool)
+        .await
+        .expect("the tenant's data version")
+}
+
+/// The dashboard's "needs attention" and escalation lists, where a check-in
+/// that brings an outcome back on pace takes it out.
+async fn dashboard(c: &mut Client) -> String {
+    let res = c.get(&format!("/kartel?as_of={AS_OF}")).await;
+    res.expect_status(200);
+    res.body.clone()
+}
+
+/// Wayan checks in Production Margin on pace (the demo has it `[~]`, 47%
+/// against 49.1% expected) and follows the redirect.
+async fn wayan_checks_in(wayan: &mut Client) {
+    wayan
+        .get(&format!("/kartel/checkin?as_of={AS_OF}"))
+        .await
+        .expect_status(200);
+    let res = wayan
+        .post(
+            &format!("/kartel/checkin?as_of={AS_OF}"),
+            &[
+                ("value-4-prod-margin", "50%"),
+                ("note-4-prod-margin", "Freelancers released."),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    res.expect_status(303);
+    let to = res.location.clone().expect("a redirect");
+    wayan.get(&to).await.expect_status(200);
+}
+
+/// The status of Production Margin in Q4 in `report.json`.
+async fn margin_q4(c: &mut Client) -> String {
+    let res = c.get(&format!("/kartel/report.json?as_of={AS_OF}")).await;
+    res.expect_status(200);
+    let report: serde_json::Value = serde_json::from_str(&res.body).expect("report JSON");
+    report["whygos"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|w| w["outcomes"].as_array().into_iter().flatten())
+        .filter(|o| o["key"] == "prod-margin")
+        .flat_map(|o| o["quarters"].as_array().into_iter().flatten())
+        .find(|x| x["quarter"] == 4)
+        .and_then(|x| x["status"].as_str())
+        .unwrap_or_else(|| panic!("prod-margin Q4 in the report: {}", res.body))
+        .to_owned()
+}
+
+/// The part of the dashboard that lists what needs attention.
+fn needs_attention(body: &str) -> &str {
+    let start = body
+        .find("Needs attention")
+        .unwrap_or_else(|| panic!("a needs-attention list:\n{body}"));
+    let rest = &body[start..];
+    let end = rest.find("</section>").unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[tokio::test]
+async fn a_check_in_shows_on_the_dashboard_right_after_its_redirect() {
+    let db = demo_db().await;
+    let mut wayan = signed_in(&db, "wayan").await;
+    let before = dashboard(&mut wayan).await;
+    assert!(
+        needs_attention(&before).contains("Production Margin"),
+        "{}",
+        needs_attention(&before)
+    );
+    // Served from the cache the second time, and the same page.
+    assert_eq!(dashboard(&mut wayan).await, before);
+
+    wayan_checks_in(&mut wayan).await;
+
+    let after = dashboard(&mut wayan).await;
+    assert!(
+        !needs_attention(&after).contains("Production Margin"),
+        "the check-in put it on pace: {}",
+        needs_attention(&after)
+    );
+    let sync = wayan.get(&format!("/kartel/sync?as_of={AS_OF}")).await;
+    sync.expect_status(200);
+    assert!(sync.body.contains("Freelancers released."), "{}", sync.body);
+}
+
+#[tokio::test]
+async fn a_check_in_made_on_another_app_server_shows_at_once_on_one_that_cached_the_page() {
+    let db = demo_db().await;
+    // Two routers on one database, each with its own cache: Kevin's, and
+    // the one Wayan checks in on.
+    let mut kevin = signed_in(&db, "kevin").await;
+    let mut wayan = signed_in(&db, "wayan").await;
+    let before = dashboard(&mut kevin).await;
+    assert!(needs_attention(&before).contains("Production Margin"));
+    assert_eq!(margin_q4(&mut kevin).await, "~");
+    // Both are in Kevin's server's cache now.
+    assert_eq!(dashboard(&mut kevin).await, before);
+
+    wayan_checks_in(&mut wayan).await;
+
+    let after = dashboard(&mut kevin).await;
+    assert!(
+        !needs_attention(&after).contains("Production Margin"),
+        "{}",
+        needs_attention(&after)
+    );
+    assert_eq!(margin_q4(&mut kevin).await, "+");
+}
+
+#[tokio::test]
+async fn an_unchanged_page_is_served_again_without_reading_its_plan() {
+    let db = demo_db().await;
+    let dash = format!("/kartel?as_of={AS_OF}");
+    let org = format!("/kartel/org?as_of={AS_OF}");
+    let alignment = format!("/kartel/alignment?as_of={AS_OF}");
+    let counts =
+        crate::pages::queries_per_page(&db, &[&dash, &dash, &dash, &org, &alignment]).await;
+    // The first request reads the plan (BEGIN, the tenant setting, one
+    // query per table, the computed outcomes' records, COMMIT); the next
+    // cost only the session and the tenancy check.
+    let (first, cached) = (counts[0], counts[1]);
+    assert!(first >= cached + 9, "{counts:?}");
+    assert!(cached <= 5, "only the session and the tenancy: {counts:?}");
+    assert_eq!(counts[2], cached, "{counts:?}");
+    // The org chart reads the whole plan; the alignment tree then has it.
+    assert_eq!(counts[3], first, "{counts:?}");
+    assert_eq!(counts[4], cached, "{counts:?}");
+}
+
+#[tokio::test]
+async fn a_check_in_admin_edit_and_handoff_move_each_move_the_version_once() {
+    let db = demo_db().await;
+    let acme = whygo::db::load::check("acme.toml", crate::common::ACME).expect("valid");
+    whygo::db::load::apply(&db.app_pool, &acme, "test")
+        .await
+        .expect("a second tenant");
+    let v0 = version(&db, "kartel").await;
+    let acme0 = version(&db, "acme").await;
+
+    let mut wayan = signed_in(&db, "wayan").await;
+    wayan_checks_in(&mut wayan).await;
+    let v1 = version(&db, "kartel").await;
+    // The actual, its audit entry and the submission token: one transaction,
+    // one step.
+    assert_eq!(v1, v0 + 1);
+
+    let mut zac = signed_in(&db, "zac").await;
+    zac.get("/kartel/admin/people/new").await.expect_status(200);
+    zac.post(
+        "/kartel/admin/people/new",
+        &[
+            ("key", "ann-lee"),
+            ("name", "Ann Lee"),
+            ("title", "Producer"),
+            ("department", "production"),
+            ("manager", "wayan"),
+        ],
+    )
+    .await
+    .expect_status(303);
+    assert_eq!(version(&db, "kartel").await, v1 + 1);
+
+    // Another tenant's version never moved.
+    assert_eq!(version(&db, "acme").await, acme0);
+}
+
+#[tokio::test]
+async fn a_handoff_move_moves_the_version() {
+    let (db, mut emmet) = crate::operations_pages::with_engagement().await;
+    let before = version(&db, "kartel").await;
+    emmet
+        .get(&format!("/kartel/engagements/{}", "acme-rebrand"))
+        .await
+        .expect_status(200);
+    emmet
+        .post(
+            &crate::operations_pages::move_path("tick"),
+            &[("item", "0")],
+        )
+        .await
+        .expect_status(303);
+    assert_eq!(version(&db, "kartel").await, before + 1);
+}
+
+#[tokio::test]
+async fn a_workbook_reload_moves_the_version_only_when_it_changes_something() {
+    let db = kartel_db().await;
+    let loaded = version(&db, "kartel").await;
+    assert!(loaded > 0, "the first load wrote the plan");
+
+    let same = whygo::db::load::check("kartel-2026.toml", KARTEL).expect("valid");
+    whygo::db::load::apply(&db.app_pool, &same, "test")
+        .await
+        .expect("reload");
+    assert_eq!(
+        version(&db, "kartel").await,
+        loaded,
+        "nothing changed, nothing to rebuild"
+    );
+
+    let edited = KARTEL.replacen(
+        "name = \"Production Margin\"",
+        "name = \"Production Margin (gross)\"",
+        1,
+    );
+    let wb = whygo::db::load::check("kartel-2026.toml", &edited).expect("valid");
+    whygo::db::load::apply(&db.app_pool, &wb, "test")
+        .await
+        .expect("load the edit");
+    assert_eq!(version(&db, "kartel").await, loaded + 1);
+}
+
+#[tokio::test]
+async fn settings_bulk_writes_and_rollbacks_move_the_version_as_their_transaction_does() {
+    let db = demo_db().await;
+    let v0 = version(&db, "kartel").await;
+
+    // The tenant's own settings are page data.
+    sqlx::query("update tenants set on_pace = 0.95 where slug = 'kartel'")
+        .execute(&db.pool)
+        .await
+        .expect("settings");
+    assert_eq!(version(&db, "kartel").await, v0 + 1);
+
+    // Many rows over several statements in one transaction: one step.
+    let mut tx = db.pool.begin().await.expect("begin");
+    for q in 1..=3 {
+        sqlx::query(
+            "insert into actuals (tenant_id, id, outcome_id, quarter, value, entered_on)
+             select o.tenant_id, gen_random_uuid(), o.id, $1, '1', date '2026-11-20'
+             from outcomes o join tenants t on t.id = o.tenant_id where t.slug = 'kartel'",
+        )
+        .bind(q)
+        .execute(&mut *tx)
+        .await
+        .expect("actuals");
+    }
+    tx.commit().await.expect("commit");
+    assert_eq!(version(&db, "kartel").await, v0 + 2);
+
+    // Rolled back: the version goes back with the rows.
+    let mut tx = db.pool.begin().await.expect("begin");
+    sqlx::query("delete from comments")
+        .execute(&mut *tx)
+        .await
+        .expect("delete");
+    sqlx::query("update people set title = title || '!'")
+        .execute(&mut *tx)
+        .await
+        .expect("update");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(version(&db, "kartel").await, v0 + 2);
+}
