@@ -134,7 +134,9 @@ pub fn attention_by_department(plan: &Plan, r: &Report) -> Vec<AttentionGroup> {
 }
 
 fn company_only(list: Vec<Attention>) -> Vec<Attention> {
-    list.into_iter().filter(|a| a.department.is_none()).collect()
+    list.into_iter()
+        .filter(|a| a.department.is_none())
+        .collect()
 }
 
 struct DepartmentCard {
@@ -285,7 +287,11 @@ async fn escalations(
         None | Some("") => 1,
         Some(text) => match text.parse::<usize>() {
             Ok(n) if n >= 1 => n,
-            _ => return Err(AppError::BadRequest("page: a whole number from 1".to_owned())),
+            _ => {
+                return Err(AppError::BadRequest(
+                    "page: a whole number from 1".to_owned(),
+                ));
+            }
         },
     };
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
