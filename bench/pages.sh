@@ -255,8 +255,8 @@ run_wrk() {  # $1 URL, $2 header, $3 connections, $4 threads, $5 seconds; sets n
   read -r p50 p99 rps < <(awk -v r="$requests" -v d="$dur" -v a="$lat50" -v b="$lat99" \
     'BEGIN { printf "%.1f %.1f %.1f\n", a / 1000, b / 1000, r / (d / 1e6) }')
 }
-ratio() {  # $1 / $2 with two decimals, or — when either is missing
-  awk -v a="$1" -v b="$2" 'BEGIN { if (a == "—" || b == "—" || b + 0 == 0) print "—"; else printf "%.2f", a / b }'
+ratio() {  # $1 / $2 with three decimals, or — when either is missing
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a == "—" || b == "—" || b + 0 == 0) print "—"; else printf "%.3f", a / b }'
 }
 
 # The ceiling first: every page's ratio is to these figures.
