@@ -30,11 +30,10 @@ struct Page {
 }
 
 async fn page(State(pool): State<PgPool>) -> Response {
-    let rows: Result<Vec<(String, String, Vec<String>)>, _> = sqlx::query_as(
-        "select key, name, targets from outcomes order by tenant_id, key limit 200",
-    )
-    .fetch_all(&pool)
-    .await;
+    let rows: Result<Vec<(String, String, Vec<String>)>, _> =
+        sqlx::query_as("select key, name, targets from outcomes order by tenant_id, key limit 200")
+            .fetch_all(&pool)
+            .await;
     let rows = match rows {
         Ok(rows) => rows,
         Err(err) => {
@@ -65,7 +64,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     // The same pool size as whygo's (src/db/mod.rs), so the comparison is
     // of the work per request, not of the connections.
-    let pool = PgPoolOptions::new().max_connections(16).connect(&url).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .connect(&url)
+        .await?;
     let app = Router::new().route("/", get(page)).with_state(pool);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     axum::serve(listener, app).await?;
