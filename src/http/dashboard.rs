@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{tenant}", get(company))
         .route("/{tenant}/sync", get(sync))
+        .route("/{tenant}/escalations", get(escalations))
         .route("/{tenant}/report.json", get(report_json))
 }
 
@@ -85,9 +86,57 @@ struct CompanyPage {
     heatmap: Vec<HeatRow>,
     company_whygos: Vec<WhyGoCard>,
     department_whygos: Vec<(String, String, Vec<WhyGoCard>)>,
+    /// The company WhyGOs' outcomes of the three lists, in full.
     escalations: Vec<Attention>,
     needs_attention: Vec<Attention>,
     missing: Vec<Attention>,
+    /// The departments' outcomes of the three lists: counts by department,
+    /// each linking to its paged list (`/{tenant}/escalations`).
+    by_department: Vec<AttentionGroup>,
+}
+
+/// How many of a department's outcomes are in each list.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AttentionGroup {
+    pub key: String,
+    pub name: String,
+    pub off_pace: usize,
+    pub slightly_off: usize,
+    pub missing: usize,
+}
+
+impl AttentionGroup {
+    fn total(&self) -> usize {
+        self.off_pace + self.slightly_off + self.missing
+    }
+}
+
+/// The report's escalations, needs-attention and missing lists counted by
+/// department, in the plan's department order; departments with nothing in
+/// any list are left out. Company outcomes (no department) are not counted.
+pub fn attention_by_department(plan: &Plan, r: &Report) -> Vec<AttentionGroup> {
+    let count = |list: &[Attention], key: &str| {
+        list.iter()
+            .filter(|a| a.department.as_deref() == Some(key))
+            .count()
+    };
+    plan.departments
+        .iter()
+        .map(|d| AttentionGroup {
+            key: d.key.clone(),
+            name: d.name.clone(),
+            off_pace: count(&r.escalations, &d.key),
+            slightly_off: count(&r.needs_attention, &d.key),
+            missing: count(&r.missing, &d.key),
+        })
+        .filter(|g| g.total() > 0)
+        .collect()
+}
+
+fn company_only(list: Vec<Attention>) -> Vec<Attention> {
+    list.into_iter()
+        .filter(|a| a.department.is_none())
+        .collect()
 }
 
 struct DepartmentCard {
@@ -142,9 +191,10 @@ impl CompanyPage {
             heatmap: heatmap(plan, &r, &carry),
             company_whygos: company_cards(plan, &r, &carry),
             department_whygos: department_cards(plan, &r, &carry),
-            escalations: r.escalations,
-            needs_attention: r.needs_attention,
-            missing: r.missing,
+            by_department: attention_by_department(plan, &r),
+            escalations: company_only(r.escalations),
+            needs_attention: company_only(r.needs_attention),
+            missing: company_only(r.missing),
         }
     }
 }
@@ -195,6 +245,120 @@ fn department_cards(plan: &Plan, r: &Report, carry: &str) -> Vec<(String, String
         })
         .filter(|(_, _, cards)| !cards.is_empty())
         .collect()
+}
+
+/// Lines a page of the escalations list shows.
+pub const ESCALATIONS_PER_PAGE: usize = 50;
+
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    department: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "escalations.html")]
+struct EscalationsPage {
+    chrome: Chrome,
+    tenant_slug: String,
+    tenant_name: String,
+    when: WhenForm,
+    /// The department's key and name; `None`: every department.
+    department: Option<(String, String)>,
+    items: Vec<Attention>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    first: usize,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// The outcomes of a department's WhyGOs (or of every department's) that
+/// are off pace, slightly off pace or missing a check-in, in that order,
+/// 50 a page: what the company dashboard counts by department.
+async fn escalations(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Query(q): Query<PageQuery>,
+    Query(list): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let page = match list.page.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                return Err(AppError::BadRequest(
+                    "page: a whole number from 1".to_owned(),
+                ));
+            }
+        },
+    };
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
+    let department = match list.department.as_deref().filter(|k| !k.is_empty()) {
+        None => None,
+        Some(key) => {
+            let d = plan
+                .departments
+                .iter()
+                .find(|d| d.key == key)
+                .ok_or(AppError::NotFound)?;
+            Some((d.key.clone(), d.name.clone()))
+        }
+    };
+    let wanted = |a: &Attention| match &department {
+        None => a.department.is_some(),
+        Some((key, _)) => a.department.as_deref() == Some(key.as_str()),
+    };
+    let all: Vec<Attention> = r
+        .escalations
+        .iter()
+        .chain(&r.needs_attention)
+        .chain(&r.missing)
+        .filter(|a| wanted(a))
+        .cloned()
+        .collect();
+    let total = all.len();
+    let pages = total.div_ceil(ESCALATIONS_PER_PAGE).max(1);
+    if page > pages {
+        return Err(AppError::NotFound);
+    }
+    let first = (page - 1) * ESCALATIONS_PER_PAGE;
+    let items: Vec<Attention> = all
+        .into_iter()
+        .skip(first)
+        .take(ESCALATIONS_PER_PAGE)
+        .collect();
+    let slug = &plan.tenant.slug;
+    let link = |n: usize| {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some((key, _)) = &department {
+            pairs.push(("department", key.clone()));
+        }
+        pairs.push(("as_of", when.as_of.to_string()));
+        if let Some(quarter) = when.quarter {
+            pairs.push(("quarter", quarter.number().to_string()));
+        }
+        pairs.push(("page", n.to_string()));
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        format!("/{slug}/escalations?{query}")
+    };
+    let when_form = WhenForm::new(format!("/{slug}/escalations"), &when, &plan, &r);
+    let page = EscalationsPage {
+        chrome: tenancy.chrome_for(&when_form.quarter_label),
+        tenant_slug: slug.clone(),
+        tenant_name: plan.tenant.name.clone(),
+        when: when_form,
+        previous: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        department,
+        items,
+        total,
+        page,
+        pages,
+        first: first + 1,
+    };
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Template)]

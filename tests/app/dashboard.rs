@@ -46,9 +46,8 @@ async fn the_dashboard_shows_every_status_with_text_for_the_demo() {
     assert!(body.contains("Saturday 21 November 2026"));
 }
 
-#[tokio::test]
-async fn the_dashboard_lists_exactly_the_reports_escalations() {
-    let db = demo_db().await;
+/// The demo's report as of 2026-11-21 (every WhyGO).
+async fn demo_report(db: &crate::common::TestDb) -> whygo::domain::report::Report {
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
     let tenant = whygo::db::plan::tenant_by_slug(&db.pool, "kartel")
         .await
@@ -57,33 +56,214 @@ async fn the_dashboard_lists_exactly_the_reports_escalations() {
     let plan = whygo::db::plan::load(&db.pool, &tenant, as_of)
         .await
         .expect("plan");
-    let report = whygo::domain::report::build(&plan, as_of);
-    assert!(!report.escalations.is_empty(), "the demo has escalations");
+    whygo::domain::report::build(&plan, as_of)
+}
 
-    let page = signed_in(&db, "trent")
+fn escape(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+}
+
+/// The part of `body` from the element with `id` to the element with `next`.
+fn section<'a>(body: &'a str, id: &str, next: &str) -> &'a str {
+    body.split(&format!("id=\"{id}\""))
+        .nth(1)
+        .and_then(|s| s.split(&format!("id=\"{next}\"")).next())
+        .unwrap_or_else(|| panic!("a section {id:?}"))
+}
+
+/// The keys of the report's department WhyGOs.
+fn department_whygos(r: &whygo::domain::report::Report) -> std::collections::HashSet<&str> {
+    r.whygos
+        .iter()
+        .filter(|w| w.level == whygo::domain::plan::Level::Department)
+        .map(|w| w.key.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_lists_the_company_escalations_in_full_and_counts_the_departments() {
+    let db = demo_db().await;
+    let report = demo_report(&db).await;
+    let page = signed_in(&db, "kevin")
         .await
         .get("/kartel?as_of=2026-11-21")
         .await;
-    let escalations = page
-        .body
-        .split("id=\"escalations\"")
-        .nth(1)
-        .and_then(|s| s.split("id=\"attention\"").next())
-        .expect("an escalations section");
-    let rows = escalations.matches("<th scope=\"row\">").count();
-    assert_eq!(rows, report.escalations.len());
-    for a in &report.escalations {
-        let escaped = a
-            .outcome_name
-            .replace('&', "&#38;")
-            .replace('<', "&#60;")
-            .replace('>', "&#62;");
+    page.expect_status(200);
+
+    // Company outcomes off pace: every one, in full.
+    let escalations = section(&page.body, "escalations", "attention");
+    let company: Vec<_> = report
+        .escalations
+        .iter()
+        .filter(|a| a.department.is_none())
+        .collect();
+    assert_eq!(
+        escalations.matches("<th scope=\"row\">").count(),
+        company.len()
+    );
+    for a in &company {
         assert!(
-            escalations.contains(&a.outcome_name) || escalations.contains(&escaped),
-            "escalation {:?} is listed",
+            escalations.contains(&escape(&a.outcome_name)),
+            "company escalation {:?} is listed",
             a.outcome_name
         );
     }
+
+    // Department outcomes: counted by department, the report's counts.
+    let dept_whygos = department_whygos(&report);
+    let counts = section(&page.body, "by-department", "company-whygos");
+    let mut rows = 0;
+    for d in &report.departments {
+        let count = |list: &[whygo::domain::report::Attention]| {
+            list.iter()
+                .filter(|a| {
+                    a.department.as_deref() == Some(d.key.as_str())
+                        && dept_whygos.contains(a.whygo.as_str())
+                })
+                .count()
+        };
+        let (off, slight, missing) = (
+            count(&report.escalations),
+            count(&report.needs_attention),
+            count(&report.missing),
+        );
+        let link = format!("department={}\">", d.key);
+        if off + slight + missing == 0 {
+            assert!(!counts.contains(&link), "{} has nothing to list", d.key);
+            continue;
+        }
+        rows += 1;
+        let row = counts
+            .split(&format!("/kartel/departments/{}?", d.key))
+            .nth(1)
+            .and_then(|s| s.split("</tr>").next())
+            .unwrap_or_else(|| panic!("a row for {}", d.key));
+        let cells: Vec<&str> = row
+            .split("<td>")
+            .skip(1)
+            .map(|c| c.split("</td>").next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            cells[..3],
+            [off.to_string(), slight.to_string(), missing.to_string()],
+            "{}: off pace, slightly off, missing",
+            d.key
+        );
+        assert!(row.contains(&link), "{} links to its list", d.key);
+    }
+    assert!(rows > 0, "the demo has department outcomes to look at");
+    // No department outcome is listed one by one on the dashboard any more:
+    // the company's, and only those.
+    let attention = section(&page.body, "attention", "missing");
+    let company_attention = report
+        .needs_attention
+        .iter()
+        .filter(|a| a.department.is_none())
+        .count();
+    assert!(
+        report.needs_attention.len() > company_attention,
+        "the demo has department outcomes slightly off pace"
+    );
+    assert_eq!(
+        attention.matches("<th scope=\"row\">").count(),
+        company_attention
+    );
+}
+
+#[tokio::test]
+async fn the_escalations_list_pages_a_departments_outcomes_fifty_at_a_time() {
+    let db = demo_db().await;
+    // Sixty more production WhyGOs whose outcome has no actual: sixty more
+    // missing check-ins, so the list has two pages.
+    sqlx::query(
+        "insert into whygos (tenant_id, id, cycle_id, key, level, department_id, owner_id, number, title, status)
+         select t.id, gen_random_uuid(), (select id from cycles where tenant_id = t.id limit 1), 'extra-' || i,
+                'department', d.id, (select id from people where key = 'wayan'), 100 + i,
+                'Extra WhyGO ' || i, 'approved'
+         from tenants t join departments d on d.tenant_id = t.id and d.key = 'production',
+              generate_series(1, 60) i
+         where t.slug = 'kartel'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("whygos");
+    sqlx::query(
+        "insert into outcomes (tenant_id, id, whygo_id, key, name, targets)
+         select w.tenant_id, gen_random_uuid(), w.id, 'o-' || w.key, 'Extra outcome ' || w.key,
+                array['2', '4', '6', '8']
+         from whygos w where w.key like 'extra-%'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("outcomes");
+    let report = demo_report(&db).await;
+    let dept_whygos = department_whygos(&report);
+    let expected: Vec<String> = report
+        .escalations
+        .iter()
+        .chain(&report.needs_attention)
+        .chain(&report.missing)
+        .filter(|a| {
+            a.department.as_deref() == Some("production") && dept_whygos.contains(a.whygo.as_str())
+        })
+        .map(|a| escape(&a.outcome_name))
+        .collect();
+    assert!(expected.len() > 60, "{} outcomes to list", expected.len());
+    assert!(expected.len() <= 100, "{} outcomes to list", expected.len());
+
+    let mut kevin = signed_in(&db, "kevin").await;
+    let base = "/kartel/escalations?as_of=2026-11-21&department=production";
+    let first = kevin.get(&format!("{base}&page=1")).await;
+    first.expect_status(200);
+    let second = kevin.get(&format!("{base}&page=2")).await;
+    second.expect_status(200);
+    let rows = |body: &str| -> Vec<String> {
+        body.split("<th scope=\"row\">")
+            .skip(1)
+            .map(|s| s.split("</th>").next().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let (one, two) = (rows(&first.body), rows(&second.body));
+    assert_eq!(one.len(), 50);
+    assert_eq!(two.len(), expected.len() - 50);
+    let mut seen: Vec<String> = one.iter().chain(&two).cloned().collect();
+    let mut want = expected.clone();
+    seen.sort();
+    want.sort();
+    assert_eq!(seen, want, "the two pages list each outcome once");
+    // Labelled, with the statuses in words, and the pages linked both ways.
+    assert!(first.body.contains("Page 1 of 2"));
+    assert!(first.body.contains("needs check-in"));
+    assert!(first.body.contains("aria-label=\"Pages of the list\""));
+    assert!(first.body.contains("rel=\"next\""));
+    assert!(!first.body.contains("rel=\"prev\""));
+    assert!(second.body.contains("page=1\" rel=\"prev\""));
+    // The dashboard's count links here.
+    let dashboard = kevin.get("/kartel?as_of=2026-11-21").await;
+    assert!(
+        dashboard
+            .body
+            .contains("/kartel/escalations?as_of=2026-11-21&amp;department=production\">")
+    );
+
+    kevin
+        .get(&format!("{base}&page=3"))
+        .await
+        .expect_status(404);
+    kevin
+        .get(&format!("{base}&page=0"))
+        .await
+        .expect_status(400);
+    kevin
+        .get(&format!("{base}&page=x"))
+        .await
+        .expect_status(400);
+    kevin
+        .get("/kartel/escalations?department=no-such-department")
+        .await
+        .expect_status(404);
 }
 
 #[tokio::test]

@@ -174,7 +174,17 @@ fn get_routes() -> Vec<&'static str> {
 
 /// Query parameters the pages read, and one none reads.
 const PARAMS: &[&str] = &[
-    "as_of", "quarter", "next", "from_kpi", "outcome", "value", "saved", "done", "zzz",
+    "as_of",
+    "quarter",
+    "next",
+    "from_kpi",
+    "outcome",
+    "value",
+    "saved",
+    "done",
+    "department",
+    "page",
+    "zzz",
 ];
 
 /// A POST form: who sends it, where, and the fields a real form would carry.

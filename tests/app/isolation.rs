@@ -72,6 +72,11 @@ fn routes(
         ("GET", "/{tenant}/sync", format!("/{slug}/sync")),
         (
             "GET",
+            "/{tenant}/escalations",
+            format!("/{slug}/escalations?department=production&page=1"),
+        ),
+        (
+            "GET",
             "/{tenant}/report.json",
             format!("/{slug}/report.json"),
         ),

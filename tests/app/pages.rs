@@ -345,6 +345,7 @@ async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization
     let paths = [
         "/kartel?as_of=2026-11-21",
         "/kartel/sync?as_of=2026-11-21",
+        "/kartel/escalations?as_of=2026-11-21&department=production",
         "/kartel/departments/production?as_of=2026-11-21",
         "/kartel/people/wayan?as_of=2026-11-21",
         "/kartel/whygos/production-1?as_of=2026-11-21",

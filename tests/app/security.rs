@@ -94,6 +94,7 @@ pub(crate) const GET_ROUTES: &[&str] = &[
     "/admin/tenants/new",
     "/kartel",
     "/kartel/sync",
+    "/kartel/escalations?department=production&page=1",
     "/kartel/alignment",
     "/kartel/org",
     "/kartel/approvals",

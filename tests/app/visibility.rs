@@ -29,6 +29,8 @@ fn routes() -> Vec<String> {
     [
         "/kartel",
         "/kartel/sync",
+        "/kartel/escalations",
+        "/kartel/escalations?department=generative",
         "/kartel/report.json",
         "/kartel/alignment",
         "/kartel/org",
