@@ -63,14 +63,17 @@ async fn margin_q4(c: &mut Client) -> String {
         .to_owned()
 }
 
-/// The part of the dashboard that lists what needs attention.
-fn needs_attention(body: &str) -> &str {
-    let start = body
-        .find("Needs attention")
-        .unwrap_or_else(|| panic!("a needs-attention list:\n{body}"));
-    let rest = &body[start..];
-    let end = rest.find("</section>").unwrap_or(rest.len());
-    &rest[..end]
+/// Production's outcomes that need attention: the dashboard counts them by
+/// department and lists them on the escalations page, built from the same
+/// cached plan as the dashboard.
+async fn production_escalations(c: &mut Client) -> String {
+    let res = c
+        .get(&format!(
+            "/kartel/escalations?as_of={AS_OF}&department=production"
+        ))
+        .await;
+    res.expect_status(200);
+    res.body
 }
 
 #[tokio::test]
@@ -78,21 +81,18 @@ async fn a_check_in_shows_on_the_dashboard_right_after_its_redirect() {
     let db = demo_db().await;
     let mut wayan = signed_in(&db, "wayan").await;
     let before = dashboard(&mut wayan).await;
-    assert!(
-        needs_attention(&before).contains("Production Margin"),
-        "{}",
-        needs_attention(&before)
-    );
+    let listed = production_escalations(&mut wayan).await;
+    assert!(listed.contains("Production Margin"), "{listed}");
     // Served from the cache the second time, and the same page.
     assert_eq!(dashboard(&mut wayan).await, before);
 
     wayan_checks_in(&mut wayan).await;
 
-    let after = dashboard(&mut wayan).await;
+    assert_ne!(dashboard(&mut wayan).await, before, "the counts moved");
+    let listed = production_escalations(&mut wayan).await;
     assert!(
-        !needs_attention(&after).contains("Production Margin"),
-        "the check-in put it on pace: {}",
-        needs_attention(&after)
+        !listed.contains("Production Margin"),
+        "the check-in put it on pace: {listed}"
     );
     let sync = wayan.get(&format!("/kartel/sync?as_of={AS_OF}")).await;
     sync.expect_status(200);
@@ -107,19 +107,20 @@ async fn a_check_in_made_on_another_app_server_shows_at_once_on_one_that_cached_
     let mut kevin = signed_in(&db, "kevin").await;
     let mut wayan = signed_in(&db, "wayan").await;
     let before = dashboard(&mut kevin).await;
-    assert!(needs_attention(&before).contains("Production Margin"));
+    assert!(
+        production_escalations(&mut kevin)
+            .await
+            .contains("Production Margin")
+    );
     assert_eq!(margin_q4(&mut kevin).await, "~");
     // Both are in Kevin's server's cache now.
     assert_eq!(dashboard(&mut kevin).await, before);
 
     wayan_checks_in(&mut wayan).await;
 
-    let after = dashboard(&mut kevin).await;
-    assert!(
-        !needs_attention(&after).contains("Production Margin"),
-        "{}",
-        needs_attention(&after)
-    );
+    assert_ne!(dashboard(&mut kevin).await, before, "the counts moved");
+    let listed = production_escalations(&mut kevin).await;
+    assert!(!listed.contains("Production Margin"), "{listed}");
     assert_eq!(margin_q4(&mut kevin).await, "+");
 }
 
