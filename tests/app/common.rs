@@ -660,3 +660,36 @@ pub async fn service_account(
     .expect("created");
     service_actor(db, &email, slug).await
 }
+
+/// A live invitation (for Noah, who has no account) and a live reset link
+/// for the account `reset_email`, both of the demo's Kartel: the tokens the
+/// one-time-link routes need. Returns (account id, invite, reset).
+pub async fn one_time_links(db: &TestDb, reset_email: &str) -> (uuid::Uuid, String, String) {
+    let kartel: uuid::Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("kartel");
+    let account: uuid::Uuid = sqlx::query_scalar("select id from accounts where email = $1")
+        .bind(reset_email)
+        .fetch_one(&db.pool)
+        .await
+        .expect("the account");
+    let noah: uuid::Uuid = sqlx::query_scalar("select id from people where key = 'noah'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("noah");
+    let invite = whygo::db::links::create_invite(
+        &db.pool,
+        kartel,
+        noah,
+        whygo::domain::permissions::Role::Member,
+        None,
+        None,
+    )
+    .await
+    .expect("invite");
+    let reset = whygo::db::links::create_reset(&db.pool, kartel, account, None)
+        .await
+        .expect("reset");
+    (account, invite, reset)
+}

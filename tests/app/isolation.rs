@@ -30,32 +30,7 @@ async fn two_tenants() -> (TestDb, String, String, String) {
     .execute(&db.pool)
     .await
     .expect("zac joins acme");
-    let kartel: uuid::Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
-        .fetch_one(&db.pool)
-        .await
-        .expect("kartel");
-    let kevin: uuid::Uuid =
-        sqlx::query_scalar("select id from accounts where email = 'kevin@kartel.example'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("kevin");
-    let noah: uuid::Uuid = sqlx::query_scalar("select id from people where key = 'noah'")
-        .fetch_one(&db.pool)
-        .await
-        .expect("noah");
-    let invite = whygo::db::links::create_invite(
-        &db.pool,
-        kartel,
-        noah,
-        whygo::domain::permissions::Role::Member,
-        None,
-        None,
-    )
-    .await
-    .expect("invite");
-    let reset = whygo::db::links::create_reset(&db.pool, kartel, kevin, None)
-        .await
-        .expect("reset");
+    let (kevin, invite, reset) = crate::common::one_time_links(&db, "kevin@kartel.example").await;
     (db, kevin.to_string(), invite, reset)
 }
 

@@ -701,32 +701,7 @@ const CSRF_REFUSAL: &str = "This form expired or did not come from whygo";
 #[tokio::test]
 async fn every_post_route_refuses_a_missing_wrong_or_foreign_csrf_token_and_writes_nothing() {
     let db = demo_db().await;
-    let tenant: uuid::Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
-        .fetch_one(&db.pool)
-        .await
-        .expect("kartel");
-    let trent: uuid::Uuid =
-        sqlx::query_scalar("select id from accounts where email = 'trent@kartel.example'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("trent");
-    let noah: uuid::Uuid = sqlx::query_scalar("select id from people where key = 'noah'")
-        .fetch_one(&db.pool)
-        .await
-        .expect("noah");
-    let invite = whygo::db::links::create_invite(
-        &db.pool,
-        tenant,
-        noah,
-        whygo::domain::permissions::Role::Member,
-        None,
-        None,
-    )
-    .await
-    .expect("invite");
-    let reset = whygo::db::links::create_reset(&db.pool, tenant, trent, None)
-        .await
-        .expect("reset");
+    let (trent, invite, reset) = crate::common::one_time_links(&db, "trent@kartel.example").await;
 
     let posts: Vec<String> = crate::common::source_routes()
         .into_iter()
