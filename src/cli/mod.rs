@@ -119,6 +119,10 @@ struct ServeArgs {
     /// one per data version, date and scope; 0 rebuilds every request's.
     #[arg(long, env = "WHYGO_PLAN_CACHE_MB", default_value_t = crate::http::cache::DEFAULT_PLAN_CACHE_MB)]
     plan_cache_mb: u64,
+    /// Memory for rendered pages, in MiB: one per data version, viewer,
+    /// address and day; 0 renders every request's page.
+    #[arg(long, env = "WHYGO_PAGE_CACHE_MB", default_value_t = crate::http::DEFAULT_PAGE_CACHE_MB)]
+    page_cache_mb: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -249,6 +253,7 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                     // Set by the server once the database is open.
                     db_health: crate::db::supervise::Health::default(),
                     plan_cache_mb: args.plan_cache_mb,
+                    page_cache_mb: args.page_cache_mb,
                 },
             })
             .await?;

@@ -208,6 +208,14 @@ pub fn can(actor: &Actor, action: Action<'_>, org: &Org) -> bool {
     }
 }
 
+/// Whether `viewer` may see every individual WhyGO of an organization
+/// (leaders, admins, or everyone where the organization says so), whoever
+/// owns it: what [`Action::ViewIndividual`] allows without looking at the
+/// owner. Lets a page skip cutting a plan nobody is hidden from.
+pub fn sees_every_individual(viewer: &Actor, individuals_visible_to_all: bool) -> bool {
+    individuals_visible_to_all || matches!(viewer.role, Role::Admin | Role::Leader)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +247,32 @@ mod tests {
         Actor {
             role,
             person: person.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn who_sees_every_individual_whygo_is_who_may_view_each_one() {
+        for visible in [false, true] {
+            let o = Org {
+                individuals_visible_to_all: visible,
+                ..org()
+            };
+            for role in Role::ALL {
+                for me in [None, Some("ceo"), Some("head"), Some("ic"), Some("other")] {
+                    let viewer = actor(role, me);
+                    let each = ["ceo", "head", "ic", "other"]
+                        .iter()
+                        .all(|owner| can(&viewer, Action::ViewIndividual { owner }, &o));
+                    if sees_every_individual(&viewer, visible) {
+                        assert!(each, "{role:?} {me:?} visible={visible}");
+                    }
+                    // A member who is not at the top of the chart is cut.
+                    if role == Role::Member && !visible && me != Some("ceo") {
+                        assert!(!sees_every_individual(&viewer, visible));
+                        assert!(!each, "{me:?}");
+                    }
+                }
+            }
         }
     }
 

@@ -9,7 +9,7 @@
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
-use super::session::Account;
+use super::session::{Account, PreloadedMembership};
 use super::{AppError, AppState};
 use crate::db::accounts::{self, PersonRef, SignedIn};
 use crate::db::plan::TenantRow;
@@ -36,6 +36,11 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Set by the page cache, which extracts it first (with its own
+        // stand-in for the CSRF token).
+        if let Some(t) = parts.extensions.get::<Tenancy>() {
+            return Ok(t.clone());
+        }
         let Account { account, session } = Account::from_request_parts(parts, state).await?;
         let slug = parts
             .uri
@@ -46,9 +51,16 @@ where
             .unwrap_or_default()
             .to_owned();
         let state = AppState::from_ref(state);
-        let membership = accounts::membership(&state.pool, account.id, &slug)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let preloaded = parts
+            .extensions
+            .get::<PreloadedMembership>()
+            .filter(|p| p.slug == slug)
+            .map(|p| p.membership.clone());
+        let membership = match preloaded {
+            Some(found) => found,
+            None => accounts::membership(&state.pool, account.id, &slug).await?,
+        }
+        .ok_or(AppError::NotFound)?;
         let span = tracing::Span::current();
         span.record("tenant", membership.tenant.slug.as_str());
         span.record("account", tracing::field::display(account.id));

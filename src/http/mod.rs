@@ -20,6 +20,7 @@ mod guard;
 mod health;
 mod lifecycle;
 mod operations;
+mod page_cache;
 mod params;
 mod people;
 pub mod session;
@@ -38,6 +39,7 @@ use tower_http::trace::TraceLayer;
 
 pub use context::Tenancy;
 pub use error::AppError;
+pub use page_cache::DEFAULT_PAGE_CACHE_MB;
 
 /// Our largest form (a WhyGO with its outcomes) is a few KiB.
 pub const DEFAULT_MAX_FORM_BYTES: usize = 64 * 1024;
@@ -67,6 +69,8 @@ pub struct Settings {
     pub db_health: crate::db::supervise::Health,
     /// The bound on the cached plans' estimated size, in MiB; 0: no cache.
     pub plan_cache_mb: u64,
+    /// The bound on the cached pages' bytes, in MiB; 0: no cache.
+    pub page_cache_mb: u64,
 }
 
 impl Settings {
@@ -82,6 +86,7 @@ impl Settings {
             hasher: crate::auth::hasher::Hasher::default(),
             db_health: crate::db::supervise::Health::default(),
             plan_cache_mb: cache::DEFAULT_PLAN_CACHE_MB,
+            page_cache_mb: page_cache::DEFAULT_PAGE_CACHE_MB,
         }
     }
 
@@ -98,6 +103,8 @@ pub struct AppState {
     /// The organization pages' plans (see [`cache`]): one per app, shared
     /// by its requests.
     pub plans: cache::PlanCache,
+    /// Rendered pages (see [`page_cache`]).
+    pub pages: page_cache::PageCache,
 }
 
 /// No inline script anywhere; pages are not to be framed.
@@ -109,6 +116,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
     let state = AppState {
         pool,
         plans: cache::PlanCache::new(settings.plan_cache_mb.saturating_mul(1024 * 1024)),
+        pages: page_cache::PageCache::new(settings.page_cache_mb.saturating_mul(1024 * 1024)),
         settings: settings.clone(),
     };
     let headers = [
@@ -137,6 +145,11 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(commitments::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
+        // Innermost: runs after the session is loaded, on matched routes.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::serve,
+        ))
         // Layers run bottom-up: hostile input is refused first, then the
         // session is loaded before the CSRF guard looks at it.
         .layer(axum::middleware::from_fn(session::csrf_guard))

@@ -138,7 +138,7 @@ pub async fn load_plan(
     tenancy: &Tenancy,
     as_of: NaiveDate,
     scope: db::plan::Scope<'_>,
-) -> Result<Plan, AppError> {
+) -> Result<Arc<Plan>, AppError> {
     let plan = state
         .plans
         .plan(
@@ -149,9 +149,16 @@ pub async fn load_plan(
             scope,
         )
         .await?;
-    // The shared plan stays whole; this request's copy is cut to its viewer.
-    let plan = Arc::try_unwrap(plan).unwrap_or_else(|shared| (*shared).clone());
-    Ok(plan.visible_to(&tenancy.actor()))
+    // The shared plan stays whole; a viewer who may see every individual
+    // WhyGO reads it as it is, anyone else gets a copy cut to them.
+    let viewer = tenancy.actor();
+    if crate::domain::permissions::sees_every_individual(
+        &viewer,
+        plan.tenant.individuals_visible_to_all,
+    ) {
+        return Ok(plan);
+    }
+    Ok(Arc::new(Arc::unwrap_or_clone(plan).visible_to(&viewer)))
 }
 
 /// The plan (see [`load_plan`]) and its report for a page: the queries of
@@ -161,7 +168,7 @@ pub async fn load(
     tenancy: &Tenancy,
     query: &PageQuery,
     scope: db::plan::Scope<'_>,
-) -> Result<(Plan, Report, When), AppError> {
+) -> Result<(Arc<Plan>, Report, When), AppError> {
     let when = query.resolve(state.settings.today());
     let plan = load_plan(state, tenancy, when.as_of, scope).await?;
     let r = match when.quarter {

@@ -32,15 +32,43 @@ pub const ANONYMOUS_CSRF_HOURS: i64 = 12;
 pub async fn load_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let cookie = cookie_value(req.headers(), COOKIE);
     if let Some(value) = cookie {
-        match accounts::session_from_cookie(&state.pool, &value).await {
-            Ok(Some(session)) => {
+        // The membership of the organization the path names comes in the
+        // same statement: a tenant page then costs one round trip before
+        // its own work (the tenancy extractor takes it from here).
+        let slug = path_slug(req.uri().path()).map(str::to_owned);
+        match accounts::request_context(&state.pool, &value, slug.as_deref()).await {
+            Ok((Some(session), membership)) => {
                 req.extensions_mut().insert(session);
+                if let Some(slug) = slug {
+                    req.extensions_mut()
+                        .insert(PreloadedMembership { slug, membership });
+                }
             }
-            Ok(None) => {}
+            Ok((None, _)) => {}
             Err(e) => return AppError::from(e).into_response(),
         }
     }
     next.run(req).await
+}
+
+/// The signed-in account's membership of the organization named by the
+/// path's first segment, read with the session ([`load_session`]); `None`:
+/// not a member (or no such organization).
+#[derive(Clone, Debug)]
+pub struct PreloadedMembership {
+    pub slug: String,
+    pub membership: Option<accounts::Membership>,
+}
+
+/// The path's first segment when it could be an organization's slug.
+pub fn path_slug(path: &str) -> Option<&str> {
+    let first = path.trim_start_matches('/').split('/').next()?;
+    let ok = (1..=63).contains(&first.len())
+        && first
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !first.starts_with('-');
+    ok.then_some(first)
 }
 
 pub async fn csrf_guard(req: Request, next: Next) -> Response {

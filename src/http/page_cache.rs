@@ -1,0 +1,263 @@
+//! Rendered pages kept in memory, keyed by what they are a function of: the
+//! tenant's data version, the viewer, the address (path and query), the day
+//! and, while the day asked for is not over, the minute.
+//!
+//! The plan cache ([`super::cache`]) saves the reading; this one saves the
+//! pacing, the view model and the template too, so a page nobody changed
+//! costs the one statement that checks the session and reads the version
+//! ([`super::session::load_session`]) and a copy of its bytes.
+//!
+//! - **Correct after every write**, on every app server: the version moves in
+//!   the writing transaction and is read by the request, so a page built
+//!   before a check-in is never asked for again after it.
+//! - **Per viewer**: keyed by account, role and person, so what one viewer
+//!   may see never reaches another. The CSRF token differs per session: the
+//!   page is rendered with a per-process stand-in and each request's own
+//!   token is written in its place when it is served.
+//! - **Single flight**: one rendering per key however many requests wait
+//!   ([`moka::future::Cache::try_get_with`]); an answer other than 200 is
+//!   handed to those waiting but not kept.
+//! - **Bounded**: weighed by bytes against `--page-cache-mb`, least recently
+//!   used out first, idle entries out after ten minutes.
+//!
+//! Only the pages listed in [`CACHED`] are kept: GET pages built from the
+//! tenant's versioned data (no audit log, no account lists, no forms with a
+//! one-time token).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{FromRequestParts as _, MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+use chrono::NaiveDate;
+use moka::future::Cache;
+use moka::policy::EvictionPolicy;
+use uuid::Uuid;
+
+use super::{AppState, Tenancy};
+use crate::auth::token;
+use crate::domain::operations::sources::end_of_day;
+
+/// The default bound on the cached pages' bytes.
+pub const DEFAULT_PAGE_CACHE_MB: u64 = 64;
+
+/// The routes whose GET answers are kept.
+pub const CACHED: &[&str] = &[
+    "/{tenant}",
+    "/{tenant}/sync",
+    "/{tenant}/escalations",
+    "/{tenant}/report.json",
+    "/{tenant}/departments/{key}",
+    "/{tenant}/people/{key}",
+    "/{tenant}/whygos/{key}",
+    "/{tenant}/alignment",
+    "/{tenant}/org",
+    "/{tenant}/cascade",
+    "/{tenant}/approvals",
+    "/{tenant}/engagements",
+    "/{tenant}/engagements/handoffs",
+    "/{tenant}/engagements/{key}",
+    "/{tenant}/dependencies",
+];
+
+/// A page larger than this is served but not kept.
+const LARGEST: usize = 8 * 1024 * 1024;
+
+/// An entry nobody asked for in this long goes.
+const IDLE: Duration = Duration::from_secs(10 * 60);
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct PageKey {
+    tenant: Uuid,
+    version: i64,
+    account: Uuid,
+    /// The name the layout shows (accounts are not tenant data: renaming
+    /// one moves no version).
+    name: String,
+    role: &'static str,
+    person: Option<Uuid>,
+    installation_admin: bool,
+    uri: String,
+    today: NaiveDate,
+    minute: Option<i64>,
+}
+
+/// An answer as rendered, split where the CSRF stand-in was.
+#[derive(Debug)]
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    pieces: Vec<Bytes>,
+    /// False when the answer set a cookie: that is this request's alone.
+    shareable: bool,
+}
+
+impl Page {
+    fn bytes(&self) -> usize {
+        self.pieces.iter().map(Bytes::len).sum()
+    }
+
+    /// The answer for one request: its own CSRF token where the stand-in was.
+    fn response(&self, csrf: &str) -> Response {
+        let body = match self.pieces.as_slice() {
+            [one] => Body::from(one.clone()),
+            pieces => {
+                let mut out = Vec::with_capacity(self.bytes() + pieces.len() * csrf.len());
+                for (i, piece) in pieces.iter().enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(csrf.as_bytes());
+                    }
+                    out.extend_from_slice(piece);
+                }
+                Body::from(out)
+            }
+        };
+        let mut res = Response::new(body);
+        *res.status_mut() = self.status;
+        *res.headers_mut() = self.headers.clone();
+        res
+    }
+}
+
+/// The rendered pages of this process. Cheap to clone (a handle).
+#[derive(Clone)]
+pub struct PageCache {
+    pages: Option<Cache<PageKey, Arc<Page>>>,
+    /// What a cached page carries instead of a CSRF token: random per
+    /// process, so nothing typed into the plan can be mistaken for it.
+    slot: Arc<str>,
+}
+
+impl std::fmt::Debug for PageCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageCache")
+            .field("enabled", &self.pages.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PageCache {
+    /// A cache of at most `max_bytes` of pages; 0 turns it off.
+    pub fn new(max_bytes: u64) -> PageCache {
+        let pages = (max_bytes > 0).then(|| {
+            Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|key: &PageKey, page: &Arc<Page>| {
+                    let bytes = page.bytes() + key.uri.len() + 256;
+                    u32::try_from(bytes).unwrap_or(u32::MAX)
+                })
+                // As for plans: a new version is what every reader wants.
+                .eviction_policy(EvictionPolicy::lru())
+                .time_to_idle(IDLE)
+                .build()
+        });
+        PageCache {
+            pages,
+            slot: token::random_hex(32).into(),
+        }
+    }
+}
+
+/// Middleware on every route: serves the GET pages of [`CACHED`] from the
+/// cache, rendering each once per key; every other request passes through.
+pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cached_route = req.method() == Method::GET
+        && req
+            .extensions()
+            .get::<MatchedPath>()
+            .is_some_and(|m| CACHED.contains(&m.as_str()));
+    let Some(pages) = state.pages.pages.clone().filter(|_| cached_route) else {
+        return next.run(req).await;
+    };
+    let (mut parts, body) = req.into_parts();
+    let tenancy = match Tenancy::from_request_parts(&mut parts, &state).await {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map_or_else(String::new, |p| p.as_str().to_owned());
+    let today = state.settings.today();
+    let now = chrono::Utc::now();
+    let as_of = parts.uri.query().and_then(query_as_of).unwrap_or(today);
+    let key = PageKey {
+        tenant: tenancy.tenant.id,
+        version: tenancy.data_version,
+        account: tenancy.account.id,
+        name: tenancy.account.name.clone(),
+        role: tenancy.role.as_str(),
+        person: tenancy.person.as_ref().map(|p| p.id),
+        installation_admin: tenancy.account.installation_admin,
+        uri,
+        today,
+        minute: (end_of_day(as_of) > now).then(|| now.timestamp() / 60),
+    };
+    let csrf = tenancy.csrf.clone();
+    let mut stand_in = tenancy;
+    stand_in.csrf = state.pages.slot.to_string();
+    parts.extensions.insert(stand_in);
+    let slot = state.pages.slot.clone();
+    let req = Request::from_parts(parts, body);
+    let found = pages
+        .try_get_with(key, async move {
+            let page = render(next.run(req).await, &slot).await;
+            if page.shareable && page.status == StatusCode::OK && page.bytes() <= LARGEST {
+                Ok(Arc::new(page))
+            } else {
+                Err(page)
+            }
+        })
+        .await;
+    match found {
+        Ok(page) => page.response(&csrf),
+        Err(page) => page.response(&csrf),
+    }
+}
+
+/// The handler's answer read whole and split at the CSRF stand-in.
+async fn render(res: Response, slot: &str) -> Page {
+    let (parts, body) = res.into_parts();
+    let shareable = !parts.headers.contains_key(header::SET_COOKIE);
+    let bytes = match to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "a page's body could not be read");
+            return Page {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                headers: HeaderMap::new(),
+                pieces: vec![Bytes::from_static(b"Something went wrong.")],
+                shareable: false,
+            };
+        }
+    };
+    let mut pieces = Vec::new();
+    let mut rest = bytes;
+    while let Some(at) = find(&rest, slot.as_bytes()) {
+        pieces.push(rest.slice(..at));
+        rest = rest.slice(at + slot.len()..);
+    }
+    pieces.push(rest);
+    Page {
+        status: parts.status,
+        headers: parts.headers,
+        pieces,
+        shareable,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The `as_of` date a query asks for, when it names a readable one.
+fn query_as_of(query: &str) -> Option<NaiveDate> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "as_of")
+        .and_then(|(_, v)| super::params::read_date(&v).ok())
+}
