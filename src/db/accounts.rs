@@ -144,6 +144,7 @@ pub async fn request_context(
     pool: &PgPool,
     cookie: &str,
     slug: Option<&str>,
+    as_of: chrono::NaiveDate,
 ) -> sqlx::Result<(Option<Session>, Option<Membership>)> {
     let Some((id, secret)) = cookie.split_once('.') else {
         return Ok((None, None));
@@ -151,9 +152,10 @@ pub async fn request_context(
     if id.len() != 32 || secret.len() != 64 {
         return Ok((None, None));
     }
-    let found: Option<RequestRow> = sqlx::query_as("select * from whygo_request($1, $2)")
+    let found: Option<RequestRow> = sqlx::query_as("select * from whygo_request($1, $2, $3)")
         .bind(id)
         .bind(slug)
+        .bind(as_of)
         .fetch_optional(pool)
         .await?;
     let Some(row) = found else {
@@ -178,7 +180,17 @@ pub async fn request_context(
             person_key: row.person_key,
             person_name: row.person_name,
         }
-        .into_membership(),
+        .into_membership()
+        .map(|m| Membership {
+            as_of_version: Some(AsOfVersion {
+                as_of,
+                version: row
+                    .structure_version
+                    .unwrap_or_default()
+                    .max(row.actuals_version.unwrap_or_default()),
+            }),
+            ..m
+        }),
         _ => None,
     };
     let session = Session {
@@ -214,6 +226,8 @@ struct RequestRow {
     carry_days: Option<i32>,
     individuals_visible_to_all: Option<bool>,
     data_version: Option<i64>,
+    structure_version: Option<i64>,
+    actuals_version: Option<i64>,
     role: Option<String>,
     person_id: Option<Uuid>,
     person_key: Option<String>,
@@ -399,6 +413,19 @@ pub struct Membership {
     /// The tenant's data version as this statement read it (migration 0010):
     /// moves with every write to its plan and operations data.
     pub data_version: i64,
+    /// The version of what a page as of one date is built from (migration
+    /// 0012), when the request's date was known as it was read.
+    pub as_of_version: Option<AsOfVersion>,
+}
+
+/// The data version of everything a page as of `as_of` reads from the
+/// plan: that of the last write other than new actuals, or of the last
+/// new actual dated on or before `as_of`, whichever came later. At most
+/// the data version; a check-in dated after `as_of` leaves it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AsOfVersion {
+    pub as_of: chrono::NaiveDate,
+    pub version: i64,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -430,6 +457,7 @@ impl MembershipRow {
         Some(Membership {
             role: Role::parse(&self.role)?,
             data_version: self.data_version,
+            as_of_version: None,
             person: match (self.person_id, self.person_key, self.person_name) {
                 (Some(id), Some(key), Some(name)) => Some(PersonRef { id, key, name }),
                 _ => None,

@@ -126,6 +126,13 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
     let mut whygos = Vec::new();
     let mut rollups: HashMap<&str, Rollup> = HashMap::new();
     let (mut escalations, mut needs_attention, mut missing) = (Vec::new(), Vec::new(), Vec::new());
+    // Owner names by key, once (a lookup per listed outcome otherwise scans
+    // every person of the organization).
+    let names: HashMap<&str, &str> = plan
+        .people
+        .iter()
+        .map(|p| (p.key.as_str(), p.name.as_str()))
+        .collect();
 
     for w in plan.whygos.iter().filter(|w| !w.is_archived()) {
         let mut outcomes = Vec::with_capacity(w.outcomes.len());
@@ -152,7 +159,7 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
                     owners: o
                         .owners
                         .iter()
-                        .map(|k| plan.person_name(k).to_owned())
+                        .map(|k| names.get(k.as_str()).copied().unwrap_or(k).to_owned())
                         .collect(),
                     target: q.target.clone(),
                     expected: q.expected_text.clone(),

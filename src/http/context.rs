@@ -26,6 +26,9 @@ pub struct Tenancy {
     /// The tenant's data version, read with the membership in one statement:
     /// the key of the plans this request may take from the cache.
     pub data_version: i64,
+    /// The version of what a page as of the request's date reads (see
+    /// [`accounts::AsOfVersion`]), read in the same statement.
+    pub as_of_version: Option<accounts::AsOfVersion>,
 }
 
 impl<S> FromRequestParts<S> for Tenancy
@@ -72,12 +75,23 @@ where
             csrf: session.csrf_token,
             session_id: session.id,
             data_version: membership.data_version,
+            as_of_version: membership.as_of_version,
             account,
         })
     }
 }
 
 impl Tenancy {
+    /// The version a plan or page as of `as_of` is keyed on: the version of
+    /// what it reads when the request read that for this date, else the
+    /// data version (never stale either way, see [`accounts::AsOfVersion`]).
+    pub fn version_as_of(&self, as_of: chrono::NaiveDate) -> i64 {
+        match self.as_of_version {
+            Some(v) if v.as_of == as_of => v.version,
+            _ => self.data_version,
+        }
+    }
+
     /// Who acts, for the service layer ([`crate::app`]).
     pub fn acting(&self) -> crate::app::Actor {
         crate::app::Actor {

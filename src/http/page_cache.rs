@@ -63,6 +63,19 @@ pub const CACHED: &[&str] = &[
     "/{tenant}/dependencies",
 ];
 
+/// The routes built from the plan as of the page's date alone (no history
+/// after it, no other table): keyed on the version of what that date reads,
+/// so a check-in dated later leaves them. Every other route is keyed on the
+/// data version (the WhyGO page lists the whole history, for one).
+const AS_OF_BOUND: &[&str] = &[
+    "/{tenant}",
+    "/{tenant}/sync",
+    "/{tenant}/escalations",
+    "/{tenant}/report.json",
+    "/{tenant}/alignment",
+    "/{tenant}/org",
+];
+
 /// A page larger than this is served but not kept.
 const LARGEST: usize = 8 * 1024 * 1024;
 
@@ -164,11 +177,12 @@ impl PageCache {
 /// Middleware on every route: serves the GET pages of [`CACHED`] from the
 /// cache, rendering each once per key; every other request passes through.
 pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let cached_route = req.method() == Method::GET
-        && req
-            .extensions()
-            .get::<MatchedPath>()
-            .is_some_and(|m| CACHED.contains(&m.as_str()));
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    let cached_route = req.method() == Method::GET && CACHED.contains(&route.as_str());
     let Some(pages) = state.pages.pages.clone().filter(|_| cached_route) else {
         return next.run(req).await;
     };
@@ -183,10 +197,14 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
         .map_or_else(String::new, |p| p.as_str().to_owned());
     let today = state.settings.today();
     let now = chrono::Utc::now();
-    let as_of = parts.uri.query().and_then(query_as_of).unwrap_or(today);
+    let as_of = super::params::request_as_of(&parts.uri, today);
     let key = PageKey {
         tenant: tenancy.tenant.id,
-        version: tenancy.data_version,
+        version: if AS_OF_BOUND.contains(&route.as_str()) {
+            tenancy.version_as_of(as_of)
+        } else {
+            tenancy.data_version
+        },
         account: tenancy.account.id,
         name: tenancy.account.name.clone(),
         role: tenancy.role.as_str(),
@@ -251,13 +269,4 @@ async fn render(res: Response, slot: &str) -> Page {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The `as_of` date a query asks for, when it names a readable one.
-fn query_as_of(query: &str) -> Option<NaiveDate> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()?
-        .into_iter()
-        .find(|(k, _)| k == "as_of")
-        .and_then(|(_, v)| super::params::read_date(&v).ok())
 }

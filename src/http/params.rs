@@ -130,6 +130,20 @@ impl PageQuery {
     }
 }
 
+/// The date a request shows: its `as_of` parameter when readable, else
+/// today (what [`PageQuery::resolve`] makes of it).
+pub fn request_as_of(uri: &axum::http::Uri, today: NaiveDate) -> NaiveDate {
+    uri.query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|fields| {
+            fields
+                .into_iter()
+                .find(|(k, _)| k == "as_of")
+                .and_then(|(_, v)| read_date(&v).ok())
+        })
+        .unwrap_or(today)
+}
+
 /// The plan with the individual WhyGOs `scope` asks for, as the signed-in
 /// person may see it: the one way pages and endpoints read plan data, so
 /// none can show a WhyGO its viewer may not see.
@@ -144,7 +158,7 @@ pub async fn load_plan(
         .plan(
             &state.pool,
             &tenancy.tenant,
-            tenancy.data_version,
+            tenancy.version_as_of(as_of),
             as_of,
             scope,
         )

@@ -36,7 +36,8 @@ pub async fn load_session(State(state): State<AppState>, mut req: Request, next:
         // same statement: a tenant page then costs one round trip before
         // its own work (the tenancy extractor takes it from here).
         let slug = path_slug(req.uri().path()).map(str::to_owned);
-        match accounts::request_context(&state.pool, &value, slug.as_deref()).await {
+        let as_of = super::params::request_as_of(req.uri(), state.settings.today());
+        match accounts::request_context(&state.pool, &value, slug.as_deref(), as_of).await {
             Ok((Some(session), membership)) => {
                 req.extensions_mut().insert(session);
                 if let Some(slug) = slug {

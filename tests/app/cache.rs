@@ -344,3 +344,97 @@ async fn a_page_cached_for_one_viewer_is_never_served_to_another() {
             .contains("Workflow Engineer Playbook and Batch Tooling")
     );
 }
+
+/// The two numbers a page as of a date is keyed on (migration 0012).
+async fn versions(db: &TestDb, as_of: &str) -> (i64, i64, i64) {
+    sqlx::query_as(
+        "select t.data_version, t.structure_version,
+                (select coalesce(max(av.data_version), 0) from actual_versions av
+                 where av.tenant_id = t.id and av.entered_on <= $1::date)
+         from tenants t where t.slug = 'kartel'",
+    )
+    .bind(as_of)
+    .fetch_one(&db.pool)
+    .await
+    .expect("versions")
+}
+
+#[tokio::test]
+async fn a_check_in_moves_what_its_date_reads_and_nothing_before_it() {
+    let db = demo_db().await;
+    let yesterday = "2026-11-20";
+    let (v0, s0, y0) = versions(&db, yesterday).await;
+    assert_eq!(s0, v0, "the demo's load is structure");
+
+    // Wayan's check-in is dated today (2026-11-21 on this server).
+    let mut wayan = signed_in(&db, "wayan").await;
+    wayan_checks_in(&mut wayan).await;
+    let (v1, s1, y1) = versions(&db, yesterday).await;
+    let (_, _, t1) = versions(&db, AS_OF).await;
+    assert_eq!(v1, v0 + 1);
+    assert_eq!(s1, s0, "new actuals are not structure");
+    assert_eq!(y1, y0, "nothing dated yesterday or before");
+    assert_eq!(t1, v1, "today's pages read it");
+
+    // Anything else is structure: a comment, here.
+    let mut kevin = signed_in(&db, "kevin").await;
+    kevin
+        .get(&format!("/kartel/whygos/production-1?as_of={AS_OF}"))
+        .await
+        .expect_status(200);
+    kevin
+        .post(
+            &format!("/kartel/whygos/production-1/comments?as_of={AS_OF}"),
+            &[("body", "Margin looks better.")],
+        )
+        .await
+        .expect_status(303);
+    let (v2, s2, _) = versions(&db, yesterday).await;
+    assert_eq!((v2, s2), (v1 + 1, v1 + 1));
+
+    // A transaction that adds actuals and then changes structure is one
+    // step of both; the settings row moves both too.
+    let mut tx = db.pool.begin().await.expect("begin");
+    sqlx::query(
+        "insert into actuals (tenant_id, id, outcome_id, quarter, value, entered_on)
+         select o.tenant_id, gen_random_uuid(), o.id, 4, '1', date '2026-11-01'
+         from outcomes o join tenants t on t.id = o.tenant_id where t.slug = 'kartel' and o.key = 'prod-margin'",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("an actual");
+    sqlx::query("update people set title = title || '!' where key = 'wayan'")
+        .execute(&mut *tx)
+        .await
+        .expect("a title");
+    tx.commit().await.expect("commit");
+    let (v3, s3, y3) = versions(&db, yesterday).await;
+    assert_eq!((v3, s3, y3), (v2 + 1, v2 + 1, v2 + 1));
+    sqlx::query("update tenants set carry_days = carry_days + 1 where slug = 'kartel'")
+        .execute(&db.pool)
+        .await
+        .expect("settings");
+    let (v4, s4, _) = versions(&db, yesterday).await;
+    assert_eq!((v4, s4), (v3 + 1, v3 + 1));
+}
+
+#[tokio::test]
+async fn last_weeks_pages_stay_cached_while_people_check_in_today() {
+    let db = demo_db().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let last_week = "/kartel?as_of=2026-11-14";
+    let today = format!("/kartel?as_of={AS_OF}");
+    let (_, before) = crate::pages::statements_of(&mut kevin, last_week).await;
+    let (_, today_before) = crate::pages::statements_of(&mut kevin, &today).await;
+
+    // On another app server sharing the database.
+    let mut wayan = signed_in(&db, "wayan").await;
+    wayan_checks_in(&mut wayan).await;
+
+    let (n, after) = crate::pages::statements_of(&mut kevin, last_week).await;
+    assert_eq!(n, 1, "last week's page, still the rendered one");
+    assert_eq!(after, before);
+    let (n, today_after) = crate::pages::statements_of(&mut kevin, &today).await;
+    assert!(n > 1, "today's page is built again ({n} statements)");
+    assert_ne!(today_after, today_before, "and shows the check-in");
+}

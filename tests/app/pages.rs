@@ -324,12 +324,25 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountQueries {
 
 static COUNTING: std::sync::Once = std::sync::Once::new();
 
-pub async fn queries_per_page(db: &TestDb, paths: &[&str]) -> Vec<usize> {
+/// The statements one GET of `path` by `c` sends, and the page.
+pub async fn statements_of(c: &mut crate::common::Client, path: &str) -> (usize, String) {
+    count_statements();
+    STATEMENTS.with(|n| n.set(0));
+    let res = c.get(path).await;
+    res.expect_status(200);
+    (STATEMENTS.with(std::cell::Cell::get), res.body.clone())
+}
+
+fn count_statements() {
     COUNTING.call_once(|| {
         let _ = tracing::subscriber::set_global_default(
             tracing_subscriber::registry().with(CountQueries),
         );
     });
+}
+
+pub async fn queries_per_page(db: &TestDb, paths: &[&str]) -> Vec<usize> {
+    count_statements();
     let mut c = signed_in(db, "kevin").await;
     let mut counts = Vec::new();
     for path in paths {
