@@ -259,30 +259,83 @@ ratio() {  # $1 / $2 with three decimals, or — when either is missing
   awk -v a="$1" -v b="$2" 'BEGIN { if (a == "—" || b == "—" || b + 0 == 0) print "—"; else printf "%.3f", a / b }'
 }
 
+kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
+cached_rss_kib=$(kib "$pid" VmRSS)  # every page asked for a few times: Bigco cached
+
 # The ceiling first: every page's ratio is to these figures.
 run_wrk "$ceiling_url" "X-Bench: ceiling" 1 1 "$base_secs"
 c1_rps=$rps; c1_p99=$p99; c1_n=$n
 run_wrk "$ceiling_url" "X-Bench: ceiling" 32 2 "$base_secs"
 c32_rps=$rps; c32_p99=$p99; c32_n=$n
-rows=("| ceiling (bench/ceiling: 1 query, 200 rows, askama) | | $((ceiling_bytes / 1024)) | $c1_n | $c1_rps | 1 | $c1_p99 | 1 | $c32_n | $c32_rps | 1 | $c32_p99 | 1 |")
+rows=("| ceiling (bench/ceiling: 1 query, 200 rows, askama) | | $((ceiling_bytes / 1024)) | $c1_n | $c1_rps | 1 | $c1_p99 | 1 | $c32_n | $c32_rps | 1 | $c32_p99 | 1 | |")
 for path in "${measured[@]}"; do
   ms=${single_ms[$path]}
   h=$(header_of "$path")
   run_wrk "$base$path" "$h" 1 1 "$(run_secs "$ms" "$min_requests" 1)"
   one="$n | $rps | $(ratio "$rps" "$c1_rps") | $p99 | $(ratio "$p99" "$c1_p99")"
   run_wrk "$base$path" "$h" 32 2 "$(run_secs "$ms" "$min_requests_32" "$cores")"
-  rows+=("| \`$path\` | ${statements[$path]} | $(( ${size[$path]} / 1024 )) | $one | $n | $rps | $(ratio "$rps" "$c32_rps") | $p99 | $(ratio "$p99" "$c32_p99") |")
+  rows+=("| \`$path\` | ${statements[$path]} | $(( ${size[$path]} / 1024 )) | $one | $n | $rps | $(ratio "$rps" "$c32_rps") | $p99 | $(ratio "$p99" "$c32_p99") | $(( $(kib "$pid" VmRSS) / 1024 )) |")
 done
 # The ceiling again at the end: how much the machine drifted during the run.
 run_wrk "$ceiling_url" "X-Bench: ceiling" 32 2 "$base_secs"
 c32_end_rps=$rps; c32_end_p99=$p99
+
+# ---- Cold rebuilds: the first request of a page after a check-in ----
+# Bigco's CEO checks in one of her outcomes (dated today, as every check-in
+# is), then asks for the page once: what a reader waits for after a write.
+# Pages as of today read the new actual; pages as of an earlier date do not
+# (their cached copy stands). Five rounds each; median and slowest.
+bigco_cookie=${bigco_header#Cookie: whygo_session=}
+checkin_field=$(curl -fsS -H "$bigco_header" "$base/bigco/checkin" | grep -o 'name="value-[0-9]-[^"]*"' | head -1 | sed 's/name="//; s/"$//')
+[ -n "$checkin_field" ] || { echo "no outcome on $CEO's check-in form" >&2; exit 1; }
+check_in_once() { python3 bench/checkins.py "$base" "$bigco_cookie" bigco "$checkin_field" 1 0.01 >/dev/null; }
+REBUILT=(
+  "/bigco"                                   # the dashboard as of today: reads the check-in
+  "/bigco/report.json"                       # the whole organization's report as of today (first page)
+  "/bigco/alignment"                         # the alignment tree as of today
+  "/bigco/departments/$DEPT"                 # a department as of today
+  "/bigco?as_of=$AS_OF"                      # last week's dashboard: not moved by today's check-in
+)
+rebuilt_rows=()
+wait_idle
+for path in "${REBUILT[@]}"; do
+  times=()
+  for _ in 1 2 3 4 5; do
+    check_in_once
+    times+=("$(curl -fsS -o /dev/null -w '%{time_total}' -H "$bigco_header" "$base$path")")
+  done
+  read -r med worst < <(printf '%s\n' "${times[@]}" | sort -g | awk '{ t[NR] = $1 } END { printf "%.1f %.1f\n", t[3] * 1000, t[5] * 1000 }')
+  say "after a check-in, $path took $med ms (median), $worst ms (slowest)"
+  rebuilt_rows+=("| \`$path\` | $med | $worst |")
+done
+
+# ---- Check-ins while leaders read the dashboard ----
+# Check-ins per second at 4 clients (bench/checkins.py: form, then save),
+# alone and then while wrk asks for the dashboard at 16 clients.
+checkin_secs=${BENCH_CHECKIN_SECONDS:-10}
+checkins() { python3 bench/checkins.py "$base" "$bigco_cookie" bigco "$checkin_field" 4 "$checkin_secs"; }
+wait_idle
+read -r ci_n _ ci_alone ci_failed < <(checkins)
+say "check-ins alone: $ci_alone per second ($ci_n, $ci_failed failed)"
+checkin_rows=("| alone | $ci_alone | 1 | $ci_failed | |")
+for path in "/bigco?as_of=$AS_OF" "/bigco"; do
+  wait_idle
+  wrk -c 16 -t 2 -d "$((checkin_secs + 2))s" --timeout 120s -s "$lua" -H "$bigco_header" "$base$path" >"$data/wrk-under.txt" &
+  wrk_pid=$!
+  sleep 1
+  read -r n_under _ under failed_under < <(checkins)
+  wait "$wrk_pid"
+  read -r _ reads dur _ _ _ < <(grep '^WRK ' "$data/wrk-under.txt")
+  read_rps=$(awk -v r="$reads" -v d="$dur" 'BEGIN { printf "%.1f", r / (d / 1e6) }')
+  say "check-ins with $path at 16 clients: $under per second; the page $read_rps req/s"
+  checkin_rows+=("| with \`$path\` at 16 clients | $under | $(ratio "$under" "$ci_alone") | $failed_under | $read_rps |")
+done
 
 # ---- Memory after the run ----
 # whygo: resident now (VmRSS) and at its peak (VmHWM). PostgreSQL: the
 # proportional set size (Pss, shared memory divided among the processes that
 # map it) summed over the postmaster and its children, so shared buffers
 # count once.
-kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 rss_kib=$(kib "$pid" VmRSS); hwm_kib=$(kib "$pid" VmHWM)
 pg_pss_kib=0; pg_procs=0
 for p in "$pg_pid" $(pgrep -P "$pg_pid" || true); do
@@ -293,12 +346,25 @@ done
 echo
 echo "Bigco: $(grep -c '^\[\[person\]\]' "$workbook") people, $(grep -c '^\[\[whygo\]\]' "$workbook") WhyGOs, $(grep -c '^\[\[whygo.outcome\]\]' "$workbook") outcomes, $(grep -c '^\[\[actual\]\]' "$workbook") actuals; load $load_secs s; wrk runs of at least $duration; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(date -u +%Y-%m-%d)"
 echo
-echo "| page | SQL statements | KiB | 1 client: requests | req/s | × ceiling | p99 ms | × ceiling | 32 clients: requests | req/s | × ceiling | p99 ms | × ceiling |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| page | SQL statements | KiB | 1 client: requests | req/s | × ceiling | p99 ms | × ceiling | 32 clients: requests | req/s | × ceiling | p99 ms | × ceiling | whygo RSS after, MiB |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
-for path in "${skipped[@]}"; do echo "| \`$path\` | not found (404): not built yet | | | | | | | | | | | |"; done
+for path in "${skipped[@]}"; do echo "| \`$path\` | not found (404): not built yet | | | | | | | | | | | | |"; done
 echo
 echo "The ceiling again after the pages, 32 clients: $c32_end_rps req/s, p99 $c32_end_p99 ms."
+echo "whygo serve with Bigco cached (every page asked for, before the runs): $((cached_rss_kib / 1024)) MiB resident."
+echo
+echo "The first request of a page after a check-in by $CEO (5 rounds):"
+echo
+echo "| page | median ms | slowest ms |"
+echo "| --- | ---: | ---: |"
+printf '%s\n' "${rebuilt_rows[@]}"
+echo
+echo "Check-ins per second at 4 clients ($checkin_secs s each, bench/checkins.py):"
+echo
+echo "| while | check-ins/s | × alone | failed | page req/s |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${checkin_rows[@]}"
 echo "Memory after the run: whygo serve $((rss_kib / 1024)) MiB resident (peak $((hwm_kib / 1024)) MiB); PostgreSQL $((pg_pss_kib / 1024)) MiB (Pss of $pg_procs processes)."
 if [ "${BENCH_KEEP:-0}" = 1 ]; then
   echo
