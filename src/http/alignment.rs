@@ -536,7 +536,9 @@ fn org_rows(
         shown[i] = match *parent {
             None => true,
             Some(m) => {
-                shown[m] && (spine.contains(p.key.as_str()) || expanded.contains(order[m].0.key.as_str()))
+                shown[m]
+                    && (spine.contains(p.key.as_str())
+                        || expanded.contains(order[m].0.key.as_str()))
             }
         };
         if !shown[i] {
