@@ -44,7 +44,7 @@ struct Node {
 /// The WhyGOs beneath a node, counted, with the link that opens them (or,
 /// once open, folds them again).
 struct Beneath {
-    /// "14 individual WhyGOs", "1 WhyGO".
+    /// "14 individual WhyGOs ladder here", "1 WhyGO ladders here".
     what: String,
     counts: Counts,
     /// Not judged: drafts, proposals, or nothing scorable yet.
@@ -83,6 +83,11 @@ impl Beneath {
             n => format!("{n} {kind}s"),
         };
         let the = if under.len() == 1 { "" } else { "the " };
+        let verb = if under.len() == 1 {
+            "ladders"
+        } else {
+            "ladder"
+        };
         let (href, link) = if open {
             (base.to_owned(), format!("Hide {the}{what} under {title}"))
         } else {
@@ -92,7 +97,7 @@ impl Beneath {
             )
         };
         Some(Beneath {
-            what,
+            what: format!("{what} {verb} here"),
             counts,
             not_scored,
             href,

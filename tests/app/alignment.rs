@@ -165,6 +165,46 @@ async fn the_counts_on_a_department_whygo_give_each_pace_in_words() {
 }
 
 #[tokio::test]
+async fn individual_whygos_laddering_straight_to_a_company_whygo_are_counted_on_it() {
+    let db = demo_db().await;
+    sqlx::query(
+        "insert into whygos (tenant_id, id, cycle_id, key, level, department_id, person_id, owner_id, title, status)
+         select p.tenant_id, gen_random_uuid(), (select id from cycles limit 1), 'noah-1', 'individual',
+                p.department_id, p.id, p.id, 'Shadow Every Client Shoot', 'submitted'
+         from people p where p.key = 'noah'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("whygo");
+    sqlx::query(
+        "insert into whygo_links (tenant_id, child_id, parent_id, is_primary)
+         select c.tenant_id, c.id, p.id, true
+         from whygos c, whygos p where c.key = 'noah-1' and p.key = 'company-3'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("link");
+    let mut kevin = signed_in(&db, "kevin").await;
+    let tree = get_ok(&mut kevin, &format!("/kartel/alignment?as_of={AS_OF}")).await;
+    assert!(
+        tree.contains("1 individual WhyGO ladders here: <span class=\"counts\">0 [+] on pace · 0 [~] slightly off pace · 0 [-] off pace · 0 needs check-in · 1 not scored</span>."),
+        "{tree}"
+    );
+    assert!(!tree.contains("Shadow Every Client Shoot"));
+    let opened = get_ok(
+        &mut kevin,
+        &href_of(&tree, "Show 1 individual WhyGO under #3 Talent Engine"),
+    )
+    .await;
+    assert!(opened.contains(
+        "<a href=\"/kartel/whygos/noah-1?as_of=2026-11-21\">Shadow Every Client Shoot</a> <span class=\"muted\">— · Noah Shields</span>"
+    ), "{opened}");
+    // The department WhyGOs under company-3 are still there, still folded.
+    assert!(opened.contains("#1 Role Definition &#38; Scale Readiness"));
+    assert!(!opened.contains("Workflow Engineer Playbook and Batch Tooling"));
+}
+
+#[tokio::test]
 async fn the_open_link_keeps_the_date_and_quarter_of_the_page() {
     let db = demo_db().await;
     let mut kevin = signed_in(&db, "kevin").await;
