@@ -5,6 +5,7 @@
 #![allow(unsafe_code)]
 
 mod admin;
+mod alignment;
 mod auth;
 mod cache;
 mod checkin;

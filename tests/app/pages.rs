@@ -90,7 +90,18 @@ async fn every_page_renders_for_every_role_with_the_demos_content() {
             ),
             (
                 format!("/kartel/org?as_of={AS_OF}"),
-                vec!["Org chart", "Kevin Reilly", "Noah Shields"],
+                vec![
+                    "Org chart",
+                    "Kevin Reilly",
+                    "Wayan Palmieri",
+                    "4 people beneath",
+                    "Show the 3 direct reports of Wayan Palmieri",
+                ],
+            ),
+            // Opened down to Noah, who reports to Veronica.
+            (
+                format!("/kartel/org?as_of={AS_OF}&open=veronica"),
+                vec!["Org chart", "Kevin Reilly", "Veronica Diaz", "Noah Shields"],
             ),
         ];
         for (path, texts) in pages {
@@ -213,10 +224,20 @@ async fn an_example_explanation_reads_as_the_design_says() {
 async fn individual_whygos_are_seen_by_the_person_leaders_and_admins_only() {
     let db = demo_db().await;
     let path = format!("/kartel/whygos/trent-1?as_of={AS_OF}");
+    // The alignment tree lists it under generative-1 once that is opened.
+    let opened = format!("/kartel/alignment?as_of={AS_OF}&open=generative-1");
     for who in ["trent", "kevin", "zac"] {
-        let page = signed_in(&db, who).await.get(&path).await;
+        let mut c = signed_in(&db, who).await;
+        let page = c.get(&path).await;
         page.expect_status(200);
         assert!(page.body.contains("Individual WhyGO"), "{who}");
+        let tree = c.get(&opened).await;
+        tree.expect_status(200);
+        assert!(
+            tree.body
+                .contains("Workflow Engineer Playbook and Batch Tooling"),
+            "{who}"
+        );
     }
     // Wayan is not in Trent's reporting chain and only a member.
     let mut wayan = signed_in(&db, "wayan").await;
@@ -236,12 +257,15 @@ async fn individual_whygos_are_seen_by_the_person_leaders_and_admins_only() {
             .body
             .contains("Workflow Engineer Playbook and Batch Tooling")
     );
-    let tree = wayan.get(&format!("/kartel/alignment?as_of={AS_OF}")).await;
-    assert!(
-        !tree
-            .body
-            .contains("Workflow Engineer Playbook and Batch Tooling")
-    );
+    for tree in [format!("/kartel/alignment?as_of={AS_OF}"), opened] {
+        let tree = wayan.get(&tree).await;
+        tree.expect_status(200);
+        assert!(
+            !tree
+                .body
+                .contains("Workflow Engineer Playbook and Batch Tooling")
+        );
+    }
 
     // When the organization opens individual WhyGOs to everyone, Wayan sees it.
     sqlx::query("update tenants set individuals_visible_to_all = true where slug = 'kartel'")
@@ -363,6 +387,8 @@ async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization
         "/kartel/people/wayan?as_of=2026-11-21",
         "/kartel/whygos/production-1?as_of=2026-11-21",
         "/kartel/alignment?as_of=2026-11-21",
+        "/kartel/alignment?as_of=2026-11-21&open=production-1",
+        "/kartel/org?as_of=2026-11-21&open=veronica",
         "/kartel/org?as_of=2026-11-21",
         "/kartel/report.json?as_of=2026-11-21",
     ];
@@ -422,10 +448,11 @@ async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization
     // The org chart and report.json come after the alignment tree, which
     // read the whole plan of that date: theirs comes from the plan cache, so
     // they cost the one statement that reads the session, the membership
-    // and the data version; so does the escalations list, after the
-    // dashboard of the same date.
+    // and the data version; so do the escalations list, after the
+    // dashboard of the same date, and the tree and chart with a node open.
     for (path, n) in paths.iter().zip(&before) {
         let fewest = if path.contains("/org?")
+            || path.contains("&open=")
             || path.contains("/report.json")
             || path.contains("/escalations")
         {
