@@ -162,3 +162,18 @@ create function whygo_request(p_session text, p_slug text, p_as_of date)
     $$;
 revoke all on function whygo_request(text, text, date) from public;
 grant execute on function whygo_request(text, text, date) to whygo_app;
+
+-- `whygo load` refreshes the planner's statistics after a bulk load
+-- (src/db/load.rs). The app's role does not own the tables, and ANALYZE of
+-- a table needs its owner: this runs it as the owner, on these tables only.
+create or replace function whygo_refresh_statistics() returns void
+    language plpgsql security definer
+    set search_path = public, pg_temp
+    as $$
+begin
+    analyze people, departments, whygos, whygo_links, outcomes, outcome_owners, actuals,
+            actual_versions;
+end;
+$$;
+revoke all on function whygo_refresh_statistics() from public;
+grant execute on function whygo_refresh_statistics() to whygo_app;

@@ -341,11 +341,10 @@ async fn refresh_statistics(pool: &PgPool, summary: &LoadSummary) {
         return;
     }
     let started = std::time::Instant::now();
-    match sqlx::query(
-        "analyze people, departments, whygos, whygo_links, outcomes, outcome_owners, actuals",
-    )
-    .execute(pool)
-    .await
+    // As the tables' owner (migration 0012): the app's role may not analyze.
+    match sqlx::query("select whygo_refresh_statistics()")
+        .execute(pool)
+        .await
     {
         Ok(_) => tracing::info!(
             elapsed_ms = started.elapsed().as_millis(),

@@ -284,6 +284,18 @@ async fn the_generated_benchmark_workbook_loads_in_file_order_and_reloads_unchan
         .map(|o| o.owners.len())
         .sum();
     assert_eq!(count(&db, "outcome_owners").await as usize, owners);
+    // The planner's statistics were refreshed after the bulk load, by the
+    // app's own role (which does not own the tables): a table never
+    // analyzed has reltuples -1.
+    let analyzed: f32 =
+        sqlx::query_scalar("select reltuples from pg_class where relname = 'actuals'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("statistics");
+    assert!(
+        analyzed >= wb.actuals.len() as f32 * 0.9,
+        "actuals analyzed: {analyzed}"
+    );
 
     // Actuals are appended in file order (the order breaks ties on a date).
     let stored: Vec<(String, String, chrono::NaiveDate)> = sqlx::query_as(
