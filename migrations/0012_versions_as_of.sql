@@ -24,9 +24,12 @@ create table actual_versions (
 alter table actual_versions enable row level security;
 create policy tenant_isolation on actual_versions
     using (tenant_id = nullif(current_setting('whygo.tenant_id', true), '')::uuid);
--- Written by the trigger below and read by whygo_request, both security
--- definer: the app itself has no business with it.
+-- Written by the trigger below only; the app reads it (which days changed
+-- since the plan it holds, src/http/cache.rs).
 revoke all on actual_versions from whygo_app;
+grant select on actual_versions to whygo_app;
+-- A day's entries, read when a cached plan is brought up to date.
+create index actuals_date_idx on actuals (tenant_id, entered_on);
 
 -- The trigger of migration 0010, now also keeping the two numbers above.
 -- Each number moves once per transaction and tenant; the version this

@@ -184,6 +184,7 @@ pub async fn request_context(
         .map(|m| Membership {
             as_of_version: Some(AsOfVersion {
                 as_of,
+                structure: row.structure_version.unwrap_or_default(),
                 version: row
                     .structure_version
                     .unwrap_or_default()
@@ -426,6 +427,8 @@ pub struct Membership {
 pub struct AsOfVersion {
     pub as_of: chrono::NaiveDate,
     pub version: i64,
+    /// The data version of the last write other than new actuals.
+    pub structure: i64,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -488,6 +488,65 @@ struct WhyGoRow {
     shown: bool,
 }
 
+/// What changed for a plan as of `as_of` since the tenant's data version
+/// `since`, when only actuals were added: the days (on or before `as_of`)
+/// that gained entries, and every entry of those days, by outcome key
+/// ([`Plan::with_entries_of`]). One statement in a tenant transaction.
+pub async fn entries_since(
+    pool: &PgPool,
+    tenant: Uuid,
+    since: i64,
+    as_of: NaiveDate,
+) -> sqlx::Result<(Vec<NaiveDate>, Vec<(String, Actual)>)> {
+    let mut tx = super::begin_tenant(pool, tenant).await?;
+    let rows: Vec<DayEntryRow> = sqlx::query_as(
+        "select d.entered_on as day, o.key as outcome, a.quarter, a.value, a.note, a.seq, p.key as by
+         from actual_versions d
+         left join actuals a on a.tenant_id = d.tenant_id and a.entered_on = d.entered_on
+         left join outcomes o on o.tenant_id = a.tenant_id and o.id = a.outcome_id
+         left join people p on p.tenant_id = a.tenant_id and p.id = a.entered_by
+         where d.tenant_id = $1 and d.data_version > $2 and d.entered_on <= $3
+         order by d.entered_on, a.seq",
+    )
+    .bind(tenant)
+    .bind(since)
+    .bind(as_of)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
+    days.dedup();
+    let entries = rows
+        .into_iter()
+        .filter_map(|r| {
+            let quarter = u8::try_from(r.quarter?).ok().and_then(Quarter::new)?;
+            Some((
+                r.outcome?,
+                Actual {
+                    quarter,
+                    value: r.value?,
+                    note: r.note.unwrap_or_default(),
+                    date: r.day,
+                    seq: r.seq?,
+                    by: r.by,
+                },
+            ))
+        })
+        .collect();
+    Ok((days, entries))
+}
+
+#[derive(sqlx::FromRow)]
+struct DayEntryRow {
+    day: NaiveDate,
+    outcome: Option<String>,
+    quarter: Option<i16>,
+    value: Option<String>,
+    note: Option<String>,
+    seq: Option<i64>,
+    by: Option<String>,
+}
+
 #[derive(sqlx::FromRow)]
 struct OutcomeRow {
     id: Uuid,

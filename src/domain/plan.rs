@@ -3,6 +3,8 @@
 //! the report and the pages compute everything else from it, so a page costs
 //! the same number of queries whatever the size of the organization.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use super::calendar::{FiscalYear, Quarter};
@@ -423,6 +425,62 @@ impl Plan {
             (Coverage::WhyGo(k), _) => &w.key == k,
             _ => false,
         }
+    }
+
+    /// Whether a computed outcome reads the clock (records as of now, on a
+    /// day not yet over), so the plan is only good for the minute it was
+    /// read in. Outcomes copied from another outcome do not.
+    pub fn reads_the_clock(&self) -> bool {
+        self.whygos
+            .iter()
+            .chain(&self.cascade_only)
+            .flat_map(|w| &w.outcomes)
+            .filter_map(|o| o.computed.as_ref())
+            .any(|c| c.source.outcome().is_none())
+    }
+
+    /// This plan with the entries of `dates` replaced by `fresh` (every
+    /// entry of those dates, by outcome key): a check-in brought up to date
+    /// without reading the plan again. Entries of other dates stay as they
+    /// are. `None` when an outcome that a computed outcome copies changed:
+    /// its copy must be computed again (read the plan).
+    pub fn with_entries_of(&self, dates: &[NaiveDate], fresh: &[(String, Actual)]) -> Option<Plan> {
+        let changed: std::collections::HashSet<&str> =
+            fresh.iter().map(|(k, _)| k.as_str()).collect();
+        let copied_changes = self
+            .whygos
+            .iter()
+            .chain(&self.cascade_only)
+            .flat_map(|w| &w.outcomes)
+            .filter_map(|o| o.computed.as_ref()?.source.outcome())
+            .any(|k| changed.contains(k));
+        if copied_changes {
+            return None;
+        }
+        let mut by_key: HashMap<&str, Vec<&Actual>> = HashMap::new();
+        for (k, a) in fresh {
+            by_key.entry(k.as_str()).or_default().push(a);
+        }
+        let mut plan = self.clone();
+        for o in plan
+            .whygos
+            .iter_mut()
+            .chain(plan.cascade_only.iter_mut())
+            .flat_map(|w| w.outcomes.iter_mut())
+            // Computed values are not checked in.
+            .filter(|o| o.computed.is_none())
+        {
+            let new = by_key.get(o.key.as_str());
+            let stale = o.actuals.iter().any(|a| dates.contains(&a.date));
+            if new.is_none() && !stale {
+                continue;
+            }
+            o.actuals.retain(|a| !dates.contains(&a.date));
+            o.actuals
+                .extend(new.into_iter().flatten().map(|a| (*a).clone()));
+            o.actuals.sort_by_key(|a| (a.date, a.seq));
+        }
+        Some(plan)
     }
 
     /// WhyGOs that ladder to `key`.

@@ -25,7 +25,8 @@
 //! its viewer ([`crate::domain::plan::Plan::visible_to`]), so what a viewer
 //! may not see is never in what their page is built from.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -91,6 +92,20 @@ impl CachedScope {
 #[derive(Clone)]
 pub struct PlanCache {
     plans: Option<Cache<PlanKey, Arc<Plan>>>,
+    /// The newest plan built for each (tenant, date, scope), to bring up to
+    /// date when only actuals were added since ([`Plan::with_entries_of`]).
+    /// Weak: the cache above decides what stays in memory.
+    newest: Arc<Mutex<HashMap<Lineage, Newest>>>,
+}
+
+/// Plans of one tenant, date and scope, across versions.
+type Lineage = (Uuid, NaiveDate, CachedScope);
+
+struct Newest {
+    version: i64,
+    structure: i64,
+    minute: Option<i64>,
+    plan: Weak<Plan>,
 }
 
 impl std::fmt::Debug for PlanCache {
@@ -116,18 +131,27 @@ impl PlanCache {
                 .time_to_idle(IDLE)
                 .build()
         });
-        PlanCache { plans }
+        PlanCache {
+            plans,
+            newest: Arc::default(),
+        }
     }
 
     /// The plan of `scope` as of `as_of` for the tenant at `version`: from
     /// the cache when an equal request built it, else read (once, however
     /// many requests ask at the same time). Scopes that are not cached are
     /// read every time.
+    ///
+    /// `versions` is the version of what the plan reads as of `as_of` and,
+    /// when known, the structure version (the last write that was not new
+    /// actuals): with it, a plan of an earlier version with the same
+    /// structure is brought up to date with the days that gained entries
+    /// (one statement) instead of read again.
     pub async fn plan(
         &self,
         pool: &PgPool,
         tenant: &TenantRow,
-        version: i64,
+        (version, structure): (i64, Option<i64>),
         as_of: NaiveDate,
         scope: Scope<'_>,
     ) -> Result<Arc<Plan>, AppError> {
@@ -144,14 +168,92 @@ impl PlanCache {
             scope: cached,
             minute: (end_of_day(as_of) > now).then(|| now.timestamp() / 60),
         };
+        let lineage = (tenant.id, as_of, cached);
+        let minute = key.minute;
         plans
             .try_get_with(key, async {
-                db::plan::load_scoped(pool, tenant, as_of, cached.scope())
-                    .await
-                    .map(Arc::new)
+                if let Some(s) = structure
+                    && let Some(plan) = self
+                        .brought_up_to_date(pool, lineage, version, s, minute)
+                        .await?
+                {
+                    return Ok(plan);
+                }
+                let plan =
+                    Arc::new(db::plan::load_scoped(pool, tenant, as_of, cached.scope()).await?);
+                if let Some(s) = structure {
+                    self.remember(lineage, version, s, minute, &plan);
+                }
+                Ok::<_, sqlx::Error>(plan)
             })
             .await
             .map_err(AppError::from)
+    }
+
+    /// The newest plan of `lineage` brought up to `version`, when only
+    /// actuals were added since it was built (same structure version) and
+    /// it reads no clock or was read this minute; None: read it anew.
+    async fn brought_up_to_date(
+        &self,
+        pool: &PgPool,
+        lineage: Lineage,
+        version: i64,
+        structure: i64,
+        minute: Option<i64>,
+    ) -> Result<Option<Arc<Plan>>, sqlx::Error> {
+        let base = {
+            let newest = self
+                .newest
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            newest.get(&lineage).and_then(|n| {
+                let plan = n.plan.upgrade()?;
+                let usable = n.structure == structure
+                    && n.version < version
+                    && (n.minute == minute || !plan.reads_the_clock());
+                usable.then_some((n.version, plan))
+            })
+        };
+        let Some((since, plan)) = base else {
+            return Ok(None);
+        };
+        let (tenant, as_of, _) = lineage;
+        let (days, entries) = db::plan::entries_since(pool, tenant, since, as_of).await?;
+        let Some(updated) = plan.with_entries_of(&days, &entries) else {
+            return Ok(None);
+        };
+        let updated = Arc::new(updated);
+        self.remember(lineage, version, structure, minute, &updated);
+        Ok(Some(updated))
+    }
+
+    fn remember(
+        &self,
+        lineage: Lineage,
+        version: i64,
+        structure: i64,
+        minute: Option<i64>,
+        plan: &Arc<Plan>,
+    ) {
+        let mut newest = self
+            .newest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Entries whose plan the cache let go of go too: the map stays the
+        // size of what is cached.
+        newest.retain(|_, n| n.plan.strong_count() > 0);
+        let stale = newest.get(&lineage).is_some_and(|n| n.version > version);
+        if !stale {
+            newest.insert(
+                lineage,
+                Newest {
+                    version,
+                    structure,
+                    minute,
+                    plan: Arc::downgrade(plan),
+                },
+            );
+        }
     }
 }
 

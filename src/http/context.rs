@@ -86,9 +86,16 @@ impl Tenancy {
     /// what it reads when the request read that for this date, else the
     /// data version (never stale either way, see [`accounts::AsOfVersion`]).
     pub fn version_as_of(&self, as_of: chrono::NaiveDate) -> i64 {
+        self.versions_as_of(as_of).0
+    }
+
+    /// [`Self::version_as_of`] and, when the request read it for this
+    /// date, the structure version (what a cached plan may be brought up to
+    /// date from, see [`super::cache`]).
+    pub fn versions_as_of(&self, as_of: chrono::NaiveDate) -> (i64, Option<i64>) {
         match self.as_of_version {
-            Some(v) if v.as_of == as_of => v.version,
-            _ => self.data_version,
+            Some(v) if v.as_of == as_of => (v.version, Some(v.structure)),
+            _ => (self.data_version, None),
         }
     }
 

@@ -158,7 +158,7 @@ pub async fn load_plan(
         .plan(
             &state.pool,
             &tenancy.tenant,
-            tenancy.version_as_of(as_of),
+            tenancy.versions_as_of(as_of),
             as_of,
             scope,
         )

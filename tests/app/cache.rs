@@ -438,3 +438,35 @@ async fn last_weeks_pages_stay_cached_while_people_check_in_today() {
     assert!(n > 1, "today's page is built again ({n} statements)");
     assert_ne!(today_after, today_before, "and shows the check-in");
 }
+
+#[tokio::test]
+async fn after_a_check_in_the_cached_plan_is_brought_up_to_date_not_read_again() {
+    let db = demo_db().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let today = format!("/kartel?as_of={AS_OF}");
+    let report = format!("/kartel/report.json?as_of={AS_OF}");
+    let (first, _) = crate::pages::statements_of(&mut kevin, &today).await;
+    crate::pages::statements_of(&mut kevin, &report).await;
+
+    let mut wayan = signed_in(&db, "wayan").await;
+    wayan_checks_in(&mut wayan).await;
+
+    // The session, then the day's entries in a tenant transaction: not the
+    // plan's one query per table.
+    let (n, patched) = crate::pages::statements_of(&mut kevin, &today).await;
+    assert!(
+        n <= 5 && n + 5 < first,
+        "brought up to date in {n} ({first} to read it)"
+    );
+    let (n_report, patched_report) = crate::pages::statements_of(&mut kevin, &report).await;
+    assert_eq!(n_report, n);
+    // What a server that never saw the plan before shows.
+    let mut fresh = signed_in(&db, "kevin").await;
+    let read = fresh.get(&today).await;
+    read.expect_status(200);
+    let strip = |s: &str, c: &Client| s.replace(c.csrf.as_deref().unwrap_or("-"), "");
+    assert_eq!(strip(&patched, &kevin), strip(&read.body, &fresh));
+    let read_report = fresh.get(&report).await;
+    assert_eq!(patched_report, read_report.body);
+    assert_eq!(margin_q4(&mut kevin).await, "+", "the check-in counts");
+}

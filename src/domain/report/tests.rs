@@ -488,3 +488,61 @@ fn a_viewer_who_may_not_see_an_individual_whygo_gets_a_plan_without_it() {
     assert_eq!(c2(&r).map(|(_, n)| n), Some(2));
     assert!(serde_json::to_string(&own).expect("json").contains("ann-1"));
 }
+
+/// A check-in brought into a plan in memory gives the report a plan read
+/// with it would give.
+#[test]
+fn a_plan_brought_up_to_date_with_a_days_entries_reports_as_one_read_with_them() {
+    let as_of = date("2026-03-31");
+    let before = plan();
+    let fresh_actual = Actual {
+        quarter: Quarter::new(1).expect("quarter"),
+        value: "100".to_owned(),
+        note: String::new(),
+        date: date("2026-03-25"),
+        seq: 99,
+        by: Some("ann".to_owned()),
+    };
+    let fresh = vec![("slight".to_owned(), fresh_actual.clone())];
+    let patched = before
+        .with_entries_of(&[date("2026-03-25")], &fresh)
+        .expect("nothing copies it");
+    let mut read = plan();
+    read.whygos[0].outcomes[1].actuals.push(fresh_actual);
+    let json = |p: &Plan| serde_json::to_value(build(p, as_of)).expect("the report as JSON");
+    assert_eq!(json(&patched), json(&read));
+    assert_ne!(json(&before), json(&read), "it matters");
+
+    // A date's entries are replaced whole: what is not among them is gone.
+    let only_on = vec![(
+        "on".to_owned(),
+        before.whygos[0].outcomes[0].actuals[0].clone(),
+    )];
+    let replaced = before
+        .with_entries_of(&[date("2026-03-20")], &only_on)
+        .expect("nothing copies it");
+    assert_eq!(replaced.whygos[0].outcomes[0].actuals.len(), 1);
+    assert!(replaced.whygos[0].outcomes[1].actuals.is_empty());
+    assert!(replaced.whygos[1].outcomes[0].actuals.is_empty());
+}
+
+#[test]
+fn a_change_to_an_outcome_another_copies_needs_the_plan_read_again() {
+    let mut p = plan();
+    p.whygos[1].outcomes[0].computed = Some(crate::domain::plan::Computation {
+        source: crate::domain::operations::Source::Outcome {
+            key: "on".to_owned(),
+        },
+        quarters: Vec::new(),
+    });
+    assert!(!p.reads_the_clock(), "a copy reads no clock");
+    let entry = p.whygos[0].outcomes[0].actuals[0].clone();
+    assert!(
+        p.with_entries_of(&[entry.date], &[("on".to_owned(), entry.clone())])
+            .is_none()
+    );
+    assert!(
+        p.with_entries_of(&[entry.date], &[("slight".to_owned(), entry)])
+            .is_some()
+    );
+}
