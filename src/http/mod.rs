@@ -22,6 +22,7 @@ mod lifecycle;
 mod operations;
 mod params;
 mod people;
+mod report_json;
 pub mod session;
 mod view;
 mod whygos;
