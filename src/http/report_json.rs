@@ -15,10 +15,9 @@
 //!
 //! Page 1 builds the whole report (its roll-ups and lists cover every
 //! WhyGO); a later page builds only its own WhyGOs and the approved ones
-//! laddering to them ([`report::whygos_page`]), so reading every page costs
-//! about what one whole report did. A 2,000-person organization's whole
-//! report was 28 MB of JSON in one answer; its page 1 is about 3.6 MB (the
-//! lists) and the others about 0.5 MB.
+//! laddering to them ([`report::whygos_page`]). A 2,000-person
+//! organization's whole report was 28 MB of JSON in one answer; its page 1
+//! is about 3.6 MB (the lists) and the others about 0.5 MB (docs/api.md).
 
 use axum::Json;
 use axum::extract::{Query, State};
