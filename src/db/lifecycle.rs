@@ -705,59 +705,6 @@ pub async fn lifecycle(pool: &PgPool, tenant: Uuid, key: &str) -> sqlx::Result<O
     Ok(row)
 }
 
-/// When each submitted individual WhyGO was last submitted, by key.
-pub async fn submitted_at(
-    pool: &PgPool,
-    tenant: Uuid,
-) -> sqlx::Result<Vec<(String, DateTime<Utc>, i32)>> {
-    let mut tx = begin_tenant(pool, tenant).await?;
-    let rows = sqlx::query_as(
-        "select w.key, coalesce((select max(e.at) from whygo_events e
-                                 where e.tenant_id = w.tenant_id and e.whygo_id = w.id and e.kind = 'submitted'),
-                                w.updated_at),
-                w.version
-         from whygos w where w.tenant_id = $1 and w.status = 'submitted' and w.level = 'individual'",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(rows)
-}
-
-/// The signers of the tenant and who signed which version of every company
-/// and department WhyGO, with each WhyGO's current version.
-pub async fn all_signatures(
-    pool: &PgPool,
-    tenant: Uuid,
-) -> sqlx::Result<(Vec<String>, Vec<(String, String, i32)>, Vec<(String, i32)>)> {
-    let mut tx = begin_tenant(pool, tenant).await?;
-    let signers: Vec<String> = sqlx::query_scalar(
-        "select p.key from signers s join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
-         where s.tenant_id = $1 order by s.position",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
-    let signed: Vec<(String, String, i32)> = sqlx::query_as(
-        "select w.key, p.key, s.whygo_version from signoffs s
-         join whygos w on w.tenant_id = s.tenant_id and w.id = s.whygo_id
-         join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
-         where s.tenant_id = $1",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
-    let versions: Vec<(String, i32)> = sqlx::query_as(
-        "select key, version from whygos where tenant_id = $1 and level in ('company', 'department')",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok((signers, signed, versions))
-}
-
 /// The cascade page's facts the plan does not hold: the tenant's signers.
 pub async fn signers(pool: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<String>> {
     let mut tx = begin_tenant(pool, tenant).await?;

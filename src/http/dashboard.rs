@@ -2,10 +2,10 @@
 //! the same pacing as `whygo report`, computed from the same plan snapshot.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{Duration, NaiveDate};
 
 use super::error::render;
@@ -23,7 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/{tenant}", get(company))
         .route("/{tenant}/sync", get(sync))
         .route("/{tenant}/escalations", get(escalations))
-        .route("/{tenant}/report.json", get(report_json))
+        .route(
+            "/{tenant}/report.json",
+            get(super::report_json::report_json),
+        )
 }
 
 /// The as-of form every overview page shows.
@@ -511,18 +514,4 @@ fn new_actuals(plan: &Plan, week_ago: NaiveDate, as_of: NaiveDate) -> Vec<NewAct
             note: a.note.clone(),
         })
         .collect()
-}
-
-/// The weekly report as JSON: the same shape as `whygo report --format json`.
-async fn report_json(
-    State(state): State<AppState>,
-    tenancy: Tenancy,
-    Query(q): Query<PageQuery>,
-) -> Result<Json<report::Report>, AppError> {
-    let when = q.resolve(state.settings.today());
-    if let Some(message) = when.as_of_error.or(when.quarter_error) {
-        return Err(AppError::BadRequest(message));
-    }
-    let (_, r, _) = params::load(&state, &tenancy, &q, Scope::All).await?;
-    Ok(Json(r))
 }

@@ -23,6 +23,7 @@ mod operations;
 mod page_cache;
 mod params;
 mod people;
+mod report_json;
 pub mod session;
 mod view;
 mod whygos;

@@ -19,6 +19,7 @@ mod fuzz;
 mod handoff_types;
 mod isolation;
 mod lifecycle;
+mod lists;
 mod load;
 mod operations;
 mod operations_pages;

@@ -8,6 +8,8 @@
 //! carried, so a decision is never made on something that changed since the
 //! page was read.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -15,14 +17,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use uuid::Uuid;
+
 use super::{Done, Errors, form_version, refused, see_other, when, whygo_href};
 use crate::app::lifecycle::{self, Declined};
-use crate::db::lifecycle as store;
+use crate::db::approvals::{self, Managed, OutcomeLine as Outcome, Waiting};
 use crate::domain::lifecycle::{SignOff, SignState, Transition, required_signers};
 use crate::domain::permissions::{Action, Org};
-use crate::domain::plan::{Approval, Level, Plan, WhyGo};
+use crate::domain::plan::{Approval, Level};
 use crate::http::error::render;
-use crate::http::params::{self, PageQuery};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 
@@ -225,75 +228,63 @@ pub async fn list(
     tenancy: Tenancy,
     Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
-    let (plan, _, _) = params::load(
-        &state,
-        &tenancy,
-        &PageQuery::default(),
-        crate::db::plan::Scope::All,
-    )
-    .await?;
-    let tenant = tenancy.tenant.id;
-    let submitted = store::submitted_at(&state.pool, tenant).await?;
-    let signatures = store::all_signatures(&state.pool, tenant).await?;
-    let page = ApprovalsPage::build(
-        &tenancy,
-        &plan,
-        &submitted,
-        &signatures,
-        done.done.as_deref(),
-    );
+    // Only what the page shows: nobody reports to an account without a
+    // person, and nothing waits for its sign-off.
+    let waiting = match &tenancy.person {
+        Some(me) => {
+            let today = state.settings.today();
+            approvals::waiting(&state.pool, tenancy.tenant.id, &me.key, today).await?
+        }
+        None => Waiting::default(),
+    };
+    let page = ApprovalsPage::build(&tenancy, &waiting, done.done.as_deref());
     Ok(render(&page)?.into_response())
 }
 
-/// When each submitted WhyGO was submitted, and at which version.
-type Submitted = [(String, chrono::DateTime<chrono::Utc>, i32)];
-/// The signers, the sign-offs (WhyGO, person, version) and each WhyGO's
-/// current version.
-type Signatures = (Vec<String>, Vec<(String, String, i32)>, Vec<(String, i32)>);
-
 impl ApprovalsPage {
-    fn build(
-        tenancy: &Tenancy,
-        plan: &Plan,
-        submitted: &Submitted,
-        signatures: &Signatures,
-        done: Option<&str>,
-    ) -> Self {
+    fn build(tenancy: &Tenancy, waiting: &Waiting, done: Option<&str>) -> Self {
         let me = tenancy.person.as_ref().map(|p| p.key.as_str());
-        let (proposals, returned) = proposals(tenancy, plan, submitted);
+        let (proposals, returned) = proposals(tenancy, waiting);
         ApprovalsPage {
             chrome: tenancy.chrome(),
-            slug: plan.tenant.slug.clone(),
+            slug: tenancy.tenant.slug.clone(),
             has_person: me.is_some(),
             notice: notice(done),
             proposals,
-            signoffs: me.map_or_else(Vec::new, |me| waiting_signoffs(plan, signatures, me)),
+            signoffs: me.map_or_else(Vec::new, |me| waiting_signoffs(tenancy, waiting, me)),
             returned,
         }
     }
 }
 
-fn whygo_title(plan: &Plan, k: &str) -> String {
-    plan.whygo(k).map_or_else(
-        || k.to_owned(),
-        |p| match p.number {
-            Some(n) => format!("#{n} {}", p.title),
-            None => p.title.clone(),
-        },
-    )
-}
-
 /// The individual WhyGOs submitted to the viewer, and how many they
-/// returned that wait for their owner.
-fn proposals(tenancy: &Tenancy, plan: &Plan, submitted: &Submitted) -> (Vec<Proposal>, usize) {
-    let org: Org = plan.org();
+/// returned that wait for their owner. The rows are those of the people
+/// below the viewer; the permission table decides, from the reporting
+/// lines read with them.
+fn proposals(tenancy: &Tenancy, waiting: &Waiting) -> (Vec<Proposal>, usize) {
+    let managed: HashMap<&str, &Managed> = waiting
+        .managed
+        .iter()
+        .map(|m| (m.key.as_str(), m))
+        .collect();
+    let org = Org {
+        reports_to: waiting
+            .managed
+            .iter()
+            .map(|m| (m.key.clone(), m.manager.clone()))
+            .collect(),
+        ..Org::default()
+    };
+    let mut outcomes: HashMap<Uuid, Vec<&Outcome>> = HashMap::new();
+    for o in &waiting.outcomes {
+        outcomes.entry(o.whygo_id).or_default().push(o);
+    }
     let me = tenancy.person.as_ref().map(|p| p.key.as_str());
+    let slug = &tenancy.tenant.slug;
     let mut proposals: Vec<Proposal> = Vec::new();
     let mut returned = 0;
-    for w in plan.whygos.iter().filter(|w| w.level == Level::Individual) {
-        let Some(owner) = w.person.as_deref() else {
-            continue;
-        };
+    for w in &waiting.candidates {
+        let owner = w.person.as_str();
         if !tenancy.can(Action::ApproveIndividual { owner }, &org) {
             continue;
         }
@@ -303,110 +294,80 @@ fn proposals(tenancy: &Tenancy, plan: &Plan, submitted: &Submitted) -> (Vec<Prop
         if w.status != Approval::Submitted {
             continue;
         }
-        let (at, version) = submitted
-            .iter()
-            .find(|(k, _, _)| *k == w.key)
-            .map_or((String::new(), 0), |(_, at, v)| (when(*at), *v));
-        proposals.push(Proposal::new(plan, w, owner, (at, version), me));
-    }
-    (proposals, returned)
-}
-
-impl Proposal {
-    fn new(
-        plan: &Plan,
-        w: &WhyGo,
-        owner: &str,
-        (at, version): (String, i32),
-        me: Option<&str>,
-    ) -> Self {
-        let slug = &plan.tenant.slug;
-        let direct = plan.person(owner).and_then(|p| p.reports_to.clone());
-        Proposal {
+        let person = managed.get(owner);
+        // Anyone between the owner and the viewer is someone they manage.
+        let name = |k: &str| {
+            managed
+                .get(k)
+                .map_or_else(|| k.to_owned(), |m| m.name.clone())
+        };
+        proposals.push(Proposal {
             key: w.key.clone(),
             href: format!("/{slug}/whygos/{}", w.key),
             title: w.title.clone(),
-            owner: plan.person_name(owner).to_owned(),
-            owner_title: plan
-                .person(owner)
-                .map(|p| p.title.clone())
-                .unwrap_or_default(),
-            submitted: at,
-            version,
+            owner: name(owner),
+            owner_title: person.map(|p| p.title.clone()).unwrap_or_default(),
+            submitted: when(w.submitted),
+            version: w.version,
             why: w.why.clone(),
             goal: w.goal.clone(),
             ladders_to: w
                 .ladders_to
                 .iter()
-                .map(|k| (format!("/{slug}/whygos/{k}"), whygo_title(plan, k)))
+                .map(|(k, title)| (format!("/{slug}/whygos/{k}"), title.clone()))
                 .collect(),
-            outcomes: w
-                .outcomes
+            outcomes: outcomes
+                .get(&w.id)
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
                 .map(|o| OutcomeLine {
                     name: o.name.clone(),
-                    targets: o.targets.to_vec(),
-                    owners: o
-                        .owners
-                        .iter()
-                        .map(|k| plan.person_name(k))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    targets: (0..4)
+                        .map(|i| o.targets.get(i).cloned().unwrap_or_default())
+                        .collect(),
+                    owners: o.owners.join(", "),
                 })
                 .collect(),
-            direct_manager: direct
-                .filter(|d| Some(d.as_str()) != me)
-                .map(|d| plan.person_name(&d).to_owned()),
-        }
+            direct_manager: person
+                .map(|p| p.manager.as_str())
+                .filter(|d| Some(*d) != me)
+                .map(name),
+        });
     }
+    (proposals, returned)
 }
 
 /// The company and department WhyGOs whose current version waits for
 /// `me`'s sign-off.
-fn waiting_signoffs(plan: &Plan, signatures: &Signatures, me: &str) -> Vec<SignWaiting> {
-    let (signers, signed, versions) = signatures;
-    let slug = &plan.tenant.slug;
+fn waiting_signoffs(tenancy: &Tenancy, waiting: &Waiting, me: &str) -> Vec<SignWaiting> {
+    let slug = &tenancy.tenant.slug;
+    let mut signed: HashMap<&str, Vec<SignOff>> = HashMap::new();
+    for (k, p, v) in &waiting.signoffs {
+        signed.entry(k.as_str()).or_default().push(SignOff {
+            person: p.clone(),
+            version: *v,
+        });
+    }
     let mut signoffs = Vec::new();
-    for w in plan
-        .whygos
-        .iter()
-        .filter(|w| w.level != Level::Individual && !w.is_archived())
-    {
-        let head = w
-            .department
-            .as_deref()
-            .and_then(|d| plan.department(d))
-            .and_then(|d| d.head.as_deref());
-        let required = required_signers(w.level, head, signers);
+    for w in &waiting.to_sign {
+        let required = required_signers(w.level, w.head.as_deref(), &waiting.signers);
         if !required.iter().any(|r| r == me) {
             continue;
         }
-        let Some(current) = versions.iter().find(|(k, _)| *k == w.key).map(|(_, v)| *v) else {
-            continue;
-        };
-        let offs: Vec<SignOff> = signed
-            .iter()
-            .filter(|(k, _, _)| *k == w.key)
-            .map(|(_, p, v)| SignOff {
-                person: p.clone(),
-                version: *v,
-            })
-            .collect();
-        let s = SignState::new(&required, &offs, current);
+        let offs = signed.get(w.key.as_str()).map_or(&[][..], Vec::as_slice);
+        let s = SignState::new(&required, offs, w.version);
         if s.waiting_for.iter().any(|p| p == me) {
             signoffs.push(SignWaiting {
                 href: format!("/{slug}/whygos/{}#lifecycle", w.key),
-                title: whygo_title(plan, &w.key),
+                title: match w.number {
+                    Some(n) => format!("#{n} {}", w.title),
+                    None => w.title.clone(),
+                },
                 scope: match w.level {
                     Level::Company => "Company".to_owned(),
-                    _ => w
-                        .department
-                        .as_deref()
-                        .and_then(|d| plan.department(d))
-                        .map(|d| d.name.clone())
-                        .unwrap_or_default(),
+                    _ => w.department.clone().unwrap_or_default(),
                 },
-                version: current,
+                version: w.version,
                 amendment: s.amendment_pending(),
             });
         }
