@@ -85,17 +85,27 @@ struct CompanyPage {
     when: WhenForm,
     company: Pace,
     whole_plan: Pace,
-    departments: Vec<DepartmentCard>,
-    heatmap: Vec<HeatRow>,
+    /// "Q1" … "Q4", the column heads of the departments' quarters.
+    quarters: Vec<String>,
+    /// The company, then each department: pace by quarter and, for a
+    /// department, its outcomes of the three lists counted, linking to the
+    /// paged list (`/{tenant}/escalations`). One row each, so the page
+    /// stays small however many departments and WhyGOs there are.
+    department_rows: Vec<DepartmentRow>,
     company_whygos: Vec<WhyGoCard>,
-    department_whygos: Vec<(String, String, Vec<WhyGoCard>)>,
     /// The company WhyGOs' outcomes of the three lists, in full.
     escalations: Vec<Attention>,
     needs_attention: Vec<Attention>,
     missing: Vec<Attention>,
-    /// The departments' outcomes of the three lists: counts by department,
-    /// each linking to its paged list (`/{tenant}/escalations`).
-    by_department: Vec<AttentionGroup>,
+}
+
+struct DepartmentRow {
+    href: String,
+    name: String,
+    head: String,
+    quarters: Vec<Pace>,
+    /// None for the company's own row.
+    attention: Option<AttentionGroup>,
 }
 
 /// How many of a department's outcomes are in each list.
@@ -142,19 +152,6 @@ fn company_only(list: Vec<Attention>) -> Vec<Attention> {
         .collect()
 }
 
-struct DepartmentCard {
-    key: String,
-    name: String,
-    head: String,
-    pace: Pace,
-}
-
-struct HeatRow {
-    name: String,
-    href: String,
-    cells: Vec<Pace>,
-}
-
 async fn company(
     State(state): State<AppState>,
     tenancy: Tenancy,
@@ -177,24 +174,9 @@ impl CompanyPage {
             when: when_form,
             company: Pace::of(&r.company),
             whole_plan: Pace::of(&r.whole_plan),
-            departments: r
-                .departments
-                .iter()
-                .map(|d| DepartmentCard {
-                    key: d.key.clone(),
-                    name: d.name.clone(),
-                    head: d
-                        .head
-                        .as_deref()
-                        .map(|k| plan.person_name(k).to_owned())
-                        .unwrap_or_default(),
-                    pace: Pace::new(d.status, d.credit, d.counts),
-                })
-                .collect(),
-            heatmap: heatmap(plan, &r, &carry),
+            quarters: (1..=4).map(|q| format!("Q{q}")).collect(),
+            department_rows: department_rows(plan, &r, &carry),
             company_whygos: company_cards(plan, &r, &carry),
-            department_whygos: department_cards(plan, &r, &carry),
-            by_department: attention_by_department(plan, &r),
             escalations: company_only(r.escalations),
             needs_attention: company_only(r.needs_attention),
             missing: company_only(r.missing),
@@ -202,23 +184,50 @@ impl CompanyPage {
     }
 }
 
-/// The company and each department, by quarter.
-fn heatmap(plan: &Plan, r: &Report, carry: &str) -> Vec<HeatRow> {
+/// The company and each department: pace by quarter, and the department's
+/// outcomes to look at counted (every department, zeros included).
+fn department_rows(plan: &Plan, r: &Report, carry: &str) -> Vec<DepartmentRow> {
     let slug = &plan.tenant.slug;
+    let mut groups: std::collections::HashMap<String, AttentionGroup> =
+        attention_by_department(plan, r)
+            .into_iter()
+            .map(|g| (g.key.clone(), g))
+            .collect();
+    let heads: std::collections::HashMap<&str, &str> = plan
+        .departments
+        .iter()
+        .filter_map(|d| Some((d.key.as_str(), d.head.as_deref()?)))
+        .collect();
     r.heatmap(plan)
         .into_iter()
-        .map(|row| HeatRow {
-            href: if row.key.is_empty() {
-                format!("/{slug}{carry}")
-            } else {
-                format!("/{slug}/departments/{}{carry}", row.key)
-            },
-            name: row.name,
-            cells: row
-                .quarters
-                .iter()
-                .map(|q| Pace::new(q.status, q.credit, q.counts))
-                .collect(),
+        .map(|row| {
+            let company = row.key.is_empty();
+            DepartmentRow {
+                href: if company {
+                    format!("/{slug}{carry}")
+                } else {
+                    format!("/{slug}/departments/{}{carry}", row.key)
+                },
+                head: heads
+                    .get(row.key.as_str())
+                    .map(|k| plan.person_name(k).to_owned())
+                    .unwrap_or_default(),
+                attention: (!company).then(|| {
+                    groups.remove(&row.key).unwrap_or(AttentionGroup {
+                        key: row.key.clone(),
+                        name: row.name.clone(),
+                        off_pace: 0,
+                        slightly_off: 0,
+                        missing: 0,
+                    })
+                }),
+                name: row.name,
+                quarters: row
+                    .quarters
+                    .iter()
+                    .map(|q| Pace::new(q.status, q.credit, q.counts))
+                    .collect(),
+            }
         })
         .collect()
 }
@@ -228,25 +237,6 @@ fn company_cards(plan: &Plan, r: &Report, carry: &str) -> Vec<WhyGoCard> {
         .iter()
         .filter(|w| w.level == Level::Company)
         .map(|w| WhyGoCard::new(plan, r, w, carry))
-        .collect()
-}
-
-/// Each department that has WhyGOs: its key, name and their cards.
-fn department_cards(plan: &Plan, r: &Report, carry: &str) -> Vec<(String, String, Vec<WhyGoCard>)> {
-    plan.departments
-        .iter()
-        .map(|d| {
-            let cards: Vec<WhyGoCard> = r
-                .whygos
-                .iter()
-                .filter(|w| {
-                    w.level == Level::Department && w.department.as_deref() == Some(d.key.as_str())
-                })
-                .map(|w| WhyGoCard::new(plan, r, w, carry))
-                .collect();
-            (d.key.clone(), d.name.clone(), cards)
-        })
-        .filter(|(_, _, cards)| !cards.is_empty())
         .collect()
 }
 
@@ -379,9 +369,24 @@ struct SyncPage {
     escalations: Vec<Attention>,
     needs_attention: Vec<Attention>,
     missing: Vec<Attention>,
+    /// The first [`SYNC_LIST`] of each, and how many more there are: a
+    /// large organization changes hundreds of outcomes a week, more than a
+    /// meeting reads (each WhyGO's page has its whole history).
     changes: Vec<StatusChange>,
+    more_changes: usize,
     new_actuals: Vec<NewActual>,
+    more_actuals: usize,
     commitments: super::commitments::SyncCommitments,
+}
+
+/// How many status changes and new actuals the sync lists.
+pub const SYNC_LIST: usize = 50;
+
+/// The first `n` of `items`, and how many were left out.
+fn first<T>(mut items: Vec<T>, n: usize) -> (Vec<T>, usize) {
+    let more = items.len().saturating_sub(n);
+    items.truncate(n);
+    (items, more)
 }
 
 struct StatusChange {
@@ -425,6 +430,8 @@ impl SyncPage {
         let week_ago = when.as_of - Duration::days(7);
         let before = report::build_for(plan, week_ago, r.quarter);
         let when_form = WhenForm::new(format!("/{slug}/sync"), when, plan, &r);
+        let (changes, more_changes) = first(status_changes(&r, &before), SYNC_LIST);
+        let (new_actuals, more_actuals) = first(new_actuals(plan, week_ago, when.as_of), SYNC_LIST);
         SyncPage {
             chrome: tenancy.chrome_for(&when_form.quarter_label),
             tenant_slug: slug.clone(),
@@ -439,8 +446,10 @@ impl SyncPage {
                 .iter()
                 .map(|d| (d.name.clone(), Pace::new(d.status, d.credit, d.counts)))
                 .collect(),
-            changes: status_changes(&r, &before),
-            new_actuals: new_actuals(plan, week_ago, when.as_of),
+            changes,
+            more_changes,
+            new_actuals,
+            more_actuals,
             escalations: r.escalations,
             needs_attention: r.needs_attention,
             missing: r.missing,

@@ -3,21 +3,23 @@
 //! order: company, department, then individual WhyGOs).
 //!
 //! Page 1 has the shape of `whygo report --format json` (the CLI stays
-//! whole): the company and department roll-ups and the escalation,
-//! needs-attention and missing lists, with only the first page of `whygos`.
-//! Later pages leave the roll-ups and lists out. Every page adds `page`,
-//! `pages`, `per_page`, `total_whygos`, and the `next` and `previous` pages'
-//! addresses (null at either end), which carry the date and quarter so every
-//! page is of the same report; the next page is also in a `Link` header
-//! (`rel="next"`, and `rel="prev"`). An unreadable page (or date, or
-//! quarter) answers 400 and a page after the last 404, each with
-//! `{"error": "..."}`.
+//! whole): the company and department roll-ups, then the first
+//! [`PER_PAGE`] WhyGOs and the first [`PER_PAGE`] entries of each of the
+//! escalation, needs-attention and missing lists. Page N has the N-th slice
+//! of every list (empty once a list is done) and leaves the roll-ups out, so
+//! following `next` from page 1 to the last gives the whole report; each
+//! list's length is on every page (`escalations_total`...). Every page adds
+//! `page`, `pages` (enough for the longest list), `per_page`,
+//! `total_whygos`, and the `next` and `previous` pages' addresses (null at
+//! either end), which carry the date and quarter so every page is of the
+//! same report; the next page is also in a `Link` header (`rel="next"`, and
+//! `rel="prev"`). An unreadable page (or date, or quarter) answers 400 and a
+//! page after the last 404, each with `{"error": "..."}`.
 //!
-//! Page 1 builds the whole report (its roll-ups and lists cover every
-//! WhyGO); a later page builds only its own WhyGOs and the approved ones
-//! laddering to them ([`report::whygos_page`]). A 2,000-person
-//! organization's whole report was 28 MB of JSON in one answer; its page 1
-//! is about 3.6 MB (the lists) and the others about 0.5 MB (docs/api.md).
+//! A 2,000-person organization's whole report was 28 MB of JSON in one
+//! answer, 3.6 MB on page 1 with the lists whole; a page is now about
+//! 0.5 MB. Every page is cut from the whole report, which the plan and page
+//! caches build once per data version (docs/performance.md).
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -61,12 +63,12 @@ struct ReportPage<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     departments: Option<&'a [DepartmentReport]>,
     whygos: &'a [WhyGoReport],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    escalations: Option<&'a [Attention]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    needs_attention: Option<&'a [Attention]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    missing: Option<&'a [Attention]>,
+    escalations: &'a [Attention],
+    needs_attention: &'a [Attention],
+    missing: &'a [Attention],
+    escalations_total: usize,
+    needs_attention_total: usize,
+    missing_total: usize,
     page: usize,
     pages: usize,
     per_page: usize,
@@ -103,52 +105,69 @@ fn href(slug: &str, when: &When, n: usize) -> String {
     format!("/{slug}/report.json{}&page={n}", PageQuery::carry(when))
 }
 
-/// The roll-ups and lists of page 1.
-struct Whole<'a> {
+/// The roll-ups of page 1.
+struct Rollups<'a> {
     company: &'a Rollup,
     whole_plan: &'a Rollup,
     departments: &'a [DepartmentReport],
-    escalations: &'a [Attention],
-    needs_attention: &'a [Attention],
-    missing: &'a [Attention],
+}
+
+/// Page `page` of `list`: its slice (empty past its end).
+fn slice<T>(list: &[T], page: usize) -> &[T] {
+    let start = (page - 1).saturating_mul(PER_PAGE).min(list.len());
+    &list[start..(start + PER_PAGE).min(list.len())]
 }
 
 impl<'a> ReportPage<'a> {
-    /// Page `page` of `total` WhyGOs, these being `whygos`; `whole` on
-    /// page 1.
-    fn new(
-        plan: &'a Plan,
-        when: &When,
-        quarter: Quarter,
-        (page, total): (usize, usize),
-        whygos: &'a [WhyGoReport],
-        whole: Option<Whole<'a>>,
-    ) -> Self {
+    /// Page `page` of the report `r`, with its roll-ups on page 1.
+    fn new(plan: &'a Plan, when: &When, r: &'a report::Report, page: usize) -> Self {
         let fy = plan.tenant.fiscal_year();
-        let pages = pages(total);
+        let pages = pages_of(r);
         let slug = &plan.tenant.slug;
+        let rollups = (page == 1).then_some(Rollups {
+            company: &r.company,
+            whole_plan: &r.whole_plan,
+            departments: &r.departments,
+        });
         ReportPage {
             tenant: slug,
             tenant_name: &plan.tenant.name,
             as_of: when.as_of,
-            quarter,
-            quarter_fraction: fy.elapsed_fraction(quarter, when.as_of),
-            quarter_judged: when.as_of >= fy.quarter_start(quarter),
-            company: whole.as_ref().map(|w| w.company),
-            whole_plan: whole.as_ref().map(|w| w.whole_plan),
-            departments: whole.as_ref().map(|w| w.departments),
-            whygos,
-            escalations: whole.as_ref().map(|w| w.escalations),
-            needs_attention: whole.as_ref().map(|w| w.needs_attention),
-            missing: whole.as_ref().map(|w| w.missing),
+            quarter: r.quarter,
+            quarter_fraction: fy.elapsed_fraction(r.quarter, when.as_of),
+            quarter_judged: when.as_of >= fy.quarter_start(r.quarter),
+            company: rollups.as_ref().map(|w| w.company),
+            whole_plan: rollups.as_ref().map(|w| w.whole_plan),
+            departments: rollups.as_ref().map(|w| w.departments),
+            whygos: slice(&r.whygos, page),
+            escalations: slice(&r.escalations, page),
+            needs_attention: slice(&r.needs_attention, page),
+            missing: slice(&r.missing, page),
+            escalations_total: r.escalations.len(),
+            needs_attention_total: r.needs_attention.len(),
+            missing_total: r.missing.len(),
             page,
             pages,
             per_page: PER_PAGE,
-            total_whygos: total,
+            total_whygos: r.whygos.len(),
             next: (page < pages).then(|| href(slug, when, page + 1)),
             previous: (page > 1).then(|| href(slug, when, page - 1)),
         }
     }
+}
+
+/// How many pages the report takes: enough for its longest list.
+fn pages_of(r: &report::Report) -> usize {
+    [
+        r.whygos.len(),
+        r.escalations.len(),
+        r.needs_attention.len(),
+        r.missing.len(),
+    ]
+    .into_iter()
+    .map(pages)
+    .max()
+    .unwrap_or(1)
 }
 
 pub async fn report_json(
@@ -173,38 +192,18 @@ pub async fn report_json(
     let quarter = when
         .quarter
         .unwrap_or_else(|| plan.tenant.fiscal_year().headline_quarter(when.as_of));
-    // Page 1 builds the whole report (its roll-ups and lists cover every
-    // WhyGO); a later page only its own WhyGOs and what ladders to them.
-    let (r, rest);
-    let body = if page == 1 {
-        r = report::build_for(&plan, when.as_of, quarter);
-        let total = r.whygos.len();
-        let whole = Whole {
-            company: &r.company,
-            whole_plan: &r.whole_plan,
-            departments: &r.departments,
-            escalations: &r.escalations,
-            needs_attention: &r.needs_attention,
-            missing: &r.missing,
-        };
-        let first = &r.whygos[..PER_PAGE.min(total)];
-        ReportPage::new(&plan, &when, quarter, (1, total), first, Some(whole))
-    } else {
-        let skip = (page - 1).saturating_mul(PER_PAGE);
-        let (whygos, total) = report::whygos_page(&plan, when.as_of, quarter, skip, PER_PAGE);
-        let pages = pages(total);
-        if page > pages {
-            return Ok(error(
-                StatusCode::NOT_FOUND,
-                &format!(
-                    "There is no page {page}: this report has {pages} page{} of {PER_PAGE} WhyGOs.",
-                    if pages == 1 { "" } else { "s" }
-                ),
-            ));
-        }
-        rest = whygos;
-        ReportPage::new(&plan, &when, quarter, (page, total), &rest, None)
-    };
+    let r = report::build_for(&plan, when.as_of, quarter);
+    let pages = pages_of(&r);
+    if page > pages {
+        return Ok(error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "There is no page {page}: this report has {pages} page{} of {PER_PAGE} entries a list.",
+                if pages == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    let body = ReportPage::new(&plan, &when, &r, page);
     let links: Vec<String> = [(&body.next, "next"), (&body.previous, "prev")]
         .into_iter()
         .filter_map(|(to, rel)| Some(format!("<{}>; rel=\"{rel}\"", to.as_ref()?)))

@@ -287,6 +287,12 @@ async fn the_cascade_costs_the_same_statements_whatever_the_size() {
 /// The WhyGOs of the whole report in Q4 as of `AS_OF`, as a leader sees
 /// them (all), from the domain.
 async fn whole_report(db: &TestDb) -> Vec<serde_json::Value> {
+    whole_report_lists(db).await.0
+}
+
+/// The whole report's WhyGOs and its escalation, needs-attention and
+/// missing lists, as JSON.
+async fn whole_report_lists(db: &TestDb) -> (Vec<serde_json::Value>, [Vec<serde_json::Value>; 3]) {
     let as_of = NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").expect("date");
     let tenant = whygo::db::plan::tenant_by_slug(&db.app_pool, "kartel")
         .await
@@ -299,10 +305,20 @@ async fn whole_report(db: &TestDb) -> Vec<serde_json::Value> {
     let r = whygo::domain::report::build_for(&plan, as_of, quarter);
     // Through text, as the pages come: serde_json reads some floats back
     // one unit in the last place off (no `float_roundtrip`).
-    r.whygos
-        .iter()
-        .map(|w| json(&serde_json::to_string(w).expect("json")))
-        .collect()
+    fn values<T: serde::Serialize>(items: &[T]) -> Vec<serde_json::Value> {
+        items
+            .iter()
+            .map(|w| json(&serde_json::to_string(w).expect("json")))
+            .collect()
+    }
+    (
+        values(&r.whygos),
+        [
+            values(&r.escalations),
+            values(&r.needs_attention),
+            values(&r.missing),
+        ],
+    )
 }
 
 fn json(body: &str) -> serde_json::Value {
@@ -345,13 +361,20 @@ async fn report_json_comes_a_page_of_whygos_at_a_time() {
     }
     assert_eq!(p1["quarter"], 4);
 
-    // Following `next` to the end gives every WhyGO once, in order, each
-    // exactly as in the whole report.
+    // Following `next` to the end gives every WhyGO and every entry of the
+    // three lists once, in order, each exactly as in the whole report.
+    let lists = ["escalations", "needs_attention", "missing"];
     let mut all: Vec<serde_json::Value> = Vec::new();
+    let mut listed: [Vec<serde_json::Value>; 3] = Default::default();
     let mut page = p1;
     let mut n = 1;
     loop {
         all.extend(page["whygos"].as_array().expect("whygos").iter().cloned());
+        for (i, list) in lists.iter().enumerate() {
+            let entries = page[*list].as_array().expect("a list on every page");
+            assert!(entries.len() <= 100, "{list} on page {n}");
+            listed[i].extend(entries.iter().cloned());
+        }
         let Some(next) = page["next"].as_str().map(str::to_owned) else {
             break;
         };
@@ -360,7 +383,7 @@ async fn report_json_comes_a_page_of_whygos_at_a_time() {
         page = json(&res.body);
         n += 1;
         assert_eq!(page["page"], n);
-        assert!(page["company"].is_null() && page["escalations"].is_null());
+        assert!(page["company"].is_null() && page["departments"].is_null());
         assert_eq!(page["as_of"], AS_OF);
         assert_eq!(page["quarter"], 4);
         let prev = format!("/kartel/report.json?as_of={AS_OF}&quarter=4&page={}", n - 1);
@@ -375,10 +398,17 @@ async fn report_json_comes_a_page_of_whygos_at_a_time() {
     }
     assert_eq!(n, 6);
     assert_eq!(page["whygos"].as_array().map(Vec::len), Some(90));
-    let whole = whole_report(&db).await;
+    let (whole, whole_lists) = whole_report_lists(&db).await;
     assert_eq!(all.len(), whole.len());
     for (i, (paged, whole)) in all.iter().zip(&whole).enumerate() {
         assert_eq!(paged, whole, "WhyGO {i}");
+    }
+    for (i, list) in lists.iter().enumerate() {
+        assert_eq!(listed[i], whole_lists[i], "{list}");
+        assert_eq!(
+            page[format!("{list}_total").as_str()].as_u64(),
+            Some(whole_lists[i].len() as u64)
+        );
     }
     // Department WhyGOs with a cascade pace are on page 2 too.
     assert!(
