@@ -102,9 +102,9 @@ pub struct PlanCache {
 type Lineage = (Uuid, NaiveDate, CachedScope);
 
 struct Newest {
+    key: PlanKey,
     version: i64,
     structure: i64,
-    minute: Option<i64>,
     plan: Weak<Plan>,
 }
 
@@ -169,20 +169,26 @@ impl PlanCache {
             minute: (end_of_day(as_of) > now).then(|| now.timestamp() / 60),
         };
         let lineage = (tenant.id, as_of, cached);
-        let minute = key.minute;
+        let this = key.clone();
         plans
             .try_get_with(key, async {
+                let plan = match structure {
+                    Some(s) => self.brought_up_to_date(pool, lineage, &this, s).await?,
+                    None => None,
+                };
+                let plan = match plan {
+                    Some(plan) => plan,
+                    None => {
+                        Arc::new(db::plan::load_scoped(pool, tenant, as_of, cached.scope()).await?)
+                    }
+                };
                 if let Some(s) = structure
-                    && let Some(plan) = self
-                        .brought_up_to_date(pool, lineage, version, s, minute)
-                        .await?
+                    && let Some(superseded) = self.remember(lineage, &this, s, &plan)
                 {
-                    return Ok(plan);
-                }
-                let plan =
-                    Arc::new(db::plan::load_scoped(pool, tenant, as_of, cached.scope()).await?);
-                if let Some(s) = structure {
-                    self.remember(lineage, version, s, minute, &plan);
+                    // Nobody asks for an older version once a newer one is
+                    // built (but a request that read it before the write):
+                    // its memory goes now, not when the cache fills up.
+                    plans.invalidate(&superseded).await;
                 }
                 Ok::<_, sqlx::Error>(plan)
             })
@@ -197,9 +203,8 @@ impl PlanCache {
         &self,
         pool: &PgPool,
         lineage: Lineage,
-        version: i64,
+        key: &PlanKey,
         structure: i64,
-        minute: Option<i64>,
     ) -> Result<Option<Arc<Plan>>, sqlx::Error> {
         let base = {
             let newest = self
@@ -209,8 +214,8 @@ impl PlanCache {
             newest.get(&lineage).and_then(|n| {
                 let plan = n.plan.upgrade()?;
                 let usable = n.structure == structure
-                    && n.version < version
-                    && (n.minute == minute || !plan.reads_the_clock());
+                    && n.version < key.version
+                    && (n.key.minute == key.minute || !plan.reads_the_clock());
                 usable.then_some((n.version, plan))
             })
         };
@@ -219,22 +224,18 @@ impl PlanCache {
         };
         let (tenant, as_of, _) = lineage;
         let (days, entries) = db::plan::entries_since(pool, tenant, since, as_of).await?;
-        let Some(updated) = plan.with_entries_of(&days, &entries) else {
-            return Ok(None);
-        };
-        let updated = Arc::new(updated);
-        self.remember(lineage, version, structure, minute, &updated);
-        Ok(Some(updated))
+        Ok(plan.with_entries_of(&days, &entries).map(Arc::new))
     }
 
+    /// Keeps `plan` as the newest of its lineage unless a newer one is
+    /// known; returns the key of the one it replaces.
     fn remember(
         &self,
         lineage: Lineage,
-        version: i64,
+        key: &PlanKey,
         structure: i64,
-        minute: Option<i64>,
         plan: &Arc<Plan>,
-    ) {
+    ) -> Option<PlanKey> {
         let mut newest = self
             .newest
             .lock()
@@ -242,18 +243,24 @@ impl PlanCache {
         // Entries whose plan the cache let go of go too: the map stays the
         // size of what is cached.
         newest.retain(|_, n| n.plan.strong_count() > 0);
-        let stale = newest.get(&lineage).is_some_and(|n| n.version > version);
-        if !stale {
-            newest.insert(
+        if newest
+            .get(&lineage)
+            .is_some_and(|n| n.version > key.version)
+        {
+            return None;
+        }
+        newest
+            .insert(
                 lineage,
                 Newest {
-                    version,
+                    key: key.clone(),
+                    version: key.version,
                     structure,
-                    minute,
                     plan: Arc::downgrade(plan),
                 },
-            );
-        }
+            )
+            .map(|old| old.key)
+            .filter(|old| old != key)
     }
 }
 

@@ -762,3 +762,32 @@ proptest! {
         prop_assert_eq!(s.parse_actual(&s.format_value(f64::from(n))), Ok(ActualValue::Number(f64::from(n))));
     }
 }
+
+proptest! {
+    /// Whole numbers print the same through the integer shortcut as through
+    /// float formatting, grouped by thousands, with the tenth when there is one.
+    #[test]
+    fn numbers_print_grouped_with_their_tenth(v in -9.5e15f64..9.5e15) {
+        let printed = group_thousands(v);
+        let r = (v * 10.0).round() / 10.0;
+        let whole = r.abs().trunc();
+        let digits: String = printed.chars().filter(char::is_ascii_digit).collect();
+        let tenth = ((r.abs() - whole) * 10.0).round() as u64;
+        let expected = if tenth > 0 {
+            format!("{whole:.0}{tenth}")
+        } else {
+            format!("{whole:.0}")
+        };
+        prop_assert_eq!(digits, expected, "{} printed {}", v, printed);
+        prop_assert_eq!(printed.starts_with('-'), r < 0.0 && (whole > 0.0 || tenth > 0));
+    }
+}
+
+#[test]
+fn numbers_print_grouped_by_thousands() {
+    assert_eq!(group_thousands(0.0), "0");
+    assert_eq!(group_thousands(1234567.0), "1,234,567");
+    assert_eq!(group_thousands(-1234.56), "-1,234.6");
+    assert_eq!(group_thousands(999.96), "1,000");
+    assert_eq!(group_thousands(1.0e16), "10,000,000,000,000,000");
+}
