@@ -286,10 +286,6 @@ async fn the_cascade_costs_the_same_statements_whatever_the_size() {
 
 /// The WhyGOs of the whole report in Q4 as of `AS_OF`, as a leader sees
 /// them (all), from the domain.
-async fn whole_report(db: &TestDb) -> Vec<serde_json::Value> {
-    whole_report_lists(db).await.0
-}
-
 /// The whole report's WhyGOs and its escalation, needs-attention and
 /// missing lists, as JSON.
 async fn whole_report_lists(db: &TestDb) -> (Vec<serde_json::Value>, [Vec<serde_json::Value>; 3]) {
