@@ -553,3 +553,45 @@ async fn the_syncs_new_actuals_run_newest_first() {
     let mon = ours("Mon 16 Nov").expect("Monday's entry");
     assert!(fri < mon, "{rows:?}");
 }
+
+#[tokio::test]
+async fn the_sync_lists_the_first_fifty_late_dependencies_and_says_how_many_more() {
+    let db = demo_db().await;
+    let before = signed_in(&db, "kevin")
+        .await
+        .get("/kartel/sync?as_of=2026-11-21")
+        .await;
+    before.expect_status(200);
+    let listed = |body: &str| {
+        body.split("id=\"sync-late-dependencies\"")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .map_or(0, |s| s.matches("<tr").count().saturating_sub(1))
+    };
+    let already = listed(&before.body);
+    // Sixty more, due at the end of Q3 and open: late on 21 November.
+    sqlx::query(
+        "insert into dependencies (tenant_id, id, from_department_id, on_department_id, need, due)
+         select t.id, gen_random_uuid(), f.id, o.id, 'Extra need ' || i, 'End of Q3'
+         from tenants t
+         join departments f on f.tenant_id = t.id and f.key = 'production'
+         join departments o on o.tenant_id = t.id and o.key = 'sales',
+         generate_series(1, 60) i
+         where t.slug = 'kartel'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("dependencies");
+    let page = signed_in(&db, "kevin")
+        .await
+        .get("/kartel/sync?as_of=2026-11-21")
+        .await;
+    page.expect_status(200);
+    assert_eq!(listed(&page.body), 50, "the first fifty");
+    assert!(
+        page.body
+            .contains(&format!("The first 50; {} more are late.", already + 10)),
+        "{}",
+        page.body
+    );
+}

@@ -112,7 +112,10 @@ pub(in crate::http) struct HandoffLine {
 #[derive(Default)]
 pub(in crate::http) struct SyncCommitments {
     pub(in crate::http) handoffs: Vec<HandoffLine>,
+    /// The first [`super::super::dashboard::SYNC_LIST`] late dependencies,
+    /// and how many more are late (the dependencies page has them all).
     pub(in crate::http) late: Vec<DependencyLine>,
+    pub(in crate::http) late_more: usize,
     pub(in crate::http) overdue: Vec<DeliverableLine>,
     pub(in crate::http) engagements_href: String,
     pub(in crate::http) dependencies_href: String,
@@ -193,11 +196,17 @@ pub(in crate::http) async fn sync_section(
     let slug = &plan.tenant.slug;
     let year = plan.tenant.fiscal_year();
     let org = plan.org();
+    let mut late: Vec<DependencyLine> = late_dependencies(&deps, &year, day)
+        .map(|d| line(tenancy, slug, d, &org, &year, day))
+        .collect();
+    let late_more = late
+        .len()
+        .saturating_sub(super::super::dashboard::SYNC_LIST);
+    late.truncate(super::super::dashboard::SYNC_LIST);
     Ok(SyncCommitments {
         handoffs: handoff_lines(plan, &loaded, day, Period::new(year, quarter)),
-        late: late_dependencies(&deps, &year, day)
-            .map(|d| line(tenancy, slug, d, &org, &year, day))
-            .collect(),
+        late,
+        late_more,
         overdue: deliverables
             .iter()
             .filter(|d| visible(tenancy, d, &org))
