@@ -63,11 +63,15 @@ pub struct PlanKey {
 
 /// The scopes whose plans are cached: those shared by every page of the
 /// organization (the dashboard and sync, the alignment tree, the org chart,
-/// the report).
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+/// the report) and a department's (its page). A person's and a WhyGO's are
+/// read every time: their pages list the whole history of the outcomes,
+/// after the as-of date too, which the version as of that date (the key)
+/// does not follow.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub enum CachedScope {
     All,
     Org,
+    Department(Arc<str>),
 }
 
 impl CachedScope {
@@ -75,14 +79,16 @@ impl CachedScope {
         match scope {
             Scope::All => Some(CachedScope::All),
             Scope::Org => Some(CachedScope::Org),
-            Scope::Department(_) | Scope::Person(_) | Scope::WhyGo(_) => None,
+            Scope::Department(key) => Some(CachedScope::Department(key.into())),
+            Scope::Person(_) | Scope::WhyGo(_) => None,
         }
     }
 
-    fn scope(self) -> Scope<'static> {
+    fn scope(&self) -> Scope<'_> {
         match self {
             CachedScope::All => Scope::All,
             CachedScope::Org => Scope::Org,
+            CachedScope::Department(key) => Scope::Department(key),
         }
     }
 }
@@ -165,15 +171,15 @@ impl PlanCache {
             tenant: tenant.id,
             version,
             as_of,
-            scope: cached,
+            scope: cached.clone(),
             minute: (end_of_day(as_of) > now).then(|| now.timestamp() / 60),
         };
-        let lineage = (tenant.id, as_of, cached);
+        let lineage = (tenant.id, as_of, cached.clone());
         let this = key.clone();
         plans
             .try_get_with(key, async {
                 let plan = match structure {
-                    Some(s) => self.brought_up_to_date(pool, lineage, &this, s).await?,
+                    Some(s) => self.brought_up_to_date(pool, &lineage, &this, s).await?,
                     None => None,
                 };
                 let plan = match plan {
@@ -202,7 +208,7 @@ impl PlanCache {
     async fn brought_up_to_date(
         &self,
         pool: &PgPool,
-        lineage: Lineage,
+        lineage: &Lineage,
         key: &PlanKey,
         structure: i64,
     ) -> Result<Option<Arc<Plan>>, sqlx::Error> {
@@ -211,7 +217,7 @@ impl PlanCache {
                 .newest
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            newest.get(&lineage).and_then(|n| {
+            newest.get(lineage).and_then(|n| {
                 let plan = n.plan.upgrade()?;
                 let usable = n.structure == structure
                     && n.version < key.version
@@ -223,7 +229,7 @@ impl PlanCache {
             return Ok(None);
         };
         let (tenant, as_of, _) = lineage;
-        let (days, entries) = db::plan::entries_since(pool, tenant, since, as_of).await?;
+        let (days, entries) = db::plan::entries_since(pool, *tenant, since, *as_of).await?;
         Ok(plan.with_entries_of(&days, &entries).map(Arc::new))
     }
 

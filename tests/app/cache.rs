@@ -470,3 +470,27 @@ async fn after_a_check_in_the_cached_plan_is_brought_up_to_date_not_read_again()
     assert_eq!(patched_report, read_report.body);
     assert_eq!(margin_q4(&mut kevin).await, "+", "the check-in counts");
 }
+
+#[tokio::test]
+async fn a_departments_plan_is_kept_and_brought_up_to_date_too() {
+    let db = demo_db().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let page = format!("/kartel/departments/production?as_of={AS_OF}");
+    let (first, _) = crate::pages::statements_of(&mut kevin, &page).await;
+    let (again, _) = crate::pages::statements_of(&mut kevin, &page).await;
+    assert_eq!(again, 1, "the rendered page");
+
+    let mut wayan = signed_in(&db, "wayan").await;
+    wayan_checks_in(&mut wayan).await;
+
+    // Its plan is brought up to date (the page's own reads of dependencies,
+    // sign-offs and deliverables run again): fewer statements than reading it.
+    let (n, patched) = crate::pages::statements_of(&mut kevin, &page).await;
+    assert!(n + 5 < first, "{n} after the check-in, {first} to read it");
+    assert!(patched.contains("Production Margin"));
+    let mut fresh = signed_in(&db, "kevin").await;
+    let read = fresh.get(&page).await;
+    read.expect_status(200);
+    let strip = |s: &str, c: &Client| s.replace(c.csrf.as_deref().unwrap_or("-"), "");
+    assert_eq!(strip(&patched, &kevin), strip(&read.body, &fresh));
+}
