@@ -415,7 +415,7 @@ pub struct Membership {
     /// moves with every write to its plan and operations data.
     pub data_version: i64,
     /// The version of what a page as of one date is built from (migration
-    /// 0012), when the request's date was known as it was read.
+    /// 0011), when the request's date was known as it was read.
     pub as_of_version: Option<AsOfVersion>,
 }
 

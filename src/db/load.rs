@@ -341,7 +341,7 @@ async fn refresh_statistics(pool: &PgPool, summary: &LoadSummary) {
         return;
     }
     let started = std::time::Instant::now();
-    // As the tables' owner (migration 0012): the app's role may not analyze.
+    // As the tables' owner (migration 0011): the app's role may not analyze.
     match sqlx::query("select whygo_refresh_statistics()")
         .execute(pool)
         .await

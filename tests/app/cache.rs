@@ -345,7 +345,7 @@ async fn a_page_cached_for_one_viewer_is_never_served_to_another() {
     );
 }
 
-/// The two numbers a page as of a date is keyed on (migration 0012).
+/// The two numbers a page as of a date is keyed on (migration 0011).
 async fn versions(db: &TestDb, as_of: &str) -> (i64, i64, i64) {
     sqlx::query_as(
         "select t.data_version, t.structure_version,

@@ -119,9 +119,17 @@ from actuals a join tenants t on t.id = a.tenant_id
 group by a.tenant_id, a.entered_on, t.data_version;
 update tenants set structure_version = data_version;
 
--- whygo_request (migration 0011) with the two numbers for the date the
--- request shows.
-drop function whygo_request(text, text);
+-- What every tenant page needs before any work, in one statement: the
+-- session (checked against its secret by the app), its account, and that
+-- account's membership of the organization the path names, with the
+-- tenant's data version (migration 0010) and the two numbers above for the
+-- date the request shows. It replaces a session read and a
+-- four-statement membership transaction per request (src/http/session.rs).
+--
+-- security definer: memberships are readable only under the account's own
+-- setting (policy own_memberships), which a single statement cannot set
+-- before it reads. The function joins exactly that: the memberships of the
+-- session's own account, for the one slug asked for.
 create function whygo_request(p_session text, p_slug text, p_as_of date)
     returns table (
         id text,
