@@ -309,7 +309,8 @@ impl AlignmentPage {
                 })
                 .collect()
         };
-        let when_form = WhenForm::new(format!("/{}/alignment", plan.tenant.slug), when, plan, r);
+        let when_form = WhenForm::new(format!("/{}/alignment", plan.tenant.slug), when, plan, r)
+            .keeping("open", open);
         Ok(AlignmentPage {
             chrome: tenancy.chrome_for(&when_form.quarter_label),
             when: when_form,
@@ -389,7 +390,8 @@ impl OrgPage {
         let org = plan.org();
         let paces = OwnerPaces::new(tenancy, &org, plan, r);
         let (rows, close_at_end) = org_rows(plan, &carry, open, |key| paces.of(key));
-        let when_form = WhenForm::new(format!("/{}/org", plan.tenant.slug), when, plan, r);
+        let when_form = WhenForm::new(format!("/{}/org", plan.tenant.slug), when, plan, r)
+            .keeping("open", open);
         Ok(OrgPage {
             chrome: tenancy.chrome_for(&when_form.quarter_label),
             when: when_form,

@@ -40,6 +40,9 @@ pub struct WhenForm {
     pub quarter_label: String,
     pub quarter_progress: String,
     pub carry: String,
+    /// The page's own parameters the form sends again with the new date
+    /// (a node opened, a department chosen), as hidden fields.
+    pub keep: Vec<(&'static str, String)>,
 }
 
 impl WhenForm {
@@ -62,7 +65,17 @@ impl WhenForm {
                 "not started yet".to_owned()
             },
             carry: PageQuery::carry(when),
+            keep: Vec::new(),
         }
+    }
+
+    /// The form with `name=value` kept when the date changes (nothing when
+    /// `value` is None).
+    pub fn keeping(mut self, name: &'static str, value: Option<&str>) -> WhenForm {
+        if let Some(v) = value {
+            self.keep.push((name, v.to_owned()));
+        }
+        self
     }
 }
 

@@ -397,3 +397,39 @@ async fn the_collapsed_alignment_tree_does_not_grow_with_the_individual_whygos()
         "opened: {opened_200} bytes"
     );
 }
+
+#[tokio::test]
+async fn a_new_date_keeps_the_node_or_department_the_page_shows() {
+    let db = crate::common::demo_db().await;
+    let mut kevin = crate::common::signed_in(&db, "kevin").await;
+    for (path, kept) in [
+        (
+            "/kartel/alignment?as_of=2026-11-21&open=production-1",
+            "name=\"open\" value=\"production-1\"",
+        ),
+        (
+            "/kartel/org?as_of=2026-11-21&open=wayan",
+            "name=\"open\" value=\"wayan\"",
+        ),
+        (
+            "/kartel/cascade?as_of=2026-11-21&department=production",
+            "name=\"department\" value=\"production\"",
+        ),
+    ] {
+        let page = kevin.get(path).await;
+        page.expect_status(200);
+        let form = page
+            .body
+            .split("class=\"asof-form\"")
+            .nth(1)
+            .and_then(|f| f.split("</form>").next())
+            .unwrap_or_else(|| panic!("{path} has the as-of form"));
+        assert!(
+            form.contains(&format!("<input type=\"hidden\" {kept}>")),
+            "{path}: {form}"
+        );
+    }
+    // Without a node open, nothing is kept.
+    let page = kevin.get("/kartel/alignment?as_of=2026-11-21").await;
+    assert!(!page.body.contains("type=\"hidden\" name=\"open\""));
+}

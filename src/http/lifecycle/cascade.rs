@@ -451,7 +451,8 @@ impl CascadePage {
                 people,
             ));
         }
-        let when_form = WhenForm::new(format!("/{slug}/cascade"), when, plan, &r);
+        let when_form =
+            WhenForm::new(format!("/{slug}/cascade"), when, plan, &r).keeping("department", only);
         Ok(CascadePage {
             chrome: tenancy.chrome_for(&when_form.quarter_label),
             when: when_form,
