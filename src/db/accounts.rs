@@ -77,13 +77,11 @@ pub async fn set_password(
     Ok(())
 }
 
-/// A valid session, as loaded for a request.
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// A valid session, as loaded for a request ([`request_context`]: its
+/// secret matched).
+#[derive(Clone, Debug)]
 pub struct Session {
     pub id: String,
-    #[sqlx(skip)]
-    secret_ok: bool,
-    secret_hash: Vec<u8>,
     pub csrf_token: String,
     pub account_id: Option<Uuid>,
     pub email: Option<String>,
@@ -109,31 +107,6 @@ pub struct SignedIn {
     pub email: String,
     pub name: String,
     pub installation_admin: bool,
-}
-
-/// Looks a cookie value up: the session when the id exists, has not expired
-/// and the secret matches its hash.
-pub async fn session_from_cookie(pool: &PgPool, cookie: &str) -> sqlx::Result<Option<Session>> {
-    let Some((id, secret)) = cookie.split_once('.') else {
-        return Ok(None);
-    };
-    if id.len() != 32 || secret.len() != 64 {
-        return Ok(None);
-    }
-    let found: Option<Session> = sqlx::query_as(
-        "select s.id, s.secret_hash, s.csrf_token, s.account_id, a.email, a.name, a.installation_admin
-         from sessions s left join accounts a on a.id = s.account_id
-         where s.id = $1 and s.expires_at > now()",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(found
-        .map(|mut s| {
-            s.secret_ok = token::constant_time_eq(&token::sha256(secret), &s.secret_hash);
-            s
-        })
-        .filter(|s| s.secret_ok))
 }
 
 /// The session of a cookie and, when it is signed in, its account's
@@ -196,8 +169,6 @@ pub async fn request_context(
     };
     let session = Session {
         id: row.id,
-        secret_ok: true,
-        secret_hash: row.secret_hash,
         csrf_token: row.csrf_token,
         account_id: row.account_id,
         email: row.email,

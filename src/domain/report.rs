@@ -557,50 +557,6 @@ fn cascade_words(c: Option<&Cascade>) -> String {
     }
 }
 
-/// A page of the report's WhyGOs: from the `skip`th, at most `take` of
-/// them, exactly as [`build_for`] reports them, with the number of WhyGOs
-/// in the whole report; without building the rest. Built from those WhyGOs
-/// and the approved ones that ladder to them (for their cascade pace), in
-/// the plan's order, so every sum runs in the same order as in the whole
-/// report. A page of individual WhyGOs costs their own outcomes only.
-pub fn whygos_page(
-    plan: &Plan,
-    as_of: NaiveDate,
-    quarter: Quarter,
-    skip: usize,
-    take: usize,
-) -> (Vec<WhyGoReport>, usize) {
-    let reported: Vec<&super::plan::WhyGo> =
-        plan.whygos.iter().filter(|w| !w.is_archived()).collect();
-    let total = reported.len();
-    let page = &reported[skip.min(total)..skip.saturating_add(take).min(total)];
-    let keys: std::collections::HashSet<&str> = page.iter().map(|w| w.key.as_str()).collect();
-    // What ladders to a page's WhyGO comes after it in the plan's order
-    // (company, department, individual), so the page's WhyGOs first, then
-    // the others in order, is the order the whole report sums them in.
-    let ladders_to_page = |c: &&super::plan::WhyGo| {
-        c.in_force() && c.ladders_to.iter().any(|p| keys.contains(p.as_str()))
-    };
-    let children: Vec<super::plan::WhyGo> = plan
-        .whygos
-        .iter()
-        .filter(|c| !keys.contains(c.key.as_str()))
-        .chain(&plan.cascade_only)
-        .filter(ladders_to_page)
-        .cloned()
-        .collect();
-    let part = Plan {
-        tenant: plan.tenant.clone(),
-        departments: Vec::new(),
-        people: Vec::new(),
-        whygos: page.iter().map(|w| (*w).clone()).collect(),
-        cascade_only: children,
-        coverage: plan.coverage.clone(),
-        hidden: Vec::new(),
-    };
-    (build_for(&part, as_of, quarter).whygos, total)
-}
-
 /// Makes text safe inside a markdown table cell.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")

@@ -546,25 +546,3 @@ fn a_change_to_an_outcome_another_copies_needs_the_plan_read_again() {
             .is_some()
     );
 }
-
-#[test]
-fn a_page_of_whygos_is_that_slice_of_the_whole_report() {
-    let mut p = laddered_plan();
-    let mut draft = whygo("d3", Level::Department, Some("ops"), vec![]);
-    draft.status = Approval::Archived;
-    p.whygos.insert(1, draft);
-    let as_of = date("2026-03-31");
-    let whole = build(&p, as_of);
-    let json = |w: &[WhyGoReport]| serde_json::to_string(w).expect("json");
-    let n = whole.whygos.len();
-    for take in [1, 2, 3, n] {
-        for skip in (0..=n).step_by(take) {
-            let (page, total) = whygos_page(&p, as_of, whole.quarter, skip, take);
-            assert_eq!(total, n);
-            let end = (skip + take).min(n);
-            assert_eq!(json(&page), json(&whole.whygos[skip..end]), "{skip}+{take}");
-        }
-    }
-    let (page, _) = whygos_page(&p, as_of, whole.quarter, n + 5, 2);
-    assert!(page.is_empty());
-}
