@@ -2,6 +2,7 @@
 //! queries (one per table) whatever the size of the organization.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
@@ -427,7 +428,7 @@ pub async fn load_in(
 fn split_whygos(
     whygos: Vec<WhyGoRow>,
     outcomes_by_whygo: &mut HashMap<Uuid, Vec<Outcome>>,
-) -> (Vec<WhyGo>, Vec<WhyGo>) {
+) -> (Vec<Arc<WhyGo>>, Vec<Arc<WhyGo>>) {
     let (mut shown, mut cascade_only) = (Vec::new(), Vec::new());
     for w in whygos {
         let whygo = WhyGo {
@@ -444,6 +445,7 @@ fn split_whygos(
             status: w.status,
             ladders_to: w.ladders_to,
         };
+        let whygo = Arc::new(whygo);
         if w.shown {
             shown.push(whygo);
         } else {

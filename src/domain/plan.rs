@@ -4,6 +4,7 @@
 //! the same number of queries whatever the size of the organization.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -17,10 +18,14 @@ pub struct Plan {
     pub tenant: Tenant,
     pub departments: Vec<Department>,
     pub people: Vec<Person>,
-    pub whygos: Vec<WhyGo>,
+    /// Behind `Arc`: a plan brought up to date by a check-in
+    /// ([`Plan::with_entries_of`]) shares every WhyGO that did not change
+    /// with the plan it came from, so the copy is cheap and the report can
+    /// keep what it built for them ([`super::report::build_reusing`]).
+    pub whygos: Vec<Arc<WhyGo>>,
     /// Approved WhyGOs outside the page's scope, loaded only because they
     /// ladder to one it shows: they count in cascade paces, nowhere else.
-    pub cascade_only: Vec<WhyGo>,
+    pub cascade_only: Vec<Arc<WhyGo>>,
     /// Which individual WhyGOs the snapshot holds.
     pub coverage: Coverage,
     /// Individual WhyGOs the viewer may not see, by owner and state only, so
@@ -345,7 +350,7 @@ impl Plan {
     /// pace of what it ladders to; its owner and state stay in `hidden`.
     pub fn visible_to(mut self, viewer: &super::permissions::Actor) -> Plan {
         let org = self.org();
-        let (shown, hidden): (Vec<WhyGo>, Vec<WhyGo>) = std::mem::take(&mut self.whygos)
+        let (shown, hidden): (Vec<Arc<WhyGo>>, Vec<Arc<WhyGo>>) = std::mem::take(&mut self.whygos)
             .into_iter()
             .partition(|w| match (w.level, w.person.as_deref()) {
                 (Level::Individual, Some(owner)) => super::permissions::can(
@@ -413,7 +418,7 @@ impl Plan {
     }
 
     pub fn whygo(&self, key: &str) -> Option<&WhyGo> {
-        self.whygos.iter().find(|w| w.key == key)
+        self.whygos.iter().find(|w| w.key == key).map(Arc::as_ref)
     }
 
     /// Whether every WhyGO that ladders to `w` is in this snapshot, so a
@@ -462,23 +467,27 @@ impl Plan {
             by_key.entry(k.as_str()).or_default().push(a);
         }
         let mut plan = self.clone();
-        for o in plan
-            .whygos
-            .iter_mut()
-            .chain(plan.cascade_only.iter_mut())
-            .flat_map(|w| w.outcomes.iter_mut())
+        for w in plan.whygos.iter_mut().chain(plan.cascade_only.iter_mut()) {
             // Computed values are not checked in.
-            .filter(|o| o.computed.is_none())
-        {
-            let new = by_key.get(o.key.as_str());
-            let stale = o.actuals.iter().any(|a| dates.contains(&a.date));
-            if new.is_none() && !stale {
+            let touched = |o: &Outcome| {
+                o.computed.is_none()
+                    && (by_key.contains_key(o.key.as_str())
+                        || o.actuals.iter().any(|a| dates.contains(&a.date)))
+            };
+            if !w.outcomes.iter().any(&touched) {
+                // Shared with the plan it came from.
                 continue;
             }
-            o.actuals.retain(|a| !dates.contains(&a.date));
-            o.actuals
-                .extend(new.into_iter().flatten().map(|a| (*a).clone()));
-            o.actuals.sort_by_key(|a| (a.date, a.seq));
+            for o in Arc::make_mut(w).outcomes.iter_mut() {
+                if !touched(o) {
+                    continue;
+                }
+                let new = by_key.get(o.key.as_str());
+                o.actuals.retain(|a| !dates.contains(&a.date));
+                o.actuals
+                    .extend(new.into_iter().flatten().map(|a| (*a).clone()));
+                o.actuals.sort_by_key(|a| (a.date, a.seq));
+            }
         }
         Some(plan)
     }
@@ -488,6 +497,7 @@ impl Plan {
         self.whygos
             .iter()
             .filter(move |w| !w.is_archived() && w.ladders_to.iter().any(|p| p == key))
+            .map(Arc::as_ref)
     }
 
     /// The people who report to `key` directly.

@@ -6,13 +6,14 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::calendar::Quarter;
-use super::pacing::{QuarterEval, Status, evaluate, evaluate_quarter};
-use super::plan::{Approval, Level, Plan};
+use super::calendar::{FiscalYear, Quarter};
+use super::pacing::{QuarterEval, Rules, Status, evaluate, evaluate_quarter};
+use super::plan::{Approval, Level, Plan, WhyGo};
 use super::rollup::{Counts, Rollup, rollup_groups, rollup_outcomes, rollup_weighted};
 
 #[derive(Clone, Debug, Serialize)]
@@ -31,7 +32,9 @@ pub struct Report {
     /// WhyGO's own credit.
     pub whole_plan: Rollup,
     pub departments: Vec<DepartmentReport>,
-    pub whygos: Vec<WhyGoReport>,
+    /// Behind `Arc`: a report brought up to date shares the parts of the
+    /// WhyGOs a check-in did not touch ([`build_reusing`]).
+    pub whygos: Vec<Arc<WhyGoReport>>,
     pub escalations: Vec<Attention>,
     pub needs_attention: Vec<Attention>,
     pub missing: Vec<Attention>,
@@ -72,7 +75,7 @@ pub struct WhyGoReport {
 }
 
 /// The cascade pace of a WhyGO and how many WhyGOs it is made of.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cascade {
     pub credit: Option<f64>,
     pub status: Status,
@@ -119,87 +122,71 @@ pub fn build(plan: &Plan, as_of: NaiveDate) -> Report {
 /// The same, with the roll-ups and lists for `quarter` as known on `as_of`
 /// (an ended quarter shows its result, a future one is not judged yet).
 pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
+    build_reusing(plan, as_of, quarter, None)
+}
+
+/// [`build_for`], keeping from `previous` (a plan and its report at the
+/// same date and quarter) the part of every WhyGO the two plans share: a
+/// plan brought up to date by a check-in ([`Plan::with_entries_of`]) holds
+/// the very same `Arc` for each WhyGO the check-in did not touch, and a
+/// WhyGO's part of the report is a function of the WhyGO, the date, the
+/// quarter and the tenant's settings alone (a change of settings reads the
+/// plan anew, so nothing is shared). Only the touched WhyGOs are evaluated
+/// again; the roll-ups, cascades and lists are assembled from every part,
+/// which is cheap. The result equals [`build_for`] of `plan` (tested).
+pub fn build_reusing(
+    plan: &Plan,
+    as_of: NaiveDate,
+    quarter: Quarter,
+    previous: Option<(&Plan, &Report)>,
+) -> Report {
     let th = &plan.tenant.thresholds;
     let rules = plan.tenant.rules();
     let fy = plan.tenant.fiscal_year();
 
-    let mut whygos = Vec::new();
-    let mut rollups: HashMap<&str, Rollup> = HashMap::new();
-    let (mut escalations, mut needs_attention, mut missing) = (Vec::new(), Vec::new(), Vec::new());
-    // Owner names by key, once (a lookup per listed outcome otherwise scans
-    // every person of the organization).
-    let names: HashMap<&str, &str> = plan
-        .people
+    // The previous parts, by the address of the WhyGO they were built from
+    // (alive as long as `previous` is borrowed, so no address is reused).
+    let kept: HashMap<*const WhyGo, &Arc<WhyGoReport>> = previous
+        .filter(|(_, r)| r.as_of == as_of && r.quarter == quarter)
+        .map(|(p, r)| {
+            p.whygos
+                .iter()
+                .filter(|w| !w.is_archived())
+                .zip(&r.whygos)
+                .filter(|(w, part)| w.key == part.key)
+                .map(|(w, part)| (Arc::as_ptr(w), part))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let shown: Vec<&WhyGo> = plan
+        .whygos
         .iter()
-        .map(|p| (p.key.as_str(), p.name.as_str()))
+        .filter(|w| !w.is_archived())
+        .map(Arc::as_ref)
+        .collect();
+    let mut whygos: Vec<Arc<WhyGoReport>> = plan
+        .whygos
+        .iter()
+        .filter(|w| !w.is_archived())
+        .map(|w| match kept.get(&Arc::as_ptr(w)) {
+            Some(part) => Arc::clone(part),
+            None => Arc::new(whygo_report(w, &fy, as_of, quarter, &rules)),
+        })
         .collect();
 
-    for w in plan.whygos.iter().filter(|w| !w.is_archived()) {
-        let mut outcomes = Vec::with_capacity(w.outcomes.len());
-        let mut headline = Vec::with_capacity(w.outcomes.len());
-        for o in &w.outcomes {
-            let eval = evaluate(&o.spec(), &o.entries(), &fy, as_of, &rules);
-            let q = eval.quarter(quarter).clone();
-            let list = match q.status {
-                _ if !w.in_force() => None,
-                Status::OffPace => Some(&mut escalations),
-                Status::SlightlyOff => Some(&mut needs_attention),
-                // No one can check in a computed outcome: not a missing check-in.
-                Status::Missing if o.is_computed() => None,
-                Status::Missing => Some(&mut missing),
-                Status::OnPace | Status::NotScored => None,
+    let mut rollups: HashMap<&str, Rollup> = shown
+        .iter()
+        .zip(&whygos)
+        .map(|(w, r)| {
+            let rollup = Rollup {
+                credit: r.credit,
+                status: r.status,
+                counts: r.counts,
             };
-            if let Some(list) = list {
-                list.push(Attention {
-                    whygo: w.key.clone(),
-                    whygo_title: w.title.clone(),
-                    department: w.department.clone(),
-                    outcome: o.key.clone(),
-                    outcome_name: o.name.clone(),
-                    owners: o
-                        .owners
-                        .iter()
-                        .map(|k| names.get(k.as_str()).copied().unwrap_or(k).to_owned())
-                        .collect(),
-                    target: q.target.clone(),
-                    expected: q.expected_text.clone(),
-                    actual: q.actual.clone(),
-                    note: o
-                        .counting_actual(quarter, as_of)
-                        .map(|a| a.note.clone())
-                        .filter(|n| !n.trim().is_empty()),
-                    status: q.status,
-                    explanation: q.explanation.clone(),
-                });
-            }
-            headline.push((q, o.weight));
-            outcomes.push(OutcomeReport {
-                key: o.key.clone(),
-                name: o.name.clone(),
-                owners: o.owners.clone(),
-                weight: o.weight,
-                quarters: eval.quarters.to_vec(),
-            });
-        }
-        let rollup = rollup_outcomes(headline.iter().map(|(q, wt)| (q, *wt)), th);
-        rollups.insert(&w.key, rollup.clone());
-        whygos.push(WhyGoReport {
-            key: w.key.clone(),
-            level: w.level,
-            department: w.department.clone(),
-            person: w.person.clone(),
-            number: w.number,
-            title: w.title.clone(),
-            owner: w.owner.clone(),
-            approval: w.status,
-            ladders_to: w.ladders_to.clone(),
-            credit: rollup.credit,
-            status: rollup.status,
-            counts: rollup.counts,
-            cascade: None,
-            outcomes,
-        });
-    }
+            (w.key.as_str(), rollup)
+        })
+        .collect();
     // WhyGOs loaded only for cascade paces: their own pace, nothing else.
     for w in &plan.cascade_only {
         let headline: Vec<(QuarterEval, f64)> = w
@@ -227,16 +214,24 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
             children.entry(parent).or_default().push((&c.key, weight));
         }
     }
-    for (report, w) in whygos
-        .iter_mut()
-        .zip(plan.whygos.iter().filter(|w| !w.is_archived()))
-    {
-        let of_w = children.get(w.key.as_str()).map_or(&[][..], Vec::as_slice);
-        report.cascade = cascade(plan, w, of_w, &rollups, th);
+    let cascades: Vec<Option<Cascade>> = shown
+        .iter()
+        .map(|w| {
+            let of_w = children.get(w.key.as_str()).map_or(&[][..], Vec::as_slice);
+            cascade(plan, w, of_w, &rollups, th)
+        })
+        .collect();
+    for (part, c) in whygos.iter_mut().zip(cascades) {
+        // A kept part is copied only when its cascade pace moved.
+        if part.cascade != c {
+            Arc::make_mut(part).cascade = c;
+        }
     }
 
+    let (escalations, needs_attention, missing) = lists(plan, &shown, &whygos, as_of, quarter);
+
     let of_level = |level: Level, dept: Option<&str>| -> Vec<&Rollup> {
-        plan.whygos
+        shown
             .iter()
             .filter(|w| w.in_force() && w.level == level)
             .filter(|w| dept.is_none() || w.department.as_deref() == dept)
@@ -287,6 +282,108 @@ pub fn build_for(plan: &Plan, as_of: NaiveDate, quarter: Quarter) -> Report {
         needs_attention,
         missing,
     }
+}
+
+/// One WhyGO's part of the report: every quarter of every outcome, and its
+/// own pace in `quarter` (its cascade pace is set by the caller).
+fn whygo_report(
+    w: &WhyGo,
+    fy: &FiscalYear,
+    as_of: NaiveDate,
+    quarter: Quarter,
+    rules: &Rules,
+) -> WhyGoReport {
+    let outcomes: Vec<OutcomeReport> = w
+        .outcomes
+        .iter()
+        .map(|o| OutcomeReport {
+            key: o.key.clone(),
+            name: o.name.clone(),
+            owners: o.owners.clone(),
+            weight: o.weight,
+            quarters: evaluate(&o.spec(), &o.entries(), fy, as_of, rules)
+                .quarters
+                .to_vec(),
+        })
+        .collect();
+    let rollup = rollup_outcomes(
+        outcomes
+            .iter()
+            .filter_map(|o| Some((o.quarters.get(quarter.index())?, o.weight))),
+        &rules.thresholds,
+    );
+    WhyGoReport {
+        key: w.key.clone(),
+        level: w.level,
+        department: w.department.clone(),
+        person: w.person.clone(),
+        number: w.number,
+        title: w.title.clone(),
+        owner: w.owner.clone(),
+        approval: w.status,
+        ladders_to: w.ladders_to.clone(),
+        credit: rollup.credit,
+        status: rollup.status,
+        counts: rollup.counts,
+        cascade: None,
+        outcomes,
+    }
+}
+
+/// The escalation, needs-attention and missing lists of `quarter`, in plan
+/// order, from the WhyGOs in force (`shown` and `parts` side by side).
+fn lists(
+    plan: &Plan,
+    shown: &[&WhyGo],
+    parts: &[Arc<WhyGoReport>],
+    as_of: NaiveDate,
+    quarter: Quarter,
+) -> (Vec<Attention>, Vec<Attention>, Vec<Attention>) {
+    let (mut escalations, mut needs_attention, mut missing) = (Vec::new(), Vec::new(), Vec::new());
+    // Owner names by key, once (a lookup per listed outcome otherwise scans
+    // every person of the organization).
+    let names: HashMap<&str, &str> = plan
+        .people
+        .iter()
+        .map(|p| (p.key.as_str(), p.name.as_str()))
+        .collect();
+    for (w, part) in shown.iter().zip(parts).filter(|(w, _)| w.in_force()) {
+        for (o, report) in w.outcomes.iter().zip(&part.outcomes) {
+            let Some(q) = report.quarters.get(quarter.index()) else {
+                continue;
+            };
+            let list = match q.status {
+                Status::OffPace => &mut escalations,
+                Status::SlightlyOff => &mut needs_attention,
+                // No one can check in a computed outcome: not a missing check-in.
+                Status::Missing if o.is_computed() => continue,
+                Status::Missing => &mut missing,
+                Status::OnPace | Status::NotScored => continue,
+            };
+            list.push(Attention {
+                whygo: w.key.clone(),
+                whygo_title: w.title.clone(),
+                department: w.department.clone(),
+                outcome: o.key.clone(),
+                outcome_name: o.name.clone(),
+                owners: o
+                    .owners
+                    .iter()
+                    .map(|k| names.get(k.as_str()).copied().unwrap_or(k).to_owned())
+                    .collect(),
+                target: q.target.clone(),
+                expected: q.expected_text.clone(),
+                actual: q.actual.clone(),
+                note: o
+                    .counting_actual(quarter, as_of)
+                    .map(|a| a.note.clone())
+                    .filter(|n| !n.trim().is_empty()),
+                status: q.status,
+                explanation: q.explanation.clone(),
+            });
+        }
+    }
+    (escalations, needs_attention, missing)
 }
 
 /// The cascade pace of `w` from the own roll-ups of `children`, the
@@ -346,7 +443,7 @@ impl Report {
             .whygos
             .iter()
             .filter(|w| w.approval.in_force())
-            .map(|w| (w, per_quarter(w)))
+            .map(|w| (&**w, per_quarter(w)))
             .collect();
         let row = |key: &str, name: &str, level: Level, dept: Option<&str>| -> Option<HeatRow> {
             let members: Vec<&Vec<Rollup>> = in_force

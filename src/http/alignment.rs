@@ -128,7 +128,7 @@ struct AlignmentPage {
 
 /// The report of each WhyGO by key, built once per page.
 fn report_index(r: &Report) -> HashMap<&str, &crate::domain::report::WhyGoReport> {
-    r.whygos.iter().map(|w| (w.key.as_str(), w)).collect()
+    r.whygos.iter().map(|w| (w.key.as_str(), &**w)).collect()
 }
 
 fn title_of(w: &WhyGo) -> String {

@@ -224,6 +224,7 @@ impl PersonRow {
                     && w.person.as_deref() == Some(p.key.as_str())
                     && !w.is_archived()
             })
+            .map(|w| &**w)
             .collect();
         let may_see = tenancy.can(Action::ViewIndividual { owner: &p.key }, org);
         let (whygos, pace) = if !may_see {

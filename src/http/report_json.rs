@@ -21,6 +21,8 @@
 //! 0.5 MB. Every page is cut from the whole report, which the plan and page
 //! caches build once per data version (docs/performance.md).
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -62,7 +64,7 @@ struct ReportPage<'a> {
     whole_plan: Option<&'a Rollup>,
     #[serde(skip_serializing_if = "Option::is_none")]
     departments: Option<&'a [DepartmentReport]>,
-    whygos: &'a [WhyGoReport],
+    whygos: &'a [Arc<WhyGoReport>],
     escalations: &'a [Attention],
     needs_attention: &'a [Attention],
     missing: &'a [Attention],

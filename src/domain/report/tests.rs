@@ -128,7 +128,10 @@ fn plan() -> Plan {
                 w.status = Approval::Draft;
                 w
             },
-        ],
+        ]
+        .into_iter()
+        .map(Arc::new)
+        .collect(),
         cascade_only: vec![],
         coverage: Default::default(),
         hidden: vec![],
@@ -303,6 +306,7 @@ fn laddered_plan() -> Plan {
     let mut p = plan();
     for w in &mut p.whygos {
         if w.key == "d1" {
+            let w = Arc::make_mut(w);
             w.ladders_to = vec!["c1".to_owned()];
             w.outcomes = vec![outcome("full", t, &[(1, "100", "2026-03-20", "")])];
         }
@@ -314,7 +318,7 @@ fn laddered_plan() -> Plan {
         vec![outcome("half", t, &[(1, "50", "2026-03-20", "")])],
     );
     d2.ladders_to = vec!["c2".to_owned(), "c1".to_owned()];
-    p.whygos.push(d2);
+    p.whygos.push(Arc::new(d2));
     p
 }
 
@@ -342,7 +346,7 @@ fn a_draft_child_does_not_count_in_the_cascade_and_individuals_have_none() {
     let mut p = laddered_plan();
     for w in &mut p.whygos {
         if w.key == "d2" {
-            w.status = Approval::Submitted;
+            Arc::make_mut(w).status = Approval::Submitted;
         }
     }
     let r = build(&p, date("2026-03-31"));
@@ -396,7 +400,7 @@ fn a_whygo_loaded_only_for_the_cascade_counts_there_and_nowhere_else() {
         vec![outcome("ann-off", t, &[(1, "10", "2026-03-20", "")])],
     );
     ind.ladders_to = vec!["c2".to_owned()];
-    p.cascade_only.push(ind);
+    p.cascade_only.push(Arc::new(ind));
     let r = build(&p, date("2026-03-31"));
     let c2 = r.whygos.iter().find(|w| w.key == "c2").expect("c2");
     let cascade = c2.cascade.as_ref().expect("cascade");
@@ -457,7 +461,7 @@ fn a_viewer_who_may_not_see_an_individual_whygo_gets_a_plan_without_it() {
     );
     ind.person = Some("ann".to_owned());
     ind.ladders_to = vec!["c2".to_owned()];
-    p.whygos.push(ind);
+    p.whygos.push(Arc::new(ind));
     let stranger = Actor {
         role: Role::Member,
         person: None,
@@ -508,7 +512,9 @@ fn a_plan_brought_up_to_date_with_a_days_entries_reports_as_one_read_with_them()
         .with_entries_of(&[date("2026-03-25")], &fresh)
         .expect("nothing copies it");
     let mut read = plan();
-    read.whygos[0].outcomes[1].actuals.push(fresh_actual);
+    Arc::make_mut(&mut read.whygos[0]).outcomes[1]
+        .actuals
+        .push(fresh_actual);
     let json = |p: &Plan| serde_json::to_value(build(p, as_of)).expect("the report as JSON");
     assert_eq!(json(&patched), json(&read));
     assert_ne!(json(&before), json(&read), "it matters");
@@ -529,7 +535,7 @@ fn a_plan_brought_up_to_date_with_a_days_entries_reports_as_one_read_with_them()
 #[test]
 fn a_change_to_an_outcome_another_copies_needs_the_plan_read_again() {
     let mut p = plan();
-    p.whygos[1].outcomes[0].computed = Some(crate::domain::plan::Computation {
+    Arc::make_mut(&mut p.whygos[1]).outcomes[0].computed = Some(crate::domain::plan::Computation {
         source: crate::domain::operations::Source::Outcome {
             key: "on".to_owned(),
         },
@@ -545,4 +551,124 @@ fn a_change_to_an_outcome_another_copies_needs_the_plan_read_again() {
         p.with_entries_of(&[entry.date], &[("slight".to_owned(), entry)])
             .is_some()
     );
+}
+
+/// A check-in of `value` for quarter 1 on `day`, as the database hands it
+/// to [`Plan::with_entries_of`]: every entry of that day, by outcome key.
+fn check_in(p: &Plan, outcome: &str, value: &str, day: &str) -> Plan {
+    let day = date(day);
+    let mut fresh: Vec<(String, Actual)> = p
+        .whygos
+        .iter()
+        .flat_map(|w| &w.outcomes)
+        .flat_map(|o| o.actuals.iter().map(move |a| (o.key.clone(), a.clone())))
+        .filter(|(_, a)| a.date == day)
+        .collect();
+    fresh.push((
+        outcome.to_owned(),
+        Actual {
+            quarter: Quarter::new(1).expect("quarter"),
+            value: value.to_owned(),
+            note: format!("checked in {value}"),
+            date: day,
+            seq: 1000 + fresh.len() as i64,
+            by: Some("ann".to_owned()),
+        },
+    ));
+    p.with_entries_of(&[day], &fresh)
+        .expect("nothing copies these outcomes")
+}
+
+fn as_json(r: &Report) -> serde_json::Value {
+    serde_json::to_value(r).expect("the report as JSON")
+}
+
+/// After a check-in the report built from the previous one equals a report
+/// built anew, and keeps (shares) the part of every WhyGO the check-in did
+/// not touch; the cascade pace above the touched WhyGO moves with it.
+#[test]
+fn a_report_brought_up_to_date_after_a_check_in_equals_one_built_anew() {
+    let as_of = date("2026-03-31");
+    let q1 = Quarter::new(1).expect("quarter");
+    let before = laddered_plan();
+    let old = build_for(&before, as_of, q1);
+    // d1 ladders to c1 (primary): 100 -> 40 moves c1's cascade pace.
+    let after = check_in(&before, "full", "40", "2026-03-30");
+    let reused = build_reusing(&after, as_of, q1, Some((&before, &old)));
+    let fresh = build_for(&after, as_of, q1);
+    assert_eq!(as_json(&reused), as_json(&fresh));
+    assert_ne!(as_json(&reused), as_json(&old), "the check-in matters");
+
+    let part = |r: &Report, key: &str| {
+        Arc::clone(
+            r.whygos
+                .iter()
+                .find(|w| w.key == key)
+                .expect("in the report"),
+        )
+    };
+    assert!(
+        Arc::ptr_eq(&part(&old, "c2"), &part(&reused, "c2")),
+        "untouched: kept"
+    );
+    assert!(
+        Arc::ptr_eq(&part(&old, "d2"), &part(&reused, "d2")),
+        "untouched: kept"
+    );
+    assert!(
+        !Arc::ptr_eq(&part(&old, "d1"), &part(&reused, "d1")),
+        "checked in: built again"
+    );
+    assert_ne!(
+        part(&old, "c1").cascade,
+        part(&reused, "c1").cascade,
+        "the cascade pace above it moved"
+    );
+    assert!(reused.escalations.iter().any(|a| a.outcome == "full"));
+}
+
+/// A previous report of another date or quarter is not reused.
+#[test]
+fn a_previous_report_of_another_date_or_quarter_is_not_reused() {
+    let q1 = Quarter::new(1).expect("quarter");
+    let p = laddered_plan();
+    for old in [
+        build_for(&p, date("2026-03-20"), q1),
+        build_for(&p, date("2026-03-31"), Quarter::new(2).expect("quarter")),
+    ] {
+        let reused = build_reusing(&p, date("2026-03-31"), q1, Some((&p, &old)));
+        assert_eq!(
+            as_json(&reused),
+            as_json(&build_for(&p, date("2026-03-31"), q1))
+        );
+        assert!(
+            reused
+                .whygos
+                .iter()
+                .zip(&old.whygos)
+                .all(|(a, b)| !Arc::ptr_eq(a, b))
+        );
+    }
+}
+
+proptest::proptest! {
+    /// Any run of check-ins, each report brought up to date from the one
+    /// before, gives the report built anew at every step.
+    #[test]
+    fn any_run_of_check_ins_keeps_the_reused_report_equal_to_one_built_anew(
+        steps in proptest::collection::vec((0usize..5, 0u32..160, 20u32..31), 1..8)
+    ) {
+        let as_of = date("2026-03-31");
+        let q1 = Quarter::new(1).expect("quarter");
+        let keys = ["on", "slight", "off", "full", "half"];
+        let mut plan = laddered_plan();
+        let mut report = build_for(&plan, as_of, q1);
+        for (k, value, day) in steps {
+            let next = check_in(&plan, keys[k], &value.to_string(), &format!("2026-03-{day}"));
+            let reused = build_reusing(&next, as_of, q1, Some((&plan, &report)));
+            proptest::prop_assert_eq!(as_json(&reused), as_json(&build_for(&next, as_of, q1)));
+            plan = next;
+            report = reused;
+        }
+    }
 }

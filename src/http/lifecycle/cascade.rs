@@ -21,6 +21,7 @@
 //! computed only for the people the page lists.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -148,7 +149,7 @@ fn summary(states: &[Approval]) -> String {
 struct Index<'a> {
     /// Each person's individual WhyGOs the viewer may see (not archived),
     /// in plan order.
-    whygos: HashMap<&'a str, Vec<&'a WhyGo>>,
+    whygos: HashMap<&'a str, Vec<&'a Arc<WhyGo>>>,
     /// The approval states of each person's individual WhyGOs, those the
     /// viewer may see first, then the hidden ones (as
     /// [`Plan::individual_states`] gives them).
@@ -162,7 +163,7 @@ struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new(plan: &'a Plan, signers: &'a [String]) -> Self {
-        let mut whygos: HashMap<&str, Vec<&WhyGo>> = HashMap::new();
+        let mut whygos: HashMap<&str, Vec<&Arc<WhyGo>>> = HashMap::new();
         let mut states: HashMap<&str, Vec<Approval>> = HashMap::new();
         for w in &plan.whygos {
             if w.level != Level::Individual || w.is_archived() {
@@ -198,7 +199,7 @@ impl<'a> Index<'a> {
         self.states.get(person).map_or(&[], Vec::as_slice)
     }
 
-    fn whygos(&self, person: &str) -> &[&'a WhyGo] {
+    fn whygos(&self, person: &str) -> &[&'a Arc<WhyGo>] {
         self.whygos.get(person).map_or(&[], Vec::as_slice)
     }
 }
@@ -350,7 +351,7 @@ pub async fn page(
 /// (in force, visible to the viewer): the own pace of a WhyGO depends on
 /// its outcomes alone, so it is the same as in the whole organization's
 /// report, at the cost of the people listed.
-fn report_of(plan: &Plan, whygos: Vec<WhyGo>, when: &When) -> Report {
+fn report_of(plan: &Plan, whygos: Vec<Arc<WhyGo>>, when: &When) -> Report {
     let listed = Plan {
         tenant: plan.tenant.clone(),
         departments: Vec::new(),
@@ -397,7 +398,7 @@ impl CascadePage {
         };
 
         // Paces of the listed people only.
-        let mut paced: Vec<WhyGo> = Vec::new();
+        let mut paced: Vec<Arc<WhyGo>> = Vec::new();
         for s in sections.iter().filter(|s| listed(s)) {
             for (p, _) in &s.counted {
                 if lines.may_see(p) {
@@ -406,14 +407,14 @@ impl CascadePage {
                             .whygos(&p.key)
                             .iter()
                             .filter(|w| w.in_force())
-                            .map(|w| (*w).clone()),
+                            .map(|w| Arc::clone(w)),
                     );
                 }
             }
         }
         let r = report_of(plan, paced, when);
         let by_key: HashMap<&str, &WhyGoReport> =
-            r.whygos.iter().map(|w| (w.key.as_str(), w)).collect();
+            r.whygos.iter().map(|w| (w.key.as_str(), &**w)).collect();
 
         let mut departments = Vec::new();
         let mut everyone: Vec<CascadeState> = Vec::new();
