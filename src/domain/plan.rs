@@ -44,7 +44,7 @@ pub struct Hidden {
 /// Which individual WhyGOs a snapshot holds: pages load only those they
 /// show (company and department WhyGOs are always there), and, for cascade
 /// paces only, the approved ones laddering to what they show.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Coverage {
     #[default]
     All,
@@ -478,7 +478,7 @@ impl Plan {
                 // Shared with the plan it came from.
                 continue;
             }
-            for o in Arc::make_mut(w).outcomes.iter_mut() {
+            for o in &mut Arc::make_mut(w).outcomes {
                 if !touched(o) {
                     continue;
                 }

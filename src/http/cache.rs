@@ -38,8 +38,10 @@ use uuid::Uuid;
 use super::AppError;
 use crate::db;
 use crate::db::plan::{Scope, TenantRow};
+use crate::domain::calendar::Quarter;
 use crate::domain::operations::sources::end_of_day;
-use crate::domain::plan::Plan;
+use crate::domain::plan::{Coverage, Plan};
+use crate::domain::report::{self, Report};
 
 /// The default bound on the estimated size of the cached plans.
 pub const DEFAULT_PLAN_CACHE_MB: u64 = 128;
@@ -102,6 +104,48 @@ pub struct PlanCache {
     /// date when only actuals were added since ([`Plan::with_entries_of`]).
     /// Weak: the cache above decides what stays in memory.
     newest: Arc<Mutex<HashMap<Lineage, Newest>>>,
+    /// The reports of cached plans, by plan and quarter (see [`ReportKey`]).
+    reports: Option<Cache<ReportKey, Arc<Report>>>,
+    /// The newest report built for each (tenant, scope, date, quarter), to
+    /// build the next one from ([`report::build_reusing`]).
+    newest_reports: Arc<Mutex<HashMap<ReportLineage, NewestReport>>>,
+}
+
+/// A report is a function of its plan, date and quarter. The plan is named
+/// by its address, which stays reserved (the `Weak` keeps the allocation)
+/// as long as the key exists, so no other plan can ever have it.
+#[derive(Clone, Debug)]
+struct ReportKey {
+    plan: Weak<Plan>,
+    as_of: NaiveDate,
+    quarter: Quarter,
+}
+
+impl PartialEq for ReportKey {
+    fn eq(&self, other: &Self) -> bool {
+        Weak::ptr_eq(&self.plan, &other.plan)
+            && self.as_of == other.as_of
+            && self.quarter == other.quarter
+    }
+}
+
+impl Eq for ReportKey {}
+
+impl std::hash::Hash for ReportKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.plan.as_ptr().hash(state);
+        self.as_of.hash(state);
+        self.quarter.hash(state);
+    }
+}
+
+/// Reports of one tenant, scope, date and quarter, across versions.
+type ReportLineage = (String, Coverage, NaiveDate, Quarter);
+
+struct NewestReport {
+    key: ReportKey,
+    plan: Weak<Plan>,
+    report: Weak<Report>,
 }
 
 /// Plans of one tenant, date and scope, across versions.
@@ -137,10 +181,108 @@ impl PlanCache {
                 .time_to_idle(IDLE)
                 .build()
         });
+        let reports = (max_bytes > 0).then(|| {
+            Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|_key: &ReportKey, r: &Arc<Report>| report_bytes(r))
+                .eviction_policy(EvictionPolicy::lru())
+                .time_to_idle(IDLE)
+                .build()
+        });
         PlanCache {
             plans,
             newest: Arc::default(),
+            reports,
+            newest_reports: Arc::default(),
         }
+    }
+
+    /// The report of `plan` as of `as_of` for `quarter`, where `plan` is
+    /// one this cache handed out whole (shared by every reader; a copy cut
+    /// for one viewer would only fill the cache): built once however many
+    /// requests ask (the report.json pages, the alignment tree and org
+    /// chart of one version share it), and built from the newest report of
+    /// the same scope, date and quarter, so after a check-in only the
+    /// WhyGOs it touched are evaluated again. The build runs off the
+    /// request threads.
+    pub async fn report(
+        &self,
+        plan: &Arc<Plan>,
+        as_of: NaiveDate,
+        quarter: Quarter,
+    ) -> Result<Arc<Report>, AppError> {
+        let Some(reports) = &self.reports else {
+            return Ok(Arc::new(report::build_for(plan, as_of, quarter)));
+        };
+        let key = ReportKey {
+            plan: Arc::downgrade(plan),
+            as_of,
+            quarter,
+        };
+        let lineage: ReportLineage = (
+            plan.tenant.slug.clone(),
+            plan.coverage.clone(),
+            as_of,
+            quarter,
+        );
+        let this = key.clone();
+        reports
+            .try_get_with(key, async {
+                let previous = self.previous_report(&lineage);
+                let plan = Arc::clone(plan);
+                let built = {
+                    let plan = Arc::clone(&plan);
+                    tokio::task::spawn_blocking(move || {
+                        let previous = previous.as_ref().map(|(p, r)| (&**p, &**r));
+                        Arc::new(report::build_reusing(&plan, as_of, quarter, previous))
+                    })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("building the report: {e}"))?
+                };
+                if let Some(superseded) = self.remember_report(lineage, this, &plan, &built) {
+                    reports.invalidate(&superseded).await;
+                }
+                Ok::<_, anyhow::Error>(built)
+            })
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e:#}")))
+    }
+
+    /// The newest report of `lineage` and its plan, while both are alive.
+    fn previous_report(&self, lineage: &ReportLineage) -> Option<(Arc<Plan>, Arc<Report>)> {
+        let newest = self
+            .newest_reports
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = newest.get(lineage)?;
+        Some((n.plan.upgrade()?, n.report.upgrade()?))
+    }
+
+    /// Keeps `report` (of `plan`) as the newest of its lineage; returns the
+    /// key of the one it replaces.
+    fn remember_report(
+        &self,
+        lineage: ReportLineage,
+        key: ReportKey,
+        plan: &Arc<Plan>,
+        report: &Arc<Report>,
+    ) -> Option<ReportKey> {
+        let mut newest = self
+            .newest_reports
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        newest.retain(|_, n| n.report.strong_count() > 0);
+        newest
+            .insert(
+                lineage,
+                NewestReport {
+                    key: key.clone(),
+                    plan: Arc::downgrade(plan),
+                    report: Arc::downgrade(report),
+                },
+            )
+            .map(|old| old.key)
+            .filter(|old| *old != key)
     }
 
     /// The plan of `scope` as of `as_of` for the tenant at `version`: from
@@ -311,4 +453,31 @@ pub fn estimated_bytes(plan: &Plan) -> u32 {
         .sum();
     let total = 1024 + people + whygos + plan.departments.len() * 200;
     u32::try_from(total).unwrap_or(u32::MAX)
+}
+
+/// A rough size of a report in memory, in bytes: every quarter of every
+/// outcome (target, expectation and sentence) and the lists.
+fn report_bytes(r: &Report) -> u32 {
+    const QUARTER: usize = 260;
+    const WHYGO: usize = 300;
+    const ATTENTION: usize = 400;
+    let whygos: usize = r
+        .whygos
+        .iter()
+        .map(|w| {
+            WHYGO
+                + w.title.len()
+                + w.outcomes
+                    .iter()
+                    .map(|o| {
+                        o.quarters
+                            .iter()
+                            .map(|q| QUARTER + q.target.len() + q.explanation.len())
+                            .sum::<usize>()
+                    })
+                    .sum::<usize>()
+        })
+        .sum();
+    let lists = (r.escalations.len() + r.needs_attention.len() + r.missing.len()) * ATTENTION;
+    u32::try_from(1024 + whygos + lists).unwrap_or(u32::MAX)
 }

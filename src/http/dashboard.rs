@@ -1,6 +1,8 @@
 //! The company dashboard, the weekly leadership sync, and the report as JSON:
 //! the same pacing as `whygo report`, computed from the same plan snapshot.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -159,9 +161,10 @@ pub fn attention_by_department(plan: &Plan, r: &Report) -> Vec<AttentionGroup> {
         .collect()
 }
 
-fn company_only(list: Vec<Attention>) -> Vec<Attention> {
-    list.into_iter()
+fn company_only(list: &[Attention]) -> Vec<Attention> {
+    list.iter()
         .filter(|a| a.department.is_none())
+        .cloned()
         .collect()
 }
 
@@ -176,7 +179,7 @@ async fn company(
 }
 
 impl CompanyPage {
-    fn build(tenancy: &Tenancy, plan: &Plan, r: Report, when: &When) -> Self {
+    fn build(tenancy: &Tenancy, plan: &Plan, r: Arc<Report>, when: &When) -> Self {
         let slug = &plan.tenant.slug;
         let carry = PageQuery::carry(when);
         let when_form = WhenForm::new(format!("/{slug}"), when, plan, &r);
@@ -190,9 +193,9 @@ impl CompanyPage {
             quarters: (1..=4).map(|q| format!("Q{q}")).collect(),
             department_rows: department_rows(plan, &r, &carry),
             company_whygos: company_cards(plan, &r, &carry),
-            escalations: company_only(r.escalations),
-            needs_attention: company_only(r.needs_attention),
-            missing: company_only(r.missing),
+            escalations: company_only(&r.escalations),
+            needs_attention: company_only(&r.needs_attention),
+            missing: company_only(&r.missing),
         }
     }
 }
@@ -438,7 +441,7 @@ async fn sync(
 }
 
 impl SyncPage {
-    fn build(tenancy: &Tenancy, plan: &Plan, r: Report, when: &When) -> Self {
+    fn build(tenancy: &Tenancy, plan: &Plan, r: Arc<Report>, when: &When) -> Self {
         let slug = &plan.tenant.slug;
         let week_ago = when.as_of - Duration::days(7);
         let before = report::build_for(plan, week_ago, r.quarter);
@@ -463,9 +466,9 @@ impl SyncPage {
             more_changes,
             new_actuals,
             more_actuals,
-            escalations: r.escalations,
-            needs_attention: r.needs_attention,
-            missing: r.missing,
+            escalations: r.escalations.clone(),
+            needs_attention: r.needs_attention.clone(),
+            missing: r.missing.clone(),
             // Read by the caller (`commitments::sync_section`).
             commitments: Default::default(),
         }

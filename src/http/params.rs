@@ -153,6 +153,17 @@ pub async fn load_plan(
     as_of: NaiveDate,
     scope: db::plan::Scope<'_>,
 ) -> Result<Arc<Plan>, AppError> {
+    Ok(plan_for_viewer(state, tenancy, as_of, scope).await?.0)
+}
+
+/// [`load_plan`], and whether the plan is the cache's shared one (its
+/// report may be shared too) rather than a copy cut to the viewer.
+async fn plan_for_viewer(
+    state: &AppState,
+    tenancy: &Tenancy,
+    as_of: NaiveDate,
+    scope: db::plan::Scope<'_>,
+) -> Result<(Arc<Plan>, bool), AppError> {
     let plan = state
         .plans
         .plan(
@@ -170,9 +181,32 @@ pub async fn load_plan(
         &viewer,
         plan.tenant.individuals_visible_to_all,
     ) {
-        return Ok(plan);
+        return Ok((plan, true));
     }
-    Ok(Arc::new(Arc::unwrap_or_clone(plan).visible_to(&viewer)))
+    Ok((
+        Arc::new(Arc::unwrap_or_clone(plan).visible_to(&viewer)),
+        false,
+    ))
+}
+
+/// The plan (see [`load_plan`]) and its report as of `as_of` for `quarter`
+/// (the date's own quarter when `None`): the report of the shared plan is
+/// built once and kept ([`super::cache::PlanCache::report`]).
+pub async fn load_report(
+    state: &AppState,
+    tenancy: &Tenancy,
+    as_of: NaiveDate,
+    quarter: Option<Quarter>,
+    scope: db::plan::Scope<'_>,
+) -> Result<(Arc<Plan>, Arc<Report>), AppError> {
+    let (plan, shared) = plan_for_viewer(state, tenancy, as_of, scope).await?;
+    let quarter = quarter.unwrap_or_else(|| plan.tenant.fiscal_year().headline_quarter(as_of));
+    let r = if shared {
+        state.plans.report(&plan, as_of, quarter).await?
+    } else {
+        Arc::new(report::build_for(&plan, as_of, quarter))
+    };
+    Ok((plan, r))
 }
 
 /// The plan (see [`load_plan`]) and its report for a page: the queries of
@@ -182,13 +216,9 @@ pub async fn load(
     tenancy: &Tenancy,
     query: &PageQuery,
     scope: db::plan::Scope<'_>,
-) -> Result<(Arc<Plan>, Report, When), AppError> {
+) -> Result<(Arc<Plan>, Arc<Report>, When), AppError> {
     let when = query.resolve(state.settings.today());
-    let plan = load_plan(state, tenancy, when.as_of, scope).await?;
-    let r = match when.quarter {
-        Some(q) => report::build_for(&plan, when.as_of, q),
-        None => report::build(&plan, when.as_of),
-    };
+    let (plan, r) = load_report(state, tenancy, when.as_of, when.quarter, scope).await?;
     Ok((plan, r, when))
 }
 

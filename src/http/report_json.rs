@@ -189,12 +189,9 @@ pub async fn report_json(
         Ok(n) => n,
         Err(message) => return Ok(error(StatusCode::BAD_REQUEST, &message)),
     };
-    let plan = params::load_plan(&state, &tenancy, when.as_of, Scope::All).await?;
     // The date's quarter unless one is asked for, as the pages choose it.
-    let quarter = when
-        .quarter
-        .unwrap_or_else(|| plan.tenant.fiscal_year().headline_quarter(when.as_of));
-    let r = report::build_for(&plan, when.as_of, quarter);
+    let (plan, r) =
+        params::load_report(&state, &tenancy, when.as_of, when.quarter, Scope::All).await?;
     let pages = pages_of(&r);
     if page > pages {
         return Ok(error(
