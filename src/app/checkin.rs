@@ -43,6 +43,10 @@ pub struct Slot {
 pub struct Desk {
     pub as_of: NaiveDate,
     pub plans: Vec<Plan>,
+    /// Read only when a field names an outcome not on the desk: the
+    /// company, department and the person's own WhyGOs, so the refusal can
+    /// tell someone else's outcome (403) from none at all (404).
+    wider: Option<Plan>,
     /// (plan, quarter) open on the date, oldest first.
     pub periods: Vec<(usize, Quarter)>,
     pub slots: Vec<Slot>,
@@ -54,20 +58,33 @@ fn on_checkin(w: &WhyGo, me: &str) -> bool {
         && (w.in_force() || (w.level == Level::Individual && w.person.as_deref() == Some(me)))
 }
 
-/// The desk of `actor` on `as_of`, read in a transaction of its own.
-pub async fn desk(pool: &PgPool, actor: &Actor, as_of: NaiveDate) -> Result<Desk, Refused> {
+/// The desk of `actor` on `as_of`, read in a transaction of its own;
+/// `named` are the outcome keys the request's fields name.
+pub async fn desk(
+    pool: &PgPool,
+    actor: &Actor,
+    as_of: NaiveDate,
+    named: &[&str],
+) -> Result<Desk, Refused> {
     let mut tx = db::begin_tenant(pool, actor.tenant.id).await?;
-    let desk = Desk::load(&mut tx, actor, as_of).await?;
+    let desk = Desk::load(&mut tx, actor, as_of, named).await?;
     tx.commit().await?;
     Ok(desk)
 }
 
 impl Desk {
     /// Reads the plan(s) in the caller's transaction, as the actor may see them.
-    async fn load(conn: &mut PgConnection, actor: &Actor, as_of: NaiveDate) -> sqlx::Result<Desk> {
-        // Company and department WhyGOs, and the person's own individual ones.
+    async fn load(
+        conn: &mut PgConnection,
+        actor: &Actor,
+        as_of: NaiveDate,
+        named: &[&str],
+    ) -> sqlx::Result<Desk> {
+        // The WhyGOs holding an outcome the person owns, and their own
+        // individual ones: a check-in costs the same whatever the size of
+        // the organization.
         let scope = match actor.person_key() {
-            Some(p) => Scope::Person(p),
+            Some(p) => Scope::Owner(p),
             None => Scope::Org,
         };
         let viewer = actor.permissions();
@@ -93,6 +110,21 @@ impl Desk {
                 periods.push((i, q));
             }
         }
+        let on_desk = |key: &str| {
+            plans
+                .iter()
+                .flat_map(|p| &p.whygos)
+                .flat_map(|w| &w.outcomes)
+                .any(|o| o.key == key)
+        };
+        let wider = match actor.person_key() {
+            Some(p) if named.iter().any(|k| !on_desk(k)) => Some(
+                db::plan::load_in(conn, &actor.tenant, as_of, Scope::Person(p))
+                    .await?
+                    .visible_to(&viewer),
+            ),
+            _ => None,
+        };
         let mut slots = Vec::new();
         if let Some(me) = actor.person_key() {
             for &(pi, quarter) in &periods {
@@ -116,6 +148,7 @@ impl Desk {
         Ok(Desk {
             as_of,
             plans,
+            wider,
             periods,
             slots,
         })
@@ -144,6 +177,7 @@ impl Desk {
     fn any_outcome(&self, key: &str) -> Option<&Outcome> {
         self.plans
             .iter()
+            .chain(&self.wider)
             .flat_map(|p| p.whygos.iter())
             .flat_map(|w| w.outcomes.iter())
             .find(|o| o.key == key)
@@ -254,6 +288,11 @@ pub struct Typed {
 }
 
 impl Typed {
+    /// The outcome keys its fields name.
+    pub fn named_keys(&self) -> Vec<&str> {
+        self.named.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
     pub fn read(fields: Vec<(String, String)>) -> Typed {
         let mut t = Typed::default();
         for (name, value) in fields {
@@ -425,7 +464,7 @@ pub async fn record(
             return Ok(Recorded::Saved(usize::try_from(saved).unwrap_or(0)));
         }
     }
-    let desk = Desk::load(&mut tx, actor, today).await?;
+    let desk = Desk::load(&mut tx, actor, today, &typed.named_keys()).await?;
     let mut judged = judge(&desk, actor, typed, true)?;
     let entries: Vec<NewActual> = desk
         .slots

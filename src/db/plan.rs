@@ -63,6 +63,10 @@ pub enum Scope<'a> {
     Person(&'a str),
     /// One WhyGO and the individual WhyGOs that ladder to it.
     WhyGo(&'a str),
+    /// What one person checks in: the WhyGOs holding an outcome they own,
+    /// and their own individual WhyGOs (not every company and department
+    /// WhyGO, as [`Scope::Person`] reads).
+    Owner(&'a str),
 }
 
 impl Scope<'_> {
@@ -73,6 +77,7 @@ impl Scope<'_> {
             Scope::Department(k) => Coverage::Department(k.to_owned()),
             Scope::Person(k) => Coverage::Person(k.to_owned()),
             Scope::WhyGo(k) => Coverage::WhyGo(k.to_owned()),
+            Scope::Owner(k) => Coverage::Owner(k.to_owned()),
         }
     }
 
@@ -83,19 +88,27 @@ impl Scope<'_> {
             Scope::Department(k) => ("department", Some(k.to_owned())),
             Scope::Person(k) => ("person", Some(k.to_owned())),
             Scope::WhyGo(k) => ("whygo", Some(k.to_owned())),
+            Scope::Owner(k) => ("owner", Some(k.to_owned())),
         }
     }
 }
 
 /// The WhyGOs (alias `w`) a scope shows; binds $3 (the key) and $4 (the scope).
-const SCOPE_FILTER: &str = "($4 = 'all' or w.level <> 'individual'
+const SCOPE_FILTER: &str = "($4 = 'all' or (w.level <> 'individual' and $4 <> 'owner')
     or ($4 = 'department' and w.person_id in (
         select p2.id from people p2 join departments d2 on d2.tenant_id = p2.tenant_id and d2.id = p2.department_id
         where p2.tenant_id = $1 and d2.key = $3))
     or ($4 = 'person' and w.person_id = (select p3.id from people p3 where p3.tenant_id = $1 and p3.key = $3))
     or ($4 = 'whygo' and (w.key = $3 or exists (
         select 1 from whygo_links l3 join whygos pw3 on pw3.tenant_id = l3.tenant_id and pw3.id = l3.parent_id
-        where l3.tenant_id = w.tenant_id and l3.child_id = w.id and pw3.key = $3))))";
+        where l3.tenant_id = w.tenant_id and l3.child_id = w.id and pw3.key = $3)))
+    or ($4 = 'owner' and (
+        w.person_id = (select p7.id from people p7 where p7.tenant_id = $1 and p7.key = $3)
+        or w.id in (
+            select o7.whygo_id from outcomes o7
+            join outcome_owners oo7 on oo7.tenant_id = o7.tenant_id and oo7.outcome_id = o7.id
+            join people p8 on p8.tenant_id = oo7.tenant_id and p8.id = oo7.person_id
+            where o7.tenant_id = $1 and p8.key = $3))))";
 
 /// The approved individual WhyGOs a scope needs only for the cascade pace of
 /// what it shows: on the company pages those laddering to a company WhyGO,

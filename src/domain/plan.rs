@@ -57,6 +57,9 @@ pub enum Coverage {
     Person(String),
     /// Those laddering to one WhyGO.
     WhyGo(String),
+    /// What one person checks in: only the WhyGOs (of any level) holding an
+    /// outcome they own, and their own individual WhyGOs.
+    Owner(String),
 }
 
 #[derive(Clone, Debug)]

@@ -82,7 +82,7 @@ impl CachedScope {
             Scope::All => Some(CachedScope::All),
             Scope::Org => Some(CachedScope::Org),
             Scope::Department(key) => Some(CachedScope::Department(key.into())),
-            Scope::Person(_) | Scope::WhyGo(_) => None,
+            Scope::Person(_) | Scope::WhyGo(_) | Scope::Owner(_) => None,
         }
     }
 

@@ -377,7 +377,7 @@ async fn show(
     Query(q): Query<CheckinQuery>,
 ) -> Result<Response, AppError> {
     let when = as_of(&q, state.settings.today());
-    let desk = checkin::desk(&state.pool, &tenancy.acting(), when.date).await?;
+    let desk = checkin::desk(&state.pool, &tenancy.acting(), when.date, &[]).await?;
     Ok(page(PageInput {
         tenancy: &tenancy,
         desk: &desk,
@@ -403,7 +403,7 @@ async fn submit(
     if typed.preview || when.date != today {
         // Nothing is saved: a preview, or a form of another day (a check-in
         // is entered on the server's date, never on one the request names).
-        let desk = checkin::desk(&state.pool, &actor, when.date).await?;
+        let desk = checkin::desk(&state.pool, &actor, when.date, &typed.named_keys()).await?;
         let mut judged = checkin::judge(&desk, &actor, &typed, !typed.preview)?;
         if !typed.preview {
             judged.errors.insert(0, other_day(when.date, today));
@@ -544,7 +544,7 @@ async fn preview_json(
         .parse::<u8>()
         .unwrap_or(0);
     let actor = tenancy.acting();
-    let desk = checkin::desk(&state.pool, &actor, when.date).await?;
+    let desk = checkin::desk(&state.pool, &actor, when.date, &[q.outcome.trim()]).await?;
     let Some(slot) = desk.find(q.outcome.trim(), quarter) else {
         return not_open(&desk, &actor, q.outcome.trim(), quarter);
     };

@@ -985,3 +985,46 @@ async fn a_check_in_submitted_twice_is_saved_once() {
     let next = checkin_page(&mut wayan, AS_OF).await;
     assert!(!next.body.contains(&token));
 }
+
+/// The check-in reads what its person checks in, not the organization: the
+/// WhyGOs holding an outcome they own and their own individual WhyGOs
+/// (every one of them, and nothing else), so its cost does not grow with
+/// the number of company and department WhyGOs.
+#[tokio::test]
+async fn the_check_in_reads_only_the_whygos_holding_the_persons_outcomes() {
+    use whygo::db::plan::{Scope, load_scoped, tenant_by_slug};
+    use whygo::domain::plan::{Level, Plan};
+    let db = demo_db().await;
+    let tenant = tenant_by_slug(&db.app_pool, "kartel")
+        .await
+        .expect("query")
+        .expect("kartel");
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date");
+    let read = |scope| load_scoped(&db.app_pool, &tenant, as_of, scope);
+    let keys = |p: &Plan| -> Vec<String> { p.whygos.iter().map(|w| w.key.clone()).collect() };
+    let all = read(Scope::All).await.expect("the whole plan");
+    let mut owners: Vec<&str> = all
+        .whygos
+        .iter()
+        .flat_map(|w| &w.outcomes)
+        .flat_map(|o| o.owners.iter().map(String::as_str))
+        .collect();
+    owners.sort_unstable();
+    owners.dedup();
+    assert!(owners.contains(&"wayan") && owners.len() > 5, "{owners:?}");
+    for who in owners {
+        let expected: Vec<String> = all
+            .whygos
+            .iter()
+            .filter(|w| {
+                w.outcomes.iter().any(|o| o.owners.iter().any(|k| k == who))
+                    || (w.level == Level::Individual && w.person.as_deref() == Some(who))
+            })
+            .map(|w| w.key.clone())
+            .collect();
+        let owner = read(Scope::Owner(who)).await.expect("the owner's plan");
+        assert_eq!(keys(&owner), expected, "{who}");
+        let person = read(Scope::Person(who)).await.expect("the person's plan");
+        assert!(owner.whygos.len() < person.whygos.len(), "{who}");
+    }
+}
