@@ -438,7 +438,7 @@ pub enum Recorded {
     /// This many actuals were appended.
     Saved(usize),
     /// Nothing was written: the form comes back with its messages.
-    Rejected { desk: Desk, judged: Judged },
+    Rejected { desk: Box<Desk>, judged: Judged },
 }
 
 /// Saves a check-in entered `today`: every filled row appended as a new
@@ -486,7 +486,10 @@ pub async fn record(
             .push("Nothing to save: enter a value for at least one outcome.".to_owned());
     }
     if judged.invalid() {
-        return Ok(Recorded::Rejected { desk, judged });
+        return Ok(Recorded::Rejected {
+            desk: Box::new(desk),
+            judged,
+        });
     }
     let saved = db::checkin::append(
         &mut tx,

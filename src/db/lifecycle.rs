@@ -719,6 +719,43 @@ pub async fn signers(pool: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<String>> {
     Ok(signers)
 }
 
+/// What the cascade's progress is counted from, for the plan cycle that
+/// holds `as_of` (chosen as [`super::plan::load_in`] chooses it): the
+/// tenant's signers, and the approval state of every individual WhyGO not
+/// archived, by its person's key.
+pub async fn cascade_inputs(
+    pool: &PgPool,
+    tenant: Uuid,
+    as_of: NaiveDate,
+) -> sqlx::Result<(Vec<String>, Vec<(String, Approval)>)> {
+    let mut tx = begin_tenant(pool, tenant).await?;
+    let signers: Vec<String> = sqlx::query_scalar(
+        "select p.key from signers s join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
+         where s.tenant_id = $1 order by s.position",
+    )
+    .bind(tenant)
+    .fetch_all(&mut *tx)
+    .await?;
+    let states: Vec<(String, Approval)> = sqlx::query_as::<_, (String, String)>(
+        "select p.key, w.status from whygos w
+         join people p on p.tenant_id = w.tenant_id and p.id = w.person_id
+         where w.tenant_id = $1 and w.level = 'individual' and w.status <> 'archived'
+           and w.cycle_id is not distinct from (
+               select id from cycles where tenant_id = $1
+               order by (starts_on <= $2) desc, case when starts_on <= $2 then starts_on end desc, starts_on
+               limit 1)",
+    )
+    .bind(tenant)
+    .bind(as_of)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .filter_map(|(person, status)| Some((person, Approval::parse(&status)?)))
+    .collect();
+    tx.commit().await?;
+    Ok((signers, states))
+}
+
 /// The latest change to a WhyGO's content: who and when (for a refused
 /// concurrent save).
 pub async fn latest_edit(

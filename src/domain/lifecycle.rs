@@ -471,6 +471,33 @@ impl CascadeState {
     }
 }
 
+/// The cascade's progress: (people with an approved individual WhyGO,
+/// people counted). Counted: every person of `people` but the `leads` (the
+/// signers and department heads, who lead the company and department
+/// WhyGOs), as the cascade page counts them; `states` are the approval
+/// states of the individual WhyGOs by person key.
+pub fn cascade_completion<'a>(
+    people: impl IntoIterator<Item = &'a str>,
+    leads: &std::collections::HashSet<&str>,
+    states: &[(String, Approval)],
+) -> (usize, usize) {
+    let mut by_person: std::collections::HashMap<&str, Vec<Approval>> =
+        std::collections::HashMap::new();
+    for (person, state) in states {
+        by_person.entry(person.as_str()).or_default().push(*state);
+    }
+    people
+        .into_iter()
+        .filter(|p| !leads.contains(p))
+        .fold((0, 0), |(approved, counted), p| {
+            let state = CascadeState::of(by_person.get(p).into_iter().flatten().copied());
+            (
+                approved + usize::from(state == CascadeState::Approved),
+                counted + 1,
+            )
+        })
+}
+
 /// "7 of 9 (78%)": the share of people with an approved individual WhyGO.
 pub fn cascade_percent(approved: usize, expected: usize) -> Option<u32> {
     if expected == 0 {
@@ -484,6 +511,23 @@ pub fn cascade_percent(approved: usize, expected: usize) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cascade_counts_everyone_but_its_leads_by_their_furthest_whygo() {
+        let states = vec![
+            ("ann".to_owned(), Approval::Draft),
+            ("ann".to_owned(), Approval::Approved),
+            ("bo".to_owned(), Approval::Submitted),
+            ("cy".to_owned(), Approval::Approved),
+            ("head".to_owned(), Approval::Approved),
+        ];
+        let leads: std::collections::HashSet<&str> = ["head", "ceo"].into_iter().collect();
+        let people = ["ann", "bo", "cy", "dee", "head", "ceo"];
+        // ann and cy approved; bo waiting, dee nothing; head and ceo lead.
+        assert_eq!(cascade_completion(people, &leads, &states), (2, 4));
+        assert_eq!(cascade_completion([], &leads, &states), (0, 0));
+        assert_eq!(cascade_percent(2, 4), Some(50));
+    }
 
     fn keys(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| (*s).to_owned()).collect()

@@ -115,6 +115,17 @@ impl Status {
         }
     }
 
+    /// The status in a word or two, shown beside its symbol on every chip.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::OnPace => "on pace",
+            Status::SlightlyOff => "slightly off",
+            Status::OffPace => "off pace",
+            Status::Missing => "needs check-in",
+            Status::NotScored => "not scored",
+        }
+    }
+
     /// CSS class suffix for the status chip.
     pub fn css(self) -> &'static str {
         match self {

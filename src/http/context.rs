@@ -29,6 +29,10 @@ pub struct Tenancy {
     /// The version of what a page as of the request's date reads (see
     /// [`accounts::AsOfVersion`]), read in the same statement.
     pub as_of_version: Option<accounts::AsOfVersion>,
+    /// The navigation entry of the requested page: the path's segment after
+    /// the organization ("" for its dashboard, "sync", "admin", ...), or
+    /// "me" for the signed-in person's own page.
+    pub section: String,
 }
 
 impl<S> FromRequestParts<S> for Tenancy
@@ -64,6 +68,17 @@ where
             None => accounts::membership(&state.pool, account.id, &slug).await?,
         }
         .ok_or(AppError::NotFound)?;
+        let section = {
+            let mut rest = parts.uri.path().trim_start_matches('/').split('/').skip(1);
+            match (rest.next().unwrap_or_default(), rest.next()) {
+                ("people", Some(key))
+                    if membership.person.as_ref().is_some_and(|p| p.key == key) =>
+                {
+                    "me".to_owned()
+                }
+                (first, _) => first.to_owned(),
+            }
+        };
         let span = tracing::Span::current();
         span.record("tenant", membership.tenant.slug.as_str());
         span.record("account", tracing::field::display(account.id));
@@ -76,6 +91,7 @@ where
             session_id: session.id,
             data_version: membership.data_version,
             as_of_version: membership.as_of_version,
+            section,
             account,
         })
     }
@@ -151,6 +167,7 @@ impl Tenancy {
             role: self.role.label(),
             csrf: self.csrf.clone(),
             quarter: String::new(),
+            section: self.section.clone(),
         }
     }
 }

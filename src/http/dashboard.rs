@@ -100,6 +100,8 @@ struct CompanyPage {
     when: WhenForm,
     company: Pace,
     whole_plan: Pace,
+    /// The figures of the first screen, beside the two paces.
+    figures: Figures,
     /// "Q1" … "Q4", the column heads of the departments' quarters.
     quarters: Vec<String>,
     /// The company, then each department: pace by quarter and, for a
@@ -112,6 +114,51 @@ struct CompanyPage {
     escalations: Vec<Attention>,
     needs_attention: Vec<Attention>,
     missing: Vec<Attention>,
+}
+
+/// How many outcomes of the whole plan (company and departments) are off
+/// pace, slightly off and missing a check-in in the quarter shown, and how
+/// far the cascade of individual WhyGOs has got.
+struct Figures {
+    off_pace: usize,
+    slightly_off: usize,
+    missing: usize,
+    /// People with an approved individual WhyGO, people counted (see
+    /// [`crate::domain::lifecycle::cascade_completion`]).
+    cascade: (usize, usize),
+    cascade_percent: Option<u32>,
+}
+
+impl Figures {
+    fn new(r: &Report, cascade: (usize, usize)) -> Figures {
+        Figures {
+            off_pace: r.escalations.len(),
+            slightly_off: r.needs_attention.len(),
+            missing: r.missing.len(),
+            cascade,
+            cascade_percent: crate::domain::lifecycle::cascade_percent(cascade.0, cascade.1),
+        }
+    }
+
+    /// The tile's status colour: the worst list that has something in it.
+    fn lists_css(&self) -> &'static str {
+        if self.off_pace > 0 {
+            "off"
+        } else if self.slightly_off > 0 {
+            "slight"
+        } else {
+            "on"
+        }
+    }
+
+    fn cascade_css(&self) -> &'static str {
+        match self.cascade_percent {
+            Some(100) => "on",
+            Some(p) if p >= 50 => "slight",
+            Some(_) => "off",
+            None => "none",
+        }
+    }
 }
 
 struct DepartmentRow {
@@ -174,12 +221,30 @@ async fn company(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
-    let page = CompanyPage::build(&tenancy, &plan, r, &when);
+    let (signers, states) =
+        crate::db::lifecycle::cascade_inputs(&state.pool, tenancy.tenant.id, when.as_of).await?;
+    let leads: std::collections::HashSet<&str> = signers
+        .iter()
+        .map(String::as_str)
+        .chain(plan.departments.iter().filter_map(|d| d.head.as_deref()))
+        .collect();
+    let cascade = crate::domain::lifecycle::cascade_completion(
+        plan.people.iter().map(|p| p.key.as_str()),
+        &leads,
+        &states,
+    );
+    let page = CompanyPage::build(&tenancy, &plan, r, &when, cascade);
     Ok(render(&page)?.into_response())
 }
 
 impl CompanyPage {
-    fn build(tenancy: &Tenancy, plan: &Plan, r: Arc<Report>, when: &When) -> Self {
+    fn build(
+        tenancy: &Tenancy,
+        plan: &Plan,
+        r: Arc<Report>,
+        when: &When,
+        cascade: (usize, usize),
+    ) -> Self {
         let slug = &plan.tenant.slug;
         let carry = PageQuery::carry(when);
         let when_form = WhenForm::new(format!("/{slug}"), when, plan, &r);
@@ -190,6 +255,7 @@ impl CompanyPage {
             when: when_form,
             company: Pace::of(&r.company),
             whole_plan: Pace::of(&r.whole_plan),
+            figures: Figures::new(&r, cascade),
             quarters: (1..=4).map(|q| format!("Q{q}")).collect(),
             department_rows: department_rows(plan, &r, &carry),
             company_whygos: company_cards(plan, &r, &carry),

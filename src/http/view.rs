@@ -18,12 +18,18 @@ pub struct Chrome {
     pub csrf: String,
     /// The quarter the page shows, e.g. "Q4 FY2026" (empty when none).
     pub quarter: String,
+    /// Which entry of the organization's navigation the page belongs to
+    /// (marked `aria-current="page"`): see [`super::Tenancy::section`].
+    pub section: String,
 }
 
 /// A status as the templates show it: symbol and words, never colour alone.
 #[derive(Clone, Debug)]
 pub struct Chip {
     pub text: &'static str,
+    /// Shown beside the symbol: "on pace".
+    pub word: &'static str,
+    /// The full words, as a tooltip: "slightly off pace".
     pub label: &'static str,
     pub css: &'static str,
 }
@@ -32,6 +38,7 @@ impl From<Status> for Chip {
     fn from(s: Status) -> Self {
         Chip {
             text: s.chip(),
+            word: s.word(),
             label: s.label(),
             css: s.css(),
         }

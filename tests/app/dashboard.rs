@@ -25,7 +25,8 @@ async fn the_dashboard_shows_every_status_with_text_for_the_demo() {
         "[~]",
         "[-]",
         "needs check-in",
-        "Company pace",
+        "Outcomes off pace",
+        "Cascade",
         "Escalations",
         "Needs attention",
         "Missing check-ins",
@@ -93,7 +94,7 @@ async fn the_dashboard_lists_the_company_escalations_in_full_and_counts_the_depa
     page.expect_status(200);
 
     // Company outcomes off pace: every one, in full.
-    let escalations = section(&page.body, "escalations", "attention");
+    let escalations = section(&page.body, "escalations", "departments");
     let company: Vec<_> = report
         .escalations
         .iter()
@@ -113,7 +114,7 @@ async fn the_dashboard_lists_the_company_escalations_in_full_and_counts_the_depa
 
     // Department outcomes: counted by department, the report's counts.
     let dept_whygos = department_whygos(&report);
-    let counts = section(&page.body, "departments", "escalations");
+    let counts = section(&page.body, "departments", "attention");
     let mut rows = 0;
     for d in &report.departments {
         let count = |list: &[whygo::domain::report::Attention]| {
@@ -140,14 +141,14 @@ async fn the_dashboard_lists_the_company_escalations_in_full_and_counts_the_depa
             .nth(1)
             .and_then(|s| s.split("</tr>").next())
             .unwrap_or_else(|| panic!("a row for {}", d.key));
-        // Head, then the counts (the quarters' cells carry a class).
+        // The counts: the row's numeric cells.
         let cells: Vec<&str> = row
-            .split("<td>")
+            .split("<td class=\"num\">")
             .skip(1)
             .map(|c| c.split("</td>").next().unwrap_or_default())
             .collect();
         assert_eq!(
-            cells[1..4],
+            cells[0..3],
             [off.to_string(), slight.to_string(), missing.to_string()],
             "{}: off pace, slightly off, missing",
             d.key
@@ -407,11 +408,11 @@ async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() 
     let mut kevin = signed_in(&db, "kevin").await;
     let dashboard = words(&kevin.get("/kartel?as_of=2026-11-21").await.body);
     assert!(
-        dashboard.contains("Company KPIs [~] slightly off pace 84%"),
+        dashboard.contains("Company KPIs 84% [~] slightly off"),
         "{dashboard}"
     );
     assert!(
-        dashboard.contains("Whole plan [~] slightly off pace 88%"),
+        dashboard.contains("Whole plan 88% [~] slightly off"),
         "{dashboard}"
     );
     // The company WhyGO cards carry both paces, labelled.
@@ -420,7 +421,7 @@ async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() 
         "Talent Engine's own pace: {dashboard}"
     );
     assert!(
-        dashboard.contains("Cascade pace of 4 WhyGOs [~] slightly off pace 92%"),
+        dashboard.contains("Cascade pace of 4 WhyGOs [~] slightly off 92%"),
         "{dashboard}"
     );
 
@@ -432,7 +433,7 @@ async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() 
     );
     assert!(talent.contains("Own pace [-] off pace 45%"), "{talent}");
     assert!(
-        talent.contains("Cascade pace of 4 WhyGOs [~] slightly off pace 92%"),
+        talent.contains("Cascade pace of 4 WhyGOs [~] slightly off 92%"),
         "{talent}"
     );
 
@@ -443,7 +444,7 @@ async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() 
             .body,
     );
     assert!(
-        production.contains("Own pace [~] slightly off pace 98%"),
+        production.contains("Own pace [~] slightly off 98%"),
         "{production}"
     );
     assert!(
@@ -452,19 +453,10 @@ async fn pages_show_company_kpis_whole_plan_and_own_and_cascade_pace_labelled() 
     );
 
     let sync = words(&kevin.get("/kartel/sync?as_of=2026-11-21").await.body);
-    assert!(
-        sync.contains("Company KPIs [~] slightly off pace 84%"),
-        "{sync}"
-    );
-    assert!(
-        sync.contains("Whole plan [~] slightly off pace 88%"),
-        "{sync}"
-    );
+    assert!(sync.contains("Company KPIs [~] slightly off 84%"), "{sync}");
+    assert!(sync.contains("Whole plan [~] slightly off 88%"), "{sync}");
     assert!(sync.contains("#3 Talent Engine [-] off pace 45%"), "{sync}");
-    assert!(
-        sync.contains("4 WhyGOs: [~] slightly off pace 92%"),
-        "{sync}"
-    );
+    assert!(sync.contains("4 WhyGOs: [~] slightly off 92%"), "{sync}");
 
     let json: serde_json::Value =
         serde_json::from_str(&kevin.get("/kartel/report.json?as_of=2026-11-21").await.body)
@@ -593,5 +585,44 @@ async fn the_sync_lists_the_first_fifty_late_dependencies_and_says_how_many_more
             .contains(&format!("The first 50; {} more are late.", already + 10)),
         "{}",
         page.body
+    );
+}
+
+/// The first screen's cascade figure counts as the cascade page does: the
+/// people (heads and signers apart) with an approved individual WhyGO.
+#[tokio::test]
+async fn the_dashboard_shows_how_far_the_cascade_has_got() {
+    let db = demo_db().await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let tile = |body: &str| {
+        let text = words(body);
+        text.split(" people have an approved individual WhyGO")
+            .next()
+            .filter(|s| s.len() < text.len())
+            .and_then(|s| s.rsplit("Cascade ").next())
+            .map_or_else(|| panic!("a cascade figure: {text}"), str::to_owned)
+    };
+    let before = tile(&kevin.get("/kartel?as_of=2026-11-21").await.body);
+    assert_eq!(
+        before, "0% 0 of 14",
+        "Trent's WhyGO waits, Brandon's is a draft"
+    );
+
+    // Trent's WhyGO approved: one of the fourteen.
+    let n = sqlx::query(
+        "update whygos set status = 'approved'
+         where key = 'trent-1' and tenant_id = (select id from tenants where slug = 'kartel')",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("approve")
+    .rows_affected();
+    assert_eq!(n, 1);
+    let after = tile(&kevin.get("/kartel?as_of=2026-11-21").await.body);
+    assert_eq!(after, "7% 1 of 14");
+    let cascade = words(&kevin.get("/kartel/cascade?as_of=2026-11-21").await.body);
+    assert!(
+        cascade.contains("1 of 14"),
+        "the cascade page agrees: {cascade}"
     );
 }

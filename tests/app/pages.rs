@@ -41,7 +41,12 @@ async fn every_page_renders_for_every_role_with_the_demos_content() {
         let pages = [
             (
                 format!("/kartel?as_of={AS_OF}"),
-                vec!["Company pace", "Departments", "Escalations"],
+                vec![
+                    "Company KPIs",
+                    "Outcomes off pace",
+                    "Departments",
+                    "Escalations",
+                ],
             ),
             (
                 format!("/kartel/sync?as_of={AS_OF}"),
