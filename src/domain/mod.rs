@@ -13,5 +13,6 @@ pub mod plan;
 pub mod report;
 pub mod rollup;
 pub mod target;
+pub mod target_rules;
 pub mod whygo_rules;
 pub mod workbook;

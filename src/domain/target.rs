@@ -60,7 +60,7 @@ impl Unit {
     }
 
     /// "a count", "a duration": the words used when refusing a value.
-    fn noun(self) -> &'static str {
+    pub fn noun(self) -> &'static str {
         match self {
             Unit::Count => "a count",
             Unit::Percent => "a percentage",
@@ -70,14 +70,15 @@ impl Unit {
         }
     }
 
-    /// What a person should type for this unit, used in error messages.
-    fn example(self) -> &'static str {
+    /// What a person may type for this unit, used in messages and on the
+    /// check-in form ([`super::target_rules`] says why these forms).
+    pub fn accepted(self) -> &'static str {
         match self {
-            Unit::Count => "a number such as 7",
-            Unit::Percent => "a percentage such as 42%",
-            Unit::Currency => "an amount such as $1.2M",
-            Unit::Days => "a duration such as 19 days or 3 weeks",
-            Unit::Ratio => "a ratio such as 4:1",
+            Unit::Count => "a number such as 12, 12.5 or 1,000",
+            Unit::Percent => "a percentage such as 45% or 12.5%",
+            Unit::Currency => "an amount such as $1.2M, $250K or $1,000",
+            Unit::Days => "a duration with its unit, such as 19 days, 3 weeks or 36 hours",
+            Unit::Ratio => "a ratio such as 4:1 or 3.5:1",
         }
     }
 }
@@ -238,17 +239,51 @@ pub enum ActualValue {
 }
 
 /// Why an entered actual cannot be read; `Display` is a sentence the person
-/// can act on.
+/// can act on, without its capital and full stop so it also reads inside a
+/// pacing explanation ("… cannot be read: expected …, got “x”").
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ActualError {
-    #[error("enter a value, for example {example}")]
-    Empty { example: String },
-    #[error("expected {expected}, got “{got}”")]
-    NotANumber { expected: String, got: String },
+    #[error("enter a value: {accepted}")]
+    Empty { accepted: String },
+    #[error("expected {accepted}, got “{got}”")]
+    NotANumber { accepted: String, got: String },
+    /// A number in another unit than the outcome's (`19 days` for a percent).
+    #[error("expected {accepted}, got “{got}”, {typed}")]
+    WrongUnit {
+        accepted: String,
+        got: String,
+        typed: &'static str,
+    },
     #[error("“{got}” is not a stage of this outcome ({})", .ladder.join(", "))]
     UnknownStage { got: String, ladder: Vec<String> },
     #[error("{what} cannot be negative, got “{got}”")]
     Negative { what: &'static str, got: String },
+    /// `1e6`, `12,5`, a 16-digit number: how it was typed, not what.
+    #[error("“{got}”: {slip}")]
+    Slip { got: String, slip: Slip },
+    /// A bare number for a duration (see [`super::target_rules::check_value`]).
+    #[error("“{got}” needs its unit: write {suggestion}")]
+    NoUnit { got: String, suggestion: String },
+}
+
+/// A number typed in a way whygo does not read, found by [`number_slip`]:
+/// the same for targets and values. `Display` says what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Slip {
+    /// `1e6`, `2.5E3`.
+    #[error("whygo does not read scientific notation: write {plain}")]
+    Exponent { plain: String },
+    /// `12,5`: a comma before one or two digits.
+    #[error("write decimals with a point, {fixed} (a comma separates thousands, as in 1,000)")]
+    DecimalComma { fixed: String },
+    /// `1,0000`, `10,00,000`, `1.000,5`.
+    #[error(
+        "commas separate thousands in groups of three (1,000 or 25,000) and a point marks decimals (12.5)"
+    )]
+    Grouping,
+    /// More than [`MAX_MAGNITUDE`], with its K/M/B multiplier.
+    #[error("the number is too large: whygo reads numbers up to 1,000,000,000,000,000 (15 zeros)")]
+    TooLarge,
 }
 
 /// An outcome's four targets in context: kind, unit, direction, cumulative
@@ -395,7 +430,15 @@ impl OutcomeSpec {
         let trimmed = normalize(text);
         if trimmed.is_empty() {
             return Err(ActualError::Empty {
-                example: self.example().to_string(),
+                accepted: self.accepted(),
+            });
+        }
+        if self.kind != OutcomeKind::Staged
+            && let Some(slip) = number_slip(&trimmed)
+        {
+            return Err(ActualError::Slip {
+                got: text.trim().to_string(),
+                slip,
             });
         }
         match self.kind {
@@ -412,17 +455,17 @@ impl OutcomeSpec {
                     })
             }
             OutcomeKind::Numeric(unit) => {
-                let not_a_number = || ActualError::NotANumber {
-                    expected: unit.example().to_string(),
-                    got: text.trim().to_string(),
-                };
-                let (value, typed_unit) = parse_plain_amount(&trimmed).ok_or_else(not_a_number)?;
-                let fits = match typed_unit {
-                    None => true,
-                    Some(u) => u == unit,
-                };
-                if !fits {
-                    return Err(not_a_number());
+                let (value, typed_unit) =
+                    parse_plain_amount(&trimmed).ok_or_else(|| ActualError::NotANumber {
+                        accepted: unit.accepted().to_string(),
+                        got: text.trim().to_string(),
+                    })?;
+                if let Some(typed) = typed_unit.filter(|u| *u != unit) {
+                    return Err(ActualError::WrongUnit {
+                        accepted: unit.accepted().to_string(),
+                        got: text.trim().to_string(),
+                        typed: typed.noun(),
+                    });
                 }
                 if value < 0.0 && !unit.can_be_negative() {
                     return Err(ActualError::Negative {
@@ -440,7 +483,7 @@ impl OutcomeSpec {
             OutcomeKind::Unscored => parse_plain_amount(&trimmed)
                 .map(|(v, _)| ActualValue::Number(v))
                 .ok_or_else(|| ActualError::NotANumber {
-                    expected: "a number such as 7, 42% or $1.2M".to_string(),
+                    accepted: self.accepted(),
                     got: text.trim().to_string(),
                 }),
         }
@@ -463,12 +506,20 @@ impl OutcomeSpec {
         }
     }
 
-    fn example(&self) -> &str {
+    /// What a value of this outcome may be, in words: "a percentage such as
+    /// 45% or 12.5%", "one of the stages MVP, v1.0, Live".
+    pub fn accepted(&self) -> String {
         match self.kind {
-            OutcomeKind::Numeric(unit) => unit.example(),
-            OutcomeKind::Staged => self.ladder.first().map_or("a stage", |s| s.as_str()),
-            OutcomeKind::Unscored => "a number such as 7",
+            OutcomeKind::Numeric(unit) => unit.accepted().to_string(),
+            OutcomeKind::Staged => format!("one of the stages {}", self.ladder.join(", ")),
+            OutcomeKind::Unscored => "a number such as 12, 12.5, 1,000, 45% or $1.2M".to_string(),
         }
+    }
+
+    /// The unit a person typed with a value (`19 days`: days; `19`: none),
+    /// `None` when the text is no amount at all.
+    pub fn typed_unit(text: &str) -> Option<Option<Unit>> {
+        parse_plain_amount(&normalize(text)).map(|(_, unit)| unit)
     }
 }
 
@@ -568,7 +619,8 @@ fn sane(v: f64) -> bool {
     v.is_finite() && v.abs() <= MAX_MAGNITUDE
 }
 
-fn fold(s: &str) -> String {
+/// Stage names compare without case and extra spaces.
+pub(crate) fn fold(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -795,6 +847,147 @@ fn parse_number(c: &mut Cursor) -> Option<f64> {
         return None;
     }
     text.parse::<f64>().ok().filter(|v| sane(*v))
+}
+
+/// The first way `text` writes a number that the grammar above would misread
+/// or refuse without saying why: scientific notation (`1e6`, read as 1), a
+/// decimal comma (`12,5`, read as 12), commas that are no thousands groups
+/// (`1,0000`), or a number beyond [`MAX_MAGNITUDE`] with its K/M/B
+/// multiplier (`12345678901234567`, `$2,000,000B`). Letters and other
+/// characters around the numbers are not judged here.
+pub fn number_slip(text: &str) -> Option<Slip> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            || (chars[i] == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit));
+        let inside_word = i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '.');
+        if !starts || inside_word {
+            i += 1;
+            continue;
+        }
+        // The token: digits, with ',' and '.' between digits.
+        let start = i;
+        while i < chars.len() {
+            let c = chars[i];
+            let joins = (c == '.' || (c == ',' && i > start))
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            if c.is_ascii_digit() || joins {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        // Never empty: a token starts at a digit or at a point before one.
+        i = i.max(start + 1);
+        let token: String = chars[start..i].iter().collect();
+        if let Some(slip) = token_slip(&token, &chars[i..]) {
+            return Some(slip);
+        }
+    }
+    None
+}
+
+/// `1,000,000 or 1M`: a number of at least 1 in digits, and with its
+/// multiplier when that says it exactly.
+fn in_digits(v: f64) -> String {
+    let digits = group_thousands(v);
+    let scaled = [(1e9, "B"), (1e6, "M"), (1e3, "K")]
+        .into_iter()
+        .find(|(scale, _)| v >= *scale)
+        .map(|(scale, suffix)| (v / scale, suffix))
+        .filter(|(n, _)| (round1(*n) - n).abs() < 1e-9);
+    match scaled {
+        Some((n, suffix)) => format!("{digits} or {}{suffix}", group_thousands(n)),
+        None => digits,
+    }
+}
+
+/// Judges one number token given what follows it.
+fn token_slip(token: &str, after: &[char]) -> Option<Slip> {
+    // "1e6", "2.5E-3": an exponent right after the digits.
+    if matches!(after.first(), Some('e' | 'E')) {
+        let rest = match after.get(1) {
+            Some('+' | '-') => 2,
+            _ => 1,
+        };
+        if after.get(rest).is_some_and(char::is_ascii_digit) {
+            let digits: String = after[rest..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            let sign = if after.get(1) == Some(&'-') { "-" } else { "" };
+            let value = format!("{}e{sign}{digits}", token.replace(',', ""))
+                .parse::<f64>()
+                .ok();
+            if value.is_some_and(|v| !sane(v)) {
+                return Some(Slip::TooLarge);
+            }
+            let plain = match value {
+                Some(v) if v >= 1.0 => in_digits(v),
+                _ => "the number in digits, with a point for decimals".to_string(),
+            };
+            return Some(Slip::Exponent { plain });
+        }
+    }
+    if token.contains(',') {
+        let groups: Vec<&str> = token.split(',').collect();
+        let last = groups.last().copied().unwrap_or_default();
+        let (last_whole, _) = last.split_once('.').unwrap_or((last, ""));
+        let first = groups.first().copied().unwrap_or_default();
+        let middle_ok = groups[1..groups.len() - 1]
+            .iter()
+            .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+        let first_ok = (1..=3).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_digit());
+        if groups.len() == 2 && first_ok && (1..=2).contains(&last.len()) && !last.contains('.') {
+            return Some(Slip::DecimalComma {
+                fixed: token.replace(',', "."),
+            });
+        }
+        if !(first_ok && middle_ok && last_whole.len() == 3) {
+            return Some(Slip::Grouping);
+        }
+    }
+    let value: f64 = token.replace(',', "").parse().ok()?;
+    let word: String = after
+        .iter()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
+    let scale = match word.as_str() {
+        "k" => 1e3,
+        "m" | "mm" | "mn" => 1e6,
+        "b" | "bn" => 1e9,
+        _ => 1.0,
+    };
+    (value * scale > MAX_MAGNITUDE).then_some(Slip::TooLarge)
+}
+
+/// The duration unit a target is written in, as (days per unit, its plural
+/// word): `<10 minutes` is minutes, `P1 <24hrs` hours, `21 days` days.
+pub fn written_duration(text: &str) -> Option<(f64, &'static str)> {
+    for word in normalize(text).split(|c: char| c.is_whitespace() || c == ',') {
+        let letters: String = word
+            .trim_start_matches(|c: char| !c.is_alphabetic())
+            .chars()
+            .take_while(|c| c.is_alphabetic())
+            .collect();
+        // A bare "d"/"h"/"w" is too short to be sure of, as in the grammar.
+        if letters.len() < 2 && !word.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        if let Some(f) = duration_factor(&letters) {
+            let name = match f {
+                f if f == 1.0 => "days",
+                f if f == 7.0 => "weeks",
+                f if f == 30.0 => "months",
+                f if f == 1.0 / 24.0 => "hours",
+                _ => "minutes",
+            };
+            return Some((f, name));
+        }
+    }
+    None
 }
 
 /// Days per unit for duration words and suffixes.

@@ -499,7 +499,7 @@ fn an_unreadable_latest_actual_needs_a_check_in_and_says_why() {
     assert_eq!(q2.actual.as_deref(), Some("three"));
     assert!(
         q2.explanation.starts_with(
-            "needs check-in: the latest Q2 actual “three” (May 10) cannot be read: expected a number such as 7, got “three”"
+            "needs check-in: the latest Q2 actual “three” (May 10) cannot be read: expected a number such as 12, 12.5 or 1,000, got “three”"
         ),
         "{}",
         q2.explanation

@@ -639,12 +639,12 @@ fn parse_actual_rejects_text_for_a_number() {
     let err = s.parse_actual("abc").expect_err("abc is not a number");
     assert_eq!(
         err.to_string(),
-        "expected a percentage such as 42%, got “abc”"
+        "expected a percentage such as 45% or 12.5%, got “abc”"
     );
     let money = spec(["$1.5M", "$3.5M", "$5.5M", "$7M"]);
     assert_eq!(
         money.parse_actual("lots").expect_err("text").to_string(),
-        "expected an amount such as $1.2M, got “lots”"
+        "expected an amount such as $1.2M, $250K or $1,000, got “lots”"
     );
     assert!(s.parse_actual("42% roughly").is_err());
 }
@@ -654,7 +654,7 @@ fn parse_actual_rejects_a_value_in_another_unit() {
     let money = spec(["$1.5M", "$3.5M", "$5.5M", "$7M"]);
     assert_eq!(
         money.parse_actual("42%").expect_err("unit").to_string(),
-        "expected an amount such as $1.2M, got “42%”"
+        "expected an amount such as $1.2M, $250K or $1,000, got “42%”, a percentage"
     );
     let days = spec(["21 days", "17 days", "14 days", "14 days"]);
     assert!(days.parse_actual("$5").is_err());
@@ -665,7 +665,7 @@ fn parse_actual_rejects_an_empty_value() {
     let s = spec(["2", "4", "6", "8"]);
     assert_eq!(
         s.parse_actual("  ").expect_err("empty").to_string(),
-        "enter a value, for example a number such as 7"
+        "enter a value: a number such as 12, 12.5 or 1,000"
     );
 }
 
