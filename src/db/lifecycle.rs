@@ -292,6 +292,23 @@ pub async fn actual_counts(
     .await
 }
 
+/// The stage ladders the WhyGO's outcomes declare (`stages` in the
+/// workbook), by outcome key: a stage target must be on its outcome's.
+pub async fn declared_stages(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    whygo: Uuid,
+) -> sqlx::Result<Vec<(String, Vec<String>)>> {
+    sqlx::query_as(
+        "select o.key, o.stages from outcomes o
+         where o.tenant_id = $1 and o.whygo_id = $2 and cardinality(o.stages) > 0",
+    )
+    .bind(tenant)
+    .bind(whygo)
+    .fetch_all(conn)
+    .await
+}
+
 /// A WhyGO a lower one may ladder to.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Parent {

@@ -15,12 +15,14 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::domain::target::{OutcomeOptions, OutcomeSpec};
+use crate::domain::target_rules;
 use crate::domain::workbook::{self, Workbook, WorkbookError};
 
 mod operations;
 
-/// Parses the workbook and checks what only the pacing module can: that each
-/// actual's value fits its outcome (a number for a number, a stage of the ladder).
+/// Parses the workbook and checks that each actual's value fits its outcome
+/// (a number for a number, a stage of the ladder), as the check-in form
+/// would ([`target_rules::check_value`]).
 pub fn check(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
     let wb = workbook::parse(file, text)?;
     let mut specs: HashMap<&str, OutcomeSpec> = HashMap::new();
@@ -34,7 +36,7 @@ pub fn check(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
         let Some(spec) = specs.get(a.outcome.as_str()) else {
             continue; // parse() has already refused unknown outcomes
         };
-        if let Err(e) = spec.parse_actual(&a.value) {
+        if let Err(e) = target_rules::check_value(spec, &a.value) {
             let (line, column) = a.value_pos;
             errors.push(WorkbookError {
                 file: file.to_owned(),

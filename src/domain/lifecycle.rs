@@ -386,10 +386,11 @@ pub fn four(v: &[String]) -> [String; 4] {
     std::array::from_fn(|i| v.get(i).cloned().unwrap_or_default())
 }
 
-/// Notes on targets as a person typed them: every text is accepted (the
-/// pacing module reads anything), but an outcome none of whose targets can
-/// be scored never shows a pace, and a stage among numbers is not scored.
-/// Shown next to the outcome; they do not stop a save.
+/// Notes on targets, shown next to the outcome (the WhyGO page, the edit
+/// form): an outcome none of whose targets can be scored never shows a
+/// pace; a stage among numbers (stored before
+/// [`super::target_rules::check_targets`] refused it at the door) is not
+/// scored. Notes do not stop a save; what check_targets refuses does.
 pub fn target_notes(targets: &[String; 4]) -> Vec<String> {
     let spec = OutcomeSpec::new(targets, OutcomeOptions::default());
     let mut notes = Vec::new();

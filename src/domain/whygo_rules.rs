@@ -6,12 +6,15 @@
 //! The rules: a title, a why and a goal of bounded length; one to twelve
 //! outcomes for a company or department WhyGO and two or three for an
 //! individual one; each outcome named, with at least one quarterly target of
-//! bounded length and at least one owner, and an individual WhyGO's outcomes
+//! bounded length, each target acceptable to [`super::target_rules`] (a
+//! number, a stage of the outcome's ladder, TBD…: never text that would
+//! silently not be scored) and at least one owner, and an individual WhyGO's outcomes
 //! all owned (perhaps with others) by its person; a company WhyGO ladders to
 //! nothing, a department WhyGO to company WhyGOs, an individual one to
 //! department or company WhyGOs, each at most once.
 
 use super::plan::Level;
+use super::target_rules::check_targets;
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_WHY: usize = 5000;
@@ -59,6 +62,9 @@ pub struct CandidateOutcome<'a> {
     pub targets: &'a [String],
     /// The owners after defaults are applied.
     pub owners: &'a [String],
+    /// The stage ladder the outcome declares, if any: its stage targets
+    /// must be on it.
+    pub stages: Option<&'a [String]>,
 }
 
 /// Where a problem is.
@@ -146,8 +152,23 @@ pub fn check(c: &Candidate<'_>) -> Vec<Problem> {
             Part::OutcomeName(i),
             check_text(o.name, MAX_OUTCOME_NAME, "the outcome's name"),
         );
+        let mut too_long = false;
         for (q, t) in o.targets.iter().enumerate() {
-            add(Part::OutcomeTarget(i, Some(q)), check_len(t, MAX_TARGET));
+            let r = check_len(t, MAX_TARGET);
+            too_long |= r.is_err();
+            add(Part::OutcomeTarget(i, Some(q)), r);
+        }
+        // What each target may be, against the outcome's others: one place
+        // decides it (target_rules), for the forms and the workbook alike.
+        if !too_long {
+            let four: [String; 4] =
+                std::array::from_fn(|q| o.targets.get(q).cloned().unwrap_or_default());
+            for p in check_targets(&four, o.stages) {
+                add(
+                    Part::OutcomeTarget(i, Some(p.quarter.index())),
+                    Err(p.message),
+                );
+            }
         }
         if o.targets.iter().all(|t| t.trim().is_empty()) {
             add(
@@ -204,6 +225,7 @@ mod tests {
             name: "Deals",
             targets: t,
             owners,
+            stages: None,
         };
         Candidate {
             level,
@@ -288,6 +310,35 @@ mod tests {
         assert_eq!(parts(&top), vec![Part::Ladders]);
         assert!(may_ladder(Level::Individual, Level::Department));
         assert!(!may_ladder(Level::Individual, Level::Individual));
+    }
+
+    #[test]
+    fn a_garbage_target_is_a_problem_at_its_quarter() {
+        let owners = vec!["sam".to_owned()];
+        let t = vec!["40%".into(), "45%".into(), "48%".into(), "abc%%".into()];
+        let c = candidate(Level::Department, &t, &owners);
+        assert_eq!(
+            parts(&c),
+            vec![
+                Part::OutcomeTarget(0, Some(3)),
+                Part::OutcomeTarget(1, Some(3))
+            ]
+        );
+        assert!(check(&c)[0].message.starts_with("“abc%%” is a word"));
+        let ladder = vec!["Spec".to_owned(), "MVP".to_owned()];
+        let staged = vec!["Spec".into(), "Beta".into(), String::new(), String::new()];
+        let mut c = candidate(Level::Department, &staged, &owners);
+        assert!(check(&c).is_empty(), "no ladder declared: Beta is a stage");
+        for o in &mut c.outcomes {
+            o.stages = Some(&ladder);
+        }
+        assert_eq!(
+            parts(&c),
+            vec![
+                Part::OutcomeTarget(0, Some(1)),
+                Part::OutcomeTarget(1, Some(1))
+            ]
+        );
     }
 
     #[test]

@@ -4,10 +4,13 @@
 //! it found, each with file, line, column and dotted key, so that a person can fix
 //! a whole file in one pass. The format is documented in `docs/workbook.md`.
 //!
-//! This module is pure: it takes text and returns values. It does not read files,
-//! touch the database or judge target texts; judging whether an actual fits its
-//! outcome is the pacing module's job, which is why every outcome and actual
-//! keeps the position of its `targets` / `value` here.
+//! This module is pure: it takes text and returns values. It does not read files
+//! or touch the database. Target texts are judged as the WhyGO forms judge them
+//! ([`super::whygo_rules`], i.e. [`super::target_rules::check_targets`]: a
+//! refusal names the outcome and quarter); whether an actual fits its outcome
+//! is [`super::target_rules::check_value`]'s to say, asked by `whygo load`
+//! once the outcomes are known, which is why every outcome and actual keeps
+//! the position of its `targets` / `value` here.
 
 mod operations;
 mod read;

@@ -104,7 +104,7 @@ pub async fn propose(
     let parents: Vec<Parent> = store::parents(&mut tx, tenant, cycle).await?;
     let people = store::people(&mut tx, tenant).await?;
     let known = store::source_keys(&mut tx, tenant, cycle).await?;
-    let (errors, values) = check(&form, &scope, &parents, &people, &[], &known);
+    let (errors, values) = check(&form, &scope, &parents, &people, &[], &known, &[]);
     let over_cap = count >= i64::from(cap);
     if !errors.is_empty() || over_cap {
         return Ok(Saved::Invalid {
@@ -202,7 +202,8 @@ pub async fn save(
     }
     let actuals = store::actual_counts(&mut tx, tenant, w.id).await?;
     let known = store::source_keys(&mut tx, tenant, w.cycle_id).await?;
-    let (errors, values) = check(&form, &scope, &parents, &people, &actuals, &known);
+    let stages = store::declared_stages(&mut tx, tenant, w.id).await?;
+    let (errors, values) = check(&form, &scope, &parents, &people, &actuals, &known, &stages);
     if !errors.is_empty() {
         return Ok(Saved::Invalid {
             form,
@@ -530,8 +531,10 @@ impl Scope {
 }
 
 /// Checks the form against the rules of a valid WhyGO
-/// ([`crate::domain::whygo_rules`], the workbook's rules too) and against
-/// what exists; the values to write when nothing is wrong.
+/// ([`crate::domain::whygo_rules`], the workbook's rules too, every target
+/// included: [`crate::domain::target_rules`]) and against what exists (the
+/// stage ladders its outcomes declare, by key); the values to write when
+/// nothing is wrong.
 fn check(
     form: &EditForm,
     scope: &Scope,
@@ -539,6 +542,7 @@ fn check(
     people: &[(String, String)],
     actuals: &[(String, i64)],
     known: &store::SourceKeys,
+    stages: &[(String, Vec<String>)],
 ) -> (Errors, EditValues) {
     let mut errors = Errors::default();
     errors.check("note", check_len(&form.note, MAX_NOTE));
@@ -622,6 +626,12 @@ fn check(
                 name: &o.name,
                 targets: &o.targets,
                 owners: &o.owners,
+                stages: o.key.as_deref().and_then(|k| {
+                    stages
+                        .iter()
+                        .find(|(key, _)| key == k)
+                        .map(|(_, ladder)| ladder.as_slice())
+                }),
             })
             .collect(),
     };
@@ -917,7 +927,7 @@ mod tests {
             ("o0_source", "handoff-compliance:nope"),
         ]));
         assert_eq!(f.outcomes[0].source, "handoff-compliance:nope");
-        let (errors, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
+        let (errors, _) = check(&f, &scope, &parents(), &people(), &[], &keys(), &[]);
         assert_eq!(
             errors.get("o0_source"),
             Some("This organization has no handoff type “nope”.")
@@ -955,7 +965,7 @@ mod tests {
         assert_eq!(f.outcomes.len(), 3);
         assert_eq!(ladder_order(&f), ["eng-1", "company-1"], "primary first");
         let scope = Scope::new(Level::Individual, "ann".into(), Some("eng".into()));
-        let (errors, v) = check(&f, &scope, &parents(), &people(), &[], &keys());
+        let (errors, v) = check(&f, &scope, &parents(), &people(), &[], &keys(), &[]);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(v.title, "Ship");
         assert_eq!(v.outcomes.len(), 2);
@@ -974,7 +984,7 @@ mod tests {
         fields.retain(|(k, v)| !(k == "o1_owners" && v == "ann"));
         let f = EditForm::parse(&fields);
         let scope = Scope::new(Level::Individual, "ann".into(), Some("eng".into()));
-        let (errors, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
+        let (errors, _) = check(&f, &scope, &parents(), &people(), &[], &keys(), &[]);
         assert!(
             errors
                 .get("o1_owners")
@@ -982,6 +992,47 @@ mod tests {
             "{errors:?}"
         );
         assert!(!errors.has("o0_owners"), "the default owner is the person");
+    }
+
+    #[test]
+    fn a_target_that_would_not_be_scored_is_a_message_next_to_its_field() {
+        let mut fields = good();
+        fields.extend(pairs(&[
+            ("o0_q2", "abc%%"),
+            ("o0_q3", "-5"),
+            ("o1_key", "docs"),
+            ("o1_q3", "Beta"),
+        ]));
+        let f = EditForm::parse(&fields);
+        let scope = Scope::new(Level::Company, "ann".into(), None);
+        let mut f2 = f.clone();
+        f2.ladders.clear();
+        f2.primary.clear();
+        let actuals = vec![("docs".to_owned(), 0)];
+        let stages = vec![(
+            "docs".to_owned(),
+            vec!["Draft".to_owned(), "Final".to_owned()],
+        )];
+        let (e, _) = check(
+            &f2,
+            &scope,
+            &parents(),
+            &people(),
+            &actuals,
+            &keys(),
+            &stages,
+        );
+        assert!(
+            e.get("o0_q2")
+                .is_some_and(|m| m.starts_with("“abc%%” is a word")),
+            "{e:?}"
+        );
+        assert_eq!(e.get("o0_q3"), Some("“-5”: a count cannot be negative."));
+        assert!(
+            e.get("o1_q3").is_some_and(|m| m.contains("(Draft, Final)")),
+            "{e:?}"
+        );
+        assert_eq!(f2.outcomes[0].targets[1], "abc%%", "what was typed is kept");
     }
 
     #[test]
@@ -1000,7 +1051,7 @@ mod tests {
             ("o0_q1", "1"),
         ]));
         let scope = Scope::new(Level::Individual, "ann".into(), None);
-        let (errors, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
+        let (errors, _) = check(&f, &scope, &parents(), &people(), &[], &keys(), &[]);
         assert!(errors.get("outcomes").is_some_and(|e| e.contains("2 to 3")));
         assert!(errors.has("ladder"));
     }
@@ -1018,7 +1069,7 @@ mod tests {
             ("o2_q3", &"9".repeat(101)),
         ]));
         let scope = Scope::new(Level::Individual, "ann".into(), None);
-        let (e, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
+        let (e, _) = check(&f, &scope, &parents(), &people(), &[], &keys(), &[]);
         for field in [
             "title",
             "why",
@@ -1040,7 +1091,7 @@ mod tests {
         p.push(("ladder".into(), "eng-1".into()));
         let f = EditForm::parse(&p);
         let scope = Scope::new(Level::Department, "ann".into(), Some("eng".into()));
-        let (e, _) = check(&f, &scope, &parents(), &people(), &[], &keys());
+        let (e, _) = check(&f, &scope, &parents(), &people(), &[], &keys(), &[]);
         assert!(e.has("ladder"));
     }
 
@@ -1059,7 +1110,7 @@ mod tests {
         let mut f2 = f.clone();
         f2.ladders.clear();
         f2.primary.clear();
-        let (e, v) = check(&f2, &scope, &parents(), &people(), &actuals, &keys());
+        let (e, v) = check(&f2, &scope, &parents(), &people(), &actuals, &keys(), &[]);
         assert!(e.get("o0_remove").is_some_and(|m| m.contains("2 actuals")));
         assert!(!e.has("o1_remove"));
         assert_eq!(v.removed, ["gone"]);

@@ -701,6 +701,53 @@ fn outcome_targets_must_be_exactly_four() {
 }
 
 #[test]
+fn a_garbage_target_is_refused_naming_its_outcome_and_quarter() {
+    let text = with(
+        "targets = [\"$1M\", \"$2M\", \"$3M\", \"$4M\"]",
+        "targets = [\"$1M\", \"$2M\", \"$3M\", \"abc%%\"]",
+    );
+    let e = only_error(&text);
+    assert_error(
+        &e,
+        line_of(&text, "\"abc%%\"", 1),
+        "whygo[0].outcome[0].targets[3]",
+        "outcome “revenue”, Q4 target: “abc%%” is a word, but this outcome’s other targets are numbers",
+    );
+    for (garbage, why) in [
+        ("$", "cannot be read as a target"),
+        ("-5", "cannot be negative"),
+        ("12,5", "write decimals with a point, 12.5"),
+        ("1e6", "scientific notation"),
+    ] {
+        let text = with(
+            "owners = [\"sam\"]\ntargets = [\"1\", \"2\", \"3\", \"4\"]",
+            &format!("owners = [\"sam\"]\ntargets = [\"1\", \"{garbage}\", \"3\", \"4\"]"),
+        );
+        let e = only_error(&text);
+        assert_eq!(e.key, "whygo[1].outcome[0].targets[1]", "{e}");
+        assert!(
+            e.message.starts_with("outcome “deals”, Q2 target: ") && e.message.contains(why),
+            "{garbage}: {e}"
+        );
+    }
+}
+
+#[test]
+fn a_stage_target_must_be_on_the_outcomes_declared_ladder() {
+    let text = with(
+        "owners = [\"sam\"]\ntargets = [\"1\", \"2\", \"3\", \"4\"]",
+        "owners = [\"sam\"]\ntargets = [\"Spec\", \"MVP\", \"Beta\", \"Live\"]\nstages = [\"Spec\", \"MVP\", \"v1.0\", \"Live\"]",
+    );
+    let e = only_error(&text);
+    assert_eq!(e.key, "whygo[1].outcome[0].targets[2]", "{e}");
+    assert!(
+        e.message
+            .contains("“Beta” is not one of this outcome’s stages (Spec, MVP, v1.0, Live)"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_weight_of_zero_or_less_is_rejected() {
     let text = with("owners = [\"sam\"]", "owners = [\"sam\"]\nweight = 0");
     let e = only_error(&text);

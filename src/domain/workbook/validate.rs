@@ -338,10 +338,22 @@ fn shared_rules(r: &mut Reader<'_>, path: &str, w: &super::WhyGo, level_of: &Has
                 name: &o.name,
                 targets: &o.targets,
                 owners: &o.owners,
+                stages: o.stages.as_deref(),
             })
             .collect(),
     };
     for p in check(&candidate) {
+        // A target's message names its outcome and quarter: the key is only
+        // indexes.
+        let message = match p.part {
+            Part::OutcomeTarget(i, Some(q)) => format!(
+                "outcome “{}”, Q{} target: {}",
+                w.outcomes.get(i).map_or("", |o| o.key.as_str()),
+                q + 1,
+                p.message
+            ),
+            _ => p.message,
+        };
         let key = match p.part {
             Part::Title => format!("{path}.title"),
             Part::Why => format!("{path}.why"),
@@ -356,7 +368,7 @@ fn shared_rules(r: &mut Reader<'_>, path: &str, w: &super::WhyGo, level_of: &Has
         };
         // Reported once: an earlier, more precise message on the same key wins.
         if !r.has_error(&key) {
-            r.error(&key, p.message);
+            r.error(&key, message);
         }
     }
 }
