@@ -9,6 +9,7 @@ use super::calendar::{FiscalYear, Quarter, YearPosition};
 use super::pacing::{ActualEntry, QuarterEval, Rules, Status, evaluate};
 use super::plan::Outcome;
 use super::target::{ActualError, ActualValue};
+use super::target_rules::check_value;
 
 /// For this many days after a quarter ends, its actuals can still be entered
 /// (the first two weeks of the next quarter).
@@ -96,7 +97,8 @@ pub struct Preview {
     pub note: NoteRule,
 }
 
-/// Reads `value` against the outcome and evaluates the quarter as if it had
+/// Reads `value` against the outcome ([`check_value`]: what may be typed is
+/// decided there, for the form and the JSON preview alike) and evaluates the quarter as if it had
 /// been entered on `as_of` after every existing entry: exactly what saving it
 /// produces, since a new entry gets a later sequence number than all others.
 pub fn preview(
@@ -108,7 +110,7 @@ pub fn preview(
     rules: &Rules,
 ) -> Result<Preview, ActualError> {
     let spec = outcome.spec();
-    let parsed = spec.parse_actual(value)?;
+    let parsed = check_value(&spec, value)?;
     let stored = match parsed {
         ActualValue::Stage(i) => spec
             .ladder()

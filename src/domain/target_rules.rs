@@ -234,15 +234,22 @@ fn written_unit(spec: &OutcomeSpec) -> Option<(f64, &'static str)> {
         .find_map(|q| written_duration(spec.target_text(q)))
 }
 
-/// What the check-in shows next to a value field: the forms accepted, as a
-/// sentence ("Enter a percentage such as 45% or 12.5%.").
-pub fn value_hint(spec: &OutcomeSpec) -> String {
-    match spec.kind() {
-        OutcomeKind::Staged => "Choose the stage reached.".to_string(),
-        OutcomeKind::Numeric(Unit::Percent) => {
-            format!("Enter {} (45 alone is 45%).", Unit::Percent.accepted())
-        }
-        _ => format!("Enter {}.", spec.accepted()),
+/// What the check-in shows next to a value field of quarter `q`: the forms
+/// accepted, with an example from [`example_value`] (so never above the
+/// target), e.g. "Enter a percentage such as 36%; the % sign may be left
+/// out."
+pub fn value_hint(spec: &OutcomeSpec, q: Quarter) -> String {
+    let (what, note) = match spec.kind() {
+        OutcomeKind::Staged => return "Choose the stage reached.".to_string(),
+        OutcomeKind::Numeric(Unit::Percent) => ("a percentage", "; the % sign may be left out"),
+        OutcomeKind::Numeric(Unit::Currency) => ("an amount", "; the $ may be left out"),
+        OutcomeKind::Numeric(Unit::Days) => ("a duration with its unit (days, weeks, hours)", ""),
+        OutcomeKind::Numeric(Unit::Ratio) => ("a ratio", "; the :1 may be left out"),
+        OutcomeKind::Numeric(Unit::Count) | OutcomeKind::Unscored => ("a number", ""),
+    };
+    match example_value(spec, q) {
+        Some(example) => format!("Enter {what} such as {example}{note}."),
+        None => format!("Enter {what}{note}."),
     }
 }
 

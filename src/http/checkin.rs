@@ -34,24 +34,13 @@ use crate::app::checkin::{self, Desk, Judged, Recorded, RowState, Typed};
 use crate::app::{Actor, Refused};
 use crate::domain::checkin::{LATE_ENTRY_DAYS, NoteRule, Preview, last_entry_day};
 use crate::domain::pacing::Status;
-use crate::domain::target::{OutcomeKind, Unit};
+use crate::domain::target::OutcomeKind;
+use crate::domain::target_rules::{NUMBER_FORMS, example_value, value_hint};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{tenant}/checkin", get(show).post(submit))
         .route("/{tenant}/checkin/preview", get(preview_json))
-}
-
-fn unit_hint(kind: OutcomeKind) -> &'static str {
-    match kind {
-        OutcomeKind::Numeric(Unit::Count) => "e.g. 7",
-        OutcomeKind::Numeric(Unit::Percent) => "e.g. 42%",
-        OutcomeKind::Numeric(Unit::Currency) => "e.g. $1.2M or $250K",
-        OutcomeKind::Numeric(Unit::Days) => "e.g. 19 days or 3 weeks",
-        OutcomeKind::Numeric(Unit::Ratio) => "e.g. 4:1",
-        OutcomeKind::Staged => "choose the stage reached",
-        OutcomeKind::Unscored => "a number, e.g. 7, 42% or $1.2M",
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -90,7 +79,11 @@ struct RowView {
     stages: Vec<StageOption>,
     /// A typed value that is no stage of the ladder, kept as an option.
     stray: Option<String>,
+    /// The forms a value may take, in a sentence.
     hint: String,
+    /// An example in the outcome's unit, never above the target ("19
+    /// hours" for `<24 hours`); empty when there is none.
+    example: String,
     value: String,
     note: String,
     value_error: Option<String>,
@@ -134,6 +127,8 @@ struct CheckinPage {
     errors: Vec<String>,
     invalid: bool,
     sections: Vec<Section>,
+    /// How numbers are written (the same words the refusals use).
+    number_forms: &'static str,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -281,7 +276,8 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
                 }),
             stages,
             stray,
-            hint: unit_hint(spec.kind()).to_owned(),
+            hint: value_hint(&spec, s.quarter),
+            example: example_value(&spec, s.quarter).unwrap_or_default(),
             preview_url: format!(
                 "/{slug}/checkin/preview?{}",
                 serde_urlencoded::to_string([
@@ -359,6 +355,7 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
         errors,
         invalid,
         sections,
+        number_forms: NUMBER_FORMS,
     })
 }
 

@@ -69,7 +69,7 @@ async fn the_form_lists_every_outcome_wayan_owns_with_target_expected_and_last_a
         "<dd>49.1%</dd>",
         "name=\"value-4-prod-case-studies\"",
         "name=\"note-4-prod-case-studies\"",
-        "placeholder=\"e.g. 42%\"",
+        "placeholder=\"e.g. 40%\"",
         "<script src=\"/static/checkin.js\" defer></script>",
         "name=\"action\" value=\"preview\"",
         "name=\"csrf_token\"",
@@ -257,7 +257,7 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
         &mut wayan,
         &[("value-4-prod-case-studies", "lots")],
         "value-4-prod-case-studies",
-        "Expected a number such as 7, got “lots”.",
+        "Expected a number such as 12, 12.5 or 1,000, got “lots”.",
     )
     .await;
     // A stage that is not on the ladder.
@@ -275,7 +275,7 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
         &mut wayan,
         &[("value-4-prod-margin", "19 days")],
         "value-4-prod-margin",
-        "Expected a percentage such as 42%, got “19 days”.",
+        "Expected a percentage such as 45% or 12.5%, got “19 days”, a duration.",
     )
     .await;
     refused(
@@ -283,7 +283,7 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
         &mut wayan,
         &[("value-4-prod-margin", "45 widgets")],
         "value-4-prod-margin",
-        "Expected a percentage such as 42%, got “45 widgets”.",
+        "Expected a percentage such as 45% or 12.5%, got “45 widgets”.",
     )
     .await;
     // Off pace without a note: the note is the escalation reason.
@@ -334,6 +334,125 @@ async fn every_kind_of_bad_value_is_explained_next_to_its_field_and_nothing_is_w
         "Keep the value to 200 characters (this is 201).",
     )
     .await;
+}
+
+#[tokio::test]
+async fn garbage_values_are_refused_saying_which_forms_are_accepted_and_nothing_is_written() {
+    let db = demo_db().await;
+    let mut wayan = signed_in(&db, "wayan").await;
+    let count = "value-4-prod-case-studies";
+    let weeks = "value-4-prod-producer-onboarding";
+    for (field, typed, message) in [
+        (
+            count,
+            "abc%%",
+            "Expected a number such as 12, 12.5 or 1,000, got “abc%%”.",
+        ),
+        (
+            count,
+            "abc",
+            "Expected a number such as 12, 12.5 or 1,000, got “abc”.",
+        ),
+        (
+            count,
+            "$",
+            "Expected a number such as 12, 12.5 or 1,000, got “$”.",
+        ),
+        (count, "-5", "A count cannot be negative, got “-5”."),
+        (
+            count,
+            "1e6",
+            "“1e6”: whygo does not read scientific notation: write 1,000,000 or 1M.",
+        ),
+        (
+            count,
+            "12,5",
+            "“12,5”: write decimals with a point, 12.5 (a comma separates thousands, as in 1,000).",
+        ),
+        (
+            count,
+            "12345678901234567",
+            "“12345678901234567”: the number is too large: whygo reads numbers up to 1,000,000,000,000,000 (15 zeros).",
+        ),
+        (weeks, "-5", "A duration cannot be negative, got “-5”."),
+        (
+            weeks,
+            "$",
+            "Expected a duration with its unit, such as 19 days, 3 weeks or 36 hours, got “$”.",
+        ),
+        (
+            weeks,
+            "5",
+            "“5” needs its unit: write 5 weeks, 5 days or 5 hours.",
+        ),
+        (
+            "value-4-prod-margin",
+            "abc%%",
+            "Expected a percentage such as 45% or 12.5%, got “abc%%”.",
+        ),
+    ] {
+        refused(&db, &mut wayan, &[(field, typed)], field, message).await;
+    }
+    // The JSON preview says the same, and so the page's script.
+    let res = wayan
+        .get(&format!(
+            "/kartel/checkin/preview?outcome=prod-case-studies&quarter=4&as_of={AS_OF}&value=12%2C5"
+        ))
+        .await;
+    res.expect_status(200);
+    let answer: Value = serde_json::from_str(&res.body).expect("JSON");
+    assert_eq!(answer["ok"], false);
+    assert_eq!(
+        answer["error"],
+        "“12,5”: write decimals with a point, 12.5 (a comma separates thousands, as in 1,000)."
+    );
+}
+
+#[tokio::test]
+async fn the_form_says_which_forms_are_accepted_and_no_example_is_above_its_target() {
+    let db = demo_db().await;
+    let mut wayan = signed_in(&db, "wayan").await;
+    let page = checkin_page(&mut wayan, AS_OF).await;
+    let body = &page.body;
+    assert!(
+        body.contains(&html(whygo::domain::target_rules::NUMBER_FORMS)),
+        "the number forms are on the form"
+    );
+    // Each example is drawn from the row's own target, in its unit.
+    for (row, example, hint) in [
+        (
+            "prod-margin",
+            "40%",
+            "Enter a percentage such as 40%; the % sign may be left out. Target: 50%.",
+        ),
+        ("prod-on-time", "72%", "Target: 90%+."),
+        (
+            "prod-case-studies",
+            "6",
+            "Enter a number such as 6. Target: 8+.",
+        ),
+        (
+            "prod-producer-onboarding",
+            "2 weeks",
+            "Enter a duration with its unit (days, weeks, hours) such as 2 weeks. Target: 3 weeks.",
+        ),
+        ("prod-client-ratio", "3.2:1", "Target: Target 4:1."),
+    ] {
+        let field = format!("id=\"value-4-{row}\"");
+        let at = body
+            .find(&field)
+            .unwrap_or_else(|| panic!("{row} has a field"));
+        let rest = &body[at..];
+        assert!(
+            rest.contains(&format!("placeholder=\"e.g. {}\"", html(example))),
+            "{row}: e.g. {example}"
+        );
+        let id = format!("id=\"hint-4-{row}\">");
+        let hint_at = rest.find(&id).unwrap_or_else(|| panic!("{row} has a hint"));
+        let shown = &rest[hint_at + id.len()..];
+        let shown = &shown[..shown.find("</p>").unwrap_or(0)];
+        assert!(shown.contains(&html(hint)), "{row}: {shown}");
+    }
 }
 
 #[tokio::test]
@@ -554,7 +673,10 @@ async fn the_json_preview_answers_what_the_save_then_produces() {
 
     let bad: Value = serde_json::from_str(&wayan.get(&url("lots")).await.body).expect("JSON");
     assert_eq!(bad["ok"], false);
-    assert_eq!(bad["error"], "Expected a number such as 7, got “lots”.");
+    assert_eq!(
+        bad["error"],
+        "Expected a number such as 12, 12.5 or 1,000, got “lots”."
+    );
     let on: Value = serde_json::from_str(&wayan.get(&url("1,000")).await.body).expect("JSON");
     assert_eq!(on["status"], "+");
     assert_eq!(on["note"], "optional");

@@ -649,17 +649,21 @@ fn the_example_is_in_the_targets_unit_and_never_above_the_target() {
 }
 
 #[test]
-fn the_hint_says_the_forms_accepted() {
+fn the_hint_says_the_forms_accepted_with_an_example_below_the_target() {
     assert_eq!(
-        value_hint(&spec(["40%", "", "", ""])),
-        "Enter a percentage such as 45% or 12.5% (45 alone is 45%)."
+        value_hint(&spec(["40%", "", "", ""]), Quarter::Q1),
+        "Enter a percentage such as 32%; the % sign may be left out."
     );
     assert_eq!(
-        value_hint(&spec(["21 days", "", "", ""])),
-        "Enter a duration with its unit, such as 19 days, 3 weeks or 36 hours."
+        value_hint(&spec(["<24 hours", "", "", ""]), Quarter::Q1),
+        "Enter a duration with its unit (days, weeks, hours) such as 19 hours."
     );
     assert_eq!(
-        value_hint(&spec(["MVP", "", "", ""])),
+        value_hint(&spec(["Baseline", "+25%", "", ""]), Quarter::Q2),
+        "Enter a number."
+    );
+    assert_eq!(
+        value_hint(&spec(["MVP", "", "", ""]), Quarter::Q1),
         "Choose the stage reached."
     );
     for form in ["1e6", "12,5", "1,000", "12.5"] {
