@@ -1067,6 +1067,179 @@ async fn an_individual_whygo_whose_outcomes_all_belong_to_others_is_refused() {
     res.expect_status(303);
 }
 
+/// Posts `fields` to a WhyGO form and checks the refusal: 422, each
+/// `(field, message part)` next to its field, every typed target kept.
+async fn refused_targets(
+    c: &mut Client,
+    path: &str,
+    fields: &[(String, String)],
+    expected: &[(&str, &str)],
+) {
+    let res = post_fields(c, path, fields).await;
+    assert_eq!(res.status.as_u16(), 422, "{path}: {}", res.body);
+    assert!(res.body.contains("Nothing was saved"));
+    for (field, part) in expected {
+        let id = format!("id=\"{field}-error\">");
+        let at = res
+            .body
+            .find(&id)
+            .unwrap_or_else(|| panic!("{path}: no message next to {field} in\n{}", res.body));
+        let message = &res.body[at + id.len()..];
+        let message = unescape(&message[..message.find("</p>").unwrap_or(0)]);
+        assert!(
+            message.contains(part),
+            "{field}: {message:?} lacks {part:?}"
+        );
+        let typed = get(fields, field);
+        let input = format!("id=\"{field}\" name=\"{field}\" value=\"");
+        let at = res
+            .body
+            .find(&input)
+            .unwrap_or_else(|| panic!("no input {field}"));
+        let value = &res.body[at + input.len()..];
+        assert_eq!(
+            unescape(&value[..value.find('"').unwrap_or(0)]),
+            typed,
+            "{field}: what was typed is kept"
+        );
+    }
+}
+
+#[tokio::test]
+async fn garbage_targets_are_refused_on_the_new_edit_and_amendment_forms_and_good_ones_saved() {
+    let db = demo_db().await;
+    let mut trent = signed_in(&db, "trent").await;
+    trent.get("/kartel/whygos/new").await.expect_status(200);
+    let before = fingerprint(&db).await;
+
+    // The new-WhyGO form: a "<10 minutes" outcome with abc, -5 and $.
+    let mut fields = proposal();
+    set(&mut fields, "o1_name", "Batch turnaround");
+    set(&mut fields, "o1_q1", "<10 minutes");
+    set(&mut fields, "o1_q2", "abc");
+    set(&mut fields, "o1_q3", "-5");
+    set(&mut fields, "o1_q4", "$");
+    refused_targets(
+        &mut trent,
+        "/kartel/whygos/new",
+        &fields,
+        &[
+            (
+                "o1_q2",
+                "“abc” is a word, but this outcome’s other targets are numbers",
+            ),
+            ("o1_q3", "“-5”: a duration cannot be negative."),
+            ("o1_q4", "“$” cannot be read as a target"),
+        ],
+    )
+    .await;
+    // Number slips, and a word among stages that is fine.
+    set(&mut fields, "o1_q2", "12,5 minutes");
+    set(&mut fields, "o1_q3", "1e6 minutes");
+    set(&mut fields, "o1_q4", "8 minutes");
+    set(&mut fields, "o0_q4", "Whatever comes next");
+    refused_targets(
+        &mut trent,
+        "/kartel/whygos/new",
+        &fields,
+        &[
+            ("o1_q2", "write decimals with a point, 12.5"),
+            ("o1_q3", "scientific notation: write 1,000,000 or 1M"),
+        ],
+    )
+    .await;
+    assert_eq!(fingerprint(&db).await, before, "nothing written");
+    // Good values are saved.
+    set(&mut fields, "o1_q2", "9 minutes");
+    set(&mut fields, "o1_q3", "12.5 minutes");
+    let res = post_fields(&mut trent, "/kartel/whygos/new", &fields).await;
+    res.expect_status(303);
+    let key = res
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/kartel/whygos/"))
+        .map(|l| l.split(['?', '/']).next().unwrap_or_default().to_owned())
+        .expect("the new WhyGO's page");
+
+    // The edit form of that draft.
+    let path = format!("/kartel/whygos/{key}/edit");
+    let form = trent.get(&path).await;
+    form.expect_status(200);
+    let mut fields = form_fields(&form.body, &path);
+    let before = fingerprint(&db).await;
+    set(&mut fields, "o1_q2", "abc%%");
+    refused_targets(
+        &mut trent,
+        &path,
+        &fields,
+        &[("o1_q2", "“abc%%” is a word")],
+    )
+    .await;
+    assert_eq!(fingerprint(&db).await, before, "nothing written");
+    set(&mut fields, "o1_q2", "7 minutes");
+    post_fields(&mut trent, &path, &fields)
+        .await
+        .expect_status(303);
+    let stored: Vec<String> = sqlx::query_scalar(
+        "select o.targets from outcomes o join whygos w on w.id = o.whygo_id
+         where w.key = $1 and o.name = 'Batch turnaround'",
+    )
+    .bind(&key)
+    .fetch_one(&db.pool)
+    .await
+    .expect("targets");
+    assert_eq!(
+        stored,
+        ["<10 minutes", "7 minutes", "12.5 minutes", "8 minutes"]
+    );
+
+    // The amendment of a signed department WhyGO: abc%% as a Q4 target.
+    let mut wayan = signed_in(&db, "wayan").await;
+    let path = "/kartel/whygos/production-2/edit";
+    let form = wayan.get(path).await;
+    form.expect_status(200);
+    let mut fields = form_fields(&form.body, path);
+    assert_eq!(get(&fields, "o0_name"), "Production Margin");
+    let signed = status_of(&db, "production-2").await;
+    let before = fingerprint(&db).await;
+    let versions = count(&db, "select count(*) from whygo_versions").await;
+    set(&mut fields, "o0_q4", "abc%%");
+    refused_targets(
+        &mut wayan,
+        path,
+        &fields,
+        &[(
+            "o0_q4",
+            "“abc%%” is a word, but this outcome’s other targets are numbers (“40%”)",
+        )],
+    )
+    .await;
+    set(&mut fields, "o0_q4", "50,5%");
+    refused_targets(
+        &mut wayan,
+        path,
+        &fields,
+        &[("o0_q4", "write decimals with a point, 50.5 (")],
+    )
+    .await;
+    assert_eq!(status_of(&db, "production-2").await, signed, "no amendment");
+    assert_eq!(fingerprint(&db).await, before, "nothing written");
+    assert_eq!(
+        count(&db, "select count(*) from whygo_versions").await,
+        versions
+    );
+    set(&mut fields, "o0_q4", "52%");
+    let res = post_fields(&mut wayan, path, &fields).await;
+    res.expect_status(303);
+    assert!(
+        res.location
+            .as_deref()
+            .is_some_and(|l| l.contains("done=amended")),
+        "{:?}",
+        res.location
+    );
+}
+
 /// Row counts of what a proposal writes.
 async fn fingerprint(db: &TestDb) -> Vec<i64> {
     let mut v = Vec::new();

@@ -235,6 +235,43 @@ async fn a_negative_count_or_duration_in_a_workbook_is_refused_with_its_line() {
     );
 }
 
+#[tokio::test]
+async fn a_garbage_target_in_a_workbook_is_refused_naming_the_outcome_and_quarter() {
+    let at = KARTEL
+        .find("key = \"prod-margin\"")
+        .expect("Production's margin");
+    let targets = at + KARTEL[at..].find("targets = ").expect("its targets");
+    let line = KARTEL[..targets].lines().count() + 1;
+    let end = targets + KARTEL[targets..].find('\n').expect("line end");
+    let text = format!(
+        "{}targets = [\"40%\", \"45%\", \"1e6\", \"abc%%\"]{}\n[[actual]]\noutcome = \"prod-case-studies\"\nquarter = 1\nvalue = \"12,5\"\ndate = 2026-03-01\nby = \"wayan\"\n",
+        &KARTEL[..targets],
+        &KARTEL[end..]
+    );
+    let errors = check("garbage.toml", &text).expect_err("refused");
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 2, "{shown:?}");
+    assert_eq!(errors[0].line, line, "{shown:?}");
+    assert!(
+        shown[0].contains("targets[2]: outcome “prod-margin”, Q3 target: “1e6”: whygo does not read scientific notation"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[1].contains("targets[3]: outcome “prod-margin”, Q4 target: “abc%%” is a word"),
+        "{shown:?}"
+    );
+    // With the targets fixed, the actual's decimal comma is refused.
+    let text = text.replace("\"1e6\", \"abc%%\"", "\"48%\", \"50%\"");
+    let errors = check("garbage.toml", &text).expect_err("refused");
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].contains("“12,5”: write decimals with a point, 12.5"),
+        "{shown:?}"
+    );
+    assert!(check("kartel-2026.toml", KARTEL).is_ok(), "the demo loads");
+}
+
 /// The benchmark's generator (bench/generate_workbook.py) at a small size.
 fn generated_workbook(people: u32, seed: u32) -> String {
     let out = std::process::Command::new("python3")
