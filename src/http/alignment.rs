@@ -3,13 +3,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::dashboard::WhenForm;
 use super::error::render;
-use super::params::{self, PageQuery, When};
+use super::params::{self, PageQuery, Query, When};
 use super::view::{Chip, Chrome, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;

@@ -2,11 +2,11 @@
 //! the one-time invitation and reset links.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use chrono::Duration;
 use serde::Deserialize;
@@ -19,6 +19,7 @@ use crate::app::accounts::{
     self as app_accounts, InviteErrors, NewAccount, NotSignedIn, PasswordErrors,
 };
 use crate::db::{self, accounts, links};
+use crate::http::params::{Form, Query};
 
 /// Failed sign-ins allowed in the window: per account from one address (the
 /// guesser's own budget), per account from everywhere and per address over

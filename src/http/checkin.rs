@@ -17,17 +17,17 @@
 //! one of theirs that is not open on this date 422 with a message.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::dashboard::fiscal_label;
 use super::error::render;
-use super::params::PageQuery;
+use super::params::{Form, PageQuery, Query};
 use super::view::{Chip, Chrome, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::app::checkin::{self, Desk, Judged, Recorded, RowState, Typed};

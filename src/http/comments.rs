@@ -6,16 +6,16 @@
 //! too. A comment is signed with the commenter's person in the org chart, so
 //! an account not linked to a person reads comments but cannot post (403).
 
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Form, Router};
 use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::admin::FieldErrors;
-use super::params::{PageQuery, When};
+use super::params::{Form, PageQuery, Query, When};
 use super::{AppError, AppState, Tenancy};
 use crate::app::comments;
 use crate::db;

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Duration, NaiveDate};
 
 use super::error::render;
-use super::params::{self, PageQuery, When};
+use super::params::{self, PageQuery, Query, When};
 use super::view::{Chrome, Pace, WhyGoCard};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;

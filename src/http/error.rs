@@ -2,8 +2,12 @@
 //!
 //! - `NotFound`: the row does not exist *or belongs to another tenant*: both
 //!   answer the same 404, so ids of other tenants reveal nothing.
-//! - `BadRequest`: the request itself is wrong (a malformed query parameter);
-//!   the message is shown to the person as is, so write it for them.
+//! - `BadRequest`: the request itself is wrong; the message is shown to the
+//!   person as is, so write it for them.
+//! - `BadQuery`: the address's query string cannot be read (a parameter given
+//!   twice, one a page needs that does not read): 400, naming the parameter,
+//!   with a link to the page without it. [`super::params::Query`] answers it
+//!   for every route, instead of axum's plain-text rejection.
 //! - `SignInRequired`: no signed-in session; redirects to the sign-in page and back.
 //! - `Forbidden`: signed in, a member, but the permission table says no (403).
 //! - `Csrf`: a POST without the session's CSRF token (403, "reload and retry").
@@ -17,6 +21,14 @@
 //!   being restarted): 503 with Retry-After and a page that says so.
 //! - `Internal`: anything else (database, template). The cause is logged with
 //!   tracing and never shown; the person sees a generic apology.
+//!
+//! Every error is a page of the site's layout, except on the JSON routes
+//! ([`wants_json`]: `report.json`, the check-in preview, `/healthz`, or a
+//! client that asks for JSON only): there the same status and sentence come
+//! as `{"error": "...", "field": "as_of"}` (`field` when one parameter is at
+//! fault), a missing sign-in as 401 instead of a redirect. [`json_errors`]
+//! marks such a request for every layer and handler inside it, and turns
+//! an error answer made elsewhere (axum's 405) into JSON too.
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -28,6 +40,14 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    #[error("{message}")]
+    BadQuery {
+        /// The parameter at fault, when one is.
+        field: Option<String>,
+        message: String,
+        /// The page's path, to offer it without the query string.
+        path: String,
+    },
     #[error("sign-in required")]
     SignInRequired { next: String },
     #[error("forbidden")]
@@ -135,12 +155,91 @@ struct ErrorPage<'a> {
     chrome: super::view::Chrome,
     title: &'a str,
     message: &'a str,
+    /// Where to go instead: (address, words of the link).
+    back: Option<(String, &'static str)>,
 }
+
+tokio::task_local! {
+    /// Set while a JSON route's request is answered: errors answer JSON.
+    static JSON_ROUTE: ();
+}
+
+/// Whether errors of this request are to be answered as JSON: a JSON route
+/// (`….json`, the check-in preview, `/healthz`), or a client whose `Accept`
+/// names JSON and not HTML (as `static/checkin.js` does).
+pub fn wants_json(path: &str, accept: Option<&str>) -> bool {
+    let json_route =
+        path.ends_with(".json") || path.ends_with("/checkin/preview") || path == "/healthz";
+    let asks_json =
+        accept.is_some_and(|a| a.contains("application/json") && !a.contains("text/html"));
+    json_route || asks_json
+}
+
+/// Middleware around every route: on a request that [`wants_json`], every
+/// `AppError` inside answers JSON, and any other error answer (axum's own,
+/// such as a 405) is turned into the same JSON shape.
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let accept = req
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    if !wants_json(req.uri().path(), accept) {
+        return next.run(req).await;
+    }
+    let res = JSON_ROUTE.scope((), next.run(req)).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "This address does not take that method.",
+        StatusCode::NOT_FOUND => NOT_FOUND,
+        s if s.is_server_error() => INTERNAL,
+        _ => "The request cannot be answered as sent.",
+    };
+    // The answer's other headers (Allow, Retry-After…) stay.
+    let (parts, _) = res.into_parts();
+    let mut out = json_error(status, message, None);
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().append(name, value.clone());
+        }
+    }
+    out
+}
+
+/// An error as JSON: `{"error": message}`, with `"field"` when given.
+pub fn json_error(status: StatusCode, message: &str, field: Option<&str>) -> Response {
+    let body = match field {
+        Some(field) => serde_json::json!({ "error": message, "field": field }),
+        None => serde_json::json!({ "error": message }),
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+const NOT_FOUND: &str = "There is nothing here. Check the address, or start from the home page.";
+const INTERNAL: &str = "Something went wrong on our side. It has been logged; please try again.";
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let json = JSON_ROUTE.try_with(|()| ()).is_ok();
+        let mut back = None;
+        let mut field = None;
+        let mut retry = false;
         let (status, title, message) = match &self {
             AppError::SignInRequired { next } => {
+                if json {
+                    return json_error(
+                        StatusCode::UNAUTHORIZED,
+                        "Sign in first: this answer is for the organization’s signed-in members.",
+                        None,
+                    );
+                }
                 let to = format!("/login?next={}", super::auth::encode_next(next));
                 return axum::response::Redirect::to(&to).into_response();
             }
@@ -155,64 +254,71 @@ impl IntoResponse for AppError {
                 "This form expired or did not come from whygo. Go back, reload the page and submit it again.".to_owned(),
             ),
             AppError::Unavailable => {
-                let page = ErrorPage {
-                    chrome: super::view::Chrome::default(),
-                    title: "Busy",
-                    message: "whygo is busier than it can answer right now. Try again in a few seconds.",
-                };
-                let body = page.render().unwrap_or_else(|_| "busy".to_owned());
-                return (
+                retry = true;
+                (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    [(axum::http::header::RETRY_AFTER, "5")],
-                    Html(body),
+                    "Busy",
+                    "whygo is busier than it can answer right now. Try again in a few seconds."
+                        .to_owned(),
                 )
-                    .into_response();
             }
             AppError::DatabaseDown => {
-                let page = ErrorPage {
-                    chrome: super::view::Chrome::default(),
-                    title: "Database unavailable",
-                    message: "whygo cannot reach its database right now; it is being brought back. Nothing you saved is lost. Try again in a few seconds.",
-                };
-                let body = page
-                    .render()
-                    .unwrap_or_else(|_| "database unavailable".to_owned());
-                return (
+                retry = true;
+                (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    [(axum::http::header::RETRY_AFTER, "5")],
-                    Html(body),
+                    "Database unavailable",
+                    "whygo cannot reach its database right now; it is being brought back. Nothing you saved is lost. Try again in a few seconds.".to_owned(),
                 )
-                    .into_response();
             }
-            AppError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "Not found",
-                "There is nothing here. Check the address, or start from the home page.".to_owned(),
-            ),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "Not found", NOT_FOUND.to_owned()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m.clone()),
+            AppError::BadQuery {
+                field: f,
+                message,
+                path,
+            } => {
+                field = f.as_deref();
+                back = Some((path.clone(), "Open the page without them"));
+                (
+                    StatusCode::BAD_REQUEST,
+                    "That address cannot be read",
+                    message.clone(),
+                )
+            }
             AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Too large", m.clone()),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",
-                    "Something went wrong on our side. It has been logged; please try again."
-                        .to_owned(),
+                    INTERNAL.to_owned(),
                 )
             }
         };
-        let page = ErrorPage {
-            chrome: super::view::Chrome::default(),
-            title,
-            message: &message,
-        };
-        match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(e) => {
-                tracing::error!(error = ?e, "rendering the error page");
-                (status, message).into_response()
+        let mut res = if json {
+            json_error(status, &message, field)
+        } else {
+            let page = ErrorPage {
+                chrome: super::view::Chrome::default(),
+                title,
+                message: &message,
+                back,
+            };
+            match page.render() {
+                Ok(html) => (status, Html(html)).into_response(),
+                Err(e) => {
+                    tracing::error!(error = ?e, "rendering the error page");
+                    (status, message).into_response()
+                }
             }
+        };
+        if retry {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
         }
+        res
     }
 }
 

@@ -165,7 +165,10 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             health::database_gate,
-        ));
+        ))
+        // Outside every layer that can refuse: on a JSON route each refusal
+        // answers JSON (error.rs).
+        .layer(axum::middleware::from_fn(error::json_errors));
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,

@@ -3,11 +3,19 @@
 //! why next to the field; the page shows today instead. A date that reads but
 //! lies outside the years whygo computes with (see [`read_date`]) is refused
 //! with a 400 before any handler runs (`guard`); here it is only explained.
+//!
+//! And how every route reads its query string and form: [`Query`] and
+//! [`Form`], axum's with their refusals made [`AppError`]s (the site's 400
+//! page naming the parameter, JSON on JSON routes), never axum's plain text.
+//! `clippy.toml` forbids axum's own.
 
 use std::sync::Arc;
 
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use chrono::NaiveDate;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::{AppError, AppState, Tenancy};
 use crate::db;
@@ -46,6 +54,106 @@ pub fn out_of_range_message(input: &str) -> String {
     format!(
         "“{input}” is out of range: use a date between the years {FIRST_YEAR} and {LAST_YEAR} (YYYY-MM-DD)."
     )
+}
+
+/// The query string read into `T`, as `axum::extract::Query` reads it. One
+/// it cannot read (a parameter given twice where one is expected) is
+/// [`AppError::BadQuery`], whose message names the parameter and its values.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(Query)
+            .map_err(|e| AppError::BadQuery {
+                field: field_of(&e.to_string()),
+                message: query_message(query, &e.to_string()),
+                path: parts.uri.path().to_owned(),
+            })
+    }
+}
+
+/// The parameter a deserializer's message names (between backticks).
+fn field_of(error: &str) -> Option<String> {
+    let start = error.find('`')? + 1;
+    let len = error[start..].find('`')?;
+    Some(error[start..start + len].to_owned()).filter(|f| !f.is_empty())
+}
+
+/// What to tell a person whose address cannot be read, in whygo's words
+/// (the deserializer's are not shown).
+fn query_message(query: &str, error: &str) -> String {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    match field_of(error) {
+        Some(field) if error.starts_with("duplicate field") => {
+            let values: Vec<String> = pairs
+                .iter()
+                .filter(|(k, _)| *k == field)
+                .map(|(_, v)| format!("“{v}”"))
+                .collect();
+            let first = pairs
+                .iter()
+                .find(|(k, _)| *k == field)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default();
+            let times = match values.len() {
+                0..=2 => "twice".to_owned(),
+                n => format!("{n} times"),
+            };
+            format!(
+                "The address gives “{field}” {times} ({}): give it once, e.g. ?{}.",
+                values.join(" and "),
+                serde_urlencoded::to_string([(field.as_str(), first)]).unwrap_or_default()
+            )
+        }
+        Some(field) => format!(
+            "The address’s “{field}” cannot be read: open the page from its links, or remove “{field}” from the address."
+        ),
+        None => {
+            "The address’s parameters (after “?”) cannot be read: open the page from its links."
+                .to_owned()
+        }
+    }
+}
+
+/// A posted form read into `T`, as `axum::Form` reads it; one it cannot
+/// read (a field sent twice, not a form at all) is a 400 with a sentence.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        #[allow(clippy::disallowed_types)]
+        let read = axum::Form::<T>::from_request(req, state).await;
+        match read {
+            Ok(axum::Form(value)) => Ok(Form(value)),
+            Err(rejection) => {
+                let why = rejection.body_text();
+                let message = match field_of(&why) {
+                    Some(field) if why.contains("duplicate field") => format!(
+                        "This form sent “{field}” twice, so it was not saved. Go back, reload the page and submit it again."
+                    ),
+                    _ => "This form could not be read, so it was not saved. Go back, reload the page and submit it again.".to_owned(),
+                };
+                tracing::info!(%why, "refused a form that could not be read");
+                Err(AppError::BadRequest(message))
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -273,6 +381,22 @@ mod tests {
         }
         assert_eq!(read_date("2026-02-30"), Err(DateError::Unreadable));
         assert_eq!(read_date(" 2026-11-21 "), Ok(today()));
+    }
+
+    #[test]
+    fn a_duplicated_parameter_is_named_with_its_values_in_whygos_words() {
+        let q = "as_of=2026-11-21&as_of=2026-11-22";
+        let e = serde_urlencoded::from_str::<PageQuery>(q)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(field_of(&e).as_deref(), Some("as_of"));
+        assert_eq!(
+            query_message(q, &e),
+            "The address gives “as_of” twice (“2026-11-21” and “2026-11-22”): give it once, e.g. ?as_of=2026-11-21."
+        );
+        assert!(!query_message(q, &e).contains("duplicate field"));
+        assert!(query_message("x", "something else").contains("cannot be read"));
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //! either end), which carry the date and quarter so every page is of the
 //! same report; the next page is also in a `Link` header (`rel="next"`, and
 //! `rel="prev"`). An unreadable page (or date, or quarter) answers 400 and a
-//! page after the last 404, each with `{"error": "..."}`.
+//! page after the last 404, each with `{"error": "...", "field": "page"}`;
+//! every other refusal (not signed in: 401, not a member: 404, an address
+//! that cannot be read: 400) is JSON too (`error.rs`).
 //!
 //! A 2,000-person organization's whole report was 28 MB of JSON in one
 //! answer, 3.6 MB on page 1 with the lists whole; a page is now about
@@ -24,13 +26,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::params::{self, PageQuery, When};
+use super::error::json_error;
+use super::params::{self, PageQuery, Query, When};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;
 use crate::domain::calendar::Quarter;
@@ -77,11 +80,6 @@ struct ReportPage<'a> {
     total_whygos: usize,
     next: Option<String>,
     previous: Option<String>,
-}
-
-/// An error of this endpoint, as JSON.
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
 /// `?page=`: absent or empty is page 1.
@@ -182,24 +180,35 @@ pub async fn report_json(
         quarter: q.quarter,
     };
     let when = query.resolve(state.settings.today());
-    if let Some(message) = when.as_of_error.as_ref().or(when.quarter_error.as_ref()) {
-        return Ok(error(StatusCode::BAD_REQUEST, message));
-    }
-    let page = match read_page(q.page.as_deref()) {
-        Ok(n) => n,
-        Err(message) => return Ok(error(StatusCode::BAD_REQUEST, &message)),
+    let path = format!("/{}/report.json", tenancy.tenant.slug);
+    let bad = |field: &str, message: &str| AppError::BadQuery {
+        field: Some(field.to_owned()),
+        message: message.to_owned(),
+        path: path.clone(),
     };
+    // The pages show today instead of an unreadable date; this answers 400.
+    if let Some(message) = &when.as_of_error {
+        return Err(bad(
+            "as_of",
+            message.trim_end_matches(" Showing today instead."),
+        ));
+    }
+    if let Some(message) = &when.quarter_error {
+        return Err(bad("quarter", message));
+    }
+    let page = read_page(q.page.as_deref()).map_err(|message| bad("page", &message))?;
     // The date's quarter unless one is asked for, as the pages choose it.
     let (plan, r) =
         params::load_report(&state, &tenancy, when.as_of, when.quarter, Scope::All).await?;
     let pages = pages_of(&r);
     if page > pages {
-        return Ok(error(
+        return Ok(json_error(
             StatusCode::NOT_FOUND,
             &format!(
                 "There is no page {page}: this report has {pages} page{} of {PER_PAGE} entries a list.",
                 if pages == 1 { "" } else { "s" }
             ),
+            Some("page"),
         ));
     }
     let body = ReportPage::new(&plan, &when, &r, page);

@@ -15,6 +15,7 @@ mod commitments;
 mod common;
 mod computed;
 mod dashboard;
+mod errors;
 mod fuzz;
 mod handoff_types;
 mod isolation;

@@ -2,7 +2,7 @@
 //! with who, when, what, and its before/after as "field: old → new".
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::db::{self, audit};
 use crate::domain::permissions::Action;
 use crate::http::error::render;
+use crate::http::params::Query;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

@@ -3,8 +3,7 @@
 //! checklist, SLA). The writes are [`crate::app::admin::handoff_types`].
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::home::Done;
@@ -16,6 +15,7 @@ use crate::db::handoff_types::{self as store, HandoffTypeRow};
 use crate::domain::operations::Sla;
 use crate::domain::permissions::Action;
 use crate::http::error::render;
+use crate::http::params::{Form, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

@@ -1,12 +1,12 @@
 //! `/{tenant}/admin`: the admin home, a link to each section.
 
 use askama::Template;
-use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::domain::permissions::Action;
 use crate::http::error::render;
+use crate::http::params::Query;
 use crate::http::view::Chrome;
 use crate::http::{AppError, Tenancy};
 

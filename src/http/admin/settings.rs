@@ -2,8 +2,7 @@
 //! are [`crate::app::admin::settings`].
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::home::Done;
@@ -13,6 +12,7 @@ use crate::db;
 use crate::db::admin as store;
 use crate::domain::permissions::Action;
 use crate::http::error::render;
+use crate::http::params::{Form, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

@@ -3,13 +3,13 @@
 //! write is [`crate::app::admin::organizations`].
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::{FieldErrors, invalid, see_other};
 use crate::app::admin::organizations::{self as service, Founded, OrganizationInput};
 use crate::http::error::render;
+use crate::http::params::Form;
 use crate::http::session::Account;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState};

@@ -1,11 +1,11 @@
 //! The deliverables of a WhyGO: its page's section and the forms.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -18,6 +18,7 @@ use crate::db::commitments::DeliverableRow;
 use crate::domain::permissions::Action;
 use crate::domain::plan::{Plan, WhyGo};
 use crate::http::error::render;
+use crate::http::params::Form;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

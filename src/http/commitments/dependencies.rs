@@ -1,11 +1,11 @@
 //! The dependency matrix and list, and the dependency forms.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use crate::domain::calendar::FiscalYear;
 use crate::domain::operations::commitments::DependencyState;
 use crate::domain::permissions::{Action, Org};
 use crate::http::error::render;
-use crate::http::params::PageQuery;
+use crate::http::params::{Form, PageQuery, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

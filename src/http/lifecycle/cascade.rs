@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -36,7 +36,7 @@ use crate::domain::report::{self, Report, WhyGoReport};
 use crate::domain::rollup::{Rollup, rollup_groups};
 use crate::http::dashboard::WhenForm;
 use crate::http::error::render;
-use crate::http::params::{self, PageQuery, When};
+use crate::http::params::{self, PageQuery, Query, When};
 use crate::http::view::{Chrome, Pace, approval_label};
 use crate::http::{AppError, AppState, Tenancy};
 

@@ -11,7 +11,7 @@
 //! what was typed (422), and the page applies the filters that do.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -28,6 +28,7 @@ use crate::domain::operations::{
     Selection, compliance, first_pass_rate, onboarding_days, percent_words,
 };
 use crate::http::error::render;
+use crate::http::params::Query;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

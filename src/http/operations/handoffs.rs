@@ -12,7 +12,7 @@
 //! nothing in this organization, is a 400 page saying which and why.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use serde::Deserialize;
 
@@ -22,6 +22,7 @@ use crate::domain::operations::{
     HandoffId, Period, Ratio, Records, Selection, closing_reports, compliance, first_pass_rate,
 };
 use crate::http::error::render;
+use crate::http::params::Query;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 
