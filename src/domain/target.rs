@@ -976,15 +976,8 @@ pub fn written_duration(text: &str) -> Option<(f64, &'static str)> {
         if letters.len() < 2 && !word.starts_with(|c: char| c.is_ascii_digit()) {
             continue;
         }
-        if let Some(f) = duration_factor(&letters) {
-            let name = match f {
-                f if f == 1.0 => "days",
-                f if f == 7.0 => "weeks",
-                f if f == 30.0 => "months",
-                f if f == 1.0 / 24.0 => "hours",
-                _ => "minutes",
-            };
-            return Some((f, name));
+        if let Some(unit) = duration_unit(&letters) {
+            return Some(unit);
         }
     }
     None
@@ -992,12 +985,17 @@ pub fn written_duration(text: &str) -> Option<(f64, &'static str)> {
 
 /// Days per unit for duration words and suffixes.
 fn duration_factor(word: &str) -> Option<f64> {
+    duration_unit(word).map(|(f, _)| f)
+}
+
+/// Days per unit, and the unit's plural word, for duration words and suffixes.
+fn duration_unit(word: &str) -> Option<(f64, &'static str)> {
     Some(match word.to_lowercase().as_str() {
-        "d" | "day" | "days" => 1.0,
-        "w" | "wk" | "wks" | "week" | "weeks" => 7.0,
-        "h" | "hr" | "hrs" | "hour" | "hours" => 1.0 / 24.0,
-        "min" | "mins" | "minute" | "minutes" => 1.0 / 1440.0,
-        "mo" | "mos" | "month" | "months" => 30.0,
+        "d" | "day" | "days" => (1.0, "days"),
+        "w" | "wk" | "wks" | "week" | "weeks" => (7.0, "weeks"),
+        "h" | "hr" | "hrs" | "hour" | "hours" => (1.0 / 24.0, "hours"),
+        "min" | "mins" | "minute" | "minutes" => (1.0 / 1440.0, "minutes"),
+        "mo" | "mos" | "month" | "months" => (30.0, "months"),
         _ => return None,
     })
 }

@@ -100,11 +100,10 @@ pub fn check_targets(targets: &[String; 4], stages: Option<&[String]>) -> Vec<Ta
         let text = targets[q.index()].trim();
         let problem = match &raw[q.index()] {
             Target::Blank | Target::NotScored | Target::Baseline => None,
-            Target::Text(_) => Some(
-                number_slip(text)
-                    .map(|slip| format!("“{text}”: {slip}."))
-                    .unwrap_or_else(|| unreadable(text, &spec)),
-            ),
+            Target::Text(_) => Some(number_slip(text).map_or_else(
+                || unreadable(text, &spec),
+                |slip| format!("“{text}”: {slip}."),
+            )),
             Target::Stage(name) => match spec.kind() {
                 OutcomeKind::Numeric(unit) => Some(format!(
                     "“{text}” is a word, but this outcome’s other targets are numbers (“{}”), so it would never be scored: write {}, TBD or Track, or leave it empty.",
