@@ -725,15 +725,21 @@ pub async fn lifecycle(pool: &PgPool, tenant: Uuid, key: &str) -> sqlx::Result<O
 /// The cascade page's facts the plan does not hold: the tenant's signers.
 pub async fn signers(pool: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<String>> {
     let mut tx = begin_tenant(pool, tenant).await?;
-    let signers = sqlx::query_scalar(
+    let signers = signers_in(&mut tx, tenant).await?;
+    tx.commit().await?;
+    Ok(signers)
+}
+
+/// The tenant's signers (person keys, in order), in the caller's tenant
+/// transaction.
+pub async fn signers_in(conn: &mut PgConnection, tenant: Uuid) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
         "select p.key from signers s join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
          where s.tenant_id = $1 order by s.position",
     )
     .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(signers)
+    .fetch_all(conn)
+    .await
 }
 
 /// What the cascade's progress is counted from, for the plan cycle that
@@ -746,13 +752,7 @@ pub async fn cascade_inputs(
     as_of: NaiveDate,
 ) -> sqlx::Result<(Vec<String>, Vec<(String, Approval)>)> {
     let mut tx = begin_tenant(pool, tenant).await?;
-    let signers: Vec<String> = sqlx::query_scalar(
-        "select p.key from signers s join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
-         where s.tenant_id = $1 order by s.position",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
+    let signers = signers_in(&mut tx, tenant).await?;
     let states: Vec<(String, Approval)> = sqlx::query_as::<_, (String, String)>(
         "select p.key, w.status from whygos w
          join people p on p.tenant_id = w.tenant_id and p.id = w.person_id
