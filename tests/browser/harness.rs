@@ -189,9 +189,21 @@ where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_sized(name, DESKTOP, body).await;
+}
+
+/// [`run`] with a window of `size` (width, height).
+pub async fn run_sized<F, Fut>(name: &str, size: (u32, u32), body: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    // What the test needs from outside, before spending time on it.
+    axe_source();
+    let _ = driver();
     let db = Arc::new(common::demo_db().await);
     let base = serve(&db).await;
-    let browser = Browser::start(name, &base, db, DESKTOP).await;
+    let browser = Browser::start(name, &base, db, size).await;
     let outcome = tokio::spawn(body(browser.clone())).await;
     let failure = match outcome {
         Ok(()) => None,
@@ -404,7 +416,10 @@ impl Browser {
     /// The text a person sees on the page.
     pub async fn text(&self) -> String {
         self.client
-            .execute("return document.body ? document.body.innerText : '';", vec![])
+            .execute(
+                "return document.body ? document.body.innerText : '';",
+                vec![],
+            )
             .await
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
@@ -472,14 +487,17 @@ impl Browser {
         let lit = xpath_literal(label);
         let prefix = if scope.is_some() { "." } else { "" };
         let labels = match scope {
-            Some(s) => s
-                .find_all(Locator::XPath(&format!(
+            Some(s) => {
+                s.find_all(Locator::XPath(&format!(
                     "{prefix}//label[normalize-space(.)={lit}]"
                 )))
-                .await,
+                .await
+            }
             None => {
                 self.client
-                    .find_all(Locator::XPath(&format!("//label[normalize-space(.)={lit}]")))
+                    .find_all(Locator::XPath(&format!(
+                        "//label[normalize-space(.)={lit}]"
+                    )))
                     .await
             }
         }
@@ -521,14 +539,6 @@ impl Browser {
         el.send_keys(value)
             .await
             .unwrap_or_else(|e| panic!("cannot type into {what}: {e}"));
-    }
-
-    /// Picks the option shown as `option` in the select labelled `label`.
-    pub async fn choose(&self, label: &str, option: &str) {
-        let el = self.field(label).await;
-        el.select_by_label(option)
-            .await
-            .unwrap_or_else(|e| panic!("no option {option:?} in {label:?}: {e}"));
     }
 
     /// The button reading `text` (within `scope` if given).
@@ -682,33 +692,48 @@ impl Browser {
     }
 
     /// What a same-origin GET of `path` answers, as the browser (with its
-    /// cookies) gets it: status, content type, body.
-    pub async fn fetch(&self, path: &str) -> (u16, String, String) {
+    /// cookies) gets it, following redirects: status, content type, body,
+    /// and the path it ended at. The browser must be on the app's origin.
+    pub async fn fetch(&self, path: &str) -> Fetched {
         let answer = self
             .client
             .execute_async(
                 r"const [url, done] = arguments;
                   fetch(url, { credentials: 'same-origin', redirect: 'follow' })
-                    .then(r => r.text().then(t => done([r.status, r.headers.get('content-type') || '', t, r.url])))
+                    .then(r => r.text().then(t => {
+                        const u = new URL(r.url);
+                        done([r.status, r.headers.get('content-type') || '', t, u.pathname + u.search]);
+                    }))
                     .catch(e => done([0, '', String(e), url]));",
                 vec![json!(path)],
             )
             .await
             .unwrap_or_else(|e| panic!("cannot fetch {path}: {e}"));
-        (
-            answer[0]
+        let text = |i: usize| answer[i].as_str().unwrap_or("").to_owned();
+        Fetched {
+            status: answer[0]
                 .as_u64()
                 .and_then(|s| u16::try_from(s).ok())
                 .unwrap_or(0),
-            answer[1].as_str().unwrap_or("").to_owned(),
-            answer[2].as_str().unwrap_or("").to_owned(),
-        )
+            content_type: text(1),
+            body: text(2),
+            path: text(3),
+        }
     }
 
     /// The value of a field as the page holds it now.
     pub async fn value_of(el: &Element) -> String {
         el.prop("value").await.ok().flatten().unwrap_or_default()
     }
+}
+
+/// A page as [`Browser::fetch`] got it.
+pub struct Fetched {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+    /// Where it ended, after redirects (path and query).
+    pub path: String,
 }
 
 /// axe-core's `axe.min.js`, from `tests/browser/node_modules` (installed by

@@ -36,7 +36,11 @@ async fn a_person_signs_in_and_a_wrong_password_says_so() {
 
         b.fill("Password", crate::common::DEMO_PASSWORD).await;
         b.press("Sign in").await;
-        assert_eq!(b.path().await, "/kartel", "one organization: straight to it");
+        assert_eq!(
+            b.path().await,
+            "/kartel",
+            "one organization: straight to it"
+        );
         b.sees("Kevin Reilly · Leader").await;
         b.sees("Kartel AI").await;
 
@@ -83,7 +87,10 @@ async fn a_check_in_previews_as_you_type_saves_a_good_value_and_explains_a_bad_o
         .await;
         let said = b.text_of(&preview).await;
         assert!(said.starts_with("With this value:"), "{said}");
-        assert!(said.contains("60%"), "the explanation uses the value: {said}");
+        assert!(
+            said.contains("60%"),
+            "the explanation uses the value: {said}"
+        );
         Browser::type_into(&field, "20%", margin).await;
         b.until("the preview of 20% (off pace)", || {
             let b = b.clone();
@@ -180,11 +187,16 @@ async fn an_individual_whygo_is_proposed_returned_resubmitted_and_approved() {
         b.fill("Title", "Reproducible batch runs").await;
         b.fill("Why", "Failed batches cost the pod hours every week.")
             .await;
-        b.fill("Goal", "Make every batch run reproducible on the first try.")
-            .await;
+        b.fill(
+            "Goal",
+            "Make every batch run reproducible on the first try.",
+        )
+        .await;
         let ladder = b.field("#1 Role Definition & Scale Readiness").await;
         ladder.click().await.expect("tick the ladder");
-        let primary = b.field("primary link: #1 Role Definition & Scale Readiness").await;
+        let primary = b
+            .field("primary link: #1 Role Definition & Scale Readiness")
+            .await;
         primary.click().await.expect("choose the primary");
         let first = b.by_id("o0").await;
         let name = b.field_in(Some(&first), "Name").await;
@@ -196,7 +208,12 @@ async fn an_individual_whygo_is_proposed_returned_resubmitted_and_approved() {
         let second = b.by_id("o1").await;
         let name = b.field_in(Some(&second), "Name").await;
         Browser::type_into(&name, "Batch tool shipped", "the outcome's name").await;
-        for (q, v) in [("Q1", "Draft"), ("Q2", "MVP"), ("Q3", "v1.0"), ("Q4", "v1.0")] {
+        for (q, v) in [
+            ("Q1", "Draft"),
+            ("Q2", "MVP"),
+            ("Q3", "v1.0"),
+            ("Q4", "v1.0"),
+        ] {
             let t = b.field_in(Some(&second), &format!("{q} target")).await;
             Browser::type_into(&t, v, q).await;
         }
@@ -282,7 +299,8 @@ async fn a_department_head_amends_a_signed_whygo_and_the_signers_sign_it_off() {
         .await;
         b.press("Save").await;
         b.sees("Amendment pending").await;
-        b.sees("Outcome “Active client engagements”: Q4 target").await;
+        b.sees("Outcome “Active client engagements”: Q4 target")
+            .await;
         b.sees("Against the signed targets").await;
         b.accessible("a WhyGO with an amendment pending").await;
 
