@@ -329,16 +329,15 @@ impl Browser {
             Ok(s) => std::fs::write(&html, s).map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
-        let mut said = format!("page {url}: ");
-        said.push_str(&match shot {
+        let shot = match shot {
             Ok(()) => format!("screenshot in {}", png.display()),
             Err(e) => format!("no screenshot ({e})"),
-        });
-        said.push_str(&match source {
-            Ok(()) => format!(", page HTML in {}", html.display()),
-            Err(e) => format!(", no page HTML ({e})"),
-        });
-        said
+        };
+        let source = match source {
+            Ok(()) => format!("page HTML in {}", html.display()),
+            Err(e) => format!("no page HTML ({e})"),
+        };
+        format!("page {url}: {shot}, {source}")
     }
 
     // ----- Navigation --------------------------------------------------------
