@@ -434,8 +434,6 @@ pub fn judge(desk: &Desk, actor: &Actor, typed: &Typed, saving: bool) -> Result<
 }
 
 /// What saving a check-in did.
-// Made once per request and matched at once: boxing the desk buys nothing.
-#[allow(clippy::large_enum_variant)]
 pub enum Recorded {
     /// This many actuals were appended.
     Saved(usize),
