@@ -92,6 +92,11 @@ pub struct ToSign {
     pub version: i32,
     pub department: Option<String>,
     pub head: Option<String>,
+    /// The version a workbook load approved without sign-offs.
+    pub plan_approved: Option<i32>,
+    /// Who made the current version, when an edit in whygo made it (their
+    /// person key): an amendment made by a signer still waits for them.
+    pub edited_by: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -212,7 +217,12 @@ pub async fn waiting(
     // Every company and department WhyGO when `me` is a signer; else those
     // of the departments they head.
     let to_sign: Vec<ToSign> = sqlx::query_as(&format!(
-        "select w.key, w.level, w.number, w.title, w.version, d.name as department, h.key as head
+        "select w.key, w.level, w.number, w.title, w.version, d.name as department, h.key as head,
+                w.plan_approved_version as plan_approved,
+                (select ep.key from whygo_events e join people ep on ep.tenant_id = e.tenant_id and ep.id = e.actor_person_id
+                 where e.tenant_id = w.tenant_id and e.whygo_id = w.id and e.version = w.version
+                   and e.kind in ('edited', 'amended')
+                 order by e.seq desc limit 1) as edited_by
          from whygos w
          left join departments d on d.tenant_id = w.tenant_id and d.id = w.department_id
          left join people h on h.tenant_id = d.tenant_id and h.id = d.head_id
@@ -249,5 +259,59 @@ pub async fn waiting(
         signers,
         to_sign,
         signoffs,
+    })
+}
+
+/// An individual WhyGO of the person's returned for changes, with the
+/// latest return: who (as the history names them), when, and why.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct Returned {
+    pub key: String,
+    pub number: Option<i32>,
+    pub title: String,
+    pub by: String,
+    pub comment: String,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// What waits for one person, counted for the navigation (see
+/// `whygo_waiting`, migration 0012): the same rules as [`waiting`] and the
+/// approvals page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ForMe {
+    /// Individual WhyGOs submitted to them for approval.
+    pub to_approve: i64,
+    /// Company and department WhyGOs waiting for their sign-off.
+    pub to_sign: i64,
+    /// Their own individual WhyGOs returned for changes.
+    pub returned: Vec<Returned>,
+}
+
+impl ForMe {
+    /// Everything that waits for them to act.
+    pub fn total(&self) -> i64 {
+        self.to_approve + self.to_sign + i64::try_from(self.returned.len()).unwrap_or(i64::MAX)
+    }
+}
+
+/// [`ForMe`] of the person `person` (their id) in the cycle of `today`:
+/// one statement, whatever the size of the organization.
+pub async fn for_me(
+    pool: &PgPool,
+    tenant: Uuid,
+    person: Uuid,
+    today: NaiveDate,
+) -> sqlx::Result<ForMe> {
+    let (to_approve, to_sign, returned): (i64, i64, sqlx::types::Json<Vec<Returned>>) =
+        sqlx::query_as("select * from whygo_waiting($1, $2, $3)")
+            .bind(tenant)
+            .bind(person)
+            .bind(today)
+            .fetch_one(pool)
+            .await?;
+    Ok(ForMe {
+        to_approve,
+        to_sign,
+        returned: returned.0,
     })
 }

@@ -54,6 +54,9 @@ pub struct Locked {
     pub status: Approval,
     pub version: i32,
     pub cycle_id: Uuid,
+    /// The version a workbook load approved without sign-offs (see
+    /// [`crate::domain::lifecycle::SignState`]).
+    pub plan_approved: Option<i32>,
 }
 
 /// The WhyGO of `key`, locked (`for update`) so two saves of the same
@@ -65,7 +68,8 @@ pub async fn lock_whygo(
 ) -> sqlx::Result<Option<Locked>> {
     sqlx::query_as(
         "select w.id, w.key, w.level, d.key as department, h.key as head, p.key as person,
-                w.person_id, o.key as owner, w.status, w.version, w.cycle_id
+                w.person_id, o.key as owner, w.status, w.version, w.cycle_id,
+                w.plan_approved_version as plan_approved
          from whygos w
          left join departments d on d.tenant_id = w.tenant_id and d.id = w.department_id
          left join people h on h.tenant_id = d.tenant_id and h.id = d.head_id
@@ -666,6 +670,9 @@ pub struct EventRow {
     pub to: String,
     pub version: i32,
     pub actor: String,
+    /// The actor's person key, when they are one of the org chart.
+    #[serde(default)]
+    pub person: Option<String>,
     pub comment: String,
 }
 
@@ -688,6 +695,8 @@ pub struct Lifecycle {
     pub version: i32,
     #[sqlx(try_from = "String")]
     pub status: Approval,
+    /// The version a workbook load approved without sign-offs.
+    pub plan_approved: Option<i32>,
     pub events: Json<Vec<EventRow>>,
     pub signoffs: Json<Vec<SignoffRow>>,
     pub signers: Vec<String>,
@@ -697,11 +706,14 @@ pub struct Lifecycle {
 pub async fn lifecycle(pool: &PgPool, tenant: Uuid, key: &str) -> sqlx::Result<Option<Lifecycle>> {
     let mut tx = begin_tenant(pool, tenant).await?;
     let row = sqlx::query_as(
-        "select w.version, w.status,
+        "select w.version, w.status, w.plan_approved_version as plan_approved,
                 coalesce((select jsonb_agg(jsonb_build_object('at', e.at, 'kind', e.kind, 'from', e.from_status,
-                                  'to', e.to_status, 'version', e.version, 'actor', e.actor, 'comment', e.comment)
+                                  'to', e.to_status, 'version', e.version, 'actor', e.actor,
+                                  'person', ap.key, 'comment', e.comment)
                                   order by e.seq)
-                          from whygo_events e where e.tenant_id = w.tenant_id and e.whygo_id = w.id), '[]'::jsonb) as events,
+                          from whygo_events e
+                          left join people ap on ap.tenant_id = e.tenant_id and ap.id = e.actor_person_id
+                          where e.tenant_id = w.tenant_id and e.whygo_id = w.id), '[]'::jsonb) as events,
                 coalesce((select jsonb_agg(jsonb_build_object('person', p.key, 'version', s.whygo_version,
                                   'signed_on', s.signed_on) order by s.signed_on, s.created_at)
                           from signoffs s join people p on p.tenant_id = s.tenant_id and p.id = s.person_id

@@ -14,6 +14,7 @@ use serde::Serialize;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+use crate::domain::plan::{Approval, Level};
 use crate::domain::target::{OutcomeOptions, OutcomeSpec};
 use crate::domain::target_rules;
 use crate::domain::workbook::{self, Workbook, WorkbookError};
@@ -324,6 +325,9 @@ pub async fn apply(pool: &PgPool, wb: &Workbook, actor: &str) -> anyhow::Result<
         .await
         .context("deliverables")?;
     signoffs(&mut ctx, wb).await.context("sign-offs")?;
+    plan_approvals(&mut ctx, wb)
+        .await
+        .context("WhyGOs approved by the plan")?;
     actuals(&mut ctx, wb).await.context("actuals")?;
 
     ctx.write_audit().await.context("audit log")?;
@@ -1050,6 +1054,46 @@ async fn signoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             let after = serde_json::json!({"by": s.by, "date": s.date});
             ctx.record::<serde_json::Value>("sign-off", &s.whygo, None, &after)?;
         }
+    }
+    Ok(())
+}
+
+/// The company and department WhyGOs the workbook declares approved and
+/// records no sign-off of (of their current version): the plan document is
+/// their approval. Their version is recorded as the one the load approved
+/// (`whygos.plan_approved_version`, migration 0012), so they wait for
+/// nobody's sign-off and an edit of them is an amendment; no sign-off row
+/// is made up. Idempotent: a version already recorded is left alone.
+async fn plan_approvals(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
+    let keys: Vec<&str> = wb
+        .whygos
+        .iter()
+        .filter(|w| w.level != Level::Individual && w.status == Approval::Approved)
+        .map(|w| w.key.as_str())
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let approved: Vec<(String, i32)> = sqlx::query_as(
+        "update whygos w set plan_approved_version = w.version
+         where w.tenant_id = $1 and w.key = any($2) and w.level in ('company', 'department')
+           and w.plan_approved_version is distinct from w.version
+           and not exists (select 1 from signoffs s where s.tenant_id = w.tenant_id and s.whygo_id = w.id
+                           and s.whygo_version = w.version)
+         returning w.key, w.version",
+    )
+    .bind(ctx.tenant)
+    .bind(&keys)
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    for (key, version) in approved {
+        ctx.audit.push(AuditEntry {
+            action: "approve",
+            entity: "whygo (approved with the plan)".to_owned(),
+            key,
+            before: None,
+            after: Some(serde_json::json!({"version": version, "signoffs": "none recorded"})),
+        });
     }
     Ok(())
 }

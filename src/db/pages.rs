@@ -64,13 +64,18 @@ pub async fn dependencies(pool: &PgPool, tenant: Uuid) -> sqlx::Result<Vec<Depen
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Signoff {
     pub whygo: String,
+    /// Empty for the approval of the plan itself (`by_plan`).
     pub person_key: String,
     pub person_name: String,
-    pub signed_on: NaiveDate,
+    /// None for the approval of the plan itself.
+    pub signed_on: Option<NaiveDate>,
     /// The WhyGO version signed, and the WhyGO's version now: a sign-off of
     /// an older version does not cover an amendment.
     pub whygo_version: i32,
     pub current_version: i32,
+    /// Not a person's sign-off: the workbook that loaded the WhyGO declared
+    /// this version approved and recorded no sign-off of it (migration 0012).
+    pub by_plan: bool,
 }
 
 impl Signoff {
@@ -79,7 +84,8 @@ impl Signoff {
     }
 }
 
-/// Sign-offs of the given WhyGOs, in one query.
+/// Sign-offs of the given WhyGOs, and the versions a workbook load
+/// approved without sign-offs, in one query.
 pub async fn signoffs(
     pool: &PgPool,
     tenant: Uuid,
@@ -88,11 +94,16 @@ pub async fn signoffs(
     let mut tx = begin_tenant(pool, tenant).await?;
     let signoffs = sqlx::query_as(
         "select w.key as whygo, p.key as person_key, p.name as person_name, s.signed_on,
-                s.whygo_version, w.version as current_version
+                s.whygo_version, w.version as current_version, false as by_plan
          from signoffs s
          join whygos w on w.tenant_id = s.tenant_id and w.id = s.whygo_id
          join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
-         where s.tenant_id = $1 and w.key = any($2) order by s.signed_on, p.name",
+         where s.tenant_id = $1 and w.key = any($2)
+         union all
+         select w.key, '', '', null, w.plan_approved_version, w.version, true
+         from whygos w
+         where w.tenant_id = $1 and w.key = any($2) and w.plan_approved_version is not null
+         order by 4 nulls first, 3",
     )
     .bind(tenant)
     .bind(whygos)

@@ -303,34 +303,65 @@ pub fn signed_version(required: &[String], signoffs: &[SignOff]) -> Option<i32> 
 }
 
 /// Where a company or department WhyGO stands in its sign-off.
+///
+/// A version is *signed* when every required signer signed it, or when the
+/// workbook that loaded the WhyGO declared it approved and recorded no
+/// sign-off of it (`approved_by_plan`): the plan document is its approval,
+/// and no sign-off row is made up for it. Either way it is in force while
+/// it is the current version, and a later edit is an amendment that waits
+/// for every required signer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignState {
     pub current: i32,
-    /// The latest fully signed version.
+    /// The latest signed version (by every signer, or by the plan).
     pub signed: Option<i32>,
-    /// Required signers who have not signed the current version.
+    /// The signed version is in force because the workbook approved it,
+    /// not because every required signer signed it in whygo.
+    pub by_plan: bool,
+    /// Everyone who must sign (see [`required_signers`]).
+    pub required: Vec<String>,
+    /// Required signers who have not signed the current version; nobody
+    /// when the current version is signed.
     pub waiting_for: Vec<String>,
 }
 
 impl SignState {
-    pub fn new(required: &[String], signoffs: &[SignOff], current: i32) -> SignState {
+    /// From the sign-offs recorded, and the version a workbook load
+    /// approved (if any). Nobody required means nothing is ever signed.
+    pub fn new(
+        required: &[String],
+        signoffs: &[SignOff],
+        approved_by_plan: Option<i32>,
+        current: i32,
+    ) -> SignState {
+        let by_people = signed_version(required, signoffs);
+        let by_plan = approved_by_plan
+            .filter(|v| !required.is_empty() && *v <= current)
+            .filter(|v| by_people.is_none_or(|p| p < *v));
+        let signed = by_plan.or(by_people);
         SignState {
             current,
-            signed: signed_version(required, signoffs),
-            waiting_for: required
-                .iter()
-                .filter(|r| {
-                    !signoffs
-                        .iter()
-                        .any(|s| s.version == current && &s.person == *r)
-                })
-                .cloned()
-                .collect(),
+            signed,
+            by_plan: by_plan.is_some(),
+            required: required.to_vec(),
+            waiting_for: if signed == Some(current) {
+                Vec::new()
+            } else {
+                required
+                    .iter()
+                    .filter(|r| {
+                        !signoffs
+                            .iter()
+                            .any(|s| s.version == current && &s.person == *r)
+                    })
+                    .cloned()
+                    .collect()
+            },
         }
     }
 
-    /// Every required signer signed the current version: it is in force, and
-    /// the next edit is an amendment.
+    /// The current version is signed (by every signer, or by the plan): it
+    /// is in force, and the next edit is an amendment.
     pub fn frozen(&self) -> bool {
         self.signed == Some(self.current)
     }
@@ -340,9 +371,14 @@ impl SignState {
         self.signed.is_some_and(|s| s < self.current)
     }
 
-    /// An edit now is an amendment: some version has been fully signed.
+    /// An edit now is an amendment: some version has been signed.
     pub fn edit_is_amendment(&self) -> bool {
         self.signed.is_some()
+    }
+
+    /// The current version waits for `person`'s sign-off.
+    pub fn waits_for(&self, person: &str) -> bool {
+        self.waiting_for.iter().any(|p| p == person)
     }
 }
 
@@ -728,7 +764,7 @@ mod tests {
 
     #[test]
     fn nobody_required_means_nothing_is_ever_frozen() {
-        let s = SignState::new(&[], &signed(&[("a", 1)]), 1);
+        let s = SignState::new(&[], &signed(&[("a", 1)]), Some(1), 1);
         assert!(!s.frozen());
         assert!(!s.edit_is_amendment());
     }
@@ -737,12 +773,12 @@ mod tests {
     fn an_edit_after_every_sign_off_is_an_amendment_that_waits_for_them_again() {
         let req = keys(&["a", "b"]);
         let offs = signed(&[("a", 4), ("b", 4)]);
-        let frozen = SignState::new(&req, &offs, 4);
+        let frozen = SignState::new(&req, &offs, None, 4);
         assert!(frozen.frozen() && frozen.edit_is_amendment());
         assert!(!frozen.amendment_pending());
         assert!(frozen.waiting_for.is_empty());
 
-        let amended = SignState::new(&req, &offs, 5);
+        let amended = SignState::new(&req, &offs, None, 5);
         assert!(!amended.frozen());
         assert!(amended.amendment_pending());
         assert_eq!(amended.signed, Some(4));
@@ -752,9 +788,68 @@ mod tests {
     #[test]
     fn a_partly_signed_whygo_is_edited_freely() {
         let req = keys(&["a", "b"]);
-        let s = SignState::new(&req, &signed(&[("a", 2)]), 2);
+        let s = SignState::new(&req, &signed(&[("a", 2)]), None, 2);
         assert!(!s.frozen() && !s.edit_is_amendment());
         assert_eq!(s.waiting_for, keys(&["b"]));
+    }
+
+    #[test]
+    fn a_version_the_plan_approved_is_in_force_and_waits_for_nobody() {
+        let req = keys(&["ceo", "president", "head"]);
+        let s = SignState::new(&req, &[], Some(1), 1);
+        assert!(s.frozen() && s.by_plan && s.edit_is_amendment());
+        assert!(!s.amendment_pending());
+        assert!(s.waiting_for.is_empty(), "{s:?}");
+        assert!(!s.waits_for("ceo"));
+    }
+
+    #[test]
+    fn an_edit_of_a_version_the_plan_approved_waits_for_every_signer_the_editor_too() {
+        let req = keys(&["ceo", "president", "head"]);
+        let s = SignState::new(&req, &[], Some(1), 2);
+        assert!(!s.frozen() && s.amendment_pending());
+        assert_eq!(s.signed, Some(1));
+        assert!(s.by_plan);
+        assert_eq!(s.waiting_for, req, "the head who edited it signs too");
+        assert!(s.waits_for("head"));
+
+        let partly = SignState::new(&req, &signed(&[("head", 2)]), Some(1), 2);
+        assert_eq!(partly.waiting_for, keys(&["ceo", "president"]));
+
+        let all = SignState::new(
+            &req,
+            &signed(&[("head", 2), ("ceo", 2), ("president", 2)]),
+            Some(1),
+            2,
+        );
+        assert!(
+            all.frozen() && !all.by_plan,
+            "signed by people now: {all:?}"
+        );
+        assert!(all.waiting_for.is_empty());
+    }
+
+    #[test]
+    fn sign_offs_of_the_version_the_plan_approved_make_it_signed_by_people() {
+        let req = keys(&["a", "b"]);
+        let s = SignState::new(&req, &signed(&[("a", 1), ("b", 1)]), Some(1), 1);
+        assert!(s.frozen() && !s.by_plan);
+        // Some sign-offs of it do not matter: the plan approved it.
+        let s = SignState::new(&req, &signed(&[("a", 1)]), Some(1), 1);
+        assert!(s.frozen() && s.by_plan && s.waiting_for.is_empty());
+    }
+
+    #[test]
+    fn a_plan_approval_newer_than_the_signed_version_is_the_one_in_force() {
+        let req = keys(&["a", "b"]);
+        // Signed 1 in whygo, then a reload of the workbook approved 3.
+        let s = SignState::new(&req, &signed(&[("a", 1), ("b", 1)]), Some(3), 3);
+        assert_eq!(s.signed, Some(3));
+        assert!(s.by_plan && s.frozen());
+        // A version the plan approved "after" the current one is ignored.
+        let s = SignState::new(&req, &[], Some(4), 3);
+        assert_eq!(s.signed, None);
+        assert_eq!(s.waiting_for, req);
     }
 
     fn outcome(key: &str, targets: [&str; 4]) -> Outcome {

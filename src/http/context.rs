@@ -9,9 +9,15 @@
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
+use std::sync::Arc;
+
+use axum::http::Method;
+
+use super::nav::NavKey;
 use super::session::{Account, PreloadedMembership};
 use super::{AppError, AppState};
 use crate::db::accounts::{self, PersonRef, SignedIn};
+use crate::db::approvals::ForMe;
 use crate::db::plan::TenantRow;
 use crate::domain::permissions::{self, Action, Actor, Org, Role};
 
@@ -33,6 +39,10 @@ pub struct Tenancy {
     /// the organization ("" for its dashboard, "sync", "admin", ...), or
     /// "me" for the signed-in person's own page.
     pub section: String,
+    /// What waits for the signed-in person (see [`super::nav`]): read for
+    /// GET requests, taken when already known for the others; `None` for
+    /// an account that is no person of the organization.
+    pub waiting: Option<Arc<ForMe>>,
 }
 
 impl<S> FromRequestParts<S> for Tenancy
@@ -79,6 +89,24 @@ where
                 (first, _) => first.to_owned(),
             }
         };
+        let waiting = match &membership.person {
+            Some(person) => {
+                let key = NavKey {
+                    tenant: membership.tenant.id,
+                    person: person.id,
+                    version: membership
+                        .as_of_version
+                        .map_or(membership.data_version, |v| v.structure),
+                    today: state.settings.today(),
+                };
+                if matches!(parts.method, Method::GET | Method::HEAD) {
+                    Some(state.nav.get(&state.pool, key).await?)
+                } else {
+                    state.nav.peek(&key).await
+                }
+            }
+            None => None,
+        };
         let span = tracing::Span::current();
         span.record("tenant", membership.tenant.slug.as_str());
         span.record("account", tracing::field::display(account.id));
@@ -92,6 +120,7 @@ where
             data_version: membership.data_version,
             as_of_version: membership.as_of_version,
             section,
+            waiting,
             account,
         })
     }
@@ -168,6 +197,11 @@ impl Tenancy {
             csrf: self.csrf.clone(),
             quarter: String::new(),
             section: self.section.clone(),
+            waiting: self
+                .waiting
+                .as_deref()
+                .map(super::view::NavCount::of)
+                .unwrap_or_default(),
         }
     }
 }

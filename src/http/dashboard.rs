@@ -114,6 +114,9 @@ struct CompanyPage {
     escalations: Vec<Attention>,
     needs_attention: Vec<Attention>,
     missing: Vec<Attention>,
+    /// The viewer's own individual WhyGOs returned for changes (from what
+    /// the navigation counts, per viewer: no statement of its own).
+    returned: Vec<super::lifecycle::ReturnedRow>,
 }
 
 /// How many outcomes of the whole plan (company and departments) are off
@@ -249,6 +252,7 @@ impl CompanyPage {
         let carry = PageQuery::carry(when);
         let when_form = WhenForm::new(format!("/{slug}"), when, plan, &r);
         CompanyPage {
+            returned: super::lifecycle::returned_rows(tenancy),
             chrome: tenancy.chrome_for(&when_form.quarter_label),
             tenant_slug: slug.clone(),
             tenant_name: plan.tenant.name.clone(),

@@ -190,16 +190,20 @@ impl WhyGoBlock {
                 .iter()
                 .filter(|s| s.whygo == w.key)
                 .map(|s| {
-                    format!(
-                        "{} on {}{}",
-                        s.person_name,
-                        s.signed_on.format("%-d %b %Y"),
-                        if s.current() {
-                            ""
-                        } else {
-                            " (an earlier version)"
+                    let earlier = if s.current() {
+                        ""
+                    } else {
+                        " (an earlier version)"
+                    };
+                    match s.signed_on.filter(|_| !s.by_plan) {
+                        Some(on) => {
+                            format!("{} on {}{earlier}", s.person_name, on.format("%-d %b %Y"))
                         }
-                    )
+                        None => format!(
+                            "version {} approved with the plan loaded from the workbook, no sign-off recorded in whygo{earlier}",
+                            s.whygo_version
+                        ),
+                    }
                 })
                 .collect(),
         }

@@ -19,6 +19,7 @@ mod error;
 mod guard;
 mod health;
 mod lifecycle;
+mod nav;
 mod operations;
 mod page_cache;
 mod params;
@@ -106,6 +107,8 @@ pub struct AppState {
     pub plans: cache::PlanCache,
     /// Rendered pages (see [`page_cache`]).
     pub pages: page_cache::PageCache,
+    /// What waits for each person, for the navigation (see [`nav`]).
+    pub nav: nav::NavCache,
 }
 
 /// No inline script anywhere; pages are not to be framed.
@@ -118,6 +121,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         pool,
         plans: cache::PlanCache::new(settings.plan_cache_mb.saturating_mul(1024 * 1024)),
         pages: page_cache::PageCache::new(settings.page_cache_mb.saturating_mul(1024 * 1024)),
+        nav: nav::NavCache::default(),
         settings: settings.clone(),
     };
     let headers = [

@@ -21,6 +21,37 @@ pub struct Chrome {
     /// Which entry of the organization's navigation the page belongs to
     /// (marked `aria-current="page"`): see [`super::Tenancy::section`].
     pub section: String,
+    /// What waits for the signed-in person, counted beside "My approvals".
+    pub waiting: NavCount,
+}
+
+/// What waits for the viewer as the navigation says it: "My approvals (3)",
+/// with the count in words as its title ("1 to approve, 2 waiting for your
+/// sign-off"). Zero when nothing waits (or the count is not known).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NavCount {
+    pub count: i64,
+    pub words: String,
+}
+
+impl NavCount {
+    pub fn of(w: &crate::db::approvals::ForMe) -> NavCount {
+        let returned = i64::try_from(w.returned.len()).unwrap_or(i64::MAX);
+        let mut parts = Vec::new();
+        if w.to_approve > 0 {
+            parts.push(format!("{} to approve", w.to_approve));
+        }
+        if w.to_sign > 0 {
+            parts.push(format!("{} waiting for your sign-off", w.to_sign));
+        }
+        if returned > 0 {
+            parts.push(format!("{returned} of your WhyGOs returned for changes"));
+        }
+        NavCount {
+            count: w.total(),
+            words: parts.join(", "),
+        }
+    }
 }
 
 /// A status as the templates show it: symbol and words, never colour alone.

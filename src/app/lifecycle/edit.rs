@@ -134,6 +134,7 @@ pub async fn propose(
         status: Approval::Draft,
         version: 1,
         cycle_id: cycle,
+        plan_approved: None,
     };
     let after = store::apply_edit(&mut tx, tenant, &created, 1, &values).await?;
     store::keep_version(&mut tx, tenant, id, 1, &after).await?;
@@ -821,7 +822,12 @@ pub async fn sign_state(
     };
     let (signoffs, signers) = store::signatures(conn, tenant, w.id).await?;
     let required = required_signers(level, w.head.as_deref(), &signers);
-    Ok(Some(SignState::new(&required, &signoffs, w.version)))
+    Ok(Some(SignState::new(
+        &required,
+        &signoffs,
+        w.plan_approved,
+        w.version,
+    )))
 }
 
 #[cfg(test)]

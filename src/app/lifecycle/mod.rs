@@ -338,14 +338,21 @@ pub async fn sign(
     {
         return Ok(Ok(Done::AlreadySigned));
     }
-    let was = SignState::new(&required, &signoffs, w.version);
+    let was = SignState::new(&required, &signoffs, w.plan_approved, w.version);
+    if !was.waits_for(&me.key) {
+        // In force without this sign-off: the workbook approved this version.
+        return Ok(Err(Declined::NotNow(format!(
+            "Version {} is in force: the plan loaded from the workbook approved it, so it waits for nobody's sign-off. An edit of it would be an amendment that needs every sign-off.",
+            w.version
+        ))));
+    }
     store::sign(&mut tx, tenant, w.id, me.id, w.version, today).await?;
     let mut now_signed = signoffs;
     now_signed.push(SignOff {
         person: me.key.clone(),
         version: w.version,
     });
-    let after = SignState::new(&required, &now_signed, w.version);
+    let after = SignState::new(&required, &now_signed, w.plan_approved, w.version);
     if after.frozen() {
         // In force: keep what this version says, for later amendments.
         if let Some(s) = store::snapshot(&mut tx, tenant, w.id).await? {

@@ -18,7 +18,9 @@ use serde::Deserialize;
 
 use uuid::Uuid;
 
-use super::{Done, Errors, form_version, refused, see_other, when, whygo_href};
+use super::{
+    Done, Errors, ReturnedRow, form_version, refused, returned_rows, see_other, when, whygo_href,
+};
 use crate::app::lifecycle::{self, Declined};
 use crate::db::approvals::{self, Managed, OutcomeLine as Outcome, Waiting};
 use crate::domain::lifecycle::{SignOff, SignState, Transition, required_signers};
@@ -200,7 +202,12 @@ struct SignWaiting {
     title: String,
     scope: String,
     version: i32,
-    amendment: bool,
+    /// "an amendment of version 1, approved with the plan", when it is one.
+    amendment: Option<String>,
+    /// The viewer made this version: their own edit needs their signature.
+    yours: bool,
+    /// How many other signers it waits for.
+    others: usize,
 }
 
 #[derive(Template)]
@@ -213,6 +220,9 @@ struct ApprovalsPage {
     proposals: Vec<Proposal>,
     signoffs: Vec<SignWaiting>,
     returned: usize,
+    /// The viewer's own WhyGOs returned for changes (from what the
+    /// navigation counts: no statement of its own).
+    mine_returned: Vec<ReturnedRow>,
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {
@@ -253,6 +263,7 @@ impl ApprovalsPage {
             proposals,
             signoffs: me.map_or_else(Vec::new, |me| waiting_signoffs(tenancy, waiting, me)),
             returned,
+            mine_returned: returned_rows(tenancy),
         }
     }
 }
@@ -355,8 +366,8 @@ fn waiting_signoffs(tenancy: &Tenancy, waiting: &Waiting, me: &str) -> Vec<SignW
             continue;
         }
         let offs = signed.get(w.key.as_str()).map_or(&[][..], Vec::as_slice);
-        let s = SignState::new(&required, offs, w.version);
-        if s.waiting_for.iter().any(|p| p == me) {
+        let s = SignState::new(&required, offs, w.plan_approved, w.version);
+        if s.waits_for(me) {
             signoffs.push(SignWaiting {
                 href: format!("/{slug}/whygos/{}#lifecycle", w.key),
                 title: match w.number {
@@ -368,9 +379,25 @@ fn waiting_signoffs(tenancy: &Tenancy, waiting: &Waiting, me: &str) -> Vec<SignW
                     _ => w.department.clone().unwrap_or_default(),
                 },
                 version: w.version,
-                amendment: s.amendment_pending(),
+                amendment: s
+                    .signed
+                    .filter(|_| s.amendment_pending())
+                    .map(|v| amendment_of(v, s.by_plan)),
+                yours: w.edited_by.as_deref() == Some(me),
+                others: s.waiting_for.iter().filter(|p| *p != me).count(),
             });
         }
     }
     signoffs
+}
+
+/// What an amendment changes, in words.
+fn amendment_of(signed: i32, by_plan: bool) -> String {
+    if by_plan {
+        format!(
+            "an amendment of version {signed}, in force since the plan was loaded (no sign-off recorded in whygo)"
+        )
+    } else {
+        format!("an amendment of a signed version ({signed})")
+    }
 }

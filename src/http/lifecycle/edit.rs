@@ -639,17 +639,27 @@ fn refuse_edit(tenancy: &Tenancy, w: &Locked, r: Refusal) -> Result<Response, Ap
     }
 }
 
-fn amendment_notice(s: Option<&SignState>) -> Option<String> {
+fn amendment_notice(s: Option<&SignState>, me: Option<&str>) -> Option<String> {
     let s = s?;
     let signed = s.signed?;
-    Some(if s.frozen() {
+    let yours = if me.is_some_and(|m| s.required.iter().any(|r| r == m)) {
+        " Yours too: an amendment you make still waits for your own sign-off."
+    } else {
+        ""
+    };
+    Some(if s.frozen() && s.by_plan {
         format!(
-            "Every required signer signed version {signed}: it is in force. Saving makes an amendment, version {}, which needs every sign-off again; version {signed} stays on record.",
+            "Version {signed} is in force since the plan was loaded (approved in the workbook; no sign-off recorded in whygo). Saving makes an amendment, version {}, which needs every sign-off; version {signed} stays on record.{yours}",
+            s.current + 1
+        )
+    } else if s.frozen() {
+        format!(
+            "Every required signer signed version {signed}: it is in force. Saving makes an amendment, version {}, which needs every sign-off again; version {signed} stays on record.{yours}",
             s.current + 1
         )
     } else {
         format!(
-            "Version {} is an amendment of the signed version {signed} and waits for sign-offs. Saving changes the amendment; the sign-offs it has so far will be needed again.",
+            "Version {} is an amendment of version {signed}, in force, and waits for sign-offs. Saving changes the amendment; the sign-offs it has so far will be needed again.{yours}",
             s.current
         )
     })
@@ -704,7 +714,10 @@ async fn edit_page(
     let parts = PageParts {
         errors,
         conflict,
-        amendment: amendment_notice(signs.as_ref()),
+        amendment: amendment_notice(
+            signs.as_ref(),
+            tenancy.person.as_ref().map(|p| p.key.as_str()),
+        ),
         ..edit_parts(tenancy, &w, &now.title, form)
     };
     let html = page(

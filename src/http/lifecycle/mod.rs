@@ -103,6 +103,38 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
+/// One of the viewer's own individual WhyGOs returned for changes, as the
+/// dashboard and "My approvals" tell its owner.
+pub struct ReturnedRow {
+    pub href: String,
+    pub title: String,
+    pub by: String,
+    pub when: String,
+    pub comment: String,
+}
+
+/// The viewer's own individual WhyGOs returned for changes, in the plan's
+/// order, as the navigation counted them.
+pub fn returned_rows(tenancy: &Tenancy) -> Vec<ReturnedRow> {
+    let slug = &tenancy.tenant.slug;
+    tenancy
+        .waiting
+        .iter()
+        .flat_map(|w| w.returned.iter())
+        .map(|r| ReturnedRow {
+            href: format!("/{slug}/whygos/{}#lifecycle", r.key),
+            title: r.title.clone(),
+            by: if r.by.is_empty() {
+                "a manager".to_owned()
+            } else {
+                r.by.clone()
+            },
+            when: r.at.map(when).unwrap_or_default(),
+            comment: r.comment.clone(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

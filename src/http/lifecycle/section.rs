@@ -34,6 +34,8 @@ pub struct SignerRow {
     pub name: String,
     pub state: String,
     pub signed: bool,
+    /// The viewer is this signer.
+    pub me: bool,
 }
 
 pub struct AmendRow {
@@ -78,6 +80,11 @@ pub struct Section {
     pub can_decide: bool,
     pub can_sign: bool,
     pub signers: Vec<SignerRow>,
+    /// Why nobody's sign-off is listed: the current version is in force as
+    /// the workbook approved it.
+    pub plan_note: Option<String>,
+    /// What waits for the viewer: "Waiting for your sign-off of version 2".
+    pub for_you: Option<String>,
     pub amendment: Option<Amendment>,
     pub history: Vec<HistoryRow>,
     pub notes: Vec<String>,
@@ -120,6 +127,25 @@ fn what(e: &EventRow) -> String {
 
 fn label(status: &str) -> String {
     Approval::parse(status).map_or_else(|| status.replace('_', " "), |s| s.label().to_owned())
+}
+
+/// "A", "A and B", "A, B and C".
+fn list(names: impl Iterator<Item = String>) -> String {
+    joined(names, "and")
+}
+
+/// "A", "A or B", "A, B or C".
+fn or_list(names: impl Iterator<Item = String>) -> String {
+    joined(names, "or")
+}
+
+fn joined(names: impl Iterator<Item = String>, last: &str) -> String {
+    let names: Vec<String> = names.collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., end] => format!("{} {last} {end}", rest.join(", ")),
+    }
 }
 
 fn heading(w: &WhyGo) -> String {
@@ -213,6 +239,8 @@ impl Section {
             can_decide: false,
             can_sign: false,
             signers: Vec::new(),
+            plan_note: None,
+            for_you: None,
             amendment: None,
             history: data
                 .events
@@ -332,25 +360,24 @@ fn sign_off(
             version: x.version,
         })
         .collect();
-    let st = SignState::new(&required, &offs, data.version);
+    let st = SignState::new(&required, &offs, data.plan_approved, data.version);
     s.can_sign = tenancy.can(
         Action::SignOffWhyGo {
             required: &required,
         },
         org,
-    ) && me.is_some_and(|m| st.waiting_for.iter().any(|p| p == m));
-    let names = |keys: &[String]| {
-        keys.iter()
-            .map(|k| plan.person_name(k).to_owned())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    ) && me.is_some_and(|m| st.waits_for(m));
+    let names = |keys: &[String]| list(keys.iter().map(|k| plan.person_name(k).to_owned()));
+    // In force as the workbook approved it: nobody's sign-off is listed as
+    // missing, and nobody's is made up.
+    let by_plan_now = st.frozen() && st.by_plan;
     s.signers = required
         .iter()
-        .map(|k| {
+        .filter_map(|k| {
             let mine: Vec<_> = data.signoffs.0.iter().filter(|x| &x.person == k).collect();
             let current = mine.iter().find(|x| x.version == data.version);
             let latest = mine.iter().max_by_key(|x| x.version);
+            let yours = me == Some(k.as_str());
             let (state, signed) = match (current, latest) {
                 (Some(x), _) => (
                     format!(
@@ -360,6 +387,7 @@ fn sign_off(
                     ),
                     true,
                 ),
+                _ if by_plan_now => return None,
                 (None, Some(x)) => (
                     format!(
                         "signed version {} on {}; not yet version {}",
@@ -374,15 +402,55 @@ fn sign_off(
                     false,
                 ),
             };
-            SignerRow {
+            let state = if yours && !signed {
+                format!("{state}: it waits for your sign-off")
+            } else {
+                state
+            };
+            Some(SignerRow {
                 name: plan.person_name(k).to_owned(),
                 state,
                 signed,
-            }
+                me: yours,
+            })
         })
         .collect();
+    if by_plan_now {
+        let unsigned: Vec<String> = required
+            .iter()
+            .filter(|k| {
+                !data
+                    .signoffs
+                    .0
+                    .iter()
+                    .any(|x| &x.person == *k && x.version == data.version)
+            })
+            .cloned()
+            .collect();
+        s.plan_note = Some(format!(
+            "Version {} was approved with the plan loaded from the workbook. No sign-off by {} is recorded in whygo, and none is needed while this version is in force.",
+            data.version,
+            or_list(unsigned.iter().map(|k| plan.person_name(k).to_owned()))
+        ));
+    }
+    // What the signed version is, in words.
+    let signed_words = |v: i32| {
+        if st.by_plan {
+            format!(
+                "version {v}, in force since the plan was loaded (approved in the workbook; no sign-off recorded in whygo)"
+            )
+        } else {
+            format!("the signed version {v}")
+        }
+    };
     s.state_line = if required.is_empty() {
         "This organization has no signers: nobody signs its WhyGOs off.".to_owned()
+    } else if by_plan_now {
+        format!(
+            "Version {} is in force since the plan was loaded (approved in the workbook; no sign-off recorded in whygo). An edit now is an amendment that needs the sign-off of {}.",
+            data.version,
+            names(&required)
+        )
     } else if st.frozen() {
         format!(
             "Signed off: version {} is in force. An edit now is an amendment that needs every sign-off again.",
@@ -390,8 +458,9 @@ fn sign_off(
         )
     } else if let Some(signed) = st.signed.filter(|_| st.amendment_pending()) {
         format!(
-            "Amendment pending: version {} changes the signed version {signed}, and waits for sign-off by {}. Until then version {signed} is what was agreed.",
+            "Amendment pending: version {} changes {}, and waits for sign-off by {}. Until then version {signed} is what was agreed.",
             data.version,
+            signed_words(signed),
             names(&st.waiting_for)
         )
     } else {
@@ -401,6 +470,36 @@ fn sign_off(
             names(&st.waiting_for)
         )
     };
+    if let Some(m) = me.filter(|m| st.waits_for(m)) {
+        let others: Vec<String> = st
+            .waiting_for
+            .iter()
+            .filter(|k| k.as_str() != m)
+            .cloned()
+            .collect();
+        // Who made this version (an edit in whygo), from the history.
+        let made_by_me = data
+            .events
+            .0
+            .iter()
+            .rev()
+            .find(|e| e.version == data.version && matches!(e.kind.as_str(), "edited" | "amended"))
+            .is_some_and(|e| e.person.as_deref() == Some(m));
+        let mut line = format!("Waiting for your sign-off of version {}.", data.version);
+        if made_by_me {
+            line.push_str(if st.amendment_pending() {
+                " You made this amendment: your own edit still needs your signature."
+            } else {
+                " You made this version: your own edit still needs your signature."
+            });
+        }
+        if others.is_empty() {
+            line.push_str(" Yours is the last one it waits for.");
+        } else {
+            line.push_str(&format!(" It also waits for {}.", names(&others)));
+        }
+        s.for_you = Some(line);
+    }
 
     let Some(signed) = st.signed.filter(|_| st.amendment_pending()) else {
         return;
