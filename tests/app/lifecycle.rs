@@ -665,7 +665,14 @@ async fn sign_offs_freeze_a_department_whygo_and_an_amendment_needs_them_again()
     let mut luke = as_person(&db, "luke", Role::Leader).await;
     let mut ben = as_person(&db, "ben", Role::Member).await;
 
-    // sales-1 has no sign-off yet: an edit is a plain edit.
+    // sales-1 as a workbook declaring it `submitted` loads it: not approved
+    // with the plan, no sign-off yet, so an edit is a plain edit.
+    sqlx::query(
+        "update whygos set status = 'submitted', plan_approved_version = null where key = 'sales-1'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("sales-1 submitted");
     let page = kevin.get("/kartel/whygos/sales-1").await;
     assert!(page.body.contains("Waiting for sign-off of version"));
     let form = kevin.get("/kartel/whygos/sales-1/edit").await;
@@ -755,7 +762,10 @@ async fn sign_offs_freeze_a_department_whygo_and_an_amendment_needs_them_again()
     .await;
     assert_eq!(kept, 1, "the signed version's snapshot is kept");
     let list = luke.get("/kartel/approvals").await;
-    assert!(list.body.contains("an amendment of a signed version"));
+    assert!(
+        list.body
+            .contains(&format!("an amendment of a signed version ({v1})"))
+    );
 
     // A sign-off of the old version no longer counts; a stale form is refused.
     let res = luke
@@ -789,21 +799,31 @@ async fn leaders_edit_company_whygos_which_the_tenants_signers_sign_off() {
     let mut wayan = signed_in(&db, "wayan").await;
     let mut luke = as_person(&db, "luke", Role::Leader).await;
     forbidden(&wayan.get("/kartel/whygos/company-2/edit").await);
+    // Approved with the plan: in force, nobody's sign-off missing.
     let page = kevin.get("/kartel/whygos/company-2").await;
-    assert!(page.body.contains("Sign-off of version"));
-    assert!(page.body.contains("Kevin Reilly: has not signed"));
-    assert!(page.body.contains("Luke Peterson: has not signed"));
+    assert!(page.body.contains("in force since the plan was loaded"));
+    assert!(!page.body.contains("has not signed"), "{}", page.body);
+    assert!(!page.body.contains("/kartel/whygos/company-2/signoff\""));
     let form = kevin.get("/kartel/whygos/company-2/edit").await;
     form.expect_status(200);
+    assert!(form.body.contains("Saving makes an amendment"));
+    assert!(
+        form.body.contains("Yours too"),
+        "Kevin signs his own amendment"
+    );
     assert!(
         !form.body.contains("name=\"ladder\""),
         "company WhyGOs ladder to nothing"
     );
     let mut fields = form_fields(&form.body, "/kartel/whygos/company-2/edit");
     set(&mut fields, "goal", "A sharper company goal.");
-    post_fields(&mut kevin, "/kartel/whygos/company-2/edit", &fields)
-        .await
-        .expect_status(303);
+    let res = post_fields(&mut kevin, "/kartel/whygos/company-2/edit", &fields).await;
+    res.expect_status(303);
+    assert!(
+        res.location
+            .as_deref()
+            .is_some_and(|l| l.contains("done=amended"))
+    );
     let v = status_of(&db, "company-2").await.1.to_string();
     wayan
         .get("/kartel/whygos/company-2")
@@ -831,6 +851,324 @@ async fn leaders_edit_company_whygos_which_the_tenants_signers_sign_off() {
     );
     let form = kevin.get("/kartel/whygos/company-2/edit").await;
     assert!(form.body.contains("Saving makes an amendment"));
+}
+
+/// The lifecycle section of a WhyGO page (to its end).
+fn lifecycle_section(body: &str) -> &str {
+    let at = body
+        .find("id=\"lifecycle\"")
+        .unwrap_or_else(|| panic!("no lifecycle section in:\n{body}"));
+    let rest = &body[at..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+/// The "Sign-offs waiting for you" section of an approvals page.
+fn signoffs_waiting(body: &str) -> &str {
+    let at = body
+        .find("id=\"signoffs-waiting\"")
+        .unwrap_or_else(|| panic!("no sign-off list in:\n{body}"));
+    let rest = &body[at..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+/// The navigation's "My approvals" link.
+fn nav_approvals(body: &str) -> &str {
+    let at = body
+        .find("href=\"/kartel/approvals\"")
+        .unwrap_or_else(|| panic!("no approvals link in:\n{body}"));
+    let rest = &body[at..];
+    &rest[..rest.find("</a>").unwrap_or(rest.len())]
+}
+
+/// The demo's company and department WhyGOs without a `[[signoff]]` row
+/// (Production's and Generative's have theirs: 18 rows).
+const LOADED_APPROVED: [&str; 12] = [
+    "company-1",
+    "company-2",
+    "company-3",
+    "company-4",
+    "sales-1",
+    "sales-2",
+    "sales-3",
+    "community-1",
+    "community-2",
+    "platform-1",
+    "platform-2",
+    "platform-3",
+];
+
+#[tokio::test]
+async fn whygos_the_demo_loads_approved_wait_for_nobodys_sign_off() {
+    let db = demo_db().await;
+    // No sign-off row is made up: only the workbook's own.
+    assert_eq!(count(&db, "select count(*) from signoffs").await, 18);
+    assert_eq!(
+        count(
+            &db,
+            "select count(*) from whygos where plan_approved_version = version
+             and level in ('company', 'department')"
+        )
+        .await,
+        i64::try_from(LOADED_APPROVED.len()).expect("small"),
+        "the 18 company and department WhyGOs but the six signed"
+    );
+    let mut kevin = signed_in(&db, "kevin").await;
+    let mut luke = as_person(&db, "luke", Role::Leader).await;
+    for c in [&mut kevin, &mut luke] {
+        let list = c.get("/kartel/approvals").await;
+        list.expect_status(200);
+        let waiting = signoffs_waiting(&list.body);
+        assert!(
+            waiting.contains("Sign-offs waiting for you (0)"),
+            "{waiting}"
+        );
+        for key in LOADED_APPROVED {
+            assert!(!waiting.contains(&format!("/whygos/{key}#")), "{key}");
+        }
+    }
+    // What the navigation counts: nothing for Kevin; for Luke, Trent's
+    // submitted WhyGO (Luke is up Trent's chain), nothing to sign.
+    let dash = kevin.get("/kartel").await;
+    assert!(
+        !nav_approvals(&dash.body).contains("nav-count"),
+        "{}",
+        nav_approvals(&dash.body)
+    );
+    let dash = luke.get("/kartel").await;
+    let nav = nav_approvals(&dash.body);
+    assert!(
+        nav.contains("My approvals <span class=\"nav-count\">(1)</span>"),
+        "{nav}"
+    );
+    assert!(
+        nav.contains("1 to approve") && !nav.contains("sign-off"),
+        "{nav}"
+    );
+
+    for key in ["company-1", "sales-1", "platform-2"] {
+        let page = kevin.get(&format!("/kartel/whygos/{key}")).await;
+        page.expect_status(200);
+        let section = lifecycle_section(&page.body);
+        assert!(
+            section.contains("<span class=\"state approved\">approved</span>"),
+            "{section}"
+        );
+        assert!(
+            section.contains("in force since the plan was loaded"),
+            "{section}"
+        );
+        assert!(section.contains("no sign-off recorded in whygo"));
+        assert!(!section.to_lowercase().contains("waiting"), "{section}");
+        assert!(!section.contains("/signoff\""), "no sign-off button");
+    }
+    // The department page says how it was approved, not "none yet".
+    let dept = kevin.get("/kartel/departments/sales").await;
+    assert!(
+        dept.body
+            .contains("approved with the plan loaded from the workbook"),
+        "{}",
+        dept.body
+    );
+    // A sign-off posted anyway is declined: nothing waits for it.
+    let res = kevin
+        .post("/kartel/whygos/sales-1/signoff", &[("version", "1")])
+        .await;
+    res.expect_status(409);
+    assert!(res.body.contains("waits for nobody"), "{}", res.body);
+    assert_eq!(count(&db, "select count(*) from signoffs").await, 18);
+
+    // Loading the same workbook again changes nothing.
+    let before = count(
+        &db,
+        "select coalesce(sum(plan_approved_version), 0) + sum(version) from whygos",
+    )
+    .await;
+    let text = std::fs::read_to_string("seeds/kartel-2026.toml").expect("the demo workbook");
+    let wb = whygo::db::load::check("seeds/kartel-2026.toml", &text).expect("valid");
+    let summary = whygo::db::load::apply(&db.app_pool, &wb, "test")
+        .await
+        .expect("reload");
+    assert!(summary.changed_nothing(), "{summary}");
+    assert_eq!(
+        count(
+            &db,
+            "select coalesce(sum(plan_approved_version), 0) + sum(version) from whygos"
+        )
+        .await,
+        before
+    );
+    assert_eq!(count(&db, "select count(*) from signoffs").await, 18);
+}
+
+#[tokio::test]
+async fn a_head_amending_a_whygo_the_plan_approved_is_told_it_waits_for_his_own_signature() {
+    let db = demo_db().await;
+    let mut ben = as_person(&db, "ben", Role::Member).await;
+    let mut kevin = signed_in(&db, "kevin").await;
+    let mut luke = as_person(&db, "luke", Role::Leader).await;
+
+    // Ben heads Sales: his edit of sales-1 is an amendment of version 1.
+    let form = ben.get("/kartel/whygos/sales-1/edit").await;
+    form.expect_status(200);
+    assert!(form.body.contains("in force since the plan was loaded"));
+    assert!(form.body.contains("Saving makes an amendment"));
+    assert!(form.body.contains("Yours too"), "{}", form.body);
+    let mut fields = form_fields(&form.body, "/kartel/whygos/sales-1/edit");
+    set(&mut fields, "o0_q4", "999");
+    set(&mut fields, "note", "A bigger pipeline");
+    let res = post_fields(&mut ben, "/kartel/whygos/sales-1/edit", &fields).await;
+    res.expect_status(303);
+    assert!(
+        res.location
+            .as_deref()
+            .is_some_and(|l| l.contains("done=amended"))
+    );
+    let v = status_of(&db, "sales-1").await.1;
+    assert_eq!(v, 2);
+
+    // Ben's page: it waits for him, his own edit needs his signature, and
+    // for whom else.
+    let page = ben.get("/kartel/whygos/sales-1").await;
+    let section = lifecycle_section(&page.body);
+    assert!(section.contains("Amendment pending"), "{section}");
+    assert!(
+        section.contains("Waiting for your sign-off of version 2."),
+        "{section}"
+    );
+    assert!(section.contains("You made this amendment: your own edit still needs your signature."));
+    assert!(section.contains("It also waits for Kevin Reilly and Luke Peterson."));
+    assert!(section.contains("/kartel/whygos/sales-1/signoff\""));
+    assert!(section.contains("version 1, in force since the plan was loaded"));
+    let list = ben.get("/kartel/approvals").await;
+    let waiting = signoffs_waiting(&list.body);
+    assert!(
+        waiting.contains("Sign-offs waiting for you (1)"),
+        "{waiting}"
+    );
+    assert!(waiting.contains("your own edit still needs your signature"));
+    assert!(nav_approvals(&list.body).contains("(1)"));
+    assert!(nav_approvals(&list.body).contains("1 waiting for your sign-off"));
+
+    // Every required signer: the CEO, the President and the head.
+    for c in [&mut kevin, &mut luke] {
+        let page = c.get("/kartel/whygos/sales-1").await;
+        let section = lifecycle_section(&page.body);
+        assert!(
+            section.contains("Waiting for your sign-off of version 2."),
+            "{section}"
+        );
+        assert!(!section.contains("You made this"));
+        let list = c.get("/kartel/approvals").await;
+        let waiting = signoffs_waiting(&list.body);
+        assert!(
+            waiting.contains("Sign-offs waiting for you (1)"),
+            "{waiting}"
+        );
+        assert!(waiting.contains("/kartel/whygos/sales-1#lifecycle"));
+        assert!(waiting.contains("in force since the plan was loaded"));
+    }
+    for c in [&mut ben, &mut kevin] {
+        c.post("/kartel/whygos/sales-1/signoff", &[("version", "2")])
+            .await
+            .expect_status(303);
+    }
+    let page = luke.get("/kartel/whygos/sales-1").await;
+    let section = lifecycle_section(&page.body);
+    assert!(
+        section.contains(
+            "Waiting for your sign-off of version 2. Yours is the last one it waits for."
+        ),
+        "{section}"
+    );
+    luke.post("/kartel/whygos/sales-1/signoff", &[("version", "2")])
+        .await
+        .expect_status(303);
+    let page = ben.get("/kartel/whygos/sales-1").await;
+    let section = lifecycle_section(&page.body);
+    assert!(
+        section.contains("Signed off: version 2 is in force"),
+        "{section}"
+    );
+    assert!(!section.contains("Waiting for your sign-off"));
+    let list = ben.get("/kartel/approvals").await;
+    assert!(signoffs_waiting(&list.body).contains("Sign-offs waiting for you (0)"));
+    assert!(!nav_approvals(&list.body).contains("nav-count"));
+}
+
+#[tokio::test]
+async fn a_returned_whygo_shows_on_its_owners_dashboard_and_navigation_only() {
+    let db = demo_db().await;
+    let mut trent = signed_in(&db, "trent").await;
+    let mut fill = signed_in(&db, "fill").await;
+    // Before: nothing returned (and the dashboard is now cached for Trent).
+    let dash = trent.get("/kartel").await;
+    assert!(!dash.body.contains("was returned for changes"));
+    assert!(!nav_approvals(&dash.body).contains("nav-count"));
+    // Fill's navigation counts Trent's submitted WhyGO.
+    let dash = fill.get("/kartel").await;
+    assert!(
+        nav_approvals(&dash.body).contains("(1)"),
+        "{}",
+        nav_approvals(&dash.body)
+    );
+
+    let page = fill.get("/kartel/whygos/trent-1").await;
+    let v = version_in(&page.body, "/kartel/whygos/trent-1/return");
+    let comment = "Name the three workflows and who reviews each.";
+    fill.post(
+        "/kartel/whygos/trent-1/return",
+        &[("version", &v), ("comment", comment)],
+    )
+    .await
+    .expect_status(303);
+
+    let dash = trent.get("/kartel").await;
+    dash.expect_status(200);
+    let block = &dash.body[dash
+        .body
+        .find("class=\"returned-to-you\"")
+        .unwrap_or_else(|| panic!("no returned block on Trent's dashboard:\n{}", dash.body))..];
+    let block = &block[..block.find("</section>").expect("end")];
+    assert!(
+        block.contains(
+            "<p class=\"warning\">Your WhyGO <a href=\"/kartel/whygos/trent-1#lifecycle\">“Workflow Engineer Playbook and Batch Tooling”</a> was returned for changes by Fill Isgro"
+        ),
+        "{block}"
+    );
+    assert!(block.contains(&format!(": {comment}")), "{block}");
+    let nav = nav_approvals(&dash.body);
+    assert!(
+        nav.contains("<span class=\"nav-count\">(1)</span>"),
+        "{nav}"
+    );
+    assert!(
+        nav.contains("1 of your WhyGOs returned for changes"),
+        "{nav}"
+    );
+    // On a past date's dashboard too: it is about now, not the date shown.
+    let past = trent.get("/kartel?as_of=2026-11-14").await;
+    assert!(past.body.contains("was returned for changes by Fill"));
+    let list = trent.get("/kartel/approvals").await;
+    assert!(list.body.contains("Returned to you for changes (1)"));
+    assert!(list.body.contains(comment));
+
+    // Nobody else's dashboard shows it; Fill has nothing left to approve.
+    let dash = fill.get("/kartel").await;
+    assert!(!dash.body.contains("was returned for changes"));
+    assert!(!nav_approvals(&dash.body).contains("nav-count"));
+
+    // Submitted again: gone from Trent's, back in Fill's count.
+    let page = trent.get("/kartel/whygos/trent-1").await;
+    let v = version_in(&page.body, "/kartel/whygos/trent-1/submit");
+    trent
+        .post("/kartel/whygos/trent-1/submit", &[("version", &v)])
+        .await
+        .expect_status(303);
+    let dash = trent.get("/kartel").await;
+    assert!(!dash.body.contains("was returned for changes"));
+    assert!(!nav_approvals(&dash.body).contains("nav-count"));
+    let dash = fill.get("/kartel").await;
+    assert!(nav_approvals(&dash.body).contains("(1)"));
 }
 
 #[tokio::test]
