@@ -465,7 +465,10 @@ async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization
     // dashboard of the same date, and the tree and chart with a node open.
     // The cascade (from the same cached plan) reads the signers besides,
     // and the approvals read only what waits for the viewer, in one
-    // transaction.
+    // transaction. The first page (the dashboard) also reads what waits
+    // for the viewer for the navigation's count (one statement,
+    // `whygo_waiting`), kept for every later page until the plan's
+    // structure changes (src/http/nav.rs).
     for (path, n) in paths.iter().zip(&before) {
         let fewest = if path.contains("/org?")
             || path.contains("&open=")
