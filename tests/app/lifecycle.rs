@@ -1039,6 +1039,12 @@ async fn a_head_amending_a_whygo_the_plan_approved_is_told_it_waits_for_his_own_
     assert!(section.contains("It also waits for Kevin Reilly and Luke Peterson."));
     assert!(section.contains("/kartel/whygos/sales-1/signoff\""));
     assert!(section.contains("version 1, in force since the plan was loaded"));
+    assert!(
+        section.contains(
+            "Amendment: version 2 against the approved version 1 (approved with the plan"
+        ),
+        "{section}"
+    );
     let list = ben.get("/kartel/approvals").await;
     let waiting = signoffs_waiting(&list.body);
     assert!(

@@ -54,6 +54,10 @@ pub struct AmendRow {
 
 pub struct Amendment {
     pub signed_version: i32,
+    /// The version in force was approved with the plan, not signed in whygo.
+    pub by_plan: bool,
+    /// How the version in force is called: "signed", or "approved".
+    pub word: &'static str,
     pub current: i32,
     pub changes: Vec<Change>,
     /// The signed version's text was not kept (changed outside the app).
@@ -402,11 +406,6 @@ fn sign_off(
                     false,
                 ),
             };
-            let state = if yours && !signed {
-                format!("{state}: it waits for your sign-off")
-            } else {
-                state
-            };
             Some(SignerRow {
                 name: plan.person_name(k).to_owned(),
                 state,
@@ -517,6 +516,8 @@ fn sign_off(
     let Some(snapshot) = kept else {
         s.amendment = Some(Amendment {
             signed_version: signed,
+            by_plan: st.by_plan,
+            word: if st.by_plan { "approved" } else { "signed" },
             current: data.version,
             changes: Vec::new(),
             snapshot_missing: true,
@@ -596,6 +597,8 @@ fn sign_off(
     }
     s.amendment = Some(Amendment {
         signed_version: signed,
+        by_plan: st.by_plan,
+        word: if st.by_plan { "approved" } else { "signed" },
         current: data.version,
         changes,
         snapshot_missing: false,
