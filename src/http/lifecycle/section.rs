@@ -495,7 +495,9 @@ fn sign_off(
         if others.is_empty() {
             line.push_str(" Yours is the last one it waits for.");
         } else {
-            line.push_str(&format!(" It also waits for {}.", names(&others)));
+            line.push_str(" It also waits for ");
+            line.push_str(&names(&others));
+            line.push('.');
         }
         s.for_you = Some(line);
     }
