@@ -224,9 +224,10 @@ async fn an_individual_whygo_is_proposed_returned_resubmitted_and_approved() {
         b.press("Submit for approval").await;
         b.sees("Submitted for approval").await;
 
-        // Fill, his manager, returns it with a reason.
+        // Fill, his manager, returns it with a reason. The navigation
+        // counts what waits for him: this one and the demo's trent-1.
         b.sign_in("fill").await;
-        b.follow("My approvals").await;
+        b.follow("My approvals (2): 2 to approve").await;
         b.sees("Reproducible batch runs").await;
         let card = format!("proposal-{key}");
         let scope = b.by_id(&card).await;
@@ -245,9 +246,13 @@ async fn an_individual_whygo_is_proposed_returned_resubmitted_and_approved() {
         b.press_in(&card, "Return for changes").await;
         b.sees("Returned").await;
 
-        // Trent reads why, revises and resubmits.
+        // Trent reads why on his dashboard, revises and resubmits.
         b.sign_in("trent").await;
-        b.visit(&format!("/kartel/whygos/{key}")).await;
+        b.visit("/kartel").await;
+        b.sees("Your WhyGO “Reproducible batch runs” was returned for changes by Fill Isgro")
+            .await;
+        b.sees("My approvals (1)").await;
+        b.follow("“Reproducible batch runs”").await;
         b.sees("asked for changes").await;
         b.sees("Add a Q1 milestone you can show at demo day.").await;
         b.follow("Edit").await;
@@ -262,7 +267,7 @@ async fn an_individual_whygo_is_proposed_returned_resubmitted_and_approved() {
 
         // Fill approves.
         b.sign_in("fill").await;
-        b.follow("My approvals").await;
+        b.follow("My approvals (2): 2 to approve").await;
         b.press_in(&card, "Approve").await;
         b.sees("Approved").await;
         b.does_not_see("Reproducible batch runs").await;
@@ -305,7 +310,10 @@ async fn a_department_head_amends_a_signed_whygo_and_the_signers_sign_it_off() {
         b.accessible("a WhyGO with an amendment pending").await;
 
         // The three signers: the CEO, the President and the department head.
-        b.sees("waits for sign-off by Kevin Reilly, Luke Peterson, Wayan Palmieri")
+        b.sees("waits for sign-off by Kevin Reilly, Luke Peterson and Wayan Palmieri")
+            .await;
+        // His own amendment still needs his signature, and the page says so.
+        b.sees("Waiting for your sign-off of version 2. You made this amendment: your own edit still needs your signature. It also waits for Kevin Reilly and Luke Peterson.")
             .await;
         for (who, name) in [
             ("wayan", "Wayan Palmieri"),
@@ -314,9 +322,9 @@ async fn a_department_head_amends_a_signed_whygo_and_the_signers_sign_it_off() {
         ] {
             b.sign_in(who).await;
             b.visit(&page).await;
-            b.sees(&format!("{name}: signed version 1")).await;
+            b.sees(&format!("{name} (you): signed version 1")).await;
             b.press("Sign off version 2").await;
-            b.sees(&format!("{name}: signed version 2")).await;
+            b.sees(&format!("{name} (you): signed version 2")).await;
         }
         b.sees("is in force").await;
         b.does_not_see("Amendment pending").await;
