@@ -232,7 +232,8 @@ where
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let settings = <AppState as axum::extract::FromRef<S>>::from_ref(state).settings;
+        let app = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        let settings = &app.settings;
         if settings.trust_proxy {
             let hops: Vec<&str> = parts
                 .headers
