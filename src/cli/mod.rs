@@ -123,6 +123,11 @@ struct ServeArgs {
     /// address and day; 0 renders every request's page.
     #[arg(long, env = "WHYGO_PAGE_CACHE_MB", default_value_t = crate::http::DEFAULT_PAGE_CACHE_MB)]
     page_cache_mb: u64,
+    /// How many organization pages are served at once while a check-in or
+    /// another write is; the others wait, so writes go ahead of them on a
+    /// busy machine. Default: one per core; 0: no bound.
+    #[arg(long, env = "WHYGO_READ_CONCURRENCY")]
+    read_concurrency: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -254,6 +259,9 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                     db_health: crate::db::supervise::Health::default(),
                     plan_cache_mb: args.plan_cache_mb,
                     page_cache_mb: args.page_cache_mb,
+                    read_concurrency: args
+                        .read_concurrency
+                        .unwrap_or_else(crate::http::read_gate::default_bound),
                 },
             })
             .await?;

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -19,7 +19,7 @@ use crate::app::accounts::{
     self as app_accounts, InviteErrors, NewAccount, NotSignedIn, PasswordErrors,
 };
 use crate::db::{self, accounts, links};
-use crate::http::params::{Form, Query};
+use crate::http::params::{Form, Path, Query};
 
 /// Failed sign-ins allowed in the window: per account from one address (the
 /// guesser's own budget), per account from everywhere and per address over

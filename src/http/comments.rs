@@ -7,7 +7,7 @@
 //! an account not linked to a person reads comments but cannot post (403).
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::admin::FieldErrors;
-use super::params::{Form, PageQuery, Query, When};
+use super::params::{Form, PageQuery, Path, Query, When};
 use super::{AppError, AppState, Tenancy};
 use crate::app::comments;
 use crate::db;

@@ -24,6 +24,7 @@ mod operations;
 mod page_cache;
 mod params;
 mod people;
+pub mod read_gate;
 mod report_json;
 pub mod session;
 mod view;
@@ -74,6 +75,9 @@ pub struct Settings {
     pub plan_cache_mb: u64,
     /// The bound on the cached pages' bytes, in MiB; 0: no cache.
     pub page_cache_mb: u64,
+    /// How many read pages are served at once while a write is (see
+    /// [`read_gate`]); 0: no bound.
+    pub read_concurrency: usize,
 }
 
 impl Settings {
@@ -90,6 +94,7 @@ impl Settings {
             db_health: crate::db::supervise::Health::default(),
             plan_cache_mb: cache::DEFAULT_PLAN_CACHE_MB,
             page_cache_mb: page_cache::DEFAULT_PAGE_CACHE_MB,
+            read_concurrency: read_gate::default_bound(),
         }
     }
 
@@ -124,6 +129,8 @@ pub struct Shared {
     pub pages: page_cache::PageCache,
     /// What waits for each person, for the navigation (see [`nav`]).
     pub nav: nav::NavCache,
+    /// The bound on reads served at once, so writes go ahead (see [`read_gate`]).
+    pub reads: read_gate::ReadGate,
 }
 
 /// No inline script anywhere; pages are not to be framed.
@@ -137,6 +144,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         plans: cache::PlanCache::new(settings.plan_cache_mb.saturating_mul(1024 * 1024)),
         pages: page_cache::PageCache::new(settings.page_cache_mb.saturating_mul(1024 * 1024)),
         nav: nav::NavCache::default(),
+        reads: read_gate::ReadGate::new(settings.read_concurrency),
         settings: settings.clone(),
     }));
     let headers = [
@@ -187,7 +195,12 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         ))
         // Outside every layer that can refuse: on a JSON route each refusal
         // answers JSON (error.rs).
-        .layer(axum::middleware::from_fn(error::json_errors));
+        .layer(axum::middleware::from_fn(error::json_errors))
+        // Outermost: a read waiting for its turn holds nothing yet.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            read_gate::admit,
+        ));
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,

@@ -81,6 +81,32 @@ where
     }
 }
 
+/// The address's parameters read into `T`, as `axum::extract::Path` reads
+/// them. Every key in whygo is text, so one that cannot be read (bytes
+/// that are not UTF-8, say `%FF`) names nothing there is: the site's 404
+/// page (JSON on JSON routes), not axum's plain-text rejection.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        #[allow(clippy::disallowed_types)]
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(t)) => Ok(Path(t)),
+            Err(e) => {
+                tracing::info!(path = %parts.uri.path(), error = %e, "an address that cannot be read");
+                Err(AppError::NotFound)
+            }
+        }
+    }
+}
+
 /// The parameter a deserializer's message names (between backticks).
 fn field_of(error: &str) -> Option<String> {
     let start = error.find('`')? + 1;

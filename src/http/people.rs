@@ -4,13 +4,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::dashboard::WhenForm;
 use super::error::render;
-use super::params::{self, PageQuery, Query, When};
+use super::params::{self, PageQuery, Path, Query, When};
 use super::view::{Chip, Chrome, WhyGoCard};
 use super::{AppError, AppState, Tenancy};
 use crate::db;

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
@@ -13,7 +13,7 @@ use super::chart::{self, Chart};
 use super::comments::{self, CommentsView, Draft};
 use super::dashboard::WhenForm;
 use super::error::render;
-use super::params::{self, PageQuery, Query, When};
+use super::params::{self, PageQuery, Path, Query, When};
 use super::view::{CascadePace, Chip, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;

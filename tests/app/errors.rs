@@ -256,3 +256,38 @@ async fn a_client_that_asks_for_json_gets_json_errors_anywhere() {
     res.expect_status(404);
     assert!(content_type(&res).starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn an_address_whose_key_cannot_be_read_answers_the_sites_404_page() {
+    let db = demo_db().await;
+    let mut zac = signed_in(&db, "zac").await;
+    // `%FF` decodes to a byte that is not UTF-8: no key can be it.
+    for path in [
+        "/kartel/people/%FF",
+        "/kartel/whygos/%FF",
+        "/kartel/whygos/%FF/edit",
+        "/kartel/departments/%FF",
+        "/kartel/engagements/%FF",
+        "/%FF",
+        "/%FF/sync",
+    ] {
+        let res = zac.get(path).await;
+        assert_eq!(res.status.as_u16(), 404, "{path}: {}", res.body);
+        assert!(
+            content_type(&res).starts_with("text/html"),
+            "{path}: {}: {}",
+            content_type(&res),
+            res.body
+        );
+        assert!(
+            res.body.contains("<main") && !res.body.contains("Invalid URL"),
+            "{path}: not the site's page: {}",
+            res.body
+        );
+    }
+    // A JSON client gets JSON.
+    zac.headers
+        .push(("accept".to_owned(), "application/json".to_owned()));
+    let (error, _) = json_error(&zac.get("/kartel/whygos/%FF").await, 404);
+    assert!(!error.contains("Invalid URL"), "{error}");
+}

@@ -151,6 +151,7 @@ async fn check_pages(
     paths: &[String],
     html_dir: &Path,
     findings: &mut Vec<Finding>,
+    phone: bool,
 ) -> usize {
     let dir = html_dir.join(who);
     std::fs::create_dir_all(&dir).expect("a folder for the pages' HTML");
@@ -171,7 +172,10 @@ async fn check_pages(
         }
         let html = got.body;
         b.visit(path).await;
-        let violations = b.axe().await;
+        let mut violations = b.axe().await;
+        if phone && let Some(wide) = sideways(b).await {
+            violations.push(wide);
+        }
         let name = file_name(path);
         std::fs::write(dir.join(format!("{name}.html")), &html).expect("save the page's HTML");
         checked += 1;
@@ -212,156 +216,171 @@ fn nu_errors(dir: &Path) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_of_every_role_has_no_axe_violation_and_valid_html() {
-    run("pages", |b| async move {
-        let k = keys(&b.db).await;
-        let paths = all_paths(&k);
-        let html_dir = target_dir().join("browser-pages");
-        let _ = std::fs::remove_dir_all(&html_dir);
-        let mut findings = Vec::new();
-        let mut checked = 0;
+    run("pages", |b| async move { every_page(&b, false).await }).await;
+}
 
-        // A visitor: sign-in, the one-time links.
-        checked += check_pages(&b, "visitor", &paths, &html_dir, &mut findings).await;
-
-        // Wayan's amendment of production-1, so its page shows the amendment.
-        b.sign_in("wayan").await;
-        b.visit("/kartel/whygos/production-1/edit").await;
-        let first = b.by_id("o0").await;
-        let q4 = b.field_in(Some(&first), "Q4 target").await;
-        Browser::type_into(&q4, "40", "Q4 target").await;
-        b.press("Save").await;
-        b.sees("Amendment pending").await;
-
-        for (who, person) in [
-            ("leader", "kevin"),
-            ("department-head", "wayan"),
-            ("member", "trent"),
-            ("admin", "zac"),
-        ] {
-            b.sign_in(person).await;
-            checked += check_pages(&b, who, &paths, &html_dir, &mut findings).await;
-        }
-        // The refusals and a page that is not there, as a member gets them.
-        b.sign_in("trent").await;
-        let mut errors = Vec::new();
-        for path in ["/kartel/admin", "/kartel/people/nobody"] {
-            b.visit(path).await;
-            let violations = b.axe().await;
-            let got = b.fetch(path).await;
-            assert!(got.status >= 400, "{path} answered {}", got.status);
-            let name = format!("error-{}", file_name(path));
-            std::fs::write(
-                html_dir.join("member").join(format!("{name}.html")),
-                got.body,
-            )
-            .expect("save the page's HTML");
-            if !violations.is_empty() {
-                let kept = b.keep(&name).await;
-                errors.push(Finding {
-                    who: "member",
-                    path: path.to_owned(),
-                    problems: violations.join("\n"),
-                    kept,
-                });
-            }
-        }
-        findings.extend(errors);
-        assert!(checked >= 120, "only {checked} pages were checked");
-
-        let mut report = String::new();
-        for f in &findings {
-            let _ = write!(
-                report,
-                "\n== {} {}\n{}\n({})\n",
-                f.who, f.path, f.problems, f.kept
-            );
-        }
-        assert!(
-            findings.is_empty(),
-            "axe-core found violations on {} of {checked} pages (screenshot and HTML of \
-             each under target/browser-failures/):{report}",
-            findings.len()
-        );
-        if let Some(errors) = nu_errors(&html_dir) {
-            panic!(
-                "the Nu HTML checker found errors in the pages the server sent (saved under \
-                 {}):\n{errors}",
-                html_dir.display()
-            );
-        }
-    })
+/// The same pages at a phone's width: none may scroll sideways (a table
+/// shows its own scroll, or reflows), and axe-core, tap target sizes
+/// included, finds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_every_page_fits_the_screen_and_has_no_axe_violation() {
+    run_sized(
+        "phone",
+        PHONE,
+        |b| async move { every_page(&b, true).await },
+    )
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_a_phone_the_main_pages_fit_the_screen_and_have_no_axe_violation() {
-    run_sized("phone", PHONE, |b| async move {
-        for (who, paths) in [
-            (
-                "trent",
-                &["/kartel", "/kartel/checkin", "/kartel/whygos/trent-1", "/kartel/people/trent"][..],
-            ),
-            ("kevin", &["/kartel/sync", "/kartel/departments/production", "/kartel/approvals"][..]),
-        ] {
-            b.sign_in(who).await;
-            for path in paths {
-                b.visit(path).await;
-                b.accessible(&format!("{path} on a phone, as {who}")).await;
-                let widths = b
-                    .js(
-                        "return [document.documentElement.scrollWidth, \
-                                 document.documentElement.clientWidth];",
-                        vec![],
-                    )
-                    .await;
-                let (page, screen) = (widths[0].as_u64(), widths[1].as_u64());
-                if page > screen {
-                    // The outermost elements that reach past the screen's edge.
-                    let wide = b
-                        .js(
-                            "const w = document.documentElement.clientWidth;
-                             const out = [];
-                             // Clipped by a scroll container that contains it (an
-                             // absolutely positioned element escapes one that is not
-                             // its containing block).
-                             const clipped = el => {
-                               let absolute = getComputedStyle(el).position === 'absolute';
-                               for (let a = el.parentElement; a; a = a.parentElement) {
-                                 const s = getComputedStyle(a);
-                                 if (!absolute && s.overflowX !== 'visible') { return true; }
-                                 if (absolute && s.position !== 'static') {
-                                   if (s.overflowX !== 'visible') { return true; }
-                                   absolute = s.position === 'absolute';
-                                 }
-                               }
-                               return false;
-                             };
-                             for (const el of document.body.querySelectorAll('*')) {
-                               const r = el.getBoundingClientRect();
-                               const p = el.parentElement.getBoundingClientRect();
-                               if (r.right > w + 1 && !clipped(el)) {
-                                 out.push(el.outerHTML.slice(0, 160) + ' … (right edge ' + Math.round(r.right) + ' px)');
-                               }
-                             }
-                             return out.slice(0, 10);",
-                            vec![],
-                        )
-                        .await;
-                    panic!(
-                        "{path} is wider than the phone's screen ({page:?} > {screen:?} px): it \
-                         scrolls sideways. Reaching past the edge:\n{}",
-                        wide.as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|v| v.as_str())
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    );
-                }
-            }
+/// Every page of every role, checked with axe-core (and, on a phone, for
+/// sideways scrolling), then with the Nu HTML checker.
+async fn every_page(b: &Browser, phone: bool) {
+    let k = keys(&b.db).await;
+    let paths = all_paths(&k);
+    let html_dir = target_dir().join(if phone {
+        "browser-pages-phone"
+    } else {
+        "browser-pages"
+    });
+    let _ = std::fs::remove_dir_all(&html_dir);
+    let mut findings = Vec::new();
+    let mut checked = 0;
+
+    // A visitor: sign-in, the one-time links.
+    checked += check_pages(b, "visitor", &paths, &html_dir, &mut findings, phone).await;
+
+    // Wayan's amendment of production-1, so its page shows the amendment.
+    b.sign_in("wayan").await;
+    b.visit("/kartel/whygos/production-1/edit").await;
+    let first = b.by_id("o0").await;
+    let q4 = b.field_in(Some(&first), "Q4 target").await;
+    Browser::type_into(&q4, "40", "Q4 target").await;
+    b.press("Save").await;
+    b.sees("Amendment pending").await;
+
+    for (who, person) in [
+        ("leader", "kevin"),
+        ("department-head", "wayan"),
+        ("member", "trent"),
+        ("admin", "zac"),
+    ] {
+        b.sign_in(person).await;
+        checked += check_pages(b, who, &paths, &html_dir, &mut findings, phone).await;
+    }
+    // The refusals and a page that is not there, as a member gets them.
+    b.sign_in("trent").await;
+    let mut errors = Vec::new();
+    for path in [
+        "/kartel/admin",
+        "/kartel/people/nobody",
+        "/kartel/whygos/no-such-whygo/edit",
+    ] {
+        b.visit(path).await;
+        let mut violations = b.axe().await;
+        if phone && let Some(wide) = sideways(b).await {
+            violations.push(wide);
         }
-    })
-    .await;
+        let got = b.fetch(path).await;
+        assert!(got.status >= 400, "{path} answered {}", got.status);
+        let name = format!("error-{}", file_name(path));
+        std::fs::write(
+            html_dir.join("member").join(format!("{name}.html")),
+            got.body,
+        )
+        .expect("save the page's HTML");
+        if !violations.is_empty() {
+            let kept = b.keep(&name).await;
+            errors.push(Finding {
+                who: "member",
+                path: path.to_owned(),
+                problems: violations.join("\n"),
+                kept,
+            });
+        }
+    }
+    findings.extend(errors);
+    assert!(checked >= 120, "only {checked} pages were checked");
+
+    let mut report = String::new();
+    for f in &findings {
+        let _ = write!(
+            report,
+            "\n== {} {}\n{}\n({})\n",
+            f.who, f.path, f.problems, f.kept
+        );
+    }
+    assert!(
+        findings.is_empty(),
+        "{} of {checked} pages have problems{} (screenshot and HTML of each under \
+         target/browser-failures/):{report}",
+        findings.len(),
+        if phone { " at a phone's width" } else { "" },
+    );
+    if phone {
+        return;
+    }
+    if let Some(errors) = nu_errors(&html_dir) {
+        panic!(
+            "the Nu HTML checker found errors in the pages the server sent (saved under \
+             {}):\n{errors}",
+            html_dir.display()
+        );
+    }
+}
+
+/// When the page is wider than the screen (it scrolls sideways): what says
+/// so, with the outermost elements reaching past the edge.
+async fn sideways(b: &Browser) -> Option<String> {
+    let widths = b
+        .js(
+            "return [document.documentElement.scrollWidth, \
+                     document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await;
+    let (page, screen) = (widths[0].as_u64(), widths[1].as_u64());
+    if page <= screen {
+        return None;
+    }
+    let wide = b
+        .js(
+            "const w = document.documentElement.clientWidth;
+             const out = [];
+             // Clipped by a scroll container that contains it (an
+             // absolutely positioned element escapes one that is not
+             // its containing block).
+             const clipped = el => {
+               let absolute = getComputedStyle(el).position === 'absolute';
+               for (let a = el.parentElement; a; a = a.parentElement) {
+                 const s = getComputedStyle(a);
+                 if (!absolute && s.overflowX !== 'visible') { return true; }
+                 if (absolute && s.position !== 'static') {
+                   if (s.overflowX !== 'visible') { return true; }
+                   absolute = s.position === 'absolute';
+                 }
+               }
+               return false;
+             };
+             for (const el of document.body.querySelectorAll('*')) {
+               const r = el.getBoundingClientRect();
+               if (r.right > w + 1 && !clipped(el)) {
+                 out.push(el.outerHTML.slice(0, 160) + ' … (right edge ' + Math.round(r.right) + ' px)');
+               }
+             }
+             return out.slice(0, 10);",
+            vec![],
+        )
+        .await;
+    Some(format!(
+        "sideways-scroll: wider than the phone's screen ({page:?} > {screen:?} px). \
+         Reaching past the edge:\n{}",
+        wide.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    ))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,7 @@
 //! name and head). The writes are [`crate::app::admin::departments`].
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use sqlx::PgConnection;
 
@@ -13,7 +13,7 @@ use crate::db;
 use crate::db::admin::{self as store, Choice, DepartmentRow};
 use crate::domain::permissions::Action;
 use crate::http::error::render;
-use crate::http::params::{Form, Query};
+use crate::http::params::{Form, Path, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

@@ -3,7 +3,7 @@
 //! checklist, SLA). The writes are [`crate::app::admin::handoff_types`].
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::home::Done;
@@ -15,7 +15,7 @@ use crate::db::handoff_types::{self as store, HandoffTypeRow};
 use crate::domain::operations::Sla;
 use crate::domain::permissions::Action;
 use crate::http::error::render;
-use crate::http::params::{Form, Query};
+use crate::http::params::{Form, Path, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

@@ -8,7 +8,7 @@
 //! the browser's history. Those answers are `Cache-Control: no-store`.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use sqlx::PgConnection;
@@ -23,7 +23,7 @@ use crate::db;
 use crate::db::admin::{self as store, MemberRow, Uninvited};
 use crate::domain::permissions::{Action, Role};
 use crate::http::error::render;
-use crate::http::params::{Form, Query};
+use crate::http::params::{Form, Path, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

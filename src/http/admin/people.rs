@@ -3,7 +3,7 @@
 //! renders and redirects.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use sqlx::PgConnection;
 
@@ -14,7 +14,7 @@ use crate::db;
 use crate::db::admin::{self as store, Choice, PersonRow};
 use crate::domain::permissions::{Action, Role};
 use crate::http::error::render;
-use crate::http::params::{Form, Query};
+use crate::http::params::{Form, Path, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -18,7 +18,7 @@ use crate::db::commitments::DeliverableRow;
 use crate::domain::permissions::Action;
 use crate::domain::plan::{Plan, WhyGo};
 use crate::http::error::render;
-use crate::http::params::Form;
+use crate::http::params::{Form, Path};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

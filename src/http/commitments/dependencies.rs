@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -19,7 +19,7 @@ use crate::domain::calendar::FiscalYear;
 use crate::domain::operations::commitments::DependencyState;
 use crate::domain::permissions::{Action, Org};
 use crate::http::error::render;
-use crate::http::params::{Form, PageQuery, Query};
+use crate::http::params::{Form, PageQuery, Path, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -27,7 +27,7 @@ use crate::domain::lifecycle::{SignOff, SignState, Transition, required_signers}
 use crate::domain::permissions::{Action, Org};
 use crate::domain::plan::{Approval, Level};
 use crate::http::error::render;
-use crate::http::params::{Form, Query};
+use crate::http::params::{Form, Path, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

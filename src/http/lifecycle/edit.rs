@@ -6,7 +6,7 @@
 //! its messages when a write declines.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sqlx::PgConnection;
@@ -21,7 +21,7 @@ use crate::domain::lifecycle::{Change, SignState, four, target_notes};
 use crate::domain::operations::sources;
 use crate::domain::plan::Level;
 use crate::http::error::render;
-use crate::http::params::{Form, Query};
+use crate::http::params::{Form, Path, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 

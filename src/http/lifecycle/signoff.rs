@@ -2,13 +2,13 @@
 //! tenant's signers, and for a department WhyGO its head) signs the current
 //! version ([`crate::app::lifecycle::sign`]).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 
 use super::approvals::{DecisionForm, declined};
 use super::{form_version, see_other, whygo_href};
 use crate::app::lifecycle;
-use crate::http::params::Form;
+use crate::http::params::{Form, Path};
 use crate::http::{AppError, AppState, Tenancy};
 
 pub async fn sign(

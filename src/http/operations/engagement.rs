@@ -7,7 +7,7 @@
 //! back as the domain's sentence (409). Permissions are the service's (403).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
@@ -25,7 +25,7 @@ use crate::domain::operations::{
 };
 use crate::domain::permissions::Action;
 use crate::http::error::render;
-use crate::http::params::{Form, Query};
+use crate::http::params::{Form, Path, Query};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 struct ItemView {

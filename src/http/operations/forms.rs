@@ -9,7 +9,7 @@
 //! and leaders for the client cycle); others get 403.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
@@ -20,7 +20,7 @@ use crate::app::operations::{self as ops, EngagementInput, Saved, running_depart
 use crate::domain::operations::EngagementStatus;
 use crate::domain::permissions::Action;
 use crate::http::error::render;
-use crate::http::params::Form;
+use crate::http::params::{Form, Path};
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
 
