@@ -23,3 +23,4 @@ mod common;
 mod harness;
 mod journeys;
 mod pages;
+mod screenshots;

@@ -344,27 +344,16 @@ async fn sideways(b: &Browser) -> Option<String> {
     }
     let wide = b
         .js(
-            "const w = document.documentElement.clientWidth;
+            "// The elements whose right edge is where the page ends: those
+             // that make it wide (nested scroll areas do not widen the page,
+             // so whatever reaches that far escaped them).
+             const edge = document.documentElement.scrollWidth;
              const out = [];
-             // Clipped by a scroll container that contains it (an
-             // absolutely positioned element escapes one that is not
-             // its containing block).
-             const clipped = el => {
-               let absolute = getComputedStyle(el).position === 'absolute';
-               for (let a = el.parentElement; a; a = a.parentElement) {
-                 const s = getComputedStyle(a);
-                 if (!absolute && s.overflowX !== 'visible') { return true; }
-                 if (absolute && s.position !== 'static') {
-                   if (s.overflowX !== 'visible') { return true; }
-                   absolute = s.position === 'absolute';
-                 }
-               }
-               return false;
-             };
              for (const el of document.body.querySelectorAll('*')) {
                const r = el.getBoundingClientRect();
-               if (r.right > w + 1 && !clipped(el)) {
-                 out.push(el.outerHTML.slice(0, 160) + ' … (right edge ' + Math.round(r.right) + ' px)');
+               if (r.right + window.scrollX >= edge - 1) {
+                 out.push(el.outerHTML.slice(0, 160) + ' … (right edge ' + Math.round(r.right) + ' px, '
+                          + getComputedStyle(el).position + ')');
                }
              }
              return out.slice(0, 10);",
