@@ -626,3 +626,54 @@ async fn the_dashboard_shows_how_far_the_cascade_has_got() {
         "the cascade page agrees: {cascade}"
     );
 }
+
+/// Every block of the stylesheet closes where it should: an `@media print {`
+/// once never closed made the 54 rules after it apply only on paper.
+#[test]
+fn every_block_of_the_stylesheet_is_closed() {
+    let css = std::fs::read_to_string("static/app.css").expect("static/app.css");
+    // Comments out (they may hold braces); no string in it holds one.
+    let mut text = String::new();
+    let mut rest = css.as_str();
+    while let Some(start) = rest.find("/*") {
+        text.push_str(&rest[..start]);
+        let end = rest[start..].find("*/").expect("a comment closed") + start + 2;
+        rest = &rest[end..];
+    }
+    text.push_str(rest);
+    let mut depth = 0i32;
+    let mut opened_at = Vec::new();
+    for (line, l) in text.lines().enumerate() {
+        for c in l.chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    opened_at.push(line + 1);
+                }
+                '}' => {
+                    depth -= 1;
+                    opened_at.pop();
+                    assert!(depth >= 0, "a `}}` closes nothing (line {})", line + 1);
+                }
+                _ => {}
+            }
+        }
+        // Only @media and @supports blocks nest; a rule inside a rule would
+        // mean a brace is missing.
+        assert!(
+            depth <= 2,
+            "blocks nested three deep at line {}: a `}}` is missing",
+            line + 1
+        );
+    }
+    assert_eq!(
+        depth, 0,
+        "blocks opened at lines {opened_at:?} (without comments) never close"
+    );
+    // The print rules are for paper only, and there are screen rules after them.
+    let print = text.find("@media print").expect("print rules");
+    assert!(
+        text[print..].matches('}').count() > 2,
+        "the print block is the stylesheet's end"
+    );
+}

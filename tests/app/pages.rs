@@ -500,3 +500,90 @@ async fn a_page_costs_the_same_few_queries_whatever_the_size_of_the_organization
         "org chart and report.json: {before:?}"
     );
 }
+
+/// The navigation marks the page's own section, once: a person sees where
+/// they are (the review found no current-page mark at all).
+#[tokio::test]
+async fn the_navigation_marks_the_current_section_and_only_it() {
+    let db = demo_db().await;
+    let mut zac = signed_in(&db, "zac").await;
+    for (path, marked) in [
+        ("/kartel", "/kartel"),
+        ("/kartel/sync", "/kartel/sync"),
+        ("/kartel/alignment", "/kartel/alignment"),
+        ("/kartel/org", "/kartel/org"),
+        ("/kartel/cascade", "/kartel/cascade"),
+        ("/kartel/engagements", "/kartel/engagements"),
+        ("/kartel/engagements/handoffs", "/kartel/engagements"),
+        ("/kartel/dependencies", "/kartel/dependencies"),
+        ("/kartel/checkin", "/kartel/checkin"),
+        ("/kartel/approvals", "/kartel/approvals"),
+        ("/kartel/people/zac", "/kartel/people/zac"),
+        ("/kartel/admin/members", "/kartel/admin"),
+    ] {
+        let page = zac.get(path).await;
+        assert_eq!(page.status.as_u16(), 200, "{path}");
+        let nav_start = page.body.find("<nav").expect("a navigation");
+        let nav = &page.body
+            [nav_start..nav_start + page.body[nav_start..].find("</nav>").expect("closed")];
+        let current: Vec<&str> = nav
+            .split("<a ")
+            .skip(1)
+            .filter(|a| a.contains("aria-current=\"page\""))
+            .filter_map(|a| a.split('"').nth(1))
+            .collect();
+        assert_eq!(
+            current,
+            [marked],
+            "{path}: the links marked current: {current:?}"
+        );
+    }
+}
+
+/// Removing a member takes two steps, and the second names who goes: the
+/// review found "Remove from Kartel AI" acting on one click.
+#[tokio::test]
+async fn removing_a_member_asks_first_and_names_who_is_removed() {
+    let db = demo_db().await;
+    let page = signed_in(&db, "zac")
+        .await
+        .get("/kartel/admin/members")
+        .await;
+    assert_eq!(page.status.as_u16(), 200);
+    let removes: Vec<&str> = page
+        .body
+        .split("<details class=\"confirm\"")
+        .skip(1)
+        .collect();
+    assert!(
+        removes.len() >= 5,
+        "one confirmation per member: {}",
+        removes.len()
+    );
+    for r in &removes {
+        let block = &r[..r.find("</details>").expect("closed")];
+        let button = block
+            .split("<button type=\"submit\" class=\"danger\"")
+            .nth(1)
+            .expect("a danger button inside the confirmation");
+        let words = &button
+            [button.find('>').expect("a tag") + 1..button.find("</button>").expect("closed")];
+        assert!(
+            words.starts_with("Remove ")
+                && words.contains('@')
+                && words.ends_with("from Kartel AI"),
+            "the button names the member: {words}"
+        );
+    }
+    // No form posting to a remove address outside a confirmation.
+    let outside = page
+        .body
+        .split("<details class=\"confirm\"")
+        .map(|part| {
+            part.split_once("</details>")
+                .map_or(part, |(_, after)| after)
+        })
+        .filter(|part| part.contains("/remove\""))
+        .count();
+    assert_eq!(outside, 0, "a remove form outside its confirmation");
+}
