@@ -498,6 +498,7 @@ pub async fn record(
         person.id,
         today,
         &entries,
+        db::checkin::Source::Web,
     )
     .await?
     .ok_or(Refused::NotFound)?;
@@ -508,6 +509,235 @@ pub async fn record(
     tx.commit().await?;
     tracing::info!(saved, "check-in recorded");
     Ok(Recorded::Saved(saved))
+}
+
+/// The most actuals one API request may post.
+pub const MAX_BATCH: usize = 500;
+
+/// One actual posted through the API.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub outcome: String,
+    /// None: the quarter the server's date is in.
+    pub quarter: Option<u8>,
+    pub value: String,
+    pub note: String,
+}
+
+/// An actual appended by [`record_entries`], with what it made of its
+/// quarter.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Saved {
+    pub outcome: String,
+    pub quarter: u8,
+    /// The value as stored (trimmed; a stage spelled as its ladder spells it).
+    pub value: String,
+    pub note: String,
+    /// `+`, `~`, `-`, `missing` or `none`, as of the day it was entered.
+    pub status: String,
+    pub explanation: String,
+}
+
+/// A claim on an API write's `Idempotency-Key`, made in the writing
+/// transaction (see [`db::api_tokens::claim_key`]).
+#[derive(Clone, Debug)]
+pub struct Idempotency<'a> {
+    pub token: uuid::Uuid,
+    pub key: &'a str,
+    pub request_hash: Vec<u8>,
+}
+
+/// What posting actuals did.
+#[derive(Debug)]
+pub enum Posted {
+    /// Appended; the answer (as `render` made it, kept under the key).
+    Saved(serde_json::Value),
+    /// The key was used before for the same request: its answer, nothing written.
+    Replayed { status: u16, answer: serde_json::Value },
+    /// The key was used before for another request: nothing written.
+    KeyReused,
+    /// Nothing written: the messages by field (`actuals[2].value`).
+    Invalid(Vec<(String, String)>),
+}
+
+/// Appends API entries as a check-in of `today` would: the same desk (the
+/// outcomes the person owns in WhyGOs in force, the quarters open today),
+/// the same value rules and messages ([`check`]), all or nothing in one
+/// transaction, source `api`. A field names its entry as `actuals[i]`
+/// (`field` is the batch's name). An outcome of another tenant, or one the
+/// actor may not see, is `NotFound`; one they do not own, `Forbidden`, as
+/// on the form. With `idempotency`, the key is claimed first: a repeat of
+/// the same request answers the first answer and writes nothing.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant.slug, actor = %actor.email, %today, entries = entries.len()))]
+pub async fn record_entries(
+    pool: &PgPool,
+    actor: &Actor,
+    today: NaiveDate,
+    entries: &[Entry],
+    idempotency: Option<&Idempotency<'_>>,
+    render: impl FnOnce(&[Saved]) -> serde_json::Value,
+) -> Result<Posted, Refused> {
+    let field = |i: usize, name: &str| format!("actuals[{i}].{name}");
+    let mut tx = db::begin_tenant(pool, actor.tenant.id).await?;
+    if let Some(claim) = idempotency {
+        match db::api_tokens::claim_key(
+            &mut tx,
+            actor.tenant.id,
+            claim.token,
+            claim.key,
+            &claim.request_hash,
+        )
+        .await?
+        {
+            db::api_tokens::Claim::New => {}
+            db::api_tokens::Claim::Replay { status, response } => {
+                tracing::info!("an API write sent again with its idempotency key: answered as before");
+                return Ok(Posted::Replayed {
+                    status,
+                    answer: response,
+                });
+            }
+            db::api_tokens::Claim::Mismatch => return Ok(Posted::KeyReused),
+        }
+    }
+    let person = actor.person.as_ref().ok_or(Refused::Forbidden)?;
+    let mut errors: Vec<(String, String)> = Vec::new();
+    if entries.is_empty() {
+        errors.push((
+            "actuals".to_owned(),
+            "Nothing to save: enter a value for at least one outcome.".to_owned(),
+        ));
+    }
+    if entries.len() > MAX_BATCH {
+        errors.push((
+            "actuals".to_owned(),
+            format!(
+                "Send at most {MAX_BATCH} actuals a request (this has {}).",
+                entries.len()
+            ),
+        ));
+    }
+    if !errors.is_empty() {
+        return Ok(Posted::Invalid(errors));
+    }
+    let headline = crate::domain::calendar::FiscalYear::new(actor.tenant.fiscal_year_start)
+        .headline_quarter(today)
+        .number();
+    let mut typed = Typed::default();
+    let mut wanted: Vec<Option<(String, u8)>> = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let key = e.outcome.trim().to_owned();
+        let quarter = e.quarter.unwrap_or(headline);
+        if key.is_empty() {
+            errors.push((field(i, "outcome"), "Name the outcome (its key).".to_owned()));
+        }
+        if !(1..=4).contains(&quarter) {
+            errors.push((field(i, "quarter"), format!("“{quarter}” is not a quarter: use 1 to 4.")));
+        }
+        if e.value.trim().is_empty() {
+            errors.push((field(i, "value"), "Enter a value for this outcome.".to_owned()));
+        }
+        if errors.iter().any(|(f, _)| f.starts_with(&format!("actuals[{i}]."))) {
+            wanted.push(None);
+            continue;
+        }
+        let id = (key, quarter);
+        if typed.values.contains_key(&id) {
+            errors.push((
+                field(i, "quarter"),
+                format!("“{}”, Q{quarter} is given twice in this request: send it once.", id.0),
+            ));
+            wanted.push(None);
+            continue;
+        }
+        typed.values.insert(id.clone(), e.value.clone());
+        typed.notes.insert(id.clone(), e.note.clone());
+        typed.named.push(id.clone());
+        wanted.push(Some(id));
+    }
+    let desk = Desk::load(&mut tx, actor, today, &typed.named_keys()).await?;
+    for (i, id) in wanted.iter().enumerate() {
+        let Some((key, quarter)) = id else { continue };
+        if desk.find(key, *quarter).is_none() {
+            match desk.refuse(actor, key, *quarter) {
+                Ok(message) => errors.push((field(i, "quarter"), message)),
+                Err(Refused::NotFound) => errors.push((
+                    field(i, "outcome"),
+                    format!("There is no outcome “{key}” here that this token may see."),
+                )),
+                Err(other) => return Err(other),
+            }
+        }
+    }
+    let states = check(&desk, &typed, true);
+    let mut saved = Vec::new();
+    let mut rows = Vec::new();
+    for (s, st) in desk.slots.iter().zip(&states) {
+        let id = (desk.outcome(s).key.clone(), s.quarter.number());
+        let Some(i) = wanted.iter().position(|w| w.as_ref() == Some(&id)) else {
+            continue;
+        };
+        if let Some(e) = &st.value_error {
+            errors.push((field(i, "value"), e.clone()));
+        }
+        if let Some(e) = &st.note_error {
+            errors.push((field(i, "note"), e.clone()));
+        }
+        if let Some(p) = st.preview.as_ref().filter(|_| !st.has_error()) {
+            rows.push((i, NewActual {
+                outcome_key: id.0.clone(),
+                quarter: s.quarter,
+                value: p.stored.clone(),
+                note: st.note.trim().to_owned(),
+            }));
+            saved.push((i, Saved {
+                outcome: id.0,
+                quarter: s.quarter.number(),
+                value: p.stored.clone(),
+                note: st.note.trim().to_owned(),
+                status: p.eval.status.symbol().to_owned(),
+                explanation: p.eval.explanation.clone(),
+            }));
+        }
+    }
+    if !errors.is_empty() {
+        // In the order of the request's entries.
+        errors.sort_by_key(|(f, _)| entry_index(f));
+        return Ok(Posted::Invalid(errors));
+    }
+    // The request's order, as the history keeps it.
+    rows.sort_by_key(|(i, _)| *i);
+    saved.sort_by_key(|(i, _)| *i);
+    let rows: Vec<NewActual> = rows.into_iter().map(|(_, r)| r).collect();
+    let saved: Vec<Saved> = saved.into_iter().map(|(_, s)| s).collect();
+    let written = db::checkin::append(
+        &mut tx,
+        actor.tenant.id,
+        actor.who(),
+        person.id,
+        today,
+        &rows,
+        db::checkin::Source::Api,
+    )
+    .await?
+    .ok_or(Refused::NotFound)?;
+    let answer = render(&saved);
+    if let Some(claim) = idempotency {
+        db::api_tokens::settle_key(&mut tx, actor.tenant.id, claim.token, claim.key, 201, &answer)
+            .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(written, "actuals posted through the API");
+    Ok(Posted::Saved(answer))
+}
+
+/// `actuals[12].value` → 12 (the batch's own field first).
+fn entry_index(field: &str) -> usize {
+    field
+        .strip_prefix("actuals[")
+        .and_then(|r| r.split(']').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or(0, |n| n + 1)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! Layering: `domain` (pure rules) <- `db` (storage) <- `app` (writes) <- `http`.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod admin;
 pub mod checkin;
 pub mod comments;
@@ -155,6 +156,11 @@ impl FieldErrors {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Every (field, message), in the order added.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.0
     }
 }
 

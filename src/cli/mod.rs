@@ -128,6 +128,10 @@ struct ServeArgs {
     /// busy machine. Default: one per core; 0: no bound.
     #[arg(long, env = "WHYGO_READ_CONCURRENCY")]
     read_concurrency: Option<usize>,
+    /// Requests one API token may make a minute (all app servers together);
+    /// more get 429 with Retry-After.
+    #[arg(long, env = "WHYGO_API_RATE_LIMIT", default_value_t = crate::http::DEFAULT_API_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..))]
+    api_rate_limit: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -262,6 +266,7 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                     read_concurrency: args
                         .read_concurrency
                         .unwrap_or_else(crate::http::read_gate::default_bound),
+                    api_rate_limit: args.api_rate_limit,
                 },
             })
             .await?;

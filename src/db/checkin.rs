@@ -43,7 +43,25 @@ pub async fn owned_outcome_ids(
     Ok(rows.into_iter().collect())
 }
 
-/// Appends every entry (source 'web', entered on `entered_on` by person
+/// Where an actual was entered from (the `actuals.source` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The check-in form.
+    Web,
+    /// The machine API.
+    Api,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Web => "web",
+            Source::Api => "api",
+        }
+    }
+}
+
+/// Appends every entry (from `source`, entered on `entered_on` by person
 /// `entered_by`) and audits each. Returns how many were written, or `None`
 /// (nothing written) when an outcome is not the tenant's or not owned by
 /// `entered_by`: ownership is checked here, in the writing transaction.
@@ -54,6 +72,7 @@ pub async fn append(
     entered_by: Uuid,
     entered_on: NaiveDate,
     entries: &[NewActual],
+    source: Source,
 ) -> sqlx::Result<Option<usize>> {
     let keys: Vec<String> = entries.iter().map(|e| e.outcome_key.clone()).collect();
     let ids = owned_outcome_ids(conn, tenant, entered_by, &keys).await?;
@@ -75,7 +94,7 @@ pub async fn append(
     // in the identity column, so `seq` follows it.
     let inserted = sqlx::query(
         "insert into actuals (tenant_id, id, outcome_id, quarter, value, note, entered_on, entered_by, source)
-         select $1, r.id, r.outcome_id, r.quarter, r.value, r.note, $7, $8, 'web'
+         select $1, r.id, r.outcome_id, r.quarter, r.value, r.note, $7, $8, $9
          from unnest($2::uuid[], $3::uuid[], $4::smallint[], $5::text[], $6::text[])
               with ordinality as r(id, outcome_id, quarter, value, note, n)
          order by r.n",
@@ -88,10 +107,20 @@ pub async fn append(
     .bind(&notes)
     .bind(entered_on)
     .bind(entered_by)
+    .bind(source.as_str())
     .execute(&mut *conn)
     .await?
     .rows_affected();
     for e in entries {
+        let mut after = serde_json::json!({
+            "quarter": e.quarter.number(),
+            "value": e.value,
+            "note": e.note,
+            "entered_on": entered_on,
+        });
+        if source != Source::Web {
+            after["source"] = source.as_str().into();
+        }
         audit::record(
             &mut *conn,
             tenant,
@@ -100,12 +129,7 @@ pub async fn append(
             "actual",
             &e.outcome_key,
             None,
-            Some(serde_json::json!({
-                "quarter": e.quarter.number(),
-                "value": e.value,
-                "note": e.note,
-                "entered_on": entered_on,
-            })),
+            Some(after),
         )
         .await?;
     }

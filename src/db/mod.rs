@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod admin_cli;
+pub mod api_tokens;
 pub mod approvals;
 pub mod audit;
 pub mod checkin;

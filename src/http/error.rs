@@ -22,6 +22,20 @@
 //! - `Internal`: anything else (database, template). The cause is logged with
 //!   tracing and never shown; the person sees a generic apology.
 //!
+//! The machine API (`/api/v1/...`, [`super::api`]) adds its own statuses:
+//! - `Unauthorized`: no API token, or one unknown, revoked or expired (401,
+//!   `WWW-Authenticate: Bearer`); the sentence says which.
+//! - `Invalid`: the request reads but its values break a rule (422): every
+//!   message with its field, as the forms show them next to their fields.
+//! - `BadBody`: a body that cannot be read as the request (400), naming the
+//!   field when one is at fault.
+//! - `Conflict`: the request is right but cannot be done now (409): a
+//!   handoff already accepted, an idempotency key used for another request.
+//! - `UnsupportedMedia`: a body that is not JSON (415).
+//! - `Missing`: 404 with its own sentence (a page after a list's last).
+//! - `RateLimited`: the token's requests of the current window are used up
+//!   (429 with `Retry-After`, in seconds).
+//!
 //! Every error is a page of the site's layout, except on the JSON routes
 //! ([`wants_json`]: `report.json`, the check-in preview, `/healthz`, or a
 //! client that asks for JSON only): there the same status and sentence come
@@ -52,6 +66,9 @@ pub enum AppError {
     SignInRequired { next: String },
     #[error("forbidden")]
     Forbidden,
+    /// 403 with its own sentence (an API token's scope).
+    #[error("{0}")]
+    ForbiddenBecause(String),
     #[error("missing or wrong CSRF token")]
     Csrf,
     #[error("{0}")]
@@ -60,6 +77,30 @@ pub enum AppError {
     Unavailable,
     #[error("database unreachable")]
     DatabaseDown,
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("invalid request")]
+    Invalid(Vec<(String, String)>),
+    #[error("{message}")]
+    BadBody {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{message}")]
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    /// 404 with its own sentence (a page after a list's last).
+    #[error("{message}")]
+    Missing {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("rate limited")]
+    RateLimited { retry_after: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -165,11 +206,14 @@ tokio::task_local! {
 }
 
 /// Whether errors of this request are to be answered as JSON: a JSON route
-/// (`….json`, the check-in preview, `/healthz`), or a client whose `Accept`
-/// names JSON and not HTML (as `static/checkin.js` does).
+/// (`….json`, the check-in preview, `/healthz`, the API under `/api/v1/`),
+/// or a client whose `Accept` names JSON and not HTML (as
+/// `static/checkin.js` does).
 pub fn wants_json(path: &str, accept: Option<&str>) -> bool {
-    let json_route =
-        path.ends_with(".json") || path.ends_with("/checkin/preview") || path == "/healthz";
+    let json_route = path.ends_with(".json")
+        || path.ends_with("/checkin/preview")
+        || path == "/healthz"
+        || path.starts_with("/api/v1/");
     let asks_json =
         accept.is_some_and(|a| a.contains("application/json") && !a.contains("text/html"));
     json_route || asks_json
@@ -231,7 +275,61 @@ impl IntoResponse for AppError {
         let mut back = None;
         let mut field = None;
         let mut retry = false;
+        let mut retry_after = None;
+        let mut bearer = false;
         let (status, title, message) = match &self {
+            AppError::ForbiddenBecause(m) => (StatusCode::FORBIDDEN, "Not allowed", m.clone()),
+            AppError::Unauthorized(m) => {
+                bearer = true;
+                (StatusCode::UNAUTHORIZED, "API token required", m.clone())
+            }
+            AppError::Invalid(errors) => {
+                if json {
+                    return invalid_json(errors);
+                }
+                let message = errors
+                    .iter()
+                    .map(|(_, m)| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "That did not work",
+                    message,
+                )
+            }
+            AppError::BadBody { field: f, message } => {
+                field = f.as_deref();
+                (
+                    StatusCode::BAD_REQUEST,
+                    "That request cannot be read",
+                    message.clone(),
+                )
+            }
+            AppError::Conflict { field: f, message } => {
+                field = f.as_deref();
+                (StatusCode::CONFLICT, "Not now", message.clone())
+            }
+            AppError::Missing { field: f, message } => {
+                field = f.as_deref();
+                (StatusCode::NOT_FOUND, "Not found", message.clone())
+            }
+            AppError::UnsupportedMedia(m) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported body",
+                m.clone(),
+            ),
+            AppError::RateLimited { retry_after: secs } => {
+                retry_after = Some(*secs);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests",
+                    format!(
+                        "This token has made more requests than its limit allows for now. Try again in {secs} second{}.",
+                        if *secs == 1 { "" } else { "s" }
+                    ),
+                )
+            }
             AppError::SignInRequired { next } => {
                 if json {
                     return json_error(
@@ -318,8 +416,34 @@ impl IntoResponse for AppError {
                 axum::http::HeaderValue::from_static("5"),
             );
         }
+        if let Some(secs) = retry_after {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        if bearer {
+            res.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"whygo\""),
+            );
+        }
         res
     }
+}
+
+/// A 422 as JSON: the first message as `error` with its `field`, and every
+/// message with its field under `errors`.
+fn invalid_json(errors: &[(String, String)]) -> Response {
+    let list: Vec<serde_json::Value> = errors
+        .iter()
+        .map(|(field, message)| serde_json::json!({ "field": field, "message": message }))
+        .collect();
+    let (field, message) = errors
+        .first()
+        .map_or(("", "The request was not saved."), |(f, m)| (f.as_str(), m.as_str()));
+    let body = serde_json::json!({ "error": message, "field": field, "errors": list });
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }
 
 pub async fn not_found() -> AppError {

@@ -6,6 +6,7 @@
 
 mod admin;
 mod alignment;
+pub mod api;
 pub mod auth;
 pub mod cache;
 mod chart;
@@ -27,6 +28,7 @@ mod people;
 pub mod read_gate;
 mod report_json;
 pub mod session;
+mod tokens;
 mod view;
 mod whygos;
 
@@ -49,6 +51,10 @@ pub use page_cache::DEFAULT_PAGE_CACHE_MB;
 pub const DEFAULT_MAX_FORM_BYTES: usize = 64 * 1024;
 /// Our longest form (a check-in of every outcome one person owns) has tens.
 pub const DEFAULT_MAX_FORM_FIELDS: usize = 1000;
+/// Requests one API token may make a minute: a weekly push of a whole
+/// organization's actuals is one batch; a dashboard polling every few
+/// seconds stays well under it.
+pub const DEFAULT_API_RATE_LIMIT: u32 = 300;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -78,6 +84,8 @@ pub struct Settings {
     /// How many read pages are served at once while a write is (see
     /// [`read_gate`]); 0: no bound.
     pub read_concurrency: usize,
+    /// Requests one API token may make a minute (429 above it).
+    pub api_rate_limit: u32,
 }
 
 impl Settings {
@@ -95,6 +103,7 @@ impl Settings {
             plan_cache_mb: cache::DEFAULT_PLAN_CACHE_MB,
             page_cache_mb: page_cache::DEFAULT_PAGE_CACHE_MB,
             read_concurrency: read_gate::default_bound(),
+            api_rate_limit: DEFAULT_API_RATE_LIMIT,
         }
     }
 
@@ -171,6 +180,8 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(lifecycle::router())
         .merge(operations::router())
         .merge(commitments::router())
+        .merge(tokens::router())
+        .merge(api::router())
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
         // Innermost: runs after the session is loaded, on matched routes.

@@ -100,9 +100,10 @@ fn pages(total: usize) -> usize {
     total.div_ceil(PER_PAGE).max(1)
 }
 
-/// The address of page `n` of the same report (date and quarter kept).
-fn href(slug: &str, when: &When, n: usize) -> String {
-    format!("/{slug}/report.json{}&page={n}", PageQuery::carry(when))
+/// The address of page `n` of the same report (date and quarter kept), at
+/// `base` (`/{tenant}/report.json`, or the API's `/api/v1/{tenant}/report`).
+fn href(base: &str, when: &When, n: usize) -> String {
+    format!("{base}{}&page={n}", PageQuery::carry(when))
 }
 
 /// The roll-ups of page 1.
@@ -119,8 +120,9 @@ fn slice<T>(list: &[T], page: usize) -> &[T] {
 }
 
 impl<'a> ReportPage<'a> {
-    /// Page `page` of the report `r`, with its roll-ups on page 1.
-    fn new(plan: &'a Plan, when: &When, r: &'a report::Report, page: usize) -> Self {
+    /// Page `page` of the report `r`, with its roll-ups on page 1; its
+    /// neighbours' addresses at `base`.
+    fn new(plan: &'a Plan, when: &When, r: &'a report::Report, page: usize, base: &str) -> Self {
         let fy = plan.tenant.fiscal_year();
         let pages = pages_of(r);
         let slug = &plan.tenant.slug;
@@ -150,8 +152,8 @@ impl<'a> ReportPage<'a> {
             pages,
             per_page: PER_PAGE,
             total_whygos: r.whygos.len(),
-            next: (page < pages).then(|| href(slug, when, page + 1)),
-            previous: (page > 1).then(|| href(slug, when, page - 1)),
+            next: (page < pages).then(|| href(base, when, page + 1)),
+            previous: (page > 1).then(|| href(base, when, page - 1)),
         }
     }
 }
@@ -200,18 +202,26 @@ pub async fn report_json(
     // The date's quarter unless one is asked for, as the pages choose it.
     let (plan, r) =
         params::load_report(&state, &tenancy, when.as_of, when.quarter, Scope::All).await?;
-    let pages = pages_of(&r);
+    Ok(answer(&plan, &when, &r, page, &path))
+}
+
+/// Page `page` of the report as the answer (JSON, with its `Link` header),
+/// its neighbours' addresses at `base`; a page after the last is a 404
+/// naming `page`. The API's report (`/api/v1/{tenant}/report`) answers the
+/// same.
+pub fn answer(plan: &Plan, when: &When, r: &report::Report, page: usize, base: &str) -> Response {
+    let pages = pages_of(r);
     if page > pages {
-        return Ok(json_error(
+        return json_error(
             StatusCode::NOT_FOUND,
             &format!(
                 "There is no page {page}: this report has {pages} page{} of {PER_PAGE} entries a list.",
                 if pages == 1 { "" } else { "s" }
             ),
             Some("page"),
-        ));
+        );
     }
-    let body = ReportPage::new(&plan, &when, &r, page);
+    let body = ReportPage::new(plan, when, r, page, base);
     let links: Vec<String> = [(&body.next, "next"), (&body.previous, "prev")]
         .into_iter()
         .filter_map(|(to, rel)| Some(format!("<{}>; rel=\"{rel}\"", to.as_ref()?)))
@@ -222,7 +232,12 @@ pub async fn report_json(
             res.headers_mut().insert(header::LINK, v);
         }
     }
-    Ok(res)
+    res
+}
+
+/// `?page=` read as the report reads it (absent or empty: 1).
+pub fn read_report_page(s: Option<&str>) -> Result<usize, String> {
+    read_page(s)
 }
 
 #[cfg(test)]
