@@ -132,6 +132,10 @@ struct ServeArgs {
     /// more get 429 with Retry-After.
     #[arg(long, env = "WHYGO_API_RATE_LIMIT", default_value_t = crate::http::DEFAULT_API_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..))]
     api_rate_limit: u32,
+    /// Pins the server's "today" (YYYY-MM-DD): the demo and the tests of
+    /// docs/api-example.sh replay a date of the demo's fiscal year.
+    #[arg(long, env = "WHYGO_TODAY", hide = true)]
+    today: Option<NaiveDate>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -251,7 +255,7 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                     secure_cookies: args.secure_cookies,
                     trust_proxy: args.trust_proxy,
                     proxy_hops: usize::from(args.proxy_hops),
-                    today: None,
+                    today: args.today,
                     max_form_bytes: args.max_form_bytes,
                     max_form_fields: args.max_form_fields,
                     hasher: crate::auth::hasher::Hasher::new(

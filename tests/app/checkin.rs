@@ -1029,6 +1029,7 @@ async fn an_actual_is_appended_only_by_an_owner_of_its_outcome() {
         wayan,
         day,
         &[entry("prod-case-studies"), entry("sales-revenue")],
+        whygo::db::checkin::Source::Web,
     )
     .await
     .expect("query");
@@ -1047,7 +1048,15 @@ async fn an_actual_is_appended_only_by_an_owner_of_its_outcome() {
     let mut tx = whygo::db::begin_tenant(&db.app_pool, tenant)
         .await
         .expect("tx");
-    let refused = append(&mut tx, tenant, who, wayan, day, &[entry("prod-margin")])
+    let refused = append(
+        &mut tx,
+        tenant,
+        who,
+        wayan,
+        day,
+        &[entry("prod-margin")],
+        whygo::db::checkin::Source::Web,
+    )
         .await
         .expect("query");
     assert_eq!(refused, None);
@@ -1059,6 +1068,7 @@ async fn an_actual_is_appended_only_by_an_owner_of_its_outcome() {
         wayan,
         day,
         &[entry("prod-case-studies")],
+        whygo::db::checkin::Source::Web,
     )
     .await
     .expect("query");

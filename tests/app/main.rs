@@ -6,6 +6,8 @@
 
 mod admin;
 mod alignment;
+mod api;
+mod api_script;
 mod auth;
 mod cache;
 mod checkin;

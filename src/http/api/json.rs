@@ -152,10 +152,12 @@ fn explain(path: &str, serde: &str) -> (String, String) {
         let f = join(&name);
         return (f.clone(), format!("“{f}” is required."));
     }
-    if let Some(rest) = serde.strip_prefix("unknown field ") {
-        let name = quoted(rest).unwrap_or_default();
-        let f = join(&name);
-        return (f.clone(), format!("“{f}” is not a field of this request."));
+    if serde.starts_with("unknown field ") {
+        // The path names the unknown field itself.
+        return (
+            field.clone(),
+            format!("“{field}” is not a field of this request."),
+        );
     }
     let expected = serde
         .split_once("expected ")

@@ -50,7 +50,7 @@ pub const PREFIX: &str = "/api/v1";
     info(
         title = "whygo API",
         description = "WhyGOs, their outcomes and pacing, the weekly report, engagements and handoffs, as JSON; check-ins, comments and handoff steps as writes. Authenticate with a personal or service token: `Authorization: Bearer whygo_…`. Guide: docs/api.md.",
-        license(name = "MIT OR Apache-2.0")
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
     ),
     modifiers(&TokenAuth),
     security(("token" = [])),
