@@ -51,10 +51,16 @@ pub struct Made {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// The form read: scope, expiry (None: never) and a service token's role.
+type Checked = (Scope, Option<DateTime<Utc>>, Option<Role>);
+
 /// What the form's fields make, or the messages by field.
-fn check(input: &TokenInput, kind: Kind) -> Result<(Scope, Option<DateTime<Utc>>, Option<Role>), FieldErrors> {
+fn check(input: &TokenInput, kind: Kind) -> Result<Checked, FieldErrors> {
     let mut errors = FieldErrors::default();
-    errors.check("name", check_text(&input.name, MAX_NAME, "a name for the token"));
+    errors.check(
+        "name",
+        check_text(&input.name, MAX_NAME, "a name for the token"),
+    );
     let scope = Scope::parse(&input.scope);
     if scope.is_none() {
         errors.add("scope", "Choose read, or read and write.");
@@ -96,7 +102,10 @@ pub async fn create(
     input: &TokenInput,
 ) -> Result<Result<Made, FieldErrors>, Refused> {
     if kind == Kind::Service {
-        actor.require(Action::ManageAccounts, &crate::domain::permissions::Org::default())?;
+        actor.require(
+            Action::ManageAccounts,
+            &crate::domain::permissions::Org::default(),
+        )?;
     }
     let (scope, expires_at, role) = match check(input, kind) {
         Ok(checked) => checked,
@@ -153,7 +162,10 @@ pub async fn revoke(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<bool, Refu
         .await?
         .ok_or(Refused::NotFound)?;
     let own = row.kind() == Kind::Personal && row.account_id == actor.account;
-    let admin = actor.can(Action::ManageAccounts, &crate::domain::permissions::Org::default());
+    let admin = actor.can(
+        Action::ManageAccounts,
+        &crate::domain::permissions::Org::default(),
+    );
     if !own && !admin {
         return Err(Refused::NotFound);
     }

@@ -553,7 +553,10 @@ pub enum Posted {
     /// Appended; the answer (as `render` made it, kept under the key).
     Saved(serde_json::Value),
     /// The key was used before for the same request: its answer, nothing written.
-    Replayed { status: u16, answer: serde_json::Value },
+    Replayed {
+        status: u16,
+        answer: serde_json::Value,
+    },
     /// The key was used before for another request: nothing written.
     KeyReused,
     /// Nothing written: the messages by field (`actuals[2].value`).
@@ -591,7 +594,9 @@ pub async fn record_entries(
         {
             db::api_tokens::Claim::New => {}
             db::api_tokens::Claim::Replay { status, response } => {
-                tracing::info!("an API write sent again with its idempotency key: answered as before");
+                tracing::info!(
+                    "an API write sent again with its idempotency key: answered as before"
+                );
                 return Ok(Posted::Replayed {
                     status,
                     answer: response,
@@ -629,15 +634,27 @@ pub async fn record_entries(
         let key = e.outcome.trim().to_owned();
         let quarter = e.quarter.unwrap_or(headline);
         if key.is_empty() {
-            errors.push((field(i, "outcome"), "Name the outcome (its key).".to_owned()));
+            errors.push((
+                field(i, "outcome"),
+                "Name the outcome (its key).".to_owned(),
+            ));
         }
         if !(1..=4).contains(&quarter) {
-            errors.push((field(i, "quarter"), format!("“{quarter}” is not a quarter: use 1 to 4.")));
+            errors.push((
+                field(i, "quarter"),
+                format!("“{quarter}” is not a quarter: use 1 to 4."),
+            ));
         }
         if e.value.trim().is_empty() {
-            errors.push((field(i, "value"), "Enter a value for this outcome.".to_owned()));
+            errors.push((
+                field(i, "value"),
+                "Enter a value for this outcome.".to_owned(),
+            ));
         }
-        if errors.iter().any(|(f, _)| f.starts_with(&format!("actuals[{i}]."))) {
+        if errors
+            .iter()
+            .any(|(f, _)| f.starts_with(&format!("actuals[{i}].")))
+        {
             wanted.push(None);
             continue;
         }
@@ -645,7 +662,10 @@ pub async fn record_entries(
         if typed.values.contains_key(&id) {
             errors.push((
                 field(i, "quarter"),
-                format!("“{}”, Q{quarter} is given twice in this request: send it once.", id.0),
+                format!(
+                    "“{}”, Q{quarter} is given twice in this request: send it once.",
+                    id.0
+                ),
             ));
             wanted.push(None);
             continue;
@@ -684,20 +704,26 @@ pub async fn record_entries(
             errors.push((field(i, "note"), e.clone()));
         }
         if let Some(p) = st.preview.as_ref().filter(|_| !st.has_error()) {
-            rows.push((i, NewActual {
-                outcome_key: id.0.clone(),
-                quarter: s.quarter,
-                value: p.stored.clone(),
-                note: st.note.trim().to_owned(),
-            }));
-            saved.push((i, Saved {
-                outcome: id.0,
-                quarter: s.quarter.number(),
-                value: p.stored.clone(),
-                note: st.note.trim().to_owned(),
-                status: p.eval.status.symbol().to_owned(),
-                explanation: p.eval.explanation.clone(),
-            }));
+            rows.push((
+                i,
+                NewActual {
+                    outcome_key: id.0.clone(),
+                    quarter: s.quarter,
+                    value: p.stored.clone(),
+                    note: st.note.trim().to_owned(),
+                },
+            ));
+            saved.push((
+                i,
+                Saved {
+                    outcome: id.0,
+                    quarter: s.quarter.number(),
+                    value: p.stored.clone(),
+                    note: st.note.trim().to_owned(),
+                    status: p.eval.status.symbol().to_owned(),
+                    explanation: p.eval.explanation.clone(),
+                },
+            ));
         }
     }
     if !errors.is_empty() {
@@ -723,8 +749,15 @@ pub async fn record_entries(
     .ok_or(Refused::NotFound)?;
     let answer = render(&saved);
     if let Some(claim) = idempotency {
-        db::api_tokens::settle_key(&mut tx, actor.tenant.id, claim.token, claim.key, 201, &answer)
-            .await?;
+        db::api_tokens::settle_key(
+            &mut tx,
+            actor.tenant.id,
+            claim.token,
+            claim.key,
+            201,
+            &answer,
+        )
+        .await?;
     }
     tx.commit().await?;
     tracing::info!(written, "actuals posted through the API");

@@ -9,8 +9,8 @@
 //! Layering: `domain` (pure rules) <- `db` (storage) <- `app` (writes) <- `http`.
 
 pub mod accounts;
-pub mod api_tokens;
 pub mod admin;
+pub mod api_tokens;
 pub mod checkin;
 pub mod comments;
 pub mod commitments;

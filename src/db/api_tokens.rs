@@ -157,7 +157,8 @@ impl TokenRow {
     }
 }
 
-const SELECT: &str = "select k.id, k.prefix, k.name, k.kind, k.account_id, a.email, k.role, k.scope,
+const SELECT: &str =
+    "select k.id, k.prefix, k.name, k.kind, k.account_id, a.email, k.role, k.scope,
         k.created_at, k.expires_at, k.revoked_at, k.last_used_at, k.uses
      from api_tokens k join accounts a on a.id = k.account_id";
 
@@ -289,13 +290,12 @@ pub async fn use_token(
     if !well_formed {
         return Ok(None);
     }
-    let row: Option<PresentedRow> =
-        sqlx::query_as("select * from whygo_api_request($1, $2, $3)")
-            .bind(token::sha256(presented))
-            .bind(as_of)
-            .bind(window_seconds)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<PresentedRow> = sqlx::query_as("select * from whygo_api_request($1, $2, $3)")
+        .bind(token::sha256(presented))
+        .bind(as_of)
+        .bind(window_seconds)
+        .fetch_optional(pool)
+        .await?;
     Ok(row.map(|r| Presented {
         id: r.token_id,
         name: r.token_name,
@@ -326,9 +326,7 @@ pub async fn use_token(
         actuals_version: r.actuals_version,
         member_role: r.member_role.as_deref().and_then(Role::parse),
         person: match (r.person_id, r.person_key, r.person_name) {
-            (Some(id), Some(key), Some(name)) => {
-                Some(super::accounts::PersonRef { id, key, name })
-            }
+            (Some(id), Some(key), Some(name)) => Some(super::accounts::PersonRef { id, key, name }),
             _ => None,
         },
     }))

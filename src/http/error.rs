@@ -441,7 +441,9 @@ fn invalid_json(errors: &[(String, String)]) -> Response {
         .collect();
     let (field, message) = errors
         .first()
-        .map_or(("", "The request was not saved."), |(f, m)| (f.as_str(), m.as_str()));
+        .map_or(("", "The request was not saved."), |(f, m)| {
+            (f.as_str(), m.as_str())
+        });
     let body = serde_json::json!({ "error": message, "field": field, "errors": list });
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }

@@ -19,8 +19,8 @@ use super::error::render;
 use super::params::{Form, Query};
 use super::view::Chrome;
 use super::{AppError, AppState, Tenancy};
-use crate::app::api_tokens::{self as service, LIFETIMES, TokenInput};
 use crate::app::FieldErrors;
+use crate::app::api_tokens::{self as service, LIFETIMES, TokenInput};
 use crate::db;
 use crate::db::api_tokens::{Kind, Scope, TOKEN_PREFIX, TokenRow};
 use crate::domain::permissions::{Action, Role};
@@ -29,14 +29,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{tenant}/api-tokens", get(mine).post(create_mine))
         .route("/{tenant}/api-tokens/{id}/revoke", post(revoke_mine))
-        .route(
-            "/{tenant}/admin/api-tokens",
-            get(all).post(create_service),
-        )
-        .route(
-            "/{tenant}/admin/api-tokens/{id}/revoke",
-            post(revoke_any),
-        )
+        .route("/{tenant}/admin/api-tokens", get(all).post(create_service))
+        .route("/{tenant}/admin/api-tokens/{id}/revoke", post(revoke_any))
 }
 
 /// A token as a row of the table.
@@ -86,7 +80,14 @@ impl Item {
             created: day(row.created_at),
             last_used: row.last_used_at.map_or_else(
                 || "never".to_owned(),
-                |t| format!("{} ({} use{})", t.format("%-d %b %Y, %H:%M UTC"), row.uses, if row.uses == 1 { "" } else { "s" }),
+                |t| {
+                    format!(
+                        "{} ({} use{})",
+                        t.format("%-d %b %Y, %H:%M UTC"),
+                        row.uses,
+                        if row.uses == 1 { "" } else { "s" }
+                    )
+                },
             ),
             expires: row.expires_at.map_or_else(|| "never".to_owned(), day),
             state,
@@ -158,9 +159,21 @@ async fn page(
         shown,
         notice,
         input: TokenInput {
-            scope: if input.scope.is_empty() { "read".to_owned() } else { input.scope },
-            expires: if input.expires.is_empty() { "90".to_owned() } else { input.expires },
-            role: if input.role.is_empty() { "leader".to_owned() } else { input.role },
+            scope: if input.scope.is_empty() {
+                "read".to_owned()
+            } else {
+                input.scope
+            },
+            expires: if input.expires.is_empty() {
+                "90".to_owned()
+            } else {
+                input.expires
+            },
+            role: if input.role.is_empty() {
+                "leader".to_owned()
+            } else {
+                input.role
+            },
             ..input
         },
         errors,
@@ -179,7 +192,16 @@ async fn mine(
     tenancy: Tenancy,
     Query(q): Query<Done>,
 ) -> Result<Html<String>, AppError> {
-    page(&state, &tenancy, false, None, notice(&q.done), TokenInput::default(), FieldErrors::default()).await
+    page(
+        &state,
+        &tenancy,
+        false,
+        None,
+        notice(&q.done),
+        TokenInput::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 async fn all(
@@ -188,7 +210,16 @@ async fn all(
     Query(q): Query<Done>,
 ) -> Result<Html<String>, AppError> {
     tenancy.require_role_action(Action::ManageAccounts)?;
-    page(&state, &tenancy, true, None, notice(&q.done), TokenInput::default(), FieldErrors::default()).await
+    page(
+        &state,
+        &tenancy,
+        true,
+        None,
+        notice(&q.done),
+        TokenInput::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 async fn create(
@@ -207,7 +238,16 @@ async fn create(
             };
             // Rendered in the answer to the POST, never stored: reloading
             // the list does not show it again.
-            let html = page(state, tenancy, admin, Some(shown), None, TokenInput::default(), FieldErrors::default()).await?;
+            let html = page(
+                state,
+                tenancy,
+                admin,
+                Some(shown),
+                None,
+                TokenInput::default(),
+                FieldErrors::default(),
+            )
+            .await?;
             Ok((StatusCode::CREATED, html).into_response())
         }
         Err(errors) => {
@@ -234,7 +274,12 @@ async fn create_service(
     create(&state, &tenancy, Kind::Service, input).await
 }
 
-async fn revoke(state: &AppState, tenancy: &Tenancy, id: &str, to: String) -> Result<Response, AppError> {
+async fn revoke(
+    state: &AppState,
+    tenancy: &Tenancy,
+    id: &str,
+    to: String,
+) -> Result<Response, AppError> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
     service::revoke(&state.pool, &tenancy.acting(), id).await?;
     Ok(Redirect::to(&format!("{to}?done=revoked")).into_response())

@@ -26,7 +26,12 @@ struct Answer {
 
 impl Answer {
     fn expect(&self, status: u16) -> &Self {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.json);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.json
+        );
         self
     }
 }
@@ -71,7 +76,13 @@ async fn get(app: &Router, path: &str, token: &str) -> Answer {
     call(app, "GET", path, Some(token), None, &[]).await
 }
 
-async fn post(app: &Router, path: &str, token: &str, body: &Value, headers: &[(&str, &str)]) -> Answer {
+async fn post(
+    app: &Router,
+    path: &str,
+    token: &str,
+    body: &Value,
+    headers: &[(&str, &str)],
+) -> Answer {
     call(app, "POST", path, Some(token), Some(body), headers).await
 }
 
@@ -101,7 +112,13 @@ async fn make_token(c: &mut Client, name: &str, scope: &str) -> String {
 
 /// A token of `email` in `slug`, made in storage (for accounts that do not
 /// sign in).
-async fn stored_token(db: &TestDb, slug: &str, account: Uuid, kind: whygo::db::api_tokens::Kind, role: Option<whygo::domain::permissions::Role>) -> String {
+async fn stored_token(
+    db: &TestDb,
+    slug: &str,
+    account: Uuid,
+    kind: whygo::db::api_tokens::Kind,
+    role: Option<whygo::domain::permissions::Role>,
+) -> String {
     let tenant: Uuid = sqlx::query_scalar("select id from tenants where slug = $1")
         .bind(slug)
         .fetch_one(&db.pool)
@@ -125,7 +142,10 @@ async fn stored_token(db: &TestDb, slug: &str, account: Uuid, kind: whygo::db::a
 }
 
 async fn count(db: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&db.pool).await.expect("count")
+    sqlx::query_scalar(sql)
+        .fetch_one(&db.pool)
+        .await
+        .expect("count")
 }
 
 /// Wayan's read-write token and the app.
@@ -146,10 +166,11 @@ async fn a_token_made_on_the_page_is_shown_once_stored_as_a_hash_audited_and_rev
     assert_eq!(token.len(), 70);
 
     // Only the hash is kept; the list names it by its prefix, never whole.
-    let stored: Vec<(Vec<u8>, String)> = sqlx::query_as("select token_hash, prefix from api_tokens")
-        .fetch_all(&db.pool)
-        .await
-        .expect("tokens");
+    let stored: Vec<(Vec<u8>, String)> =
+        sqlx::query_as("select token_hash, prefix from api_tokens")
+            .fetch_all(&db.pool)
+            .await
+            .expect("tokens");
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].0, whygo::auth::token::sha256(&token));
     assert!(token[6..].starts_with(&stored[0].1));
@@ -157,10 +178,16 @@ async fn a_token_made_on_the_page_is_shown_once_stored_as_a_hash_audited_and_rev
         .fetch_one(&db.pool)
         .await
         .expect("dump");
-    assert!(!dump.contains(&token[6..]), "the token itself is not stored");
+    assert!(
+        !dump.contains(&token[6..]),
+        "the token itself is not stored"
+    );
     let list = trent.get("/kartel/api-tokens").await;
     assert!(!list.body.contains(&token), "shown once only");
-    assert!(list.body.contains("weekly CSV push") && list.body.contains(&format!("whygo_{}…", stored[0].1)));
+    assert!(
+        list.body.contains("weekly CSV push")
+            && list.body.contains(&format!("whygo_{}…", stored[0].1))
+    );
     assert_eq!(
         count(&db, "select count(*) from audit_log where entity = 'api token' and action = 'create' and actor = 'trent@kartel.example'").await,
         1
@@ -169,17 +196,30 @@ async fn a_token_made_on_the_page_is_shown_once_stored_as_a_hash_audited_and_rev
     // The token opens the API; revoked on the page, it no longer does.
     let app = app(&db);
     get(&app, "/api/v1/kartel", &token).await.expect(200);
-    let id: Uuid = sqlx::query_scalar("select id from api_tokens").fetch_one(&db.pool).await.expect("id");
+    let id: Uuid = sqlx::query_scalar("select id from api_tokens")
+        .fetch_one(&db.pool)
+        .await
+        .expect("id");
     let res = trent
         .post(&format!("/kartel/api-tokens/{}/revoke", id.simple()), &[])
         .await;
     res.expect_status(303);
     let answer = get(&app, "/api/v1/kartel", &token).await;
     answer.expect(401);
-    assert!(answer.json["error"].as_str().is_some_and(|e| e.contains("revoked")), "{}", answer.json);
+    assert!(
+        answer.json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("revoked")),
+        "{}",
+        answer.json
+    );
     assert!(answer.headers.get("www-authenticate").is_some());
     assert_eq!(
-        count(&db, "select count(*) from audit_log where entity = 'api token' and action = 'revoke'").await,
+        count(
+            &db,
+            "select count(*) from audit_log where entity = 'api token' and action = 'revoke'"
+        )
+        .await,
         1
     );
 
@@ -195,19 +235,31 @@ async fn a_token_made_on_the_page_is_shown_once_stored_as_a_hash_audited_and_rev
         .post(&format!("/kartel/api-tokens/{}/revoke", id2.simple()), &[])
         .await;
     res.expect_status(404);
-    assert!(!wayan.get("/kartel/api-tokens").await.body.contains("second"));
+    assert!(
+        !wayan
+            .get("/kartel/api-tokens")
+            .await
+            .body
+            .contains("second")
+    );
     get(&app, "/api/v1/kartel", &token2).await.expect(200);
     // An admin sees every token and revokes any.
     let mut zac = signed_in(&db, "zac").await;
     let admin = zac.get("/kartel/admin/api-tokens").await;
     admin.expect_status(200);
     assert!(admin.body.contains("second") && admin.body.contains("trent@kartel.example"));
-    zac.post(&format!("/kartel/admin/api-tokens/{}/revoke", id2.simple()), &[])
-        .await
-        .expect_status(303);
+    zac.post(
+        &format!("/kartel/admin/api-tokens/{}/revoke", id2.simple()),
+        &[],
+    )
+    .await
+    .expect_status(303);
     get(&app, "/api/v1/kartel", &token2).await.expect(401);
     // A member may not open the admin page.
-    wayan.get("/kartel/admin/api-tokens").await.expect_status(403);
+    wayan
+        .get("/kartel/admin/api-tokens")
+        .await
+        .expect_status(403);
 }
 
 #[tokio::test]
@@ -216,17 +268,25 @@ async fn a_bad_token_form_keeps_what_was_typed_and_says_why() {
     let mut trent = signed_in(&db, "trent").await;
     trent.get("/kartel/api-tokens").await;
     let res = trent
-        .post("/kartel/api-tokens", &[("name", "  "), ("scope", "everything"), ("expires", "7")])
+        .post(
+            "/kartel/api-tokens",
+            &[("name", "  "), ("scope", "everything"), ("expires", "7")],
+        )
         .await;
     res.expect_status(422);
-    for text in ["Enter a name for the token.", "Choose read, or read and write.", "Choose when the token expires."] {
+    for text in [
+        "Enter a name for the token.",
+        "Choose read, or read and write.",
+        "Choose when the token expires.",
+    ] {
         assert!(res.body.contains(text), "missing {text}");
     }
     assert_eq!(count(&db, "select count(*) from api_tokens").await, 0);
 }
 
 #[tokio::test]
-async fn unknown_revoked_expired_missing_and_former_members_tokens_answer_401_and_each_use_is_counted() {
+async fn unknown_revoked_expired_missing_and_former_members_tokens_answer_401_and_each_use_is_counted()
+ {
     let db = demo_db().await;
     let (app, token) = wayan(&db).await;
     for (auth, why) in [
@@ -236,16 +296,26 @@ async fn unknown_revoked_expired_missing_and_former_members_tokens_answer_401_an
     ] {
         let a = call(&app, "GET", "/api/v1/kartel", auth.as_deref(), None, &[]).await;
         a.expect(401);
-        assert!(a.json["error"].as_str().is_some_and(|e| e.contains(why)), "{}", a.json);
+        assert!(
+            a.json["error"].as_str().is_some_and(|e| e.contains(why)),
+            "{}",
+            a.json
+        );
     }
     // Every use moves "last used" and the count.
     let before: (Option<chrono::DateTime<chrono::Utc>>, i64) =
-        sqlx::query_as("select last_used_at, uses from api_tokens").fetch_one(&db.pool).await.expect("row");
+        sqlx::query_as("select last_used_at, uses from api_tokens")
+            .fetch_one(&db.pool)
+            .await
+            .expect("row");
     assert_eq!(before, (None, 0));
     get(&app, "/api/v1/kartel", &token).await.expect(200);
     get(&app, "/api/v1/kartel/people", &token).await.expect(200);
     let after: (Option<chrono::DateTime<chrono::Utc>>, i64) =
-        sqlx::query_as("select last_used_at, uses from api_tokens").fetch_one(&db.pool).await.expect("row");
+        sqlx::query_as("select last_used_at, uses from api_tokens")
+            .fetch_one(&db.pool)
+            .await
+            .expect("row");
     assert!(after.0.is_some());
     assert_eq!(after.1, 2);
 
@@ -255,12 +325,21 @@ async fn unknown_revoked_expired_missing_and_former_members_tokens_answer_401_an
         .expect("expire");
     let a = get(&app, "/api/v1/kartel", &token).await;
     a.expect(401);
-    assert!(a.json["error"].as_str().is_some_and(|e| e.contains("expired")), "{}", a.json);
+    assert!(
+        a.json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("expired")),
+        "{}",
+        a.json
+    );
     let uses: i64 = count(&db, "select uses from api_tokens").await;
     assert_eq!(uses, 2, "a refused token's use is not counted");
 
     // A member removed from the organization: their tokens stop at once.
-    sqlx::query("update api_tokens set expires_at = null").execute(&db.pool).await.expect("renew");
+    sqlx::query("update api_tokens set expires_at = null")
+        .execute(&db.pool)
+        .await
+        .expect("renew");
     get(&app, "/api/v1/kartel", &token).await.expect(200);
     sqlx::query("delete from memberships where account_id = (select id from accounts where email = 'wayan@kartel.example')")
         .execute(&db.pool)
@@ -268,7 +347,13 @@ async fn unknown_revoked_expired_missing_and_former_members_tokens_answer_401_an
         .expect("remove");
     let a = get(&app, "/api/v1/kartel", &token).await;
     a.expect(401);
-    assert!(a.json["error"].as_str().is_some_and(|e| e.contains("no longer a member")), "{}", a.json);
+    assert!(
+        a.json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no longer a member")),
+        "{}",
+        a.json
+    );
 }
 
 #[tokio::test]
@@ -285,13 +370,23 @@ async fn a_read_token_reads_and_is_refused_writes_a_read_write_token_writes() {
     let body = json!({"outcome": "prod-case-studies", "quarter": 4, "value": "7"});
     let a = post(&app, "/api/v1/kartel/actuals", &read, &body, &[]).await;
     a.expect(403);
-    assert!(a.json["error"].as_str().is_some_and(|e| e.contains("may only read")));
-    assert_eq!(count(&db, "select count(*) from actuals where source = 'api'").await, 0);
+    assert!(
+        a.json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("may only read"))
+    );
+    assert_eq!(
+        count(&db, "select count(*) from actuals where source = 'api'").await,
+        0
+    );
     let a = post(&app, "/api/v1/kartel/actuals", &write, &body, &[]).await;
     a.expect(201);
     assert_eq!(a.json["saved"], 1);
     assert_eq!(a.json["actuals"][0]["value"], "7");
-    assert_eq!(count(&db, "select count(*) from actuals where source = 'api'").await, 1);
+    assert_eq!(
+        count(&db, "select count(*) from actuals where source = 'api'").await,
+        1
+    );
     // Audited, naming the token it came through.
     assert_eq!(
         count(&db, "select count(*) from audit_log where entity = 'actual' and actor = 'wayan@kartel.example (API token “writer”)'").await,
@@ -344,9 +439,20 @@ async fn every_endpoint_refuses_another_organizations_rows_with_404() {
     load_acme(&db).await;
     let engagement = demo_engagement(&db).await;
     let (app, kartel) = wayan(&db).await;
-    let ann = crate::common::service_account(&db, "acme", "ann", whygo::domain::permissions::Role::Admin).await;
-    let acme = stored_token(&db, "acme", ann.account, whygo::db::api_tokens::Kind::Personal, None).await;
-    let before = crate::common::content_fingerprint(&db, &["api_tokens", "sessions", "sign_in_attempts"]).await;
+    let ann =
+        crate::common::service_account(&db, "acme", "ann", whygo::domain::permissions::Role::Admin)
+            .await;
+    let acme = stored_token(
+        &db,
+        "acme",
+        ann.account,
+        whygo::db::api_tokens::Kind::Personal,
+        None,
+    )
+    .await;
+    let before =
+        crate::common::content_fingerprint(&db, &["api_tokens", "sessions", "sign_in_attempts"])
+            .await;
     let ops = operations();
     assert!(ops.len() >= 15, "{ops:?}");
     for (method, pattern) in &ops {
@@ -363,24 +469,56 @@ async fn every_endpoint_refuses_another_organizations_rows_with_404() {
             let method = method.clone();
             let body = body.clone();
             async move {
-                call(&app, &method, &path, Some(&token), (method == "POST").then_some(&body), &[]).await
+                call(
+                    &app,
+                    &method,
+                    &path,
+                    Some(&token),
+                    (method == "POST").then_some(&body),
+                    &[],
+                )
+                .await
             }
         };
         // Kartel's token on Acme's address, and Acme's token on Kartel's.
-        let a = send(fill(pattern, "acme").replace("{engagement}", &engagement), kartel.clone()).await;
-        assert_eq!(a.status, StatusCode::NOT_FOUND, "{method} {pattern} with Kartel's token on acme: {}", a.json);
+        let a = send(
+            fill(pattern, "acme").replace("{engagement}", &engagement),
+            kartel.clone(),
+        )
+        .await;
+        assert_eq!(
+            a.status,
+            StatusCode::NOT_FOUND,
+            "{method} {pattern} with Kartel's token on acme: {}",
+            a.json
+        );
         let a = send(kartel_path.clone(), acme.clone()).await;
-        assert_eq!(a.status, StatusCode::NOT_FOUND, "{method} {pattern} with Acme's token on kartel: {}", a.json);
+        assert_eq!(
+            a.status,
+            StatusCode::NOT_FOUND,
+            "{method} {pattern} with Acme's token on kartel: {}",
+            a.json
+        );
         assert!(a.json["error"].is_string(), "JSON error: {}", a.json);
         // Acme's token on its own address with Kartel's keys: not found either.
         if pattern.contains("{key}") {
-            let a = send(fill(pattern, "acme").replace("{engagement}", &engagement), acme.clone()).await;
-            assert_eq!(a.status, StatusCode::NOT_FOUND, "{method} {pattern}: Kartel's key in Acme: {}", a.json);
+            let a = send(
+                fill(pattern, "acme").replace("{engagement}", &engagement),
+                acme.clone(),
+            )
+            .await;
+            assert_eq!(
+                a.status,
+                StatusCode::NOT_FOUND,
+                "{method} {pattern}: Kartel's key in Acme: {}",
+                a.json
+            );
         }
     }
     assert_eq!(
         before,
-        crate::common::content_fingerprint(&db, &["api_tokens", "sessions", "sign_in_attempts"]).await,
+        crate::common::content_fingerprint(&db, &["api_tokens", "sessions", "sign_in_attempts"])
+            .await,
         "nothing was written"
     );
 }
@@ -392,14 +530,26 @@ async fn a_token_sees_only_what_its_person_sees_on_the_pages() {
     // Trent's individual WhyGO: Wayan is not in his chain.
     let mut w = signed_in(&db, "wayan").await;
     w.get("/kartel/whygos/trent-1").await.expect_status(404);
-    get(&app, "/api/v1/kartel/whygos/trent-1", &wayan).await.expect(404);
-    get(&app, "/api/v1/kartel/whygos/trent-1/comments", &wayan).await.expect(404);
+    get(&app, "/api/v1/kartel/whygos/trent-1", &wayan)
+        .await
+        .expect(404);
+    get(&app, "/api/v1/kartel/whygos/trent-1/comments", &wayan)
+        .await
+        .expect(404);
     let list = get(&app, "/api/v1/kartel/whygos?person=trent", &wayan).await;
     list.expect(200);
     assert_eq!(list.json["total"], 0, "{}", list.json);
     let all = get(&app, "/api/v1/kartel/whygos?per_page=200", &wayan).await;
-    let keys: Vec<&str> = all.json["items"].as_array().into_iter().flatten().filter_map(|w| w["key"].as_str()).collect();
-    assert!(!keys.contains(&"trent-1") && keys.contains(&"production-2"), "{keys:?}");
+    let keys: Vec<&str> = all.json["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w["key"].as_str())
+        .collect();
+    assert!(
+        !keys.contains(&"trent-1") && keys.contains(&"production-2"),
+        "{keys:?}"
+    );
     let report = get(&app, "/api/v1/kartel/report", &wayan).await;
     report.expect(200);
     assert!(!report.json.to_string().contains("trent-1"));
@@ -424,42 +574,75 @@ async fn a_token_sees_only_what_its_person_sees_on_the_pages() {
 }
 
 #[tokio::test]
-async fn a_batch_sent_twice_with_one_idempotency_key_is_saved_once_and_the_key_with_another_body_is_refused() {
+async fn a_batch_sent_twice_with_one_idempotency_key_is_saved_once_and_the_key_with_another_body_is_refused()
+ {
     let db = demo_db().await;
     let (app, token) = wayan(&db).await;
     let batch = json!({"actuals": [
         {"outcome": "prod-case-studies", "quarter": 4, "value": "7"},
         {"outcome": "prod-margin", "value": "47%", "note": "Two pods ramping."}
     ]});
-    let version = || count(&db, "select data_version from tenants where slug = 'kartel'");
+    let version = || {
+        count(
+            &db,
+            "select data_version from tenants where slug = 'kartel'",
+        )
+    };
     let v0 = version().await;
     let key = [("idempotency-key", "week-47")];
     let first = post(&app, "/api/v1/kartel/actuals", &token, &batch, &key).await;
     first.expect(201);
     assert_eq!(first.json["saved"], 2);
-    assert_eq!(first.json["actuals"][1]["quarter"], 4, "the date's quarter by default");
+    assert_eq!(
+        first.json["actuals"][1]["quarter"], 4,
+        "the date's quarter by default"
+    );
     assert!(first.headers.get("idempotent-replayed").is_none());
     let v1 = version().await;
-    assert!(v1 > v0, "an API write moves the data version as a page write does");
+    assert!(
+        v1 > v0,
+        "an API write moves the data version as a page write does"
+    );
     let again = post(&app, "/api/v1/kartel/actuals", &token, &batch, &key).await;
     again.expect(201);
     assert_eq!(again.json, first.json, "the first answer, again");
-    assert_eq!(again.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
-    assert_eq!(count(&db, "select count(*) from actuals where source = 'api'").await, 2);
+    assert_eq!(
+        again
+            .headers
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
+    assert_eq!(
+        count(&db, "select count(*) from actuals where source = 'api'").await,
+        2
+    );
     assert_eq!(version().await, v1, "nothing written");
     let other = json!({"actuals": [{"outcome": "prod-case-studies", "quarter": 4, "value": "8"}]});
     let refused = post(&app, "/api/v1/kartel/actuals", &token, &other, &key).await;
     refused.expect(422);
     assert_eq!(refused.json["field"], "Idempotency-Key");
-    assert_eq!(count(&db, "select count(*) from actuals where source = 'api'").await, 2);
+    assert_eq!(
+        count(&db, "select count(*) from actuals where source = 'api'").await,
+        2
+    );
     // A new key saves anew; the pages show the new actual at once.
-    post(&app, "/api/v1/kartel/actuals", &token, &other, &[("idempotency-key", "week-48")])
-        .await
-        .expect(201);
+    post(
+        &app,
+        "/api/v1/kartel/actuals",
+        &token,
+        &other,
+        &[("idempotency-key", "week-48")],
+    )
+    .await
+    .expect(201);
     let mut kevin = signed_in(&db, "kevin").await;
     let page = kevin.get("/kartel/whygos/production-2").await;
     page.expect_status(200);
-    assert!(page.body.contains("Two pods ramping."), "the WhyGO page shows the API's actual");
+    assert!(
+        page.body.contains("Two pods ramping."),
+        "the WhyGO page shows the API's actual"
+    );
 }
 
 #[tokio::test]
@@ -478,19 +661,59 @@ async fn bad_values_answer_422_with_each_field_and_the_forms_message_and_nothing
     a.expect(422);
     let errors = a.json["errors"].as_array().cloned().unwrap_or_default();
     let fields: Vec<&str> = errors.iter().filter_map(|e| e["field"].as_str()).collect();
-    assert_eq!(fields, ["actuals[0].value", "actuals[1].quarter", "actuals[2].note", "actuals[3].value"], "{}", a.json);
+    assert_eq!(
+        fields,
+        [
+            "actuals[0].value",
+            "actuals[1].quarter",
+            "actuals[2].note",
+            "actuals[3].value"
+        ],
+        "{}",
+        a.json
+    );
     assert_eq!(a.json["field"], "actuals[0].value");
-    assert!(errors[2]["message"].as_str().is_some_and(|m| m.contains("needs its reason")), "{}", a.json);
+    assert!(
+        errors[2]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("needs its reason")),
+        "{}",
+        a.json
+    );
     assert_eq!(written().await, n, "all or nothing");
 
     // Not JSON, a NUL, a wrong type, an unknown field, nobody's outcome.
-    let raw = call(&app, "POST", "/api/v1/kartel/actuals", Some(&token), None, &[("content-type", "text/csv")]).await;
+    let raw = call(
+        &app,
+        "POST",
+        "/api/v1/kartel/actuals",
+        Some(&token),
+        None,
+        &[("content-type", "text/csv")],
+    )
+    .await;
     raw.expect(415);
     for (body, status, field) in [
-        (json!({"outcome": "prod-margin", "value": "4\u{0}7%"}), 400, "value"),
-        (json!({"outcome": "prod-margin", "quarter": "four", "value": "47%"}), 422, "quarter"),
-        (json!({"outcome": "prod-margin", "value": "47%", "colour": "red"}), 422, "colour"),
-        (json!({"actuals": [{"outcome": "acme-shipped", "value": "1"}]}), 422, "actuals[0].outcome"),
+        (
+            json!({"outcome": "prod-margin", "value": "4\u{0}7%"}),
+            400,
+            "value",
+        ),
+        (
+            json!({"outcome": "prod-margin", "quarter": "four", "value": "47%"}),
+            422,
+            "quarter",
+        ),
+        (
+            json!({"outcome": "prod-margin", "value": "47%", "colour": "red"}),
+            422,
+            "colour",
+        ),
+        (
+            json!({"actuals": [{"outcome": "acme-shipped", "value": "1"}]}),
+            422,
+            "actuals[0].outcome",
+        ),
         (json!({"actuals": []}), 422, "actuals"),
     ] {
         let a = post(&app, "/api/v1/kartel/actuals", &token, &body, &[]).await;
@@ -501,7 +724,14 @@ async fn bad_values_answer_422_with_each_field_and_the_forms_message_and_nothing
         }
     }
     // Someone else's outcome: refused by the permission table, as on the form.
-    let a = post(&app, "/api/v1/kartel/actuals", &token, &json!({"outcome": "gen-labs-tools", "value": "3"}), &[]).await;
+    let a = post(
+        &app,
+        "/api/v1/kartel/actuals",
+        &token,
+        &json!({"outcome": "gen-labs-tools", "value": "3"}),
+        &[],
+    )
+    .await;
     a.expect(403);
     assert_eq!(written().await, n);
     // Broken JSON says where.
@@ -528,14 +758,29 @@ async fn lists_are_paged_with_next_previous_and_a_link_header() {
     assert_eq!(first.json["previous"], Value::Null);
     let next = first.json["next"].as_str().expect("next").to_owned();
     assert_eq!(next, "/api/v1/kartel/people?per_page=5&page=2");
-    let link = first.headers.get("link").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let link = first
+        .headers
+        .get("link")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     assert!(link.contains("rel=\"next\""), "{link}");
     let second = get(&app, &next, &token).await;
     second.expect(200);
-    assert_ne!(second.json["items"][0]["key"], first.json["items"][0]["key"]);
-    assert_eq!(second.json["previous"], "/api/v1/kartel/people?per_page=5&page=1");
+    assert_ne!(
+        second.json["items"][0]["key"],
+        first.json["items"][0]["key"]
+    );
+    assert_eq!(
+        second.json["previous"],
+        "/api/v1/kartel/people?per_page=5&page=1"
+    );
     let pages = first.json["pages"].as_u64().expect("pages");
-    let after = get(&app, &format!("/api/v1/kartel/people?per_page=5&page={}", pages + 1), &token).await;
+    let after = get(
+        &app,
+        &format!("/api/v1/kartel/people?per_page=5&page={}", pages + 1),
+        &token,
+    )
+    .await;
     after.expect(404);
     assert_eq!(after.json["field"], "page");
     let bad = get(&app, "/api/v1/kartel/whygos?page=0", &token).await;
@@ -544,9 +789,20 @@ async fn lists_are_paged_with_next_previous_and_a_link_header() {
     let bad = get(&app, "/api/v1/kartel/whygos?as_of=yesterday", &token).await;
     bad.expect(400);
     assert_eq!(bad.json["field"], "as_of");
-    let w = get(&app, "/api/v1/kartel/whygos?level=department&department=production&as_of=2026-11-21", &token).await;
+    let w = get(
+        &app,
+        "/api/v1/kartel/whygos?level=department&department=production&as_of=2026-11-21",
+        &token,
+    )
+    .await;
     w.expect(200);
-    assert!(w.json["items"].as_array().is_some_and(|i| !i.is_empty() && i.iter().all(|x| x["level"] == "department" && x["department"] == "production")), "{}", w.json);
+    assert!(
+        w.json["items"].as_array().is_some_and(|i| !i.is_empty()
+            && i.iter()
+                .all(|x| x["level"] == "department" && x["department"] == "production")),
+        "{}",
+        w.json
+    );
     let q = &w.json["items"][0]["outcomes"][0]["quarters"];
     assert_eq!(q.as_array().map(Vec::len), Some(4));
     assert!(q[3]["status"].is_string() && q[3]["explanation"].is_string());
@@ -557,7 +813,8 @@ async fn over_its_rate_limit_a_token_is_answered_429_with_retry_after() {
     let db = demo_db().await;
     let mut c = signed_in(&db, "wayan").await;
     let token = make_token(&mut c, "busy", "read").await;
-    let mut settings = whygo::http::Settings::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static"));
+    let mut settings =
+        whygo::http::Settings::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static"));
     settings.today = crate::common::TODAY.parse().ok();
     settings.api_rate_limit = 3;
     let app = whygo::http::app(db.app_pool.clone(), settings);
@@ -573,15 +830,21 @@ async fn over_its_rate_limit_a_token_is_answered_429_with_retry_after() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After in seconds");
     assert!((1..=60).contains(&retry), "{retry}");
-    assert!(a.json["error"].as_str().is_some_and(|e| e.contains("Try again in")));
+    assert!(
+        a.json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Try again in"))
+    );
     // Another token of the same person has its own count.
     let other = make_token(&mut c, "calm", "read").await;
     get(&app, "/api/v1/kartel", &other).await.expect(200);
     // When the window has passed, the token is served again.
-    sqlx::query("update api_tokens set window_start = now() - interval '61 seconds' where name = 'busy'")
-        .execute(&db.pool)
-        .await
-        .expect("age the window");
+    sqlx::query(
+        "update api_tokens set window_start = now() - interval '61 seconds' where name = 'busy'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("age the window");
     get(&app, "/api/v1/kartel", &token).await.expect(200);
 }
 
@@ -590,15 +853,37 @@ async fn comments_and_handoff_steps_are_taken_through_the_api_as_the_pages_take_
     let db = demo_db().await;
     crate::common::without_demo_engagements(&db).await;
     let (app, token) = wayan(&db).await;
-    let a = post(&app, "/api/v1/kartel/whygos/production-2/comments", &token, &json!({"body": "Margin recovers in December.", "outcome": "prod-margin"}), &[]).await;
+    let a = post(
+        &app,
+        "/api/v1/kartel/whygos/production-2/comments",
+        &token,
+        &json!({"body": "Margin recovers in December.", "outcome": "prod-margin"}),
+        &[],
+    )
+    .await;
     a.expect(201);
     let list = get(&app, "/api/v1/kartel/whygos/production-2/comments", &token).await;
     list.expect(200);
-    assert_eq!(list.json["items"][0]["body"], "Margin recovers in December.");
+    assert_eq!(
+        list.json["items"][0]["body"],
+        "Margin recovers in December."
+    );
     assert_eq!(list.json["items"][0]["author"], "wayan");
-    let a = post(&app, "/api/v1/kartel/whygos/production-2/comments", &token, &json!({"body": " ", "outcome": "nope"}), &[]).await;
+    let a = post(
+        &app,
+        "/api/v1/kartel/whygos/production-2/comments",
+        &token,
+        &json!({"body": " ", "outcome": "nope"}),
+        &[],
+    )
+    .await;
     a.expect(422);
-    let fields: Vec<&str> = a.json["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect();
+    let fields: Vec<&str> = a.json["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
     assert_eq!(fields, ["body", "outcome"]);
 
     // Ben (Sales) opens an engagement on the page; Wayan (Production)
@@ -607,22 +892,84 @@ async fn comments_and_handoff_steps_are_taken_through_the_api_as_the_pages_take_
     ben.get("/kartel/engagements/new").await;
     ben.post(
         "/kartel/engagements/new",
-        &[("key", "acme-launch"), ("name", "Acme launch"), ("client", "Acme"), ("vertical", "Retail"), ("cycle", "client"), ("sow_signed", "2026-11-20")],
+        &[
+            ("key", "acme-launch"),
+            ("name", "Acme launch"),
+            ("client", "Acme"),
+            ("vertical", "Retail"),
+            ("cycle", "client"),
+            ("sow_signed", "2026-11-20"),
+        ],
     )
     .await
     .expect_status(303);
     let path = "/api/v1/kartel/engagements/acme-launch/handoffs/sales-to-production";
-    let a = call(&app, "POST", &format!("{path}/accept"), Some(&token), None, &[]).await;
+    let a = call(
+        &app,
+        "POST",
+        &format!("{path}/accept"),
+        Some(&token),
+        None,
+        &[],
+    )
+    .await;
     a.expect(409);
-    assert!(a.json["error"].as_str().is_some_and(|e| e.contains("not been submitted")), "{}", a.json);
+    assert!(
+        a.json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not been submitted")),
+        "{}",
+        a.json
+    );
     // Wayan is not of Sales: the sender's steps are refused.
-    call(&app, "POST", &format!("{path}/submit"), Some(&token), None, &[]).await.expect(403);
+    call(
+        &app,
+        "POST",
+        &format!("{path}/submit"),
+        Some(&token),
+        None,
+        &[],
+    )
+    .await
+    .expect(403);
     let mut b = signed_in(&db, "ben").await;
     let ben_token = make_token(&mut b, "crm", "read-write").await;
-    post(&app, &format!("{path}/tick"), &ben_token, &json!({"item": 0}), &[]).await.expect(200);
-    post(&app, &format!("{path}/tick"), &ben_token, &json!({"item": 99}), &[]).await.expect(422);
-    call(&app, "POST", &format!("{path}/submit"), Some(&ben_token), None, &[]).await.expect(200);
-    let a = post(&app, &format!("{path}/send-back"), &token, &json!({"reason": "Budget missing"}), &[]).await;
+    post(
+        &app,
+        &format!("{path}/tick"),
+        &ben_token,
+        &json!({"item": 0}),
+        &[],
+    )
+    .await
+    .expect(200);
+    post(
+        &app,
+        &format!("{path}/tick"),
+        &ben_token,
+        &json!({"item": 99}),
+        &[],
+    )
+    .await
+    .expect(422);
+    call(
+        &app,
+        "POST",
+        &format!("{path}/submit"),
+        Some(&ben_token),
+        None,
+        &[],
+    )
+    .await
+    .expect(200);
+    let a = post(
+        &app,
+        &format!("{path}/send-back"),
+        &token,
+        &json!({"reason": "Budget missing"}),
+        &[],
+    )
+    .await;
     a.expect(200);
     assert_eq!(a.json["phase"], "sent back");
     let e = get(&app, "/api/v1/kartel/engagements/acme-launch", &token).await;
@@ -636,8 +983,24 @@ async fn comments_and_handoff_steps_are_taken_through_the_api_as_the_pages_take_
     page.expect(200);
     assert_eq!(page.json["total"], 1);
     // No such step: 404; audited like the page's steps.
-    call(&app, "POST", &format!("{path}/explode"), Some(&token), None, &[]).await.expect(404);
-    assert!(count(&db, "select count(*) from audit_log where entity = 'handoff' and actor like '%(API token%'").await >= 3);
+    call(
+        &app,
+        "POST",
+        &format!("{path}/explode"),
+        Some(&token),
+        None,
+        &[],
+    )
+    .await
+    .expect(404);
+    assert!(
+        count(
+            &db,
+            "select count(*) from audit_log where entity = 'handoff' and actor like '%(API token%'"
+        )
+        .await
+            >= 3
+    );
 }
 
 #[tokio::test]
@@ -646,7 +1009,15 @@ async fn a_service_token_acts_with_its_role_and_as_no_person() {
     let mut zac = signed_in(&db, "zac").await;
     zac.get("/kartel/admin/api-tokens").await;
     let res = zac
-        .post("/kartel/admin/api-tokens", &[("name", "warehouse"), ("scope", "read-write"), ("expires", "never"), ("role", "leader")])
+        .post(
+            "/kartel/admin/api-tokens",
+            &[
+                ("name", "warehouse"),
+                ("scope", "read-write"),
+                ("expires", "never"),
+                ("role", "leader"),
+            ],
+        )
         .await;
     res.expect_status(201);
     let token = token_in(&res.body).expect("shown once");
@@ -657,15 +1028,36 @@ async fn a_service_token_acts_with_its_role_and_as_no_person() {
     assert_eq!(me.json["token"]["role"], "leader");
     assert_eq!(me.json["token"]["person"], Value::Null);
     // A leader sees every individual WhyGO; a person signs check-ins.
-    get(&app, "/api/v1/kartel/whygos/trent-1", &token).await.expect(200);
-    let a = post(&app, "/api/v1/kartel/actuals", &token, &json!({"outcome": "prod-margin", "value": "47%"}), &[]).await;
+    get(&app, "/api/v1/kartel/whygos/trent-1", &token)
+        .await
+        .expect(200);
+    let a = post(
+        &app,
+        "/api/v1/kartel/actuals",
+        &token,
+        &json!({"outcome": "prod-margin", "value": "47%"}),
+        &[],
+    )
+    .await;
     a.expect(403);
-    assert!(a.json["error"].as_str().is_some_and(|e| e.contains("personal token")));
+    assert!(
+        a.json["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("personal token"))
+    );
     // Only admins make service tokens.
     let mut wayan = signed_in(&db, "wayan").await;
     wayan.get("/kartel/api-tokens").await;
     wayan
-        .post("/kartel/admin/api-tokens", &[("name", "x"), ("scope", "read"), ("expires", "30"), ("role", "admin")])
+        .post(
+            "/kartel/admin/api-tokens",
+            &[
+                ("name", "x"),
+                ("scope", "read"),
+                ("expires", "30"),
+                ("role", "admin"),
+            ],
+        )
         .await
         .expect_status(403);
 }
@@ -677,18 +1069,38 @@ async fn the_openapi_document_is_valid_openapi_3_1_and_lists_every_api_route() {
     let served = call(&app, "GET", "/api/v1/openapi.json", None, None, &[]).await;
     served.expect(200);
     let doc = served.json;
-    assert_eq!(doc["openapi"].as_str().map(|v| v.starts_with("3.1")), Some(true), "{}", doc["openapi"]);
-    let schema: Value = serde_json::from_str(include_str!("fixtures/openapi-3.1-schema.json")).expect("the OpenAPI 3.1 schema");
+    assert_eq!(
+        doc["openapi"].as_str().map(|v| v.starts_with("3.1")),
+        Some(true),
+        "{}",
+        doc["openapi"]
+    );
+    let schema: Value = serde_json::from_str(include_str!("fixtures/openapi-3.1-schema.json"))
+        .expect("the OpenAPI 3.1 schema");
     let validator = jsonschema::validator_for(&schema).expect("a validator");
-    let problems: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(problems.is_empty(), "the document is not valid OpenAPI 3.1: {problems:#?}");
+    let problems: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "the document is not valid OpenAPI 3.1: {problems:#?}"
+    );
     // Every operation of the document is served: with a token and keys
     // that exist, none answers 404 or 405.
     let engagement = demo_engagement(&db).await;
     let ops = operations();
     for (method, pattern) in &ops {
         let path = fill(pattern, "kartel").replace("{engagement}", &engagement);
-        let a = call(&app, method, &path, Some(&token), (method == "POST").then_some(&json!({})), &[]).await;
+        let a = call(
+            &app,
+            method,
+            &path,
+            Some(&token),
+            (method == "POST").then_some(&json!({})),
+            &[],
+        )
+        .await;
         assert!(
             a.status != StatusCode::NOT_FOUND && a.status != StatusCode::METHOD_NOT_ALLOWED,
             "{method} {pattern} is in the document but answers {}: {}",
@@ -702,7 +1114,9 @@ async fn the_openapi_document_is_valid_openapi_3_1_and_lists_every_api_route() {
     for (_, route) in crate::common::source_routes() {
         if route.starts_with("/api/") {
             assert!(
-                documented.contains(&route.as_str()) || route == "/api/v1/openapi.json" || route == "/api/docs",
+                documented.contains(&route.as_str())
+                    || route == "/api/v1/openapi.json"
+                    || route == "/api/docs",
                 "{route} is routed but not documented"
             );
         }
@@ -712,15 +1126,27 @@ async fn the_openapi_document_is_valid_openapi_3_1_and_lists_every_api_route() {
     let annotated: usize = std::fs::read_dir(&api_dir)
         .expect("src/http/api")
         .flatten()
-        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default().matches("#[utoipa::path(").count())
+        .map(|e| {
+            std::fs::read_to_string(e.path())
+                .unwrap_or_default()
+                .matches("#[utoipa::path(")
+                .count()
+        })
         .sum();
-    assert_eq!(annotated, ops.len(), "every #[utoipa::path] handler is in the document");
+    assert_eq!(
+        annotated,
+        ops.len(),
+        "every #[utoipa::path] handler is in the document"
+    );
     // The page reads the document.
     let page = call(&app, "GET", "/api/docs", None, None, &[]).await;
     page.expect(200);
     let html = page.json.as_str().unwrap_or_default().to_owned();
     for (method, pattern) in &ops {
-        assert!(html.contains(&format!("{method} {pattern}")), "the docs page lists {method} {pattern}");
+        assert!(
+            html.contains(&format!("{method} {pattern}")),
+            "the docs page lists {method} {pattern}"
+        );
     }
 }
 
@@ -728,14 +1154,31 @@ async fn the_openapi_document_is_valid_openapi_3_1_and_lists_every_api_route() {
 async fn errors_under_the_api_are_json_never_a_page() {
     let db = TestDb::new().await;
     let app = app(&db);
-    for (method, path) in [("GET", "/api/v1/kartel/nothing"), ("DELETE", "/api/v1/kartel"), ("GET", "/api/v1/kartel")] {
+    for (method, path) in [
+        ("GET", "/api/v1/kartel/nothing"),
+        ("DELETE", "/api/v1/kartel"),
+        ("GET", "/api/v1/kartel"),
+    ] {
         let a = call(&app, method, path, None, None, &[]).await;
         assert!(a.status.is_client_error(), "{method} {path}");
         assert!(a.json["error"].is_string(), "{method} {path}: {}", a.json);
-        assert!(a.headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json")));
+        assert!(
+            a.headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json"))
+        );
     }
     // A session cookie opens nothing under /api, and POSTs need no CSRF token.
-    let a = call(&app, "POST", "/api/v1/kartel/actuals", None, Some(&json!({})), &[("cookie", "whygo_session=x.y")]).await;
+    let a = call(
+        &app,
+        "POST",
+        "/api/v1/kartel/actuals",
+        None,
+        Some(&json!({})),
+        &[("cookie", "whygo_session=x.y")],
+    )
+    .await;
     a.expect(401);
 }
 

@@ -54,7 +54,10 @@ pub fn run() {
     };
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "the script failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "the script failed:\n{stdout}\n{stderr}"
+    );
     for line in [
         "token: whygo_",
         "push 1: HTTP 201, saved 3\n",
@@ -64,12 +67,18 @@ pub fn run() {
         "  prod-margin: 47% [",
         "  prod-on-time: 88% [",
     ] {
-        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(line),
+            "missing {line:?} in:\n{stdout}\n{stderr}"
+        );
     }
     let count = |sql: &str| -> i64 {
         rt.block_on(sqlx::query_scalar(sql).fetch_one(&db.pool))
             .expect("count")
     };
-    assert_eq!(count("select count(*) from actuals where source = 'api'"), 3);
+    assert_eq!(
+        count("select count(*) from actuals where source = 'api'"),
+        3
+    );
     drop(server);
 }

@@ -1057,8 +1057,8 @@ async fn an_actual_is_appended_only_by_an_owner_of_its_outcome() {
         &[entry("prod-margin")],
         whygo::db::checkin::Source::Web,
     )
-        .await
-        .expect("query");
+    .await
+    .expect("query");
     assert_eq!(refused, None);
     // His own outcome is appended.
     let saved = append(

@@ -156,7 +156,10 @@ pub async fn create(
     // same push re-encoded still matches.
     let request_hash = {
         let mut h = Sha256::new();
-        h.update(format!("POST /api/v1/{}/actuals\n", caller.tenancy.tenant.slug));
+        h.update(format!(
+            "POST /api/v1/{}/actuals\n",
+            caller.tenancy.tenant.slug
+        ));
         h.update(body.value.to_string());
         h.finalize().to_vec()
     };

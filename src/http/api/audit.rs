@@ -80,7 +80,12 @@ pub async fn list(
                 .ok_or_else(|| bad("before", format!("“{s}” is not an entry number (seq).")))?,
         ),
     };
-    let per_page = match q.per_page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let per_page = match q
+        .per_page
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => DEFAULT_PER_PAGE,
         Some(s) => s
             .parse::<usize>()

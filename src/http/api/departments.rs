@@ -55,7 +55,11 @@ pub async fn list(
     let (page, per_page) = paging.read()?;
     let t = &caller.tenancy;
     let plan = load_plan(&state, t, state.settings.today(), Scope::Org).await?;
-    let all: Vec<Department> = plan.departments.iter().map(|d| department(&plan, d)).collect();
+    let all: Vec<Department> = plan
+        .departments
+        .iter()
+        .map(|d| department(&plan, d))
+        .collect();
     let path = format!("/api/v1/{}/departments", t.tenant.slug);
     let page = page_of(all, page, per_page, |n| href(&path, &[], per_page, n))?;
     Ok(paged(&page))

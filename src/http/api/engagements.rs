@@ -202,7 +202,11 @@ fn engagement(loaded: &Loaded, row: &EngagementRow, steps: bool) -> Engagement {
 }
 
 /// The records as of the end of `as_of`, or now.
-async fn records(state: &AppState, caller: &Caller, as_of: Option<&str>) -> Result<Loaded, AppError> {
+async fn records(
+    state: &AppState,
+    caller: &Caller,
+    as_of: Option<&str>,
+) -> Result<Loaded, AppError> {
     let day = match as_of.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(_) => Some(when(state.settings.today(), as_of, None)?.0),

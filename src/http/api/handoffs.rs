@@ -52,10 +52,12 @@ pub struct Taken {
 /// no such step.
 fn read_move(name: &str, body: &StepBody) -> Option<Result<Move, AppError>> {
     let item = || {
-        body.item.ok_or_else(|| AppError::Invalid(vec![(
-            "item".to_owned(),
-            "Give the checklist item, from 0 in checklist order.".to_owned(),
-        )]))
+        body.item.ok_or_else(|| {
+            AppError::Invalid(vec![(
+                "item".to_owned(),
+                "Give the checklist item, from 0 in checklist order.".to_owned(),
+            )])
+        })
     };
     Some(match name {
         "tick" => item().map(Move::Tick),
@@ -63,12 +65,12 @@ fn read_move(name: &str, body: &StepBody) -> Option<Result<Move, AppError>> {
         "submit" => Ok(Move::Submit),
         "accept" => Ok(Move::Accept),
         "send-back" => Ok(Move::SendBack(body.reason.clone())),
-        "needed-by" => read_date(&body.needed_by)
-            .map(Move::NeededBy)
-            .map_err(|_| AppError::Invalid(vec![(
+        "needed-by" => read_date(&body.needed_by).map(Move::NeededBy).map_err(|_| {
+            AppError::Invalid(vec![(
                 "needed_by".to_owned(),
                 "Enter the date it is needed by as YYYY-MM-DD, e.g. 2026-03-15.".to_owned(),
-            )])),
+            )])
+        }),
         _ => return None,
     })
 }
@@ -137,12 +139,20 @@ mod tests {
         };
         let mv = |n: &str| read_move(n, &body).map(Result::ok);
         assert_eq!(mv("tick"), Some(Some(Move::Tick(2))));
-        assert_eq!(mv("send-back"), Some(Some(Move::SendBack("Budget missing".into()))));
+        assert_eq!(
+            mv("send-back"),
+            Some(Some(Move::SendBack("Budget missing".into())))
+        );
         assert_eq!(
             mv("needed-by"),
-            Some(Some(Move::NeededBy(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default())))
+            Some(Some(Move::NeededBy(
+                NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default()
+            )))
         );
         assert_eq!(mv("explode"), None);
-        assert!(matches!(read_move("tick", &StepBody::default()), Some(Err(AppError::Invalid(_)))));
+        assert!(matches!(
+            read_move("tick", &StepBody::default()),
+            Some(Err(AppError::Invalid(_)))
+        ));
     }
 }

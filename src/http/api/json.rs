@@ -146,7 +146,11 @@ fn explain(path: &str, serde: &str) -> (String, String) {
             format!("{path}.{name}")
         }
     };
-    let field = if path == "." { String::new() } else { path.to_owned() };
+    let field = if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    };
     if let Some(rest) = serde.strip_prefix("missing field ") {
         let name = quoted(rest).unwrap_or_default();
         let f = join(&name);
@@ -168,7 +172,11 @@ fn explain(path: &str, serde: &str) -> (String, String) {
         }
         _ => "cannot be read".to_owned(),
     };
-    let name = if field.is_empty() { "The body" } else { field.as_str() };
+    let name = if field.is_empty() {
+        "The body"
+    } else {
+        field.as_str()
+    };
     let message = if field.is_empty() {
         format!("{name} {what}.")
     } else {
@@ -331,15 +339,23 @@ mod tests {
 
     #[test]
     fn a_field_that_does_not_read_is_named_by_its_path() {
-        let (f, m) = refusal(r#"{"actuals": [{"outcome": "x", "quarter": 2}, {"outcome": "y", "quarter": "two"}]}"#);
+        let (f, m) = refusal(
+            r#"{"actuals": [{"outcome": "x", "quarter": 2}, {"outcome": "y", "quarter": "two"}]}"#,
+        );
         assert_eq!(f, "actuals[1].quarter");
         assert!(m.starts_with("“actuals[1].quarter” should be"), "{m}");
         let (f, m) = refusal(r#"{"actuals": [{"quarter": 2}]}"#);
-        assert_eq!((f.as_str(), m.as_str()), ("actuals[0].outcome", "“actuals[0].outcome” is required."));
+        assert_eq!(
+            (f.as_str(), m.as_str()),
+            ("actuals[0].outcome", "“actuals[0].outcome” is required.")
+        );
         let (f, _) = refusal(r#"{"actuals": [{"outcome": "x", "quarter": 2, "colour": 1}]}"#);
         assert_eq!(f, "actuals[0].colour");
         let (f, m) = refusal(r#"{}"#);
-        assert_eq!((f.as_str(), m.as_str()), ("actuals", "“actuals” is required."));
+        assert_eq!(
+            (f.as_str(), m.as_str()),
+            ("actuals", "“actuals” is required.")
+        );
     }
 
     #[test]
@@ -361,7 +377,21 @@ mod tests {
         assert!(page_of((1..=5).collect::<Vec<i32>>(), 4, 2, |_| String::new()).is_err());
         let empty = page_of(Vec::<i32>::new(), 1, 50, |_| String::new()).expect("page 1");
         assert_eq!((empty.pages, empty.next), (1, None));
-        assert!(Paging { page: Some("0".into()), per_page: None }.read().is_err());
-        assert!(Paging { page: None, per_page: Some("201".into()) }.read().is_err());
+        assert!(
+            Paging {
+                page: Some("0".into()),
+                per_page: None
+            }
+            .read()
+            .is_err()
+        );
+        assert!(
+            Paging {
+                page: None,
+                per_page: Some("201".into())
+            }
+            .read()
+            .is_err()
+        );
     }
 }

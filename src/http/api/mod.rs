@@ -156,7 +156,10 @@ pub fn when(
                 return Err(bad("as_of", super::params::out_of_range_message(s)));
             }
             Err(DateError::Unreadable) => {
-                return Err(bad("as_of", format!("“{s}” is not a date: use YYYY-MM-DD.")));
+                return Err(bad(
+                    "as_of",
+                    format!("“{s}” is not a date: use YYYY-MM-DD."),
+                ));
             }
         },
     };

@@ -52,7 +52,10 @@ pub struct TokenInfo {
     params(("tenant" = String, Path, description = "The organization's slug")),
     responses((status = 200, body = Organization), Refusals)
 )]
-pub async fn show(State(state): State<AppState>, caller: Caller) -> Result<Json<Organization>, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Organization>, AppError> {
     let t = &caller.tenancy;
     let today = state.settings.today();
     let fy = crate::domain::calendar::FiscalYear::new(t.tenant.fiscal_year_start);

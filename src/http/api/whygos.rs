@@ -245,8 +245,7 @@ fn whygo(r: &WhyGoReport, w: Option<&PlanWhyGo>, history: bool) -> WhyGo {
 /// Whether WhyGO `r` belongs to department `d`: its own, or its person's.
 fn of_department(plan: &Plan, r: &WhyGoReport, d: &str) -> bool {
     r.department.as_deref() == Some(d)
-        || r
-            .person
+        || r.person
             .as_deref()
             .and_then(|p| plan.person(p))
             .is_some_and(|p| p.department.as_deref() == Some(d))
@@ -274,7 +273,12 @@ pub async fn list(
         q.as_of.as_deref(),
         q.quarter.as_deref(),
     )?;
-    let given = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let given = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let (level_in, department, person) = (given(&q.level), given(&q.department), given(&q.person));
     let level = match level_in.as_deref() {
         None => None,
@@ -311,8 +315,16 @@ pub async fn list(
         .whygos
         .iter()
         .filter(|r| level.is_none_or(|l| r.level == l))
-        .filter(|r| person.as_deref().is_none_or(|p| r.person.as_deref() == Some(p)))
-        .filter(|r| department.as_deref().is_none_or(|d| of_department(&plan, r, d)))
+        .filter(|r| {
+            person
+                .as_deref()
+                .is_none_or(|p| r.person.as_deref() == Some(p))
+        })
+        .filter(|r| {
+            department
+                .as_deref()
+                .is_none_or(|d| of_department(&plan, r, d))
+        })
         .map(|r| whygo(r, plan.whygo(&r.key), false))
         .collect();
     let path = format!("/api/v1/{}/whygos", t.tenant.slug);
