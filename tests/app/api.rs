@@ -1186,3 +1186,19 @@ async fn errors_under_the_api_are_json_never_a_page() {
 fn the_example_script_pushes_a_csv_twice_without_duplicates_and_reads_the_report() {
     crate::api_script::run();
 }
+
+#[test]
+fn the_guide_quotes_the_example_script_as_it_is() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let guide = std::fs::read_to_string(root.join("docs/api.md")).expect("docs/api.md");
+    let script = std::fs::read_to_string(root.join("docs/api-example.sh")).expect("the script");
+    let csv = std::fs::read_to_string(root.join("docs/api-example.csv")).expect("the CSV");
+    assert!(
+        guide.contains(script.trim_end()),
+        "docs/api.md quotes docs/api-example.sh whole"
+    );
+    assert!(
+        guide.contains(csv.trim_end()),
+        "docs/api.md quotes docs/api-example.csv whole"
+    );
+}

@@ -412,6 +412,35 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
             ],
         ),
         form("zac", "/kartel/admin/handoffs/no-such-type/delete", &[]),
+        form(
+            "trent",
+            "/kartel/api-tokens",
+            &[
+                ("name", "weekly push"),
+                ("scope", "read"),
+                ("expires", "30"),
+            ],
+        ),
+        form(
+            "trent",
+            "/kartel/api-tokens/00000000000000000000000000000000/revoke",
+            &[],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/api-tokens",
+            &[
+                ("name", "warehouse"),
+                ("scope", "read-write"),
+                ("expires", "never"),
+                ("role", "leader"),
+            ],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/api-tokens/00000000000000000000000000000000/revoke",
+            &[],
+        ),
         form("zac", &format!("{member}/role"), &[("role", "member")]),
         form("zac", &format!("{member}/reset"), &[]),
         form("zac", &format!("{member}/remove"), &[]),
@@ -736,6 +765,10 @@ fn the_fuzzed_routes_cover_every_route_in_the_routers_source() {
         "/login",
         "/kartel/invite/t",
         "/kartel/reset/t",
+        "/kartel/api-tokens",
+        "/kartel/api-tokens/i/revoke",
+        "/kartel/admin/api-tokens",
+        "/kartel/admin/api-tokens/i/revoke",
     ];
     let gets = get_routes();
     let mut missing = Vec::new();

@@ -362,6 +362,33 @@ fn routes(
             "/{tenant}/admin/audit",
             format!("/{slug}/admin/audit"),
         ),
+        ("GET", "/{tenant}/api-tokens", format!("/{slug}/api-tokens")),
+        (
+            "POST",
+            "/{tenant}/api-tokens",
+            format!("/{slug}/api-tokens"),
+        ),
+        // A Kartel id in the token's place: no token of the path's tenant.
+        (
+            "POST",
+            "/{tenant}/api-tokens/{id}/revoke",
+            format!("/{slug}/api-tokens/{account}/revoke"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/api-tokens",
+            format!("/{slug}/admin/api-tokens"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/api-tokens",
+            format!("/{slug}/admin/api-tokens"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/api-tokens/{id}/revoke",
+            format!("/{slug}/admin/api-tokens/{account}/revoke"),
+        ),
         (
             "GET",
             "/{tenant}/invite/{token}",
@@ -482,6 +509,7 @@ async fn another_tenants_slug_keys_ids_and_tokens_answer_404_with_no_foreign_dat
         for (method, pattern, path) in &slugged {
             if !pattern.contains("{key}")
                 && !pattern.contains("{account}")
+                && !pattern.contains("{id}")
                 && !pattern.contains("{token}")
             {
                 continue;

@@ -124,6 +124,10 @@ pub(crate) const GET_ROUTES: &[&str] = &[
     "/kartel/admin/members",
     "/kartel/admin/settings",
     "/kartel/admin/audit",
+    "/kartel/api-tokens",
+    "/kartel/admin/api-tokens",
+    "/api/docs",
+    "/api/v1/openapi.json",
 ];
 
 const HOSTILE_DATES: &[&str] = &[

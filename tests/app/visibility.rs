@@ -42,6 +42,7 @@ fn routes() -> Vec<String> {
         "/kartel/org?open=trent",
         "/kartel/cascade",
         "/kartel/approvals",
+        "/kartel/api-tokens",
         "/kartel/checkin",
         "/kartel/whygos/new",
         "/kartel/departments/generative",

@@ -298,7 +298,41 @@ async fn every_page(b: &Browser, phone: bool) {
             });
         }
     }
+    // A token just made: the answer that shows it once, then the list
+    // holding it (the pages above saw no token yet), as Trent and as the
+    // admin.
+    b.visit("/kartel/api-tokens").await;
+    b.fill("Name", "weekly CSV push").await;
+    b.press("Make the token").await;
+    b.sees("it is shown only this once").await;
+    let shown = b
+        .js("return document.documentElement.outerHTML;", vec![])
+        .await
+        .as_str()
+        .map(|h| format!("<!DOCTYPE html>\n{h}"))
+        .unwrap_or_default();
+    std::fs::write(html_dir.join("member").join("api-token-made.html"), shown)
+        .expect("save the page's HTML");
+    let mut violations = b.axe().await;
+    if phone && let Some(wide) = sideways(b).await {
+        violations.push(wide);
+    }
+    if !violations.is_empty() {
+        let kept = b.keep("api-token-made").await;
+        errors.push(Finding {
+            who: "member",
+            path: "/kartel/api-tokens (a token made)".to_owned(),
+            problems: violations.join("\n"),
+            kept,
+        });
+    }
     findings.extend(errors);
+    let with_token = html_dir.join("with-token");
+    let mine = ["/kartel/api-tokens".to_owned()];
+    checked += check_pages(b, "member", &mine, &with_token, &mut findings, phone).await;
+    b.sign_in("zac").await;
+    let all = ["/kartel/admin/api-tokens".to_owned()];
+    checked += check_pages(b, "admin", &all, &with_token, &mut findings, phone).await;
     assert!(checked >= 120, "only {checked} pages were checked");
 
     let mut report = String::new();
