@@ -108,6 +108,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     Ok(Some(key.to_owned()))
 }
 
+/// Enter actuals: one, or a batch
+///
+/// Entered as a check-in of the server's date, with the check-in form's rules and messages, all or nothing. Only an outcome's owners enter its actuals. Send `Idempotency-Key` to make a retry safe.
 #[utoipa::path(
     post,
     path = "/api/v1/{tenant}/actuals",

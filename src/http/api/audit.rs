@@ -53,6 +53,7 @@ pub struct AuditPage {
     pub next: Option<String>,
 }
 
+/// The audit log, newest first (admins)
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/audit",

@@ -47,6 +47,7 @@ pub struct Created {
     pub body: String,
 }
 
+/// A WhyGO's comments, oldest first
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/whygos/{key}/comments",
@@ -90,6 +91,9 @@ pub async fn list(
     Ok(paged(&page))
 }
 
+/// Comment on a WhyGO or one of its outcomes
+///
+/// Whoever may see the WhyGO may comment; the comment is signed with the token's person.
 #[utoipa::path(
     post,
     path = "/api/v1/{tenant}/whygos/{key}/comments",

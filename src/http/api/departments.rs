@@ -40,6 +40,9 @@ fn department(plan: &Plan, d: &crate::domain::plan::Department) -> Department {
     }
 }
 
+/// The departments
+///
+/// Each with its head and the keys of its people, paged.
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/departments",
@@ -65,6 +68,7 @@ pub async fn list(
     Ok(paged(&page))
 }
 
+/// One department
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/departments/{key}",

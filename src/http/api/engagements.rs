@@ -215,6 +215,9 @@ async fn records(
     Ok(crate::app::operations::records(&state.pool, &caller.acting(), instant).await?)
 }
 
+/// Engagements and their handoffs
+///
+/// Each handoff's phase, SLA standing in words, checklist and send-backs, as of now or the end of `as_of`, paged.
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/engagements",
@@ -244,6 +247,7 @@ pub async fn list(
     Ok(paged(&page))
 }
 
+/// One engagement, with every step of its handoffs
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/engagements/{key}",

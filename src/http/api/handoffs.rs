@@ -75,6 +75,9 @@ fn read_move(name: &str, body: &StepBody) -> Option<Result<Move, AppError>> {
     })
 }
 
+/// Take a step on a handoff
+///
+/// The sender's department ticks, unticks, submits and sets the needed-by date; the receiver's accepts or sends back with a reason; `open` opens a handoff whose type opens by hand.
 #[utoipa::path(
     post,
     path = "/api/v1/{tenant}/engagements/{key}/handoffs/{type}/{move}",

@@ -45,6 +45,9 @@ pub struct TokenInfo {
     pub person: Option<String>,
 }
 
+/// The organization, and the token the request came with
+///
+/// The fiscal year, pacing thresholds and today's quarter; whom the token acts as (kind, scope, role, person).
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}",

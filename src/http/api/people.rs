@@ -41,6 +41,9 @@ fn person(plan: &Plan, p: &crate::domain::plan::Person) -> Person {
     }
 }
 
+/// The people
+///
+/// Title, department, manager and direct reports of each, paged.
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/people",
@@ -62,6 +65,7 @@ pub async fn list(
     Ok(paged(&page))
 }
 
+/// One person
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/people/{key}",

@@ -25,6 +25,9 @@ pub struct ReportQuery {
     pub page: Option<String>,
 }
 
+/// The weekly report, a page at a time
+///
+/// Exactly as `/{tenant}/report.json` pages it: roll-ups on page 1, 100 WhyGOs and 100 entries of each list a page.
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/report",

@@ -251,6 +251,9 @@ fn of_department(plan: &Plan, r: &WhyGoReport, d: &str) -> bool {
             .is_some_and(|p| p.department.as_deref() == Some(d))
 }
 
+/// WhyGOs with their outcomes and pacing
+///
+/// The WhyGOs the token may see (as on the pages), with each outcome's four quarters judged as of `as_of`, filtered by level, department or person, paged.
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/whygos",
@@ -339,6 +342,7 @@ pub async fn list(
     Ok(paged(&page))
 }
 
+/// One WhyGO with its outcomes, pacing and history of actuals
 #[utoipa::path(
     get,
     path = "/api/v1/{tenant}/whygos/{key}",
