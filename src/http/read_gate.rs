@@ -104,8 +104,15 @@ pub async fn admit(State(state): State<AppState>, req: Request, next: Next) -> R
         .extensions()
         .get::<MatchedPath>()
         .map(MatchedPath::as_str);
+    // The API's reads are reads too (a report as JSON costs what the page
+    // does); its POSTs are writes.
     let kind = match route {
-        Some(r) if req.method() == Method::GET && CACHED.contains(&r) => Kind::Read,
+        Some(r)
+            if req.method() == Method::GET
+                && (CACHED.contains(&r) || r.starts_with("/api/v1/{tenant}")) =>
+        {
+            Kind::Read
+        }
         Some(r) if !r.starts_with("/static") => Kind::Write,
         _ => Kind::Other,
     };

@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::error::render;
-use super::params::{Form, Query};
+use super::params::{Form, Path, Query};
 use super::view::Chrome;
 use super::{AppError, AppState, Tenancy};
 use crate::app::FieldErrors;

@@ -3,7 +3,7 @@
 //! the WhyGO may comment, signed with their person; the form's messages).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use super::json::{Body, Page, Paging, href, page_of, paged};
 use super::{ApiError, Refusals};
 use crate::db;
 use crate::db::plan::Scope;
-use crate::http::params::{Query, load_plan};
+use crate::http::params::{Path, Query, load_plan};
 use crate::http::{AppError, AppState};
 
 #[derive(Serialize, ToSchema)]

@@ -5,7 +5,7 @@
 //! One engagement also lists every step of its handoffs.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ use super::{Refusals, when};
 use crate::db::operations::{EngagementRow, Loaded};
 use crate::domain::operations::StepKind;
 use crate::domain::operations::sources::end_of_day;
-use crate::http::params::Query;
+use crate::http::params::{Path, Query};
 use crate::http::{AppError, AppState};
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]

@@ -8,7 +8,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use super::auth::Caller;
 use super::json::read_optional;
 use super::{ApiError, Refusals};
 use crate::app::operations::{self as ops, Declined, Move};
-use crate::http::params::read_date;
+use crate::http::params::{Path, read_date};
 use crate::http::{AppError, AppState};
 
 /// What a step needs besides its name: `tick`/`untick` an `item`,

@@ -4,7 +4,7 @@
 //! the visibility rules apply.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,7 +14,7 @@ use super::auth::Caller;
 use super::json::{Page, Paging, href, page_of, paged};
 use crate::db::plan::Scope;
 use crate::domain::plan::Plan;
-use crate::http::params::{Query, load_plan};
+use crate::http::params::{Path, Query, load_plan};
 use crate::http::{AppError, AppState};
 
 #[derive(Serialize, ToSchema)]

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ use crate::domain::pacing::QuarterEval;
 use crate::domain::plan::{Level, Plan, WhyGo as PlanWhyGo};
 use crate::domain::report::WhyGoReport;
 use crate::domain::rollup;
-use crate::http::params::{Query, load_report};
+use crate::http::params::{Path, Query, load_report};
 use crate::http::{AppError, AppState};
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
