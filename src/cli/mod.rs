@@ -136,6 +136,10 @@ struct ServeArgs {
     /// docs/api-example.sh replay a date of the demo's fiscal year.
     #[arg(long, env = "WHYGO_TODAY", hide = true)]
     today: Option<NaiveDate>,
+    /// Serve `/metrics` (Prometheus text format) to scrapers that send
+    /// `Authorization: Bearer <this token>`; without it `/metrics` is off.
+    #[arg(long, env = "WHYGO_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -271,6 +275,10 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                         .read_concurrency
                         .unwrap_or_else(crate::http::read_gate::default_bound),
                     api_rate_limit: args.api_rate_limit,
+                    metrics_token: args
+                        .metrics_token
+                        .filter(|t| !t.is_empty())
+                        .map(crate::http::metrics::MetricsToken),
                 },
             })
             .await?;

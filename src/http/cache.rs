@@ -109,6 +109,9 @@ pub struct PlanCache {
     /// The newest report built for each (tenant, scope, date, quarter), to
     /// build the next one from ([`report::build_reusing`]).
     newest_reports: Arc<Mutex<HashMap<ReportLineage, NewestReport>>>,
+    /// Seconds each report build takes, for `/metrics` (see
+    /// [`super::metrics`]); None: not measured.
+    report_build: Option<prometheus::Histogram>,
 }
 
 /// A report is a function of its plan, date and quarter. The plan is named
@@ -194,7 +197,23 @@ impl PlanCache {
             newest: Arc::default(),
             reports,
             newest_reports: Arc::default(),
+            report_build: None,
         }
+    }
+
+    /// Report builds observe their time in `h` (the `/metrics` histogram).
+    pub fn with_build_timer(mut self, h: prometheus::Histogram) -> PlanCache {
+        self.report_build = Some(h);
+        self
+    }
+
+    /// Runs a report build `f`, timed when builds are measured.
+    pub fn timed<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _timer = self
+            .report_build
+            .as_ref()
+            .map(prometheus::Histogram::start_timer);
+        f()
     }
 
     /// The report of `plan` as of `as_of` for `quarter`, where `plan` is
@@ -212,7 +231,9 @@ impl PlanCache {
         quarter: Quarter,
     ) -> Result<Arc<Report>, AppError> {
         let Some(reports) = &self.reports else {
-            return Ok(Arc::new(report::build_for(plan, as_of, quarter)));
+            return Ok(Arc::new(
+                self.timed(|| report::build_for(plan, as_of, quarter)),
+            ));
         };
         let key = ReportKey {
             plan: Arc::downgrade(plan),
@@ -232,7 +253,10 @@ impl PlanCache {
                 let plan = Arc::clone(plan);
                 let built = {
                     let plan = Arc::clone(&plan);
+                    let timer = self.report_build.clone();
                     tokio::task::spawn_blocking(move || {
+                        // Observed when dropped, once the build is done.
+                        let _timer = timer.as_ref().map(prometheus::Histogram::start_timer);
                         let previous = previous.as_ref().map(|(p, r)| (&**p, &**r));
                         Arc::new(report::build_reusing(&plan, as_of, quarter, previous))
                     })

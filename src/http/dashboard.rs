@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{tenant}", get(company))
         .route("/{tenant}/sync", get(sync))
+        .route("/{tenant}/sync.md", get(sync_markdown))
+        .route("/{tenant}/outcomes.csv", get(company_csv))
         .route("/{tenant}/escalations", get(escalations))
         .route(
             "/{tenant}/report.json",
@@ -110,6 +112,8 @@ struct CompanyPage {
     /// stays small however many departments and WhyGOs there are.
     department_rows: Vec<DepartmentRow>,
     company_whygos: Vec<WhyGoCard>,
+    /// `company_whygos` as CSV, for the same date and quarter.
+    csv_href: String,
     /// The company WhyGOs' outcomes of the three lists, in full.
     escalations: Vec<Attention>,
     needs_attention: Vec<Attention>,
@@ -240,6 +244,21 @@ async fn company(
     Ok(render(&page)?.into_response())
 }
 
+/// `/{tenant}/outcomes.csv`: the dashboard's table of company WhyGOs and
+/// their outcomes, as the dashboard shows it for the same date and quarter.
+async fn company_csv(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
+    let cards = company_cards(&plan, &r, &PageQuery::carry(&when));
+    super::export::outcomes_csv(
+        &cards,
+        &format!("{}-company-outcomes-{}.csv", plan.tenant.slug, when.as_of),
+    )
+}
+
 impl CompanyPage {
     fn build(
         tenancy: &Tenancy,
@@ -263,6 +282,7 @@ impl CompanyPage {
             quarters: (1..=4).map(|q| format!("Q{q}")).collect(),
             department_rows: department_rows(plan, &r, &carry),
             company_whygos: company_cards(plan, &r, &carry),
+            csv_href: format!("/{slug}/outcomes.csv{carry}"),
             escalations: company_only(&r.escalations),
             needs_attention: company_only(&r.needs_attention),
             missing: company_only(&r.missing),
@@ -463,6 +483,10 @@ struct SyncPage {
     new_actuals: Vec<NewActual>,
     more_actuals: usize,
     commitments: super::commitments::SyncCommitments,
+    /// The report as `whygo report --format markdown` prints it, to copy.
+    markdown: String,
+    /// Where to download it: `sync.md` with this page's date and quarter.
+    markdown_href: String,
 }
 
 /// How many status changes and new actuals the sync lists.
@@ -510,6 +534,23 @@ async fn sync(
     Ok(render(&page)?.into_response())
 }
 
+/// `/{tenant}/sync.md`: the weekly report as markdown, to download: the
+/// text `whygo report --format markdown` prints for the same date (the
+/// viewer's plan: a leader's is the whole one, as the CLI's).
+async fn sync_markdown(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
+    let filename = format!("{}-weekly-report-{}.md", plan.tenant.slug, when.as_of);
+    Ok(super::export::download(
+        "text/markdown; charset=utf-8",
+        &filename,
+        r.to_markdown(),
+    ))
+}
+
 impl SyncPage {
     fn build(tenancy: &Tenancy, plan: &Plan, r: Arc<Report>, when: &When) -> Self {
         let slug = &plan.tenant.slug;
@@ -541,6 +582,8 @@ impl SyncPage {
             missing: r.missing.clone(),
             // Read by the caller (`commitments::sync_section`).
             commitments: Default::default(),
+            markdown: r.to_markdown(),
+            markdown_href: format!("/{slug}/sync.md{}", PageQuery::carry(when)),
         }
     }
 }

@@ -198,11 +198,50 @@ struct ErrorPage<'a> {
     message: &'a str,
     /// Where to go instead: (address, words of the link).
     back: Option<(String, &'static str)>,
+    /// The request's id, for the person to quote ("Reference: …").
+    reference: Option<String>,
 }
 
 tokio::task_local! {
     /// Set while a JSON route's request is answered: errors answer JSON.
     static JSON_ROUTE: ();
+    /// The id of the request being answered (`x-request-id`).
+    static REQUEST_ID: String;
+}
+
+/// Middleware: error pages made inside can name the request's id, which
+/// `SetRequestIdLayer` (src/http/mod.rs) put in its `x-request-id`.
+pub async fn request_id_scope(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    match id {
+        Some(id) => REQUEST_ID.scope(id, next.run(req)).await,
+        None => next.run(req).await,
+    }
+}
+
+/// A client's own `x-request-id` is kept (a proxy in front may have set it)
+/// when it is a plain token of up to 64 characters; anything else is
+/// dropped, so a fresh id is made: the value goes into every log line and
+/// onto error pages.
+pub async fn drop_unsafe_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+    let safe = req.headers().get("x-request-id").is_none_or(|v| {
+        let b = v.as_bytes();
+        !b.is_empty()
+            && b.len() <= 64
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    });
+    if !safe {
+        req.headers_mut().remove("x-request-id");
+    }
+    req
 }
 
 /// Whether errors of this request are to be answered as JSON: a JSON route
@@ -401,6 +440,7 @@ impl IntoResponse for AppError {
                 title,
                 message: &message,
                 back,
+                reference: REQUEST_ID.try_with(Clone::clone).ok(),
             };
             match page.render() {
                 Ok(html) => (status, Html(html)).into_response(),

@@ -17,9 +17,11 @@ mod context;
 mod dashboard;
 mod departments;
 mod error;
+mod export;
 mod guard;
 mod health;
 mod lifecycle;
+pub mod metrics;
 mod nav;
 mod operations;
 mod page_cache;
@@ -39,6 +41,7 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use sqlx::PgPool;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -86,6 +89,8 @@ pub struct Settings {
     pub read_concurrency: usize,
     /// Requests one API token may make a minute (429 above it).
     pub api_rate_limit: u32,
+    /// The bearer token `/metrics` asks for; None: `/metrics` is off (404).
+    pub metrics_token: Option<metrics::MetricsToken>,
 }
 
 impl Settings {
@@ -104,6 +109,7 @@ impl Settings {
             page_cache_mb: page_cache::DEFAULT_PAGE_CACHE_MB,
             read_concurrency: read_gate::default_bound(),
             api_rate_limit: DEFAULT_API_RATE_LIMIT,
+            metrics_token: None,
         }
     }
 
@@ -140,7 +146,12 @@ pub struct Shared {
     pub nav: nav::NavCache,
     /// The bound on reads served at once, so writes go ahead (see [`read_gate`]).
     pub reads: read_gate::ReadGate,
+    /// Counters for `/metrics`; None while it is off.
+    pub metrics: Option<metrics::Metrics>,
 }
+
+/// The header naming a request in logs, answers and error pages.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// No inline script anywhere; pages are not to be framed.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -148,12 +159,23 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// The whole application, ready to serve.
 pub fn app(pool: PgPool, settings: Settings) -> Router {
+    // Nothing is counted unless someone may read the counts.
+    let metrics = settings
+        .metrics_token
+        .is_some()
+        .then(metrics::Metrics::new)
+        .flatten();
+    let mut plans = cache::PlanCache::new(settings.plan_cache_mb.saturating_mul(1024 * 1024));
+    if let Some(m) = &metrics {
+        plans = plans.with_build_timer(m.report_build.clone());
+    }
     let state = AppState(Arc::new(Shared {
         pool,
-        plans: cache::PlanCache::new(settings.plan_cache_mb.saturating_mul(1024 * 1024)),
+        plans,
         pages: page_cache::PageCache::new(settings.page_cache_mb.saturating_mul(1024 * 1024)),
         nav: nav::NavCache::default(),
         reads: read_gate::ReadGate::new(settings.read_concurrency),
+        metrics,
         settings: settings.clone(),
     }));
     let headers = [
@@ -182,6 +204,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(commitments::router())
         .merge(tokens::router())
         .merge(api::router())
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .nest_service("/static", ServeDir::new(settings.static_dir))
         .fallback(error::not_found)
         // Innermost: runs after the session is loaded, on matched routes.
@@ -211,7 +234,9 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             read_gate::admit,
-        ));
+        ))
+        // Error pages quote the request's id (error.rs).
+        .layer(axum::middleware::from_fn(error::request_id_scope));
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,
@@ -220,6 +245,11 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
     }
     router
         .layer(axum::middleware::from_fn(session::no_store))
+        // Counts every answer, refusals included, by matched route.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(CompressionLayer::new())
         // Every request's span names who acted where: the tenancy extractor
         // fills these in, so each log line of a handler carries them.
@@ -232,12 +262,21 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
                     method = %req.method(),
                     path = %session::loggable_path(req.uri().path()),
                     query = req.uri().query(),
+                    request_id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok()),
                     tenant = tracing::field::Empty,
                     account = tracing::field::Empty,
                     role = tracing::field::Empty,
                 )
             }),
         )
+        // Outside the trace span, so the span has the id; the answer
+        // carries it back, so a person or a proxy's log can quote it.
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(error::drop_unsafe_request_id))
         .with_state(state)
 }
 

@@ -338,7 +338,11 @@ pub async fn load_report(
     let r = if shared {
         state.plans.report(&plan, as_of, quarter).await?
     } else {
-        Arc::new(report::build_for(&plan, as_of, quarter))
+        Arc::new(
+            state
+                .plans
+                .timed(|| report::build_for(&plan, as_of, quarter)),
+        )
     };
     Ok((plan, r))
 }

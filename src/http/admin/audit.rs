@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::db::{self, audit};
 use crate::domain::permissions::Action;
 use crate::http::error::render;
+use crate::http::export::{Cell, Csv};
 use crate::http::params::Query;
 use crate::http::view::Chrome;
 use crate::http::{AppError, AppState, Tenancy};
@@ -36,6 +37,8 @@ struct EntryView {
 struct AuditPage {
     chrome: Chrome,
     slug: String,
+    /// This page as CSV.
+    csv_href: String,
     entries: Vec<EntryView>,
     paged: bool,
     older: Option<i64>,
@@ -65,13 +68,15 @@ fn entry_view(e: audit::Entry) -> EntryView {
     }
 }
 
-pub async fn log(
-    State(state): State<AppState>,
-    tenancy: Tenancy,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, AppError> {
+/// The page's entries (newest first, [`PAGE`] of them before `?before=`),
+/// whether this is a later page, and the entry the next page starts before.
+async fn page_of(
+    state: &AppState,
+    tenancy: &Tenancy,
+    q: &AuditQuery,
+) -> Result<(Vec<EntryView>, bool, Option<i64>), AppError> {
     tenancy.require_role_action(Action::ReadAuditLog)?;
-    let before = before(&q)?;
+    let before = before(q)?;
     let tenant = tenancy.tenant.id;
     let mut tx = db::begin_tenant(&state.pool, tenant).await?;
     // One more than a page: whether there is an older page.
@@ -85,14 +90,57 @@ pub async fn log(
     } else {
         None
     };
+    Ok((
+        rows.into_iter().map(entry_view).collect(),
+        before.is_some(),
+        older,
+    ))
+}
+
+pub async fn log(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    let (entries, paged, older) = page_of(&state, &tenancy, &q).await?;
     let page = AuditPage {
         chrome: tenancy.chrome(),
         slug: tenancy.tenant.slug.clone(),
-        entries: rows.into_iter().map(entry_view).collect(),
-        paged: before.is_some(),
+        csv_href: match before(&q)? {
+            Some(b) => format!("/{}/admin/audit.csv?before={b}", tenancy.tenant.slug),
+            None => format!("/{}/admin/audit.csv", tenancy.tenant.slug),
+        },
+        entries,
+        paged,
         older,
     };
     Ok(render(&page)?.into_response())
+}
+
+/// `/{tenant}/admin/audit.csv?before=SEQ`: the same page of the log as CSV,
+/// a row per entry, its changes one per line in the last cell.
+pub async fn log_csv(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    let (entries, _, _) = page_of(&state, &tenancy, &q).await?;
+    let mut csv = Csv::new(&["Entry", "When", "Who", "Action", "Entity", "Key", "Changes"])?;
+    for e in &entries {
+        let seq = e.seq.to_string();
+        let changes = e.changes.join("\n");
+        csv.row(&[
+            Cell::Plain(&seq),
+            Cell::Plain(&e.at),
+            Cell::Text(&e.actor),
+            Cell::Text(&e.action),
+            Cell::Text(&e.entity),
+            Cell::Text(&e.key),
+            Cell::Text(&changes),
+        ])?;
+    }
+    let first = entries.first().map_or(0, |e| e.seq);
+    csv.download(&format!("{}-audit-{first}.csv", tenancy.tenant.slug))
 }
 
 /// A JSON value as people read it.

@@ -86,6 +86,7 @@ pub fn router() -> Router<AppState> {
             get(settings::form).post(settings::save),
         )
         .route("/{tenant}/admin/audit", get(audit::log))
+        .route("/{tenant}/admin/audit.csv", get(audit::log_csv))
         .route(
             "/admin/tenants/new",
             get(tenants::new_form).post(tenants::create),
