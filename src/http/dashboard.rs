@@ -527,22 +527,29 @@ async fn sync(
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
     let commitments =
         super::commitments::sync_section(&state, &tenancy, &plan, when.as_of, r.quarter).await?;
+    // The markdown is the whole report's, individual WhyGOs included (their
+    // cascade paces), as `whygo report` prints it; the plan cache shares
+    // that build with report.json and the alignment tree.
+    let (_, whole) =
+        params::load_report(&state, &tenancy, when.as_of, when.quarter, Scope::All).await?;
     let page = SyncPage {
         commitments,
+        markdown: whole.to_markdown(),
         ..SyncPage::build(&tenancy, &plan, r, &when)
     };
     Ok(render(&page)?.into_response())
 }
 
 /// `/{tenant}/sync.md`: the weekly report as markdown, to download: the
-/// text `whygo report --format markdown` prints for the same date (the
-/// viewer's plan: a leader's is the whole one, as the CLI's).
+/// text `whygo report --format markdown` prints for the same date (from
+/// the viewer's plan with every individual WhyGO they may see: a leader's is
+/// the whole one, as the CLI's).
 async fn sync_markdown(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::All).await?;
     let filename = format!("{}-weekly-report-{}.md", plan.tenant.slug, when.as_of);
     Ok(super::export::download(
         "text/markdown; charset=utf-8",
@@ -582,7 +589,8 @@ impl SyncPage {
             missing: r.missing.clone(),
             // Read by the caller (`commitments::sync_section`).
             commitments: Default::default(),
-            markdown: r.to_markdown(),
+            // Read by the caller, from the whole plan's report.
+            markdown: String::new(),
             markdown_href: format!("/{slug}/sync.md{}", PageQuery::carry(when)),
         }
     }

@@ -23,7 +23,12 @@ use crate::domain::report::{Report, WhyGoReport};
 use crate::domain::rollup::{Rollup, rollup_groups};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/{tenant}/departments/{key}", get(show))
+    Router::new()
+        .route("/{tenant}/departments/{key}", get(show))
+        .route(
+            "/{tenant}/departments/{key}/outcomes.csv",
+            get(outcomes_csv),
+        )
 }
 
 struct WhyGoBlock {
@@ -61,6 +66,8 @@ struct DepartmentPage {
     head: Option<(String, String)>,
     pace: Pace,
     whygos: Vec<WhyGoBlock>,
+    /// The WhyGOs' outcome tables as CSV, for the same date and quarter.
+    csv_href: String,
     people: Vec<PersonRow>,
     needs: Vec<DependencyRow>,
     delivers: Vec<DependencyRow>,
@@ -91,6 +98,32 @@ async fn show(
         ..DepartmentPage::build(&tenancy, &plan, &r, &when, dept, &signoffs, &dependencies)
     };
     Ok(render(&page)?.into_response())
+}
+
+/// `/{tenant}/departments/{key}/outcomes.csv`: the outcome tables of the
+/// department's own WhyGOs, as its page shows them.
+async fn outcomes_csv(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Path((_, key)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Department(&key)).await?;
+    let dept = plan.department(&key).ok_or(AppError::NotFound)?;
+    let carry = PageQuery::carry(&when);
+    let cards: Vec<WhyGoCard> = r
+        .whygos
+        .iter()
+        .filter(|wr| plan.whygo(&wr.key).is_some_and(|w| of_department(w, &key)))
+        .map(|wr| WhyGoCard::new(&plan, &r, wr, &carry))
+        .collect();
+    super::export::outcomes_csv(
+        &cards,
+        &format!(
+            "{}-{}-outcomes-{}.csv",
+            plan.tenant.slug, dept.key, when.as_of
+        ),
+    )
 }
 
 /// A WhyGO of the department itself (not one of its people's).
@@ -128,6 +161,7 @@ impl DepartmentPage {
                 )
             }),
             pace,
+            csv_href: format!("/{slug}/departments/{key}/outcomes.csv{carry}"),
             whygos: r
                 .whygos
                 .iter()

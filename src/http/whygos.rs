@@ -13,6 +13,7 @@ use super::chart::{self, Chart};
 use super::comments::{self, CommentsView, Draft};
 use super::dashboard::WhenForm;
 use super::error::render;
+use super::export::{Cell, Csv};
 use super::params::{self, PageQuery, Path, Query, When};
 use super::view::{CascadePace, Chip, Pace, approval_label};
 use super::{AppError, AppState, Tenancy};
@@ -22,7 +23,10 @@ use crate::domain::plan::{Level, Outcome, Plan, WhyGo};
 use crate::domain::report::{Report, WhyGoReport};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/{tenant}/whygos/{key}", get(show))
+    Router::new()
+        .route("/{tenant}/whygos/{key}", get(show))
+        .route("/{tenant}/whygos/{key}/outcomes.csv", get(outcomes_csv))
+        .route("/{tenant}/whygos/{key}/history.csv", get(history_csv))
 }
 
 pub struct Link {
@@ -94,6 +98,10 @@ struct WhyGoPage {
     height: f64,
     comments: CommentsView,
     deliverables: super::commitments::DeliverablesSection,
+    /// The outcomes table and the history of actuals as CSV, for the same
+    /// date and quarter.
+    outcomes_csv_href: String,
+    history_csv_href: String,
 }
 
 async fn show(
@@ -113,6 +121,92 @@ async fn show(
     )
     .await?
     .into_response())
+}
+
+/// A WhyGO's outcomes as its page shows them, and the date shown: the
+/// same loading and the same 404s as the page.
+async fn outcome_views(
+    state: &AppState,
+    tenancy: &Tenancy,
+    key: &str,
+    q: &PageQuery,
+) -> Result<(Vec<OutcomeView>, NaiveDate), AppError> {
+    let (plan, r, when) = params::load(state, tenancy, q, Scope::WhyGo(key)).await?;
+    let w = plan
+        .whygo(key)
+        .filter(|w| !w.is_archived())
+        .ok_or(AppError::NotFound)?;
+    if !r.whygos.iter().any(|x| x.key == key) {
+        return Err(AppError::NotFound);
+    }
+    let views = w
+        .outcomes
+        .iter()
+        .map(|o| OutcomeView::new(&plan, &r, when.as_of, o, &tenancy.tenant.slug))
+        .collect();
+    Ok((views, when.as_of))
+}
+
+/// `/{tenant}/whygos/{key}/outcomes.csv`: each outcome's quarters (target,
+/// expected today, actual, status), as the page's tables.
+async fn outcomes_csv(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Path((_, key)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (views, as_of) = outcome_views(&state, &tenancy, &key, &q).await?;
+    let mut csv = Csv::new(&[
+        "Outcome", "Owner", "Quarter", "Target", "Expected", "Actual", "Status",
+    ])?;
+    for o in &views {
+        for qv in &o.quarters {
+            csv.row(&[
+                Cell::Text(&o.name),
+                Cell::Text(&o.owners),
+                Cell::Plain(&qv.quarter),
+                Cell::Value(&qv.target),
+                Cell::Value(&qv.expected),
+                Cell::Value(&qv.actual),
+                Cell::Plain(if qv.judged { qv.chip.label } else { "" }),
+            ])?;
+        }
+    }
+    csv.download(&format!(
+        "{}-{key}-outcomes-{as_of}.csv",
+        tenancy.tenant.slug
+    ))
+}
+
+/// `/{tenant}/whygos/{key}/history.csv`: the check-in history of every
+/// outcome, newest first, as the page's "History of actuals".
+async fn history_csv(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Path((_, key)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (views, as_of) = outcome_views(&state, &tenancy, &key, &q).await?;
+    let mut csv = Csv::new(&[
+        "Outcome", "Quarter", "Value", "Date", "By", "Note", "Counts",
+    ])?;
+    for o in &views {
+        for h in &o.history {
+            csv.row(&[
+                Cell::Text(&o.name),
+                Cell::Plain(&h.quarter),
+                Cell::Value(&h.value),
+                Cell::Plain(&h.date),
+                Cell::Text(&h.by),
+                Cell::Text(&h.note),
+                Cell::Plain(if h.counts { "yes" } else { "no" }),
+            ])?;
+        }
+    }
+    csv.download(&format!(
+        "{}-{key}-history-{as_of}.csv",
+        tenancy.tenant.slug
+    ))
 }
 
 /// The page, with the comment form as typed (`draft`, and its messages when
@@ -209,6 +303,8 @@ impl WhyGoPage {
             comments,
             // Read by the caller (`commitments::whygo_section`).
             deliverables: Default::default(),
+            outcomes_csv_href: format!("/{slug}/whygos/{}/outcomes.csv{carry}", w.key),
+            history_csv_href: format!("/{slug}/whygos/{}/history.csv{carry}", w.key),
         }
     }
 }

@@ -168,6 +168,7 @@ fn get_routes() -> Vec<&'static str> {
         "/kartel/dependencies/00000000-0000-0000-0000-000000000000/edit",
         "/kartel/whygos/generative-2/deliverables/00000000-0000-0000-0000-000000000000/edit",
         "/healthz",
+        "/metrics",
     ]);
     v
 }

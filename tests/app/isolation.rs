@@ -45,6 +45,12 @@ fn routes(
     vec![
         ("GET", "/{tenant}", format!("/{slug}")),
         ("GET", "/{tenant}/sync", format!("/{slug}/sync")),
+        ("GET", "/{tenant}/sync.md", format!("/{slug}/sync.md")),
+        (
+            "GET",
+            "/{tenant}/outcomes.csv",
+            format!("/{slug}/outcomes.csv"),
+        ),
         (
             "GET",
             "/{tenant}/escalations",
@@ -64,6 +70,11 @@ fn routes(
         ),
         (
             "GET",
+            "/{tenant}/departments/{key}/outcomes.csv",
+            format!("/{slug}/departments/production/outcomes.csv"),
+        ),
+        (
+            "GET",
             "/{tenant}/people/{key}",
             format!("/{slug}/people/wayan"),
         ),
@@ -71,6 +82,16 @@ fn routes(
             "GET",
             "/{tenant}/whygos/{key}",
             format!("/{slug}/whygos/production-1"),
+        ),
+        (
+            "GET",
+            "/{tenant}/whygos/{key}/outcomes.csv",
+            format!("/{slug}/whygos/production-1/outcomes.csv"),
+        ),
+        (
+            "GET",
+            "/{tenant}/whygos/{key}/history.csv",
+            format!("/{slug}/whygos/production-1/history.csv"),
         ),
         (
             "POST",
@@ -388,6 +409,11 @@ fn routes(
             "POST",
             "/{tenant}/admin/api-tokens/{id}/revoke",
             format!("/{slug}/admin/api-tokens/{account}/revoke"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/audit.csv",
+            format!("/{slug}/admin/audit.csv"),
         ),
         (
             "GET",

@@ -18,6 +18,7 @@ mod common;
 mod computed;
 mod dashboard;
 mod errors;
+mod exports;
 mod fuzz;
 mod handoff_types;
 mod isolation;

@@ -94,6 +94,8 @@ pub(crate) const GET_ROUTES: &[&str] = &[
     "/admin/tenants/new",
     "/kartel",
     "/kartel/sync",
+    "/kartel/sync.md",
+    "/kartel/outcomes.csv",
     "/kartel/escalations?department=production&page=1",
     "/kartel/alignment",
     "/kartel/org",
@@ -107,8 +109,11 @@ pub(crate) const GET_ROUTES: &[&str] = &[
     "/kartel/checkin/preview?outcome=plat-security-controls&quarter=4&value=1",
     "/kartel/report.json",
     "/kartel/departments/generative",
+    "/kartel/departments/generative/outcomes.csv",
     "/kartel/people/trent",
     "/kartel/whygos/company-1",
+    "/kartel/whygos/company-1/outcomes.csv",
+    "/kartel/whygos/company-1/history.csv",
     "/kartel/whygos/company-1/edit",
     "/kartel/whygos/new",
     "/kartel/admin",
@@ -128,6 +133,7 @@ pub(crate) const GET_ROUTES: &[&str] = &[
     "/kartel/admin/api-tokens",
     "/api/docs",
     "/api/v1/openapi.json",
+    "/kartel/admin/audit.csv",
 ];
 
 const HOSTILE_DATES: &[&str] = &[
