@@ -63,6 +63,16 @@ fn paths_of(pattern: &str, k: &Keys) -> Vec<String> {
             "/kartel/departments/generative".into(),
             "/kartel/departments/production".into(),
         ],
+        // CSV downloads: fetched, and left out as not HTML.
+        "/{tenant}/departments/{key}/outcomes.csv" => {
+            vec!["/kartel/departments/generative/outcomes.csv".into()]
+        }
+        "/{tenant}/whygos/{key}/outcomes.csv" => {
+            vec!["/kartel/whygos/company-1/outcomes.csv".into()]
+        }
+        "/{tenant}/whygos/{key}/history.csv" => {
+            vec!["/kartel/whygos/company-1/history.csv".into()]
+        }
         "/{tenant}/people/{key}" => {
             vec!["/kartel/people/trent".into(), "/kartel/people/wayan".into()]
         }
