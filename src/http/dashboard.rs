@@ -483,9 +483,10 @@ struct SyncPage {
     new_actuals: Vec<NewActual>,
     more_actuals: usize,
     commitments: super::commitments::SyncCommitments,
-    /// The report as `whygo report --format markdown` prints it, to copy.
-    markdown: String,
-    /// Where to download it: `sync.md` with this page's date and quarter.
+    /// The report as `whygo report --format markdown` prints it: `sync.md`
+    /// with this page's date and quarter. Not in the page itself: it is the
+    /// whole plan's report (individual WhyGOs' cascade paces), which would
+    /// double the statements of this page (tests/app/pages.rs).
     markdown_href: String,
 }
 
@@ -527,14 +528,8 @@ async fn sync(
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
     let commitments =
         super::commitments::sync_section(&state, &tenancy, &plan, when.as_of, r.quarter).await?;
-    // The markdown is the whole report's, individual WhyGOs included (their
-    // cascade paces), as `whygo report` prints it; the plan cache shares
-    // that build with report.json and the alignment tree.
-    let (_, whole) =
-        params::load_report(&state, &tenancy, when.as_of, when.quarter, Scope::All).await?;
     let page = SyncPage {
         commitments,
-        markdown: whole.to_markdown(),
         ..SyncPage::build(&tenancy, &plan, r, &when)
     };
     Ok(render(&page)?.into_response())
@@ -589,8 +584,6 @@ impl SyncPage {
             missing: r.missing.clone(),
             // Read by the caller (`commitments::sync_section`).
             commitments: Default::default(),
-            // Read by the caller, from the whole plan's report.
-            markdown: String::new(),
             markdown_href: format!("/{slug}/sync.md{}", PageQuery::carry(when)),
         }
     }

@@ -225,6 +225,10 @@ async fn every_admin_action(db: &TestDb) -> Vec<Case> {
                             and carry_days = 10 and individuals_visible_to_all and max_individual_whygos = 5)",
         ),
         get("/kartel/admin/audit", "Audit log"),
+        get(
+            "/kartel/admin/audit.csv",
+            "Entry,When,Who,Action,Entity,Key,Changes",
+        ),
         get("/admin/tenants/new", "Create an organization"),
         post(
             "/admin/tenants/new",
