@@ -15,12 +15,14 @@
 mod operations;
 mod read;
 mod validate;
+mod write;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use toml::de::{DeTable, DeValue};
 
 use read::{Fields, Reader};
+pub use write::{WriteError, write};
 
 // The one definition of each state, shared with the pages and the database.
 pub use super::operations::{DependencyState, EngagementStatus, Opener};
@@ -42,6 +44,11 @@ pub const DEFAULT_ON_PACE: f64 = 1.0;
 pub const DEFAULT_SLIGHTLY_OFF: f64 = 0.8;
 /// An outcome's weight in its WhyGO's roll-up when it does not say.
 pub const DEFAULT_WEIGHT: f64 = 1.0;
+/// `max_individual_whygos` when the organization does not say (the
+/// database's default too).
+pub const DEFAULT_MAX_INDIVIDUAL_WHYGOS: i64 = 3;
+/// The range the database accepts for `max_individual_whygos`.
+pub const MAX_INDIVIDUAL_WHYGOS: std::ops::RangeInclusive<i64> = 1..=20;
 /// Longest organization name, as the database stores it.
 const MAX_NAME: usize = 200;
 /// Longest actual value, as the database stores it.
@@ -120,6 +127,12 @@ pub struct Organization {
     pub carry_days: Option<i64>,
     /// People who sign off department WhyGOs besides the department head.
     pub signers: Vec<String>,
+    /// Version 2: everyone may see individual WhyGOs; `None`: not written
+    /// (false).
+    pub individuals_visible_to_all: Option<bool>,
+    /// Version 2: how many individual WhyGOs a person may propose; `None`:
+    /// not written ([`DEFAULT_MAX_INDIVIDUAL_WHYGOS`]).
+    pub max_individual_whygos: Option<i64>,
 }
 
 impl Organization {
@@ -157,6 +170,9 @@ pub struct Person {
     pub reports_to: Option<String>,
     pub email: Option<String>,
     pub role: Role,
+    /// Version 2: `false` for someone deactivated in the app (kept, with
+    /// their history, but no longer in the org chart); `true` when not written.
+    pub active: bool,
     /// The role's suggested KPIs (a starting point for individual WhyGOs).
     pub kpis: Vec<Kpi>,
 }
@@ -196,6 +212,11 @@ pub struct WhyGo {
     pub status: Approval,
     /// WhyGO keys of higher levels; the first is the primary link.
     pub ladders_to: Vec<String>,
+    /// Version 2: whether the plan itself approves this company or
+    /// department WhyGO when it is `approved` with no `[[signoff]]` (see
+    /// docs/workbook.md, `[[signoff]]`); `false` for a version that waits
+    /// for its sign-offs in the app (an amendment). `true` when not written.
+    pub approved_by_plan: bool,
     pub outcomes: Vec<Outcome>,
     /// Line and column of the `[[whygo]]` header.
     pub pos: (usize, usize),
@@ -315,8 +336,12 @@ pub struct EngagementStep {
     pub handoff: String,
     pub kind: StepWord,
     pub at: chrono::DateTime<chrono::Utc>,
-    /// Person key; `None` for an opening by the trigger.
+    /// Person key; `None` for an opening by the trigger, or for a step
+    /// `by_label` names.
     pub by: Option<String>,
+    /// Version 2: who took it when that is no person of the organization
+    /// (an account without a person: whygo records its email).
+    pub by_label: Option<String>,
     /// The checklist item ticked or unticked, as written in the type's checklist.
     pub item: Option<String>,
     /// Why it was sent back.
@@ -544,6 +569,10 @@ pub(super) const V2_ONLY_KEYS: &[&str] = &[
     "opener",
     "state",
     "source",
+    "individuals_visible_to_all",
+    "max_individual_whygos",
+    "active",
+    "approved_by_plan",
 ];
 const ORGANIZATION_KEYS: &[&str] = &[
     "name",
@@ -554,6 +583,17 @@ const ORGANIZATION_KEYS: &[&str] = &[
     "carry_days",
     "signers",
 ];
+const ORGANIZATION_KEYS_V2: &[&str] = &[
+    "name",
+    "slug",
+    "fiscal_year_start",
+    "on_pace",
+    "slightly_off",
+    "carry_days",
+    "signers",
+    "individuals_visible_to_all",
+    "max_individual_whygos",
+];
 const DEPARTMENT_KEYS: &[&str] = &["key", "name", "head"];
 const PERSON_KEYS: &[&str] = &[
     "key",
@@ -563,6 +603,17 @@ const PERSON_KEYS: &[&str] = &[
     "reports_to",
     "email",
     "role",
+    "kpi",
+];
+const PERSON_KEYS_V2: &[&str] = &[
+    "key",
+    "name",
+    "title",
+    "department",
+    "reports_to",
+    "email",
+    "role",
+    "active",
     "kpi",
 ];
 const KPI_KEYS: &[&str] = &["metric", "group", "targets", "target"];
@@ -578,6 +629,21 @@ const WHYGO_KEYS: &[&str] = &[
     "goal",
     "status",
     "ladders_to",
+    "outcome",
+];
+const WHYGO_KEYS_V2: &[&str] = &[
+    "key",
+    "level",
+    "department",
+    "person",
+    "owner",
+    "number",
+    "title",
+    "why",
+    "goal",
+    "status",
+    "ladders_to",
+    "approved_by_plan",
     "outcome",
 ];
 const OUTCOME_KEYS: &[&str] = &[
@@ -692,7 +758,7 @@ pub fn parse(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
     let top_keys = if v2 { TOP_KEYS_V2 } else { TOP_KEYS };
     let top = r.open(doc.get_ref(), doc.span(), "", "the workbook", top_keys);
 
-    let organization = read_organization(&mut r, &top);
+    let organization = read_organization(&mut r, &top, v2);
     let departments = top
         .tables(&mut r, "department")
         .into_iter()
@@ -701,7 +767,7 @@ pub fn parse(file: &str, text: &str) -> Result<Workbook, Vec<WorkbookError>> {
     let people = top
         .tables(&mut r, "person")
         .into_iter()
-        .map(|(path, v)| read_person(&mut r, v, &path))
+        .map(|(path, v)| read_person(&mut r, v, &path, v2))
         .collect();
     let whygos = top
         .tables(&mut r, "whygo")
@@ -813,7 +879,7 @@ fn read_version(r: &mut Reader<'_>, v: Option<&toml::Spanned<DeValue<'_>>>) -> O
     }
 }
 
-fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> Organization {
+fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>, v2: bool) -> Organization {
     let mut org = Organization {
         name: String::new(),
         slug: String::new(),
@@ -822,6 +888,8 @@ fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> Organization {
         slightly_off: None,
         carry_days: None,
         signers: Vec::new(),
+        individuals_visible_to_all: None,
+        max_individual_whygos: None,
     };
     let Some(v) = top.get("organization") else {
         r.error_at(
@@ -831,7 +899,12 @@ fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> Organization {
         );
         return org;
     };
-    let f = r.table(v, "organization", "[organization]", ORGANIZATION_KEYS);
+    let keys = if v2 {
+        ORGANIZATION_KEYS_V2
+    } else {
+        ORGANIZATION_KEYS
+    };
+    let f = r.table(v, "organization", "[organization]", keys);
     org.name = f.text(r, "name", true).unwrap_or_default();
     if org.name.chars().count() > MAX_NAME {
         r.error(
@@ -861,6 +934,20 @@ fn read_organization(r: &mut Reader<'_>, top: &Fields<'_, '_>) -> Organization {
     org.slightly_off = f.number(r, "slightly_off", false);
     org.carry_days = f.integer(r, "carry_days", false);
     org.signers = f.key_list(r, "signers", false).unwrap_or_default();
+    org.individuals_visible_to_all = f.boolean(r, "individuals_visible_to_all");
+    org.max_individual_whygos = f.integer(r, "max_individual_whygos", false);
+    if let Some(n) = org.max_individual_whygos
+        && !MAX_INDIVIDUAL_WHYGOS.contains(&n)
+    {
+        r.error(
+            &f.key("max_individual_whygos"),
+            format!(
+                "expected a whole number from {} to {}, found {n}",
+                MAX_INDIVIDUAL_WHYGOS.start(),
+                MAX_INDIVIDUAL_WHYGOS.end()
+            ),
+        );
+    }
     org
 }
 
@@ -873,8 +960,9 @@ fn read_department(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &st
     }
 }
 
-fn read_person(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> Person {
-    let f = r.table(v, path, "[[person]]", PERSON_KEYS);
+fn read_person(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str, v2: bool) -> Person {
+    let keys = if v2 { PERSON_KEYS_V2 } else { PERSON_KEYS };
+    let f = r.table(v, path, "[[person]]", keys);
     let email = f.text(r, "email", false);
     if let Some(e) = &email
         && !is_email(e)
@@ -892,13 +980,15 @@ fn read_person(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -
     Person {
         key: f.key_text(r, "key", true).unwrap_or_default(),
         name: f.text(r, "name", true).unwrap_or_default(),
-        title: f.text(r, "title", true).unwrap_or_default(),
+        // Version 2 may leave it out, as the admin pages may leave it empty.
+        title: f.text(r, "title", !v2).unwrap_or_default(),
         department: f.key_text(r, "department", false),
         reports_to: f.key_text(r, "reports_to", false),
         email,
         role: f
             .choice(r, "role", false, &Role::ALL, Role::as_str)
             .unwrap_or(Role::Member),
+        active: f.boolean(r, "active").unwrap_or(true),
         kpis,
     }
 }
@@ -963,7 +1053,8 @@ fn read_kpi(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str) -> O
 }
 
 fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str, v2: bool) -> WhyGo {
-    let f = r.table(v, path, "[[whygo]]", WHYGO_KEYS);
+    let keys = if v2 { WHYGO_KEYS_V2 } else { WHYGO_KEYS };
+    let f = r.table(v, path, "[[whygo]]", keys);
     let level = f.choice(r, "level", true, &Level::ALL, Level::as_str);
     let person = f.key_text(r, "person", false);
     let owner = f.key_text(r, "owner", false);
@@ -1004,6 +1095,7 @@ fn read_whygo(r: &mut Reader<'_>, v: &toml::Spanned<DeValue<'_>>, path: &str, v2
         goal: f.text(r, "goal", true).unwrap_or_default(),
         status,
         ladders_to: f.key_list(r, "ladders_to", false).unwrap_or_default(),
+        approved_by_plan: f.boolean(r, "approved_by_plan").unwrap_or(true),
         outcomes,
         pos,
     }
@@ -1112,11 +1204,13 @@ fn read_handoff(
         name: f.text(r, "name", true).unwrap_or_default(),
         from: f.key_text(r, "from", true).unwrap_or_default(),
         to: f.key_text(r, "to", true).unwrap_or_default(),
-        trigger: f.text(r, "trigger", true).unwrap_or_default(),
+        // Version 2 may leave out what the admin pages may leave empty: the
+        // trigger, and the SLA's words when `sla_hours` gives the SLA.
+        trigger: f.text(r, "trigger", !v2).unwrap_or_default(),
         opener: f.choice(r, "opener", false, &OPENERS, opener_word),
         // Version 1 requires the hours; version 2 reads the SLA from its words.
         sla_hours: positive(r, &f, "sla_hours", !v2),
-        sla: f.text(r, "sla", true).unwrap_or_default(),
+        sla: f.text(r, "sla", !v2).unwrap_or_default(),
         checklist,
     }
 }
@@ -1137,7 +1231,8 @@ fn read_dependency(
         from: f.key_text(r, "from", true).unwrap_or_default(),
         on: f.key_text(r, "on", true).unwrap_or_default(),
         need: f.text(r, "need", true).unwrap_or_default(),
-        deliverable: f.text(r, "deliverable", true).unwrap_or_default(),
+        // Version 2 may leave it out, as the dependency form may leave it empty.
+        deliverable: f.text(r, "deliverable", !v2).unwrap_or_default(),
         due: f.text(r, "due", true).unwrap_or_default(),
         criteria: f.text(r, "criteria", false),
         partner: f.text(r, "partner", false),

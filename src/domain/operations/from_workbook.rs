@@ -168,7 +168,13 @@ pub fn handoffs(wb: &workbook::Workbook) -> (Vec<Handoff>, Vec<StepProblem>) {
             });
             let step = Step {
                 at: s.at,
-                by: s.by.clone().unwrap_or_default(),
+                // Who took it: a person's key, else the label of an account
+                // that is no person (what the app's replay reads too).
+                by: s
+                    .by
+                    .clone()
+                    .or_else(|| s.by_label.clone())
+                    .unwrap_or_default(),
                 kind,
             };
             if let Some(h) = mine.get_mut(i)
@@ -221,7 +227,13 @@ fn step_kind(
     if s.kind != StepWord::NeededBy && s.needed_by.is_some() {
         return Err(extra("needed_by", "a needed_by step"));
     }
-    if s.kind != StepWord::Opened && s.by.is_none() {
+    if s.by.is_some() && s.by_label.is_some() {
+        return Err((
+            "by_label",
+            "give either by (a [[person]] key) or by_label (someone who is no person of the organization), not both".to_string(),
+        ));
+    }
+    if s.kind != StepWord::Opened && s.by.is_none() && s.by_label.is_none() {
         return Err((
             "by",
             format!(

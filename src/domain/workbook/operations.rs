@@ -35,7 +35,16 @@ const ENGAGEMENT_KEYS: &[&str] = &[
     "demo",
     "step",
 ];
-const STEP_KEYS: &[&str] = &["handoff", "kind", "at", "by", "item", "reason", "needed_by"];
+const STEP_KEYS: &[&str] = &[
+    "handoff",
+    "kind",
+    "at",
+    "by",
+    "by_label",
+    "item",
+    "reason",
+    "needed_by",
+];
 const DELIVERABLE_KEYS: &[&str] = &["whygo", "title", "owner", "due", "done"];
 
 type Value<'i> = toml::Spanned<DeValue<'i>>;
@@ -93,6 +102,7 @@ fn read_step(r: &mut Reader<'_>, v: &Value<'_>, path: &str) -> EngagementStep {
             .unwrap_or(StepWord::Opened),
         at: f.instant(r, "at", true).unwrap_or(DateTime::UNIX_EPOCH),
         by: f.key_text(r, "by", false),
+        by_label: f.text(r, "by_label", false),
         item: f.text(r, "item", false),
         reason: f.text(r, "reason", false),
         needed_by: f.date(r, "needed_by", false),
@@ -222,11 +232,17 @@ fn handoff_types(r: &mut Reader<'_>, wb: &Workbook, cycles: &HashSet<&str>) {
                 numbers.insert((h.cycle.as_str(), h.number), &h.key);
             }
         }
-        if !h.sla.is_empty()
-            && !r.has_error(&format!("{path}.sla_hours"))
-            && let Err(e) = Sla::from_workbook(&h.sla, h.sla_hours.map(i64::from))
-        {
-            r.error(&format!("{path}.sla"), e.to_string());
+        let sla_path = format!("{path}.sla");
+        if r.has_error(&format!("{path}.sla_hours")) || r.has_error(&sla_path) {
+            continue;
+        }
+        if h.sla.is_empty() && h.sla_hours.is_none() {
+            r.error(
+                &sla_path,
+                "a handoff type needs its SLA (expected sla = \"within 48 hours of signature\" or the like, or sla_hours = 48)",
+            );
+        } else if let Err(e) = Sla::from_workbook(&h.sla, h.sla_hours.map(i64::from)) {
+            r.error(&sla_path, e.to_string());
         }
     }
     for (i, c) in wb.cycle_defs.iter().enumerate() {

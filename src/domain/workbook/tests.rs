@@ -2281,3 +2281,138 @@ fn a_steps_extra_fields_belong_to_its_kind() {
         "at most 200 characters",
     );
 }
+
+// ---------------------------------------------------------------------------
+// Version 2: what an export writes that the app holds (issue 14)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn version_2_may_leave_out_the_texts_the_admin_pages_may_leave_empty() {
+    // A person's title, a handoff type's trigger and SLA words (its hours
+    // give the SLA), a dependency's deliverable.
+    let text = v2_with("title = \"Head of Sales\"\n", "")
+        .replacen("trigger = \"Contract signed\"\n", "", 1)
+        .replacen("sla = \"48 hours after signature\"\n", "", 1)
+        .replacen("deliverable = \"Contract package\"\n", "", 1);
+    let wb = parse("acme.toml", &text).unwrap_or_else(|e| panic!("{}", show(&e)));
+    let sam = wb.person("sam").expect("sam");
+    assert_eq!(sam.title, "");
+    let t = &wb.handoff_types[0];
+    assert_eq!(
+        (t.trigger.as_str(), t.sla.as_str(), t.sla_hours),
+        ("", "", Some(48))
+    );
+    assert_eq!(wb.dependencies[0].deliverable, "");
+    // Version 1 still asks for them.
+    let e = only_error(&with("trigger = \"Contract signed\"\n", ""));
+    assert_eq!(e.key, "handoff_type[0].trigger", "{e}");
+}
+
+#[test]
+fn a_version_2_handoff_type_needs_sla_words_or_hours() {
+    let text = v2_with("sla_hours = 48\nsla = \"48 hours after signature\"\n", "");
+    let e = only_error(&text);
+    assert_error(
+        &e,
+        line_of(&text, "[[handoff_type]]", 1),
+        "handoff_type[0].sla",
+        "needs its SLA",
+    );
+}
+
+#[test]
+fn a_version_2_handoff_type_may_have_no_checklist_yet() {
+    // Without the engagement, whose steps tick its items.
+    let text = v2_with("checklist = [\"Scope\", \"Budget\"]", "checklist = []");
+    let start = text.find("[[engagement]]").expect("engagement");
+    let end = text.find("[[deliverable]]").expect("deliverable");
+    let text = format!("{}{}", &text[..start], &text[end..]);
+    let wb = parse("acme.toml", &text).unwrap_or_else(|e| panic!("{}", show(&e)));
+    assert!(wb.handoff_types[0].checklist.is_empty());
+}
+
+#[test]
+fn version_2_reads_the_settings_people_and_approvals_the_app_changes() {
+    let text = v2_with(
+        "signers = [\"ceo\"]\n",
+        "signers = [\"ceo\"]\nindividuals_visible_to_all = true\nmax_individual_whygos = 5\n",
+    )
+    .replacen(
+        "reports_to = \"ceo\"\n",
+        "reports_to = \"ceo\"\nactive = false\n",
+        1,
+    )
+    .replacen(
+        "ladders_to = [\"company-1\"]\n",
+        "ladders_to = [\"company-1\"]\napproved_by_plan = false\n",
+        1,
+    );
+    let wb = parse("acme.toml", &text).unwrap_or_else(|e| panic!("{}", show(&e)));
+    assert_eq!(wb.organization.individuals_visible_to_all, Some(true));
+    assert_eq!(wb.organization.max_individual_whygos, Some(5));
+    assert!(!wb.person("sam").expect("sam").active);
+    assert!(
+        wb.person("ceo").expect("ceo").active,
+        "active unless written"
+    );
+    assert!(!wb.whygo("sales-1").expect("sales-1").approved_by_plan);
+    assert!(wb.whygo("company-1").expect("company-1").approved_by_plan);
+
+    let text = v2_with(
+        "signers = [\"ceo\"]\n",
+        "signers = [\"ceo\"]\nmax_individual_whygos = 21\n",
+    );
+    let e = only_error(&text);
+    assert_error(
+        &e,
+        line_of(&text, "max_individual_whygos", 1),
+        "organization.max_individual_whygos",
+        "from 1 to 20, found 21",
+    );
+    // Version 1 knows none of them.
+    let text = with(
+        "reports_to = \"ceo\"\n",
+        "reports_to = \"ceo\"\nactive = false\n",
+    );
+    let e = only_error(&text);
+    assert!(e.message.contains("is a `workbook = 2` key"), "{e}");
+}
+
+#[test]
+fn only_a_company_or_department_whygo_says_whether_the_plan_approves_it() {
+    let individual = "\n[[whygo]]\nkey = \"sam-1\"\nlevel = \"individual\"\nperson = \"sam\"\nnumber = 1\ntitle = \"Close\"\nwhy = \"Deals.\"\ngoal = \"Close one.\"\nladders_to = [\"sales-1\"]\napproved_by_plan = false\n\n[[whygo.outcome]]\nkey = \"sam-deals\"\nname = \"Deals\"\ntargets = [\"1\", \"1\", \"1\", \"1\"]\n\n[[whygo.outcome]]\nkey = \"sam-calls\"\nname = \"Calls\"\ntargets = [\"9\", \"9\", \"9\", \"9\"]\n";
+    let text = format!("{}{individual}", v2());
+    let e = only_error(&text);
+    assert_error(
+        &e,
+        line_of(&text, "approved_by_plan = false", 1),
+        "whygo[2].approved_by_plan",
+        "only a company or department WhyGO",
+    );
+}
+
+#[test]
+fn a_step_names_who_took_it_by_person_or_by_label_not_both() {
+    let step = "by = \"sam\", item = \"Scope\" }";
+    let text = v2_with(
+        step,
+        "by_label = \"guest@acme.example\", item = \"Scope\" }",
+    );
+    let wb = parse("acme.toml", &text).unwrap_or_else(|e| panic!("{}", show(&e)));
+    let s = &wb.engagements[0].steps[1];
+    assert_eq!(
+        (s.by.as_deref(), s.by_label.as_deref()),
+        (None, Some("guest@acme.example"))
+    );
+    let (handoffs, problems) = crate::domain::operations::from_workbook::handoffs(&wb);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(handoffs[0].steps[1].by, "guest@acme.example");
+
+    let text = v2_with(
+        step,
+        "by = \"sam\", by_label = \"guest@acme.example\", item = \"Scope\" }",
+    );
+    let e = only_error(&text);
+    assert_eq!(e.key, "engagement[0].step[1].by_label", "{e}");
+    assert!(e.message.contains("not both"), "{e}");
+}

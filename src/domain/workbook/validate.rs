@@ -402,6 +402,12 @@ fn scope_rules(r: &mut Reader<'_>, path: &str, w: &super::WhyGo) {
             }
         }
         Level::Individual => {
+            if !w.approved_by_plan {
+                r.error(
+                    &format!("{path}.approved_by_plan"),
+                    "only a company or department WhyGO is approved by the plan; an individual WhyGO is approved by a manager (expected no approved_by_plan key)",
+                );
+            }
             if w.person.is_none() && !r.has_error(&ppath) {
                 r.error(
                     &ppath,
@@ -561,7 +567,8 @@ fn handoff_types(r: &mut Reader<'_>, wb: &Workbook, departments: &Keys<'_>) {
                 numbers.insert(h.number, &h.key);
             }
         }
-        if h.checklist.is_empty() && !r.has_error(&format!("{path}.checklist")) {
+        // Version 2 may have none, as the admin pages may.
+        if h.checklist.is_empty() && wb.version < 2 && !r.has_error(&format!("{path}.checklist")) {
             r.error(
                 &format!("{path}.checklist"),
                 "expected at least one checklist item, e.g. checklist = [\"Milestones\", \"Budget\"]",
