@@ -52,6 +52,14 @@ enum Command {
         /// The workbook file.
         file: PathBuf,
     },
+    /// Print an organization's whole plan as a TOML workbook (docs/workbook.md):
+    /// `whygo export --tenant kartel > plan.toml`; loading it into an empty
+    /// database and exporting again gives the same bytes.
+    Export {
+        /// The organization's slug, e.g. kartel.
+        #[arg(long)]
+        tenant: String,
+    },
     /// Print the weekly pacing report of an organization.
     Report {
         /// The organization's slug, e.g. kartel.
@@ -365,6 +373,20 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Export { tenant } => {
+            let location = db_args.location();
+            let database = Database::open(&location).await?;
+            // As `report`: the embedded database starts with the demo.
+            if matches!(location, Location::Embedded { .. }) {
+                if let Err(e) = server::load_demo_if_empty(&database.pool).await {
+                    database.close().await;
+                    return Err(e);
+                }
+            }
+            let result = print_export(&database, &tenant).await;
+            database.close().await;
+            result
+        }
         Command::Report {
             tenant,
             as_of,
@@ -423,6 +445,19 @@ fn refuse(name: &str, errors: &[crate::domain::workbook::WorkbookError]) -> Exit
         if errors.len() == 1 { "" } else { "s" }
     );
     ExitCode::from(2)
+}
+
+async fn print_export(database: &Database, slug: &str) -> anyhow::Result<ExitCode> {
+    let Some(workbook) = db::export::by_slug(&database.pool, slug).await? else {
+        eprintln!("whygo: no organization with the slug “{slug}”");
+        return Ok(ExitCode::from(2));
+    };
+    let text = crate::domain::workbook::write(&workbook)?;
+    let mut out = std::io::stdout().lock();
+    std::io::Write::write_all(&mut out, text.as_bytes())
+        .and_then(|()| std::io::Write::flush(&mut out))
+        .map_err(|e| anyhow::anyhow!("cannot write the workbook to standard output: {e}"))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn print_report(

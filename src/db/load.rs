@@ -188,6 +188,8 @@ struct TenantSnap {
     slightly_off: f64,
     carry_days: i32,
     signers: Vec<String>,
+    individuals_visible_to_all: bool,
+    max_individual_whygos: i32,
 }
 
 #[derive(Debug, PartialEq, Serialize, sqlx::FromRow)]
@@ -208,6 +210,7 @@ struct PersonSnap {
     reports_to: Option<String>,
     email: Option<String>,
     role: String,
+    active: bool,
     position: i32,
     kpis: serde_json::Value,
 }
@@ -368,7 +371,8 @@ async fn organization(ctx: &mut Ctx<'_>, wb: &Workbook, exists: bool) -> anyhow:
             "select t.name, t.fiscal_year_start, t.on_pace, t.slightly_off, t.carry_days,
                     coalesce((select array_agg(p.key order by s.position) from signers s
                               join people p on p.tenant_id = s.tenant_id and p.id = s.person_id
-                              where s.tenant_id = t.id), '{}') as signers
+                              where s.tenant_id = t.id), '{}') as signers,
+                    t.individuals_visible_to_all, t.max_individual_whygos
              from tenants t where t.id = $1",
         )
         .bind(ctx.tenant)
@@ -384,14 +388,23 @@ async fn organization(ctx: &mut Ctx<'_>, wb: &Workbook, exists: bool) -> anyhow:
         slightly_off: th.1,
         carry_days: i32::try_from(org.carry_days()).unwrap_or(0),
         signers: org.signers.clone(),
+        individuals_visible_to_all: org.individuals_visible_to_all.unwrap_or(false),
+        max_individual_whygos: i32::try_from(
+            org.max_individual_whygos
+                .unwrap_or(workbook::DEFAULT_MAX_INDIVIDUAL_WHYGOS),
+        )
+        .unwrap_or(3),
     };
     if ctx.record("organization", &org.slug, before.as_ref(), &after)? {
         sqlx::query(
-            "insert into tenants (id, slug, name, fiscal_year_start, on_pace, slightly_off, carry_days)
-             values ($1, $2, $3, $4, $5, $6, $7)
+            "insert into tenants (id, slug, name, fiscal_year_start, on_pace, slightly_off, carry_days,
+                                  individuals_visible_to_all, max_individual_whygos)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              on conflict (id) do update set name = excluded.name,
                  fiscal_year_start = excluded.fiscal_year_start, on_pace = excluded.on_pace,
                  slightly_off = excluded.slightly_off, carry_days = excluded.carry_days,
+                 individuals_visible_to_all = excluded.individuals_visible_to_all,
+                 max_individual_whygos = excluded.max_individual_whygos,
                  updated_at = now()",
         )
         .bind(ctx.tenant)
@@ -401,6 +414,8 @@ async fn organization(ctx: &mut Ctx<'_>, wb: &Workbook, exists: bool) -> anyhow:
         .bind(th.0)
         .bind(th.1)
         .bind(after.carry_days)
+        .bind(after.individuals_visible_to_all)
+        .bind(after.max_individual_whygos)
         .execute(&mut *ctx.tx)
         .await?;
     }
@@ -479,7 +494,8 @@ fn kpis_json(p: &workbook::Person) -> serde_json::Value {
 
 async fn people(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
     let mut stored: HashMap<String, PersonSnap> = sqlx::query_as::<_, PersonSnap>(
-        "select p.key, p.name, p.title, d.key as department, m.key as reports_to, p.email, p.role, p.position,
+        "select p.key, p.name, p.title, d.key as department, m.key as reports_to, p.email, p.role,
+                p.active, p.position,
                 coalesce((select jsonb_agg(jsonb_build_object('group', k.grp, 'metric', k.metric, 'targets', k.targets)
                                            order by k.position)
                           from person_kpis k where k.tenant_id = p.tenant_id and k.person_id = p.id), '[]') as kpis
@@ -505,18 +521,19 @@ async fn people(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             reports_to: p.reports_to.clone(),
             email: p.email.clone(),
             role: p.role.as_str().to_owned(),
+            active: p.active,
             position: position(i),
             kpis: kpis_json(p),
         };
         let before = stored.remove(&p.key);
         if ctx.record("person", &p.key, before.as_ref(), &after)? {
             sqlx::query(
-                "insert into people (tenant_id, id, key, name, title, department_id, email, role, position)
+                "insert into people (tenant_id, id, key, name, title, department_id, email, role, position, active)
                  values ($1, $2, $3, $4, $5,
-                         (select id from departments where tenant_id = $1 and key = $6), $7, $8, $9)
+                         (select id from departments where tenant_id = $1 and key = $6), $7, $8, $9, $10)
                  on conflict (tenant_id, key) do update set name = excluded.name, title = excluded.title,
                      department_id = excluded.department_id, email = excluded.email, role = excluded.role,
-                     position = excluded.position, active = true, updated_at = now()",
+                     position = excluded.position, active = excluded.active, updated_at = now()",
             )
             .bind(ctx.tenant)
             .bind(Uuid::now_v7())
@@ -527,6 +544,7 @@ async fn people(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             .bind(&p.email)
             .bind(p.role.as_str())
             .bind(position(i))
+            .bind(p.active)
             .execute(&mut *ctx.tx)
             .await?;
             changed.push(p);
@@ -1068,7 +1086,9 @@ async fn plan_approvals(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> 
     let keys: Vec<&str> = wb
         .whygos
         .iter()
-        .filter(|w| w.level != Level::Individual && w.status == Approval::Approved)
+        .filter(|w| {
+            w.level != Level::Individual && w.status == Approval::Approved && w.approved_by_plan
+        })
         .map(|w| w.key.as_str())
         .collect();
     if keys.is_empty() {

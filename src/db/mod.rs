@@ -12,6 +12,7 @@ pub mod checkin;
 pub mod comments;
 pub mod commitments;
 pub mod embedded;
+pub mod export;
 pub mod handoff_types;
 pub mod lifecycle;
 pub mod links;

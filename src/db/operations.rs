@@ -56,7 +56,7 @@ fn opener(stored: Option<&str>, sla_words: &str, first_in_cycle: bool) -> Opener
 
 /// "client" -> "Client cycle": cycles have no table of their own yet (the
 /// workbook knows one cycle), so their name follows from their key.
-fn cycle_name(key: &str) -> String {
+pub(crate) fn cycle_name(key: &str) -> String {
     let mut c = key.chars();
     match c.next() {
         Some(f) => format!("{}{} cycle", f.to_uppercase(), c.as_str().replace('-', " ")),

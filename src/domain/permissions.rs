@@ -104,6 +104,9 @@ pub enum Action<'a> {
     ManageCycle,
     ManageSettings,
     ReadAuditLog,
+    /// Download the whole organization as a workbook (people with their
+    /// emails, every WhyGO and check-in note): what running it takes.
+    ExportWorkbook,
     EditCompanyWhyGo,
     EditDepartmentWhyGo {
         department: &'a str,
@@ -180,7 +183,8 @@ pub fn can(actor: &Actor, action: Action<'_>, org: &Org) -> bool {
         | Action::ManageAccounts
         | Action::ManageCycle
         | Action::ManageSettings
-        | Action::ReadAuditLog => is_admin,
+        | Action::ReadAuditLog
+        | Action::ExportWorkbook => is_admin,
         Action::EditCompanyWhyGo => is_leader,
         Action::EditDepartmentWhyGo { department } => {
             is_leader || me.is_some_and(|m| org.heads(m, department))
@@ -286,6 +290,7 @@ mod tests {
             Action::ManageCycle,
             Action::ManageSettings,
             Action::ReadAuditLog,
+            Action::ExportWorkbook,
         ];
         for role in Role::ALL {
             for person in [None, Some("ceo"), Some("head"), Some("ic")] {

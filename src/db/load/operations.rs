@@ -196,12 +196,11 @@ async fn handoffs(ctx: &mut Ctx<'_>, wb: &Workbook) -> anyhow::Result<()> {
             }
         };
         for s in h.steps.iter().skip(from) {
-            steps.push(
-                id,
-                s,
-                people.get(&s.by).copied(),
-                names.get(s.by.as_str()).copied(),
-            );
+            // `by` is a person's key, or the label of someone who is no
+            // person (`by_label`: an account's email, never a key).
+            let person = people.get(&s.by).copied();
+            let label = names.get(s.by.as_str()).copied().unwrap_or(&s.by);
+            steps.push(id, s, person, label);
         }
         if action == "create" {
             ctx.summary.created += 1;
@@ -277,13 +276,13 @@ struct NewSteps {
 }
 
 impl NewSteps {
-    fn push(&mut self, handoff: Uuid, s: &Step, person: Option<Uuid>, name: Option<&str>) {
+    fn push(&mut self, handoff: Uuid, s: &Step, person: Option<Uuid>, label: &str) {
         let (kind, item, reason, needed_by) = store::stored_kind(&s.kind);
         self.handoffs.push(handoff);
         self.at.push(s.at);
         self.people.push(person);
         // The label still reads when the person is gone; a trigger has none.
-        self.labels.push(name.unwrap_or("").to_owned());
+        self.labels.push(label.to_owned());
         self.kinds.push(kind);
         self.items.push(item);
         self.reasons.push(reason.to_owned());

@@ -1,5 +1,6 @@
 //! The admin area of an organization: people, departments, members and
-//! roles, settings, the audit log; and creating organizations.
+//! roles, settings, the audit log, the workbook download; and creating
+//! organizations.
 //!
 //! Every tenant route takes [`Tenancy`](super::Tenancy); pages ask the
 //! permission table first (admins only) and read in a tenant transaction
@@ -11,6 +12,7 @@
 
 mod audit;
 mod departments;
+mod export;
 mod handoff_types;
 mod home;
 mod members;
@@ -87,6 +89,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/{tenant}/admin/audit", get(audit::log))
         .route("/{tenant}/admin/audit.csv", get(audit::log_csv))
+        .route("/{tenant}/admin/export", get(export::download))
         .route(
             "/admin/tenants/new",
             get(tenants::new_form).post(tenants::create),
