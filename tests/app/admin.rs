@@ -229,6 +229,7 @@ async fn every_admin_action(db: &TestDb) -> Vec<Case> {
             "/kartel/admin/audit.csv",
             "Entry,When,Who,Action,Entity,Key,Changes",
         ),
+        get("/kartel/admin/export", "slug = \"kartel\""),
         get("/admin/tenants/new", "Create an organization"),
         post(
             "/admin/tenants/new",

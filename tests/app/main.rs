@@ -34,3 +34,4 @@ mod schema;
 mod security;
 mod serve;
 mod visibility;
+mod workbook_export;

@@ -134,6 +134,7 @@ pub(crate) const GET_ROUTES: &[&str] = &[
     "/api/docs",
     "/api/v1/openapi.json",
     "/kartel/admin/audit.csv",
+    "/kartel/admin/export",
 ];
 
 const HOSTILE_DATES: &[&str] = &[
