@@ -321,6 +321,10 @@ pub struct Engagement {
     pub status: EngagementStatus,
     /// Invented demo data, so pages and people can tell it from real records.
     pub demo: bool,
+    /// The checklists its handoffs opened with where they are not their
+    /// type's checklist (edited since), by handoff type key, in file order.
+    /// A tick names an item of its handoff's checklist.
+    pub checklists: Vec<(String, Vec<String>)>,
     /// Its handoffs' steps (`[[engagement.step]]`), in file order.
     pub steps: Vec<EngagementStep>,
     /// Line and column of the `[[engagement]]` header.
@@ -528,6 +532,15 @@ impl Workbook {
 
     pub fn handoff_type(&self, key: &str) -> Option<&HandoffType> {
         self.handoff_types.iter().find(|h| h.key == key)
+    }
+
+    /// The checklist engagement `e`'s handoff of type `t` opened with: the
+    /// one the engagement writes for it, else the type's.
+    pub fn handoff_checklist<'a>(&'a self, e: &'a Engagement, t: &'a HandoffType) -> &'a [String] {
+        e.checklists
+            .iter()
+            .find(|(k, _)| *k == t.key)
+            .map_or(t.checklist.as_slice(), |(_, c)| c.as_slice())
     }
 
     /// The actuals entered for one outcome, in file order.

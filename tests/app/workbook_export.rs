@@ -90,7 +90,10 @@ async fn the_kartel_demo_exported_loads_into_an_empty_database_and_exports_the_s
         ("[[dependency]]", demo.dependencies.len()),
         ("[[deliverable]]", demo.deliverables.len()),
         ("[[actual]]", demo.actuals.len()),
-        ("[[person.kpi]]", demo.people.iter().map(|p| p.kpis.len()).sum()),
+        (
+            "[[person.kpi]]",
+            demo.people.iter().map(|p| p.kpis.len()).sum(),
+        ),
     ] {
         assert_eq!(count(&first, header), n, "{header} in:\n{first}");
     }
@@ -159,9 +162,12 @@ async fn the_generated_large_workbook_exported_loads_back_and_exports_the_same_b
 /// deactivated person with no title, amendments waiting for sign-offs, a
 /// check-in note of several lines with quotes, a dependency and a handoff
 /// type with the fields their forms may leave empty, a step taken by an
-/// account that is no person.
+/// account that is no person, a checklist edited after handoffs opened.
 async fn change_in_the_app(db: &TestDb) {
     let statements = [
+        // The demo's handoffs #1 keep the four items they opened with.
+        "update handoff_types set checklist = array['Milestones', 'Timeline', 'Risks']
+         where key = 'sales-to-production'",
         "update tenants set individuals_visible_to_all = true, max_individual_whygos = 5,
                 on_pace = 0.95, carry_days = 10",
         "update people set active = false, title = '' where key = 'noah'",
@@ -217,6 +223,8 @@ async fn what_the_app_changed_is_exported_and_survives_the_round_trip() {
         "[[cycle]]\nkey = \"mentoring\"",
         "checklist = []",
         "by_label = \"guest@kartel.example\", item = \"Timeline\"",
+        "checklist = [\"Milestones\", \"Timeline\", \"Risks\"]",
+        "checklists = { sales-to-production = [\"Milestones\", \"Timeline\", \"Staffing plan\", \"Budget\"] }",
         "at = 2026-11-03T09:15:30.123456Z",
     ] {
         assert!(first.contains(expected), "{expected:?} is not in:\n{first}");
@@ -256,7 +264,10 @@ async fn what_the_app_changed_is_exported_and_survives_the_round_trip() {
     .expect("the amended WhyGOs");
     assert_eq!(
         waiting,
-        [("generative-1".to_owned(), None, 0), ("sales-1".to_owned(), None, 0)],
+        [
+            ("generative-1".to_owned(), None, 0),
+            ("sales-1".to_owned(), None, 0)
+        ],
         "neither is in force: both wait for every sign-off"
     );
     let step: (Option<uuid::Uuid>, String) = sqlx::query_as(
@@ -268,6 +279,24 @@ async fn what_the_app_changed_is_exported_and_survives_the_round_trip() {
     .await
     .expect("the guest's tick");
     assert_eq!(step, (None, "guest@kartel.example".to_owned()));
+    // Each handoff keeps the checklist it opened with.
+    let checklists = |db: &TestDb| {
+        let pool = db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, Vec<String>)>(
+                "select e.key, h.checklist from handoffs h
+                 join engagements e on e.id = h.engagement_id
+                 join handoff_types t on t.id = h.handoff_type_id
+                 where t.key = 'sales-to-production' order by e.key",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("checklists")
+        }
+    };
+    let stored = checklists(&copy).await;
+    assert_eq!(stored, checklists(&original).await);
+    assert!(stored.iter().any(|(_, c)| c.len() == 4) && stored.iter().any(|(_, c)| c.len() == 3));
 }
 
 #[tokio::test]
@@ -305,7 +334,10 @@ async fn an_admin_downloads_the_workbook_and_no_one_else_does() {
         let mut c = signed_in(&db, who).await;
         let res = c.get("/kartel/admin/export").await;
         res.expect_status(403);
-        assert!(!res.body.contains("[organization]"), "{who} got the workbook");
+        assert!(
+            !res.body.contains("[organization]"),
+            "{who} got the workbook"
+        );
     }
     // Signed out: to the sign-in page.
     let mut visitor = common::Client::new(common::app(&db));

@@ -122,10 +122,11 @@ pub(super) async fn engagements(
     .bind(tenant)
     .fetch_all(&mut *conn)
     .await?;
-    let mut steps = steps(conn, tenant).await?;
+    let (mut steps, mut checklists) = steps(conn, tenant).await?;
     rows.into_iter()
         .map(|r| {
             Ok(Engagement {
+                checklists: checklists.remove(&r.key).unwrap_or_default(),
                 status: EngagementStatus::parse(&r.status)
                     .ok_or_else(|| unknown("engagement status", &r.status))?,
                 steps: steps.remove(&r.key).unwrap_or_default(),
@@ -152,6 +153,7 @@ struct StepRow {
     engagement: String,
     handoff: String,
     checklist: Vec<String>,
+    type_checklist: Vec<String>,
     at: DateTime<Utc>,
     person: Option<String>,
     by_label: String,
@@ -161,15 +163,21 @@ struct StepRow {
     needed_by: Option<NaiveDate>,
 }
 
+/// Steps and handoff checklists, by engagement key.
+type Histories = (
+    HashMap<String, Vec<EngagementStep>>,
+    HashMap<String, Vec<(String, Vec<String>)>>,
+);
+
 /// Every step, by engagement key: handoff by handoff in the cycle's order,
 /// each in the order taken. A reload replays each handoff's steps in file
-/// order, so this order comes back from it unchanged.
-async fn steps(
-    conn: &mut PgConnection,
-    tenant: Uuid,
-) -> anyhow::Result<HashMap<String, Vec<EngagementStep>>> {
+/// order, so this order comes back from it unchanged. With them, the
+/// checklists handoffs opened with that their type no longer has (an admin
+/// edited it since): the file names ticked items by their words.
+async fn steps(conn: &mut PgConnection, tenant: Uuid) -> anyhow::Result<Histories> {
     let rows: Vec<StepRow> = sqlx::query_as(
-        r#"select e.key as engagement, t.key as handoff, h.checklist, s.at, p.key as person,
+        r#"select e.key as engagement, t.key as handoff, h.checklist, t.checklist as type_checklist,
+                  s.at, p.key as person,
                   s.by_label, s.kind, s.item, s.reason, s.needed_by
            from handoff_steps s
            join handoffs h on h.tenant_id = s.tenant_id and h.id = s.handoff_id
@@ -183,7 +191,14 @@ async fn steps(
     .fetch_all(&mut *conn)
     .await?;
     let mut out: HashMap<String, Vec<EngagementStep>> = HashMap::new();
+    let mut checklists: HashMap<String, Vec<(String, Vec<String>)>> = HashMap::new();
     for r in rows {
+        if r.checklist != r.type_checklist {
+            let own = checklists.entry(r.engagement.clone()).or_default();
+            if own.last().is_none_or(|(k, _)| *k != r.handoff) {
+                own.push((r.handoff.clone(), r.checklist.clone()));
+            }
+        }
         let kind = StepWord::ALL
             .into_iter()
             .find(|k| k.as_str() == r.kind)
@@ -220,7 +235,7 @@ async fn steps(
             needed_by: r.needed_by,
         });
     }
-    Ok(out)
+    Ok((out, checklists))
 }
 
 type DependencyRow = (

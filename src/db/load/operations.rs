@@ -226,6 +226,8 @@ struct NewHandoffs {
     engagements: Vec<String>,
     types: Vec<String>,
     started: Vec<Instant>,
+    /// As JSON arrays: PostgreSQL has no array of arrays of differing lengths.
+    checklists: Vec<serde_json::Value>,
 }
 
 impl NewHandoffs {
@@ -234,19 +236,22 @@ impl NewHandoffs {
         self.engagements.push(h.engagement.clone());
         self.types.push(h.handoff_type.clone());
         self.started.push(opened_at);
+        self.checklists.push(serde_json::json!(h.checklist));
     }
 
-    /// One statement; each keeps its type's checklist as it is now, as the
-    /// app's opening does.
+    /// One statement; each keeps the checklist it opened with: its type's
+    /// as it is now (as the app's opening does), or the one the engagement
+    /// writes for it.
     async fn write(self, ctx: &mut Ctx<'_>) -> sqlx::Result<()> {
         if self.ids.is_empty() {
             return Ok(());
         }
         sqlx::query(
             "insert into handoffs (tenant_id, id, engagement_id, handoff_type_id, started_at, checklist)
-             select $1, n.id, e.id, t.id, n.started_at, t.checklist
-             from unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
-                  with ordinality as n(id, engagement, handoff_type, started_at, i)
+             select $1, n.id, e.id, t.id, n.started_at,
+                    array(select jsonb_array_elements_text(n.checklist))
+             from unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])
+                  with ordinality as n(id, engagement, handoff_type, started_at, checklist, i)
              join engagements e on e.tenant_id = $1 and e.key = n.engagement
              join handoff_types t on t.tenant_id = $1 and t.key = n.handoff_type
              order by n.i",
@@ -256,6 +261,7 @@ impl NewHandoffs {
         .bind(self.engagements)
         .bind(self.types)
         .bind(self.started)
+        .bind(self.checklists)
         .execute(&mut *ctx.tx)
         .await?;
         Ok(())

@@ -142,7 +142,8 @@ pub fn handoffs(wb: &workbook::Workbook) -> (Vec<Handoff>, Vec<StepProblem>) {
                 );
                 continue;
             }
-            let kind = match step_kind(s, &t.checklist) {
+            let checklist = wb.handoff_checklist(e, t);
+            let kind = match step_kind(s, checklist) {
                 Ok(k) => k,
                 Err((field, message)) => {
                     problem(field, message);
@@ -163,7 +164,7 @@ pub fn handoffs(wb: &workbook::Workbook) -> (Vec<Handoff>, Vec<StepProblem>) {
                 continue;
             }
             let i = *index.entry(t.key.as_str()).or_insert_with(|| {
-                mine.push(Handoff::new(&e.key, &t.key, t.checklist.clone()));
+                mine.push(Handoff::new(&e.key, &t.key, checklist.to_vec()));
                 mine.len() - 1
             });
             let step = Step {

@@ -33,6 +33,7 @@ const ENGAGEMENT_KEYS: &[&str] = &[
     "closed",
     "status",
     "demo",
+    "checklists",
     "step",
 ];
 const STEP_KEYS: &[&str] = &[
@@ -88,6 +89,7 @@ pub(super) fn read_engagement(r: &mut Reader<'_>, v: &Value<'_>, path: &str) -> 
             )
             .unwrap_or(EngagementStatus::Active),
         demo: f.boolean(r, "demo").unwrap_or(false),
+        checklists: f.keyed_text_lists(r, "checklists").unwrap_or_default(),
         steps,
         pos: r.src.position(f.span.start),
     }
@@ -288,6 +290,7 @@ fn engagements(r: &mut Reader<'_>, wb: &Workbook, people: &HashSet<&str>, cycles
         for (field, text) in [("name", &e.name), ("vertical", &e.vertical)] {
             too_long(r, &format!("{path}.{field}"), text, 200);
         }
+        checklists(r, wb, e, &path);
         for (j, s) in e.steps.iter().enumerate() {
             if let Some(reason) = &s.reason {
                 too_long(r, &format!("{path}.step[{j}].reason"), reason, 5_000);
@@ -336,6 +339,42 @@ fn engagements(r: &mut Reader<'_>, wb: &Workbook, people: &HashSet<&str>, cycles
             continue;
         }
         r.error(&format!("{path}.{}", p.field), p.message);
+    }
+}
+
+/// An engagement's own checklists: each for a handoff type of its cycle,
+/// once, with items that are not blank.
+fn checklists(r: &mut Reader<'_>, wb: &Workbook, e: &Engagement, path: &str) {
+    let mut seen = HashSet::new();
+    for (key, items) in &e.checklists {
+        let cpath = format!("{path}.checklists.{key}");
+        match wb.handoff_type(key) {
+            None => r.error(
+                &cpath,
+                format!("unknown handoff type “{key}” (expected a [[handoff_type]] key)"),
+            ),
+            Some(t) if t.cycle != e.cycle => r.error(
+                &cpath,
+                format!(
+                    "handoff type “{key}” belongs to the cycle “{}”, not to this engagement's cycle “{}”",
+                    t.cycle, e.cycle
+                ),
+            ),
+            Some(_) if !seen.insert(key.as_str()) => r.error(
+                &cpath,
+                format!("the checklist of “{key}” is written twice (expected it once)"),
+            ),
+            Some(_) => {
+                for (i, item) in items.iter().enumerate() {
+                    if item.trim().is_empty() {
+                        r.error(
+                            &format!("{cpath}[{i}]"),
+                            "expected a checklist item, found an empty text",
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 

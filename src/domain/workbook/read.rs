@@ -369,6 +369,59 @@ impl<'t, 'i> Fields<'t, 'i> {
         ok.then_some(out)
     }
 
+    /// A table of lists of texts keyed by keys, e.g. `{ a-key = ["x", "y"] }`,
+    /// in the order written; `None` when absent or unreadable (reported).
+    pub(super) fn keyed_text_lists(
+        &self,
+        r: &mut Reader<'_>,
+        name: &str,
+    ) -> Option<Vec<(String, Vec<String>)>> {
+        let expected = "a table of lists of texts such as { a-key = [\"a\", \"b\"] }";
+        let v = self.present(r, name, false, expected)?;
+        let key = self.key(name);
+        let DeValue::Table(table) = v.get_ref() else {
+            let found = describe(r, v);
+            r.error_at(
+                &v.span(),
+                &key,
+                format!("expected {expected}, found {found}"),
+            );
+            return None;
+        };
+        let mut out = Vec::with_capacity(table.len());
+        let mut ok = true;
+        for (k, list) in table {
+            let item_key = join(&key, k.get_ref());
+            r.record(&item_key, list.span());
+            let name = k.get_ref().to_string();
+            if !is_key(&name) {
+                r.error_at(
+                    &k.span(),
+                    &item_key,
+                    format!("“{name}” is not a valid key (expected a key such as \"sales-to-production\")"),
+                );
+                ok = false;
+                continue;
+            }
+            let Some(items) = as_list(r, &item_key, list, "a list of texts such as [\"a\", \"b\"]")
+            else {
+                ok = false;
+                continue;
+            };
+            let mut texts = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("{item_key}[{i}]");
+                r.record(&path, item.span());
+                match as_text(r, &path, item) {
+                    Some(t) => texts.push(t),
+                    None => ok = false,
+                }
+            }
+            out.push((name, texts));
+        }
+        ok.then_some(out)
+    }
+
     pub(super) fn integer(&self, r: &mut Reader<'_>, name: &str, required: bool) -> Option<i64> {
         let v = self.present(r, name, required, "a whole number such as 3")?;
         as_integer(r, &self.key(name), v)

@@ -2416,3 +2416,44 @@ fn a_step_names_who_took_it_by_person_or_by_label_not_both() {
     assert_eq!(e.key, "engagement[0].step[1].by_label", "{e}");
     assert!(e.message.contains("not both"), "{e}");
 }
+
+#[test]
+fn an_engagement_keeps_the_checklist_its_handoff_opened_with() {
+    // The type now asks for one item; the handoff opened with two.
+    let text = v2_with(
+        "checklist = [\"Scope\", \"Budget\"]",
+        "checklist = [\"Scope\"]",
+    )
+    .replacen(
+        "demo = true\n",
+        "demo = true\nchecklists = { sales-to-ops = [\"Scope\", \"Budget\"] }\n",
+        1,
+    );
+    let wb = parse("acme.toml", &text).unwrap_or_else(|e| panic!("{}", show(&e)));
+    let (handoffs, problems) = crate::domain::operations::from_workbook::handoffs(&wb);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(handoffs[0].checklist, ["Scope", "Budget"]);
+    // Without it, "Budget" is not on the checklist.
+    let text = text.replacen(
+        "checklists = { sales-to-ops = [\"Scope\", \"Budget\"] }\n",
+        "",
+        1,
+    );
+    assert!(
+        only_error(&text)
+            .message
+            .contains("“Budget” is not on this handoff's checklist")
+    );
+    // Only for a type of its cycle.
+    let text = v2_with(
+        "demo = true\n",
+        "demo = true\nchecklists = { nowhere = [\"Scope\"] }\n",
+    );
+    let e = only_error(&text);
+    assert_error(
+        &e,
+        line_of(&text, "checklists = ", 1),
+        "engagement[0].checklists.nowhere",
+        "unknown handoff type “nowhere”",
+    );
+}

@@ -306,6 +306,15 @@ fn engagement(w: &mut Writer, e: &Engagement) -> Result<(), WriteError> {
     if e.demo {
         w.key("demo", &true)?;
     }
+    if !e.checklists.is_empty() {
+        // Handoff type keys are keys (lowercase letters, digits, '-', '_'):
+        // bare keys of TOML.
+        let mut lists = Vec::with_capacity(e.checklists.len());
+        for (key, items) in &e.checklists {
+            lists.push(format!("{key} = {}", value_text(items)?));
+        }
+        w.raw("checklists", &format!("{{ {} }}", lists.join(", ")));
+    }
     if e.steps.is_empty() {
         return Ok(());
     }

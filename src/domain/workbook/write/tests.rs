@@ -181,6 +181,26 @@ fn a_step_taken_by_an_account_without_a_person_keeps_its_label() {
 }
 
 #[test]
+fn a_checklist_edited_after_handoffs_opened_is_kept_with_their_engagement() {
+    let mut wb = demo();
+    let t = wb.handoff_types[0].clone();
+    let opened_with = t.checklist.clone();
+    wb.handoff_types[0].checklist = vec!["Scope".to_owned()];
+    for e in wb
+        .engagements
+        .iter_mut()
+        .filter(|e| e.steps.iter().any(|s| s.handoff == t.key))
+    {
+        e.checklists = vec![(t.key.clone(), opened_with.clone())];
+    }
+    let text = round_trip(&wb);
+    assert!(text.contains(&format!(
+        "checklists = {{ {} = [\"Milestones\", \"Timeline\", \"Staffing plan\", \"Budget\"] }}",
+        t.key
+    )));
+}
+
+#[test]
 fn app_made_records_with_empty_optional_texts_read_back() {
     // What the admin pages and forms may leave empty: a person's title, a
     // handoff type's trigger, SLA words (sla_hours gives the SLA) and
