@@ -286,22 +286,23 @@ pub(super) async fn dependencies(
         .collect()
 }
 
+type DeliverableRow = (String, String, Option<String>, String, Option<NaiveDate>);
+
 pub(super) async fn deliverables(
     conn: &mut PgConnection,
     tenant: Uuid,
 ) -> anyhow::Result<Vec<Deliverable>> {
-    let rows: Vec<(String, String, Option<String>, String, Option<NaiveDate>)> =
-        sqlx::query_as(&format!(
-            r#"select w.key, d.title, p.key, d.due, d.done_on
+    let rows: Vec<DeliverableRow> = sqlx::query_as(&format!(
+        r#"select w.key, d.title, p.key, d.due, d.done_on
            from deliverables d
            join whygos w on w.tenant_id = d.tenant_id and w.id = d.whygo_id
            left join people p on p.tenant_id = d.tenant_id and p.id = d.owner_id
            where d.tenant_id = $1
            order by {WHYGO_ORDER}, d.position, d.title collate "C""#,
-        ))
-        .bind(tenant)
-        .fetch_all(&mut *conn)
-        .await?;
+    ))
+    .bind(tenant)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(whygo, title, owner, due, done)| Deliverable {

@@ -18,9 +18,9 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::{
-    Actual, CLIENT_CYCLE, Cycle, Deliverable, Department, Dependency, DependencyState, Engagement,
-    EngagementStatus, EngagementStep, FORMAT_VERSION, HandoffType, Kpi, Level, Organization,
-    Outcome, Person, Role, Signoff, WhyGo, Workbook, opener_word,
+    Actual, CLIENT_CYCLE, Cycle, Deliverable, Department, Dependency, DependencyState, Direction,
+    Engagement, EngagementStatus, EngagementStep, FORMAT_VERSION, HandoffType, Kpi, Level,
+    Organization, Outcome, Person, Role, Signoff, WhyGo, Workbook, opener_word,
 };
 use crate::domain::plan::Approval;
 
@@ -243,7 +243,7 @@ fn outcome(w: &mut Writer, o: &Outcome, whygo_owner: &str) -> Result<(), WriteEr
         w.key("owners", &o.owners)?;
     }
     w.key("targets", &o.targets)?;
-    w.opt("direction", o.direction.map(|d| d.as_str()))?;
+    w.opt("direction", o.direction.map(Direction::as_str))?;
     w.opt("cumulative", o.cumulative.as_ref())?;
     w.opt("start", o.start.as_ref())?;
     w.opt("weight", o.weight.as_ref())?;
