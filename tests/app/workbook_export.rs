@@ -244,6 +244,10 @@ async fn what_the_app_changed_is_exported_and_survives_the_round_trip() {
     let copy = load_into_fresh("kartel-plan.toml", &first).await;
     let second = export(&copy, "kartel").await;
     assert_same(&first, &second);
+    // Loading it again changes nothing (the new keys compare equal).
+    let wb = check("kartel-plan.toml", &first).expect("valid");
+    let again = apply(&copy.app_pool, &wb, "test").await.expect("reload");
+    assert!(again.changed_nothing(), "{again}");
 
     // The copy holds what the app changed, as the app stores it.
     let facts: (bool, String, bool, i32) = sqlx::query_as(
