@@ -36,7 +36,7 @@ use crate::domain::pacing::DEFAULT_CARRY_DAYS;
 use crate::domain::plan::{Approval, Level};
 use crate::domain::target::Direction;
 use crate::domain::workbook::{
-    self, Actual, DEFAULT_MAX_INDIVIDUAL_WHYGOS, DEFAULT_ON_PACE, DEFAULT_SLIGHTLY_OFF,
+    Actual, DEFAULT_MAX_INDIVIDUAL_WHYGOS, DEFAULT_ON_PACE, DEFAULT_SLIGHTLY_OFF,
     DEFAULT_WEIGHT, Department, FORMAT_VERSION, Kpi, Organization, Outcome, Person, Role, Signoff,
     WhyGo, Workbook,
 };
@@ -517,10 +517,4 @@ async fn actuals(conn: &mut PgConnection, tenant: Uuid) -> anyhow::Result<Vec<Ac
         });
     }
     Ok(out)
-}
-
-/// The whole workbook as text (see [`workbook::write`]).
-pub async fn text(pool: &PgPool, tenant: Uuid) -> anyhow::Result<String> {
-    let wb = workbook(pool, tenant).await?;
-    Ok(workbook::write(&wb)?)
 }
