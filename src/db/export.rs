@@ -36,9 +36,8 @@ use crate::domain::pacing::DEFAULT_CARRY_DAYS;
 use crate::domain::plan::{Approval, Level};
 use crate::domain::target::Direction;
 use crate::domain::workbook::{
-    Actual, DEFAULT_MAX_INDIVIDUAL_WHYGOS, DEFAULT_ON_PACE, DEFAULT_SLIGHTLY_OFF,
-    DEFAULT_WEIGHT, Department, FORMAT_VERSION, Kpi, Organization, Outcome, Person, Role, Signoff,
-    WhyGo, Workbook,
+    Actual, DEFAULT_MAX_INDIVIDUAL_WHYGOS, DEFAULT_ON_PACE, DEFAULT_SLIGHTLY_OFF, DEFAULT_WEIGHT,
+    Department, FORMAT_VERSION, Kpi, Organization, Outcome, Person, Role, Signoff, WhyGo, Workbook,
 };
 
 /// The organization `slug` as a workbook; `None` when there is none.

@@ -3,6 +3,7 @@
 //! [`parse`] turns the text into a validated [`Workbook`] or into every problem
 //! it found, each with file, line, column and dotted key, so that a person can fix
 //! a whole file in one pass. The format is documented in `docs/workbook.md`.
+//! [`write`] is the other way round: a workbook as text (`whygo export`).
 //!
 //! This module is pure: it takes text and returns values. It does not read files
 //! or touch the database. Target texts are judged as the WhyGO forms judge them
@@ -346,7 +347,8 @@ pub struct EngagementStep {
     /// Version 2: who took it when that is no person of the organization
     /// (an account without a person: whygo records its email).
     pub by_label: Option<String>,
-    /// The checklist item ticked or unticked, as written in the type's checklist.
+    /// The checklist item ticked or unticked, as written in its handoff's
+    /// checklist (the type's, unless the engagement writes its own).
     pub item: Option<String>,
     /// Why it was sent back.
     pub reason: Option<String>,

@@ -249,7 +249,8 @@ impl NewHandoffs {
         sqlx::query(
             "insert into handoffs (tenant_id, id, engagement_id, handoff_type_id, started_at, checklist)
              select $1, n.id, e.id, t.id, n.started_at,
-                    array(select jsonb_array_elements_text(n.checklist))
+                    array(select c.item from jsonb_array_elements_text(n.checklist)
+                                 with ordinality as c(item, o) order by c.o)
              from unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])
                   with ordinality as n(id, engagement, handoff_type, started_at, checklist, i)
              join engagements e on e.tenant_id = $1 and e.key = n.engagement
