@@ -417,6 +417,11 @@ fn routes(
         ),
         (
             "GET",
+            "/{tenant}/admin/export",
+            format!("/{slug}/admin/export"),
+        ),
+        (
+            "GET",
             "/{tenant}/invite/{token}",
             format!("/{slug}/invite/{invite}"),
         ),
