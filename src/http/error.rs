@@ -296,13 +296,22 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
     out
 }
 
-/// An error as JSON: `{"error": message}`, with `"field"` when given.
+/// An error as JSON: `{"error": message}`, with `"field"` when given and
+/// the request's id as `"reference"`, as an error page shows it.
 pub fn json_error(status: StatusCode, message: &str, field: Option<&str>) -> Response {
-    let body = match field {
+    let mut body = match field {
         Some(field) => serde_json::json!({ "error": message, "field": field }),
         None => serde_json::json!({ "error": message }),
     };
+    with_reference(&mut body);
     (status, axum::Json(body)).into_response()
+}
+
+/// Adds the request's id to a JSON error's body, when there is one.
+fn with_reference(body: &mut serde_json::Value) {
+    if let (Some(map), Ok(id)) = (body.as_object_mut(), REQUEST_ID.try_with(Clone::clone)) {
+        map.insert("reference".to_owned(), serde_json::Value::String(id));
+    }
 }
 
 const NOT_FOUND: &str = "There is nothing here. Check the address, or start from the home page.";
@@ -484,7 +493,8 @@ fn invalid_json(errors: &[(String, String)]) -> Response {
         .map_or(("", "The request was not saved."), |(f, m)| {
             (f.as_str(), m.as_str())
         });
-    let body = serde_json::json!({ "error": message, "field": field, "errors": list });
+    let mut body = serde_json::json!({ "error": message, "field": field, "errors": list });
+    with_reference(&mut body);
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }
 

@@ -246,7 +246,25 @@ async fn the_audit_csv_is_the_audit_pages_entries_for_admins_only() {
         rows[0],
         ["Entry", "When", "Who", "Action", "Entity", "Key", "Changes"]
     );
-    assert_eq!(rows.len() - 1, on_page, "one row per entry on the page");
+    // The whole log, not the page: more entries than a page holds first.
+    assert_eq!(on_page, 50, "the demo's log fills a page");
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where tenant_id = (select id from tenants where slug = 'kartel')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
+    assert!(total > 50, "the demo's log is longer than a page: {total}");
+    assert_eq!(
+        i64::try_from(rows.len() - 1).unwrap(),
+        total,
+        "one row per entry of the whole log"
+    );
+    let seqs: Vec<i64> = rows[1..].iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] > w[1]),
+        "newest first, each once"
+    );
     let first_seq = &rows[1][0];
     assert!(
         page.body
@@ -388,6 +406,19 @@ async fn every_answer_carries_a_request_id_that_error_pages_and_log_lines_quote(
         text.lines()
             .any(|l| l.contains(&format!("\"request_id\":\"{id}\""))),
         "no log line names {id}:\n{text}"
+    );
+
+    // A JSON error names it too.
+    kevin
+        .headers
+        .push(("accept".to_owned(), "application/json".to_owned()));
+    let missing = kevin.get("/kartel/whygos/no-such-whygo").await;
+    missing.expect_status(404);
+    let body: serde_json::Value = serde_json::from_str(&missing.body).expect("JSON");
+    assert_eq!(
+        body["reference"].as_str(),
+        missing.headers["x-request-id"].to_str().ok(),
+        "{body}"
     );
 
     // A proxy's own id is kept; one that could forge log text is replaced.

@@ -117,31 +117,54 @@ pub async fn log(
     Ok(render(&page)?.into_response())
 }
 
-/// `/{tenant}/admin/audit.csv?before=SEQ`: the same page of the log as CSV,
-/// a row per entry, its changes one per line in the last cell.
+/// `/{tenant}/admin/audit.csv?before=SEQ`: the whole log as CSV, newest
+/// first (from the entry before `SEQ` when given, back to the first), a row
+/// per entry with its changes one per line in the last cell. Read in
+/// batches of [`CSV_BATCH`] by sequence number (entries are only ever
+/// added, with higher numbers, so an entry written meanwhile neither
+/// appears half-way nor shifts the batches), never held whole as rows.
 pub async fn log_csv(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    let (entries, _, _) = page_of(&state, &tenancy, &q).await?;
+    tenancy.require_role_action(Action::ReadAuditLog)?;
+    let tenant = tenancy.tenant.id;
     let mut csv = Csv::new(&["Entry", "When", "Who", "Action", "Entity", "Key", "Changes"])?;
-    for e in &entries {
-        let seq = e.seq.to_string();
-        let changes = e.changes.join("\n");
-        csv.row(&[
-            Cell::Plain(&seq),
-            Cell::Plain(&e.at),
-            Cell::Text(&e.actor),
-            Cell::Text(&e.action),
-            Cell::Text(&e.entity),
-            Cell::Text(&e.key),
-            Cell::Text(&changes),
-        ])?;
+    let mut tx = db::begin_tenant(&state.pool, tenant).await?;
+    let mut before = before(&q)?;
+    let mut first = None;
+    loop {
+        let rows = audit::latest(&mut *tx, tenant, before, CSV_BATCH).await?;
+        let Some(last) = rows.last().map(|e| e.seq) else {
+            break;
+        };
+        first = first.or(rows.first().map(|e| e.seq));
+        for e in rows.into_iter().map(entry_view) {
+            let seq = e.seq.to_string();
+            let changes = e.changes.join("\n");
+            csv.row(&[
+                Cell::Plain(&seq),
+                Cell::Plain(&e.at),
+                Cell::Text(&e.actor),
+                Cell::Text(&e.action),
+                Cell::Text(&e.entity),
+                Cell::Text(&e.key),
+                Cell::Text(&changes),
+            ])?;
+        }
+        before = Some(last);
     }
-    let first = entries.first().map_or(0, |e| e.seq);
-    csv.download(&format!("{}-audit-{first}.csv", tenancy.tenant.slug))
+    tx.commit().await?;
+    csv.download(&format!(
+        "{}-audit-{}.csv",
+        tenancy.tenant.slug,
+        first.unwrap_or(0)
+    ))
 }
+
+/// Entries read at once for the CSV.
+const CSV_BATCH: i64 = 1000;
 
 /// A JSON value as people read it.
 fn show(v: Option<&Value>) -> String {
