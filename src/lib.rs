@@ -7,5 +7,6 @@ pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod jobs;
 pub mod server;
 pub mod telemetry;

@@ -20,6 +20,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     pub location: Location,
     pub demo: bool,
+    /// Run the job queue's worker in the background (see [`crate::jobs`]).
+    pub run_jobs: bool,
     pub settings: crate::http::Settings,
 }
 
@@ -53,6 +55,12 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     }
     let mut settings = opts.settings;
     settings.db_health = database.health();
+    let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = opts.run_jobs.then(|| {
+        job_runner(&database.pool).spawn(JOB_POLL, async {
+            let _ = jobs_stopped.await;
+        })
+    });
     let app = crate::http::app(database.pool.clone(), settings);
     tracing::info!(
         address = %local,
@@ -65,8 +73,22 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     }
     http::serve(listener, app, opts.limits, shutdown_signal()).await;
     tracing::info!("shutting down");
+    let _ = stop_jobs.send(());
+    if let Some(worker) = worker {
+        // A job cut short here is run again by the next worker (its lease).
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
+    }
     database.close().await;
     Ok(())
+}
+
+/// How often the worker looks for due jobs: a webhook goes out within a
+/// couple of seconds of its change; an idle poll is one indexed query.
+const JOB_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The worker with every kind of job this server runs.
+pub fn job_runner(pool: &sqlx::PgPool) -> crate::jobs::Runner {
+    crate::jobs::Runner::new(pool.clone()).prune_daily()
 }
 
 /// The demo's sign-ins: one of each kind of user. The password is public (it

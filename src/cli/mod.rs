@@ -148,6 +148,10 @@ struct ServeArgs {
     /// `Authorization: Bearer <this token>`; without it `/metrics` is off.
     #[arg(long, env = "WHYGO_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Run the background jobs (reminders, digests, webhook deliveries) on
+    /// this server. Several servers may all run them: each job runs once.
+    #[arg(long, env = "WHYGO_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
+    jobs: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -260,6 +264,7 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                 },
                 location: db_args.location(),
                 demo: args.demo,
+                run_jobs: args.jobs,
                 settings: crate::http::Settings {
                     static_dir: args
                         .static_dir

@@ -22,6 +22,7 @@ mod exports;
 mod fuzz;
 mod handoff_types;
 mod isolation;
+mod jobs;
 mod lifecycle;
 mod lists;
 mod load;
