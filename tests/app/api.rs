@@ -1148,6 +1148,17 @@ async fn the_openapi_document_is_valid_openapi_3_1_and_lists_every_api_route() {
             "the docs page lists {method} {pattern}"
         );
     }
+    // The descriptions' markdown `code` is shown as code, not as backticks.
+    if let Some(i) = html.find('`') {
+        panic!(
+            "a backtick left on the docs page: {}",
+            &html[i.saturating_sub(200)..(i + 100).min(html.len())]
+        );
+    }
+    assert!(
+        html.contains("service token: <code>Authorization: Bearer whygo_…</code>."),
+        "{html}"
+    );
 }
 
 #[tokio::test]

@@ -34,16 +34,69 @@ pub async fn document() -> Response {
     res
 }
 
+/// A run of a description's text: plain, or `code` between backticks.
+struct Span {
+    code: bool,
+    text: String,
+}
+
+/// A description as the page shows it: the document's descriptions are
+/// CommonMark, of which they use paragraphs (blank lines) and `code` only;
+/// anything else reads as typed.
+struct Prose {
+    paragraphs: Vec<Vec<Span>>,
+}
+
+impl Prose {
+    fn of(text: &str) -> Prose {
+        let paragraphs = text
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let joined = p.split_whitespace().collect::<Vec<_>>().join(" ");
+                // Odd pieces are between backticks; an unpaired backtick
+                // stays as typed.
+                let pieces: Vec<&str> = joined.split('`').collect();
+                let paired = pieces.len() % 2 == 1;
+                let mut spans = Vec::new();
+                for (i, piece) in pieces.iter().enumerate() {
+                    let code = paired && i % 2 == 1;
+                    if piece.is_empty() && !code {
+                        continue;
+                    }
+                    if !paired && i > 0 {
+                        spans.push(Span {
+                            code: false,
+                            text: "`".to_owned(),
+                        });
+                    }
+                    spans.push(Span {
+                        code,
+                        text: (*piece).to_owned(),
+                    });
+                }
+                spans
+            })
+            .collect();
+        Prose { paragraphs }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.paragraphs.is_empty()
+    }
+}
+
 struct Param {
     name: String,
     place: String,
     required: bool,
-    description: String,
+    description: Prose,
 }
 
 struct Answer {
     status: String,
-    description: String,
+    description: Prose,
 }
 
 struct Operation {
@@ -51,15 +104,15 @@ struct Operation {
     method: String,
     path: String,
     summary: String,
-    description: String,
+    description: Prose,
     params: Vec<Param>,
-    body: Option<String>,
+    body: Option<Prose>,
     answers: Vec<Answer>,
 }
 
 struct Tag {
     name: String,
-    description: String,
+    description: Prose,
     operations: Vec<Operation>,
 }
 
@@ -68,7 +121,7 @@ struct Tag {
 struct DocsPage {
     chrome: Chrome,
     title: String,
-    description: String,
+    description: Prose,
     tags: Vec<Tag>,
 }
 
@@ -89,7 +142,7 @@ fn view(doc: &Value) -> DocsPage {
         .flatten()
         .map(|t| Tag {
             name: text(t, "name"),
-            description: text(t, "description"),
+            description: Prose::of(&text(t, "description")),
             operations: Vec::new(),
         })
         .collect();
@@ -106,7 +159,7 @@ fn view(doc: &Value) -> DocsPage {
                     name: text(p, "name"),
                     place: text(p, "in"),
                     required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
-                    description: text(p, "description"),
+                    description: Prose::of(&text(p, "description")),
                 })
                 .collect();
             let answers = op
@@ -116,7 +169,7 @@ fn view(doc: &Value) -> DocsPage {
                 .flatten()
                 .map(|(status, r)| Answer {
                     status: status.clone(),
-                    description: text(r, "description"),
+                    description: Prose::of(&text(r, "description")),
                 })
                 .collect();
             let operation = Operation {
@@ -124,12 +177,12 @@ fn view(doc: &Value) -> DocsPage {
                 method: method.to_uppercase(),
                 path: path.clone(),
                 summary: text(op, "summary"),
-                description: text(op, "description"),
+                description: Prose::of(&text(op, "description")),
                 params,
                 body: op
                     .get("requestBody")
                     .map(|b| text(b, "description"))
-                    .map(|d| if d.is_empty() { "JSON".to_owned() } else { d }),
+                    .map(|d| Prose::of(if d.is_empty() { "JSON" } else { &d })),
                 answers,
             };
             let tag = op
@@ -143,7 +196,7 @@ fn view(doc: &Value) -> DocsPage {
                 Some(t) => t.operations.push(operation),
                 None => tags.push(Tag {
                     name: tag,
-                    description: String::new(),
+                    description: Prose::of(""),
                     operations: vec![operation],
                 }),
             }
@@ -153,7 +206,7 @@ fn view(doc: &Value) -> DocsPage {
     DocsPage {
         chrome: Chrome::default(),
         title: text(&info, "title"),
-        description: text(&info, "description"),
+        description: Prose::of(&text(&info, "description")),
         tags,
     }
 }
@@ -162,4 +215,44 @@ pub async fn page() -> Result<Html<String>, AppError> {
     let doc: Value = serde_json::from_str(document_text())
         .map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
     render(&view(&doc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(p: &Prose) -> Vec<Vec<(bool, &str)>> {
+        p.paragraphs
+            .iter()
+            .map(|para| para.iter().map(|s| (s.code, s.text.as_str())).collect())
+            .collect()
+    }
+
+    #[test]
+    fn backticks_become_code_and_blank_lines_paragraphs() {
+        let p = Prose::of(
+            "Send `Authorization: Bearer whygo_…` on\nevery request.\n\nErrors are `JSON`.",
+        );
+        assert_eq!(
+            shown(&p),
+            [
+                vec![
+                    (false, "Send "),
+                    (true, "Authorization: Bearer whygo_…"),
+                    (false, " on every request."),
+                ],
+                vec![(false, "Errors are "), (true, "JSON"), (false, ".")],
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unpaired_backtick_stays_as_typed() {
+        let p = Prose::of("a ` b");
+        assert_eq!(
+            shown(&p),
+            [vec![(false, "a "), (false, "`"), (false, " b")]]
+        );
+        assert!(Prose::of("  \n\n ").is_empty());
+    }
 }
