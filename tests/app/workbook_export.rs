@@ -148,8 +148,10 @@ async fn the_generated_large_workbook_exported_loads_back_and_exports_the_same_b
         "every check-in is written"
     );
 
+    original.drop_now().await;
     let copy = load_into_fresh("bigco-plan.toml", &first).await;
     let second = export(&copy, "bigco").await;
+    copy.drop_now().await;
     assert_same(&first, &second);
     eprintln!(
         "bigco round trip: load {loaded:?}, export {exported:?}, in all {:?} ({} lines)",
