@@ -1604,3 +1604,69 @@ async fn fingerprint(db: &TestDb) -> Vec<i64> {
     }
     v
 }
+
+/// A manager with many proposals sees them 20 a page, with the count of
+/// all and links between the pages; a page past the last is a 404 and a
+/// page that is no number a 400.
+#[tokio::test]
+async fn my_approvals_pages_a_long_list() {
+    let db = demo_db().await;
+    // 45 submitted copies of Trent's first WhyGO, numbered so each page's
+    // first and last can be told apart, after the demo's one submitted.
+    sqlx::query(
+        "insert into whygos (tenant_id, id, cycle_id, key, level, department_id, person_id,
+                             owner_id, title, why, goal, status, version, position)
+         select w.tenant_id, gen_random_uuid(), w.cycle_id, 'copy-' || n, w.level,
+                w.department_id, w.person_id, w.owner_id,
+                'Proposal ' || lpad(n::text, 2, '0'), w.why, w.goal, 'submitted', 1, 100 + n
+         from whygos w, generate_series(1, 45) n where w.key = 'trent-1'",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let mut fill = signed_in(&db, "fill").await;
+    let first = fill.get("/kartel/approvals").await;
+    first.expect_status(200);
+    let count = |body: &str| body.matches("class=\"whygo proposal\"").count();
+    assert_eq!(count(&first.body), 20);
+    let heading = first
+        .body
+        .split("<h2 id=\"proposals\">")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        heading.starts_with("Individual WhyGOs to approve (46)"),
+        "the count is of all: {}",
+        &heading[..80.min(heading.len())]
+    );
+    assert!(first.body.contains("Page 1 of 3"));
+    assert!(
+        first
+            .body
+            .contains("href=\"/kartel/approvals?page=2#proposals\" rel=\"next\"")
+    );
+    assert!(!first.body.contains("rel=\"prev\""));
+    assert!(first.body.contains("Proposal 19<") && !first.body.contains("Proposal 20<"));
+    let last = fill.get("/kartel/approvals?page=3").await;
+    last.expect_status(200);
+    assert_eq!(count(&last.body), 6);
+    assert!(last.body.contains("Proposal 40<") && !last.body.contains("Proposal 39<"));
+    assert!(
+        last.body
+            .contains("href=\"/kartel/approvals?page=2#proposals\" rel=\"prev\"")
+    );
+    assert!(!last.body.contains("rel=\"next\""));
+    fill.get("/kartel/approvals?page=4")
+        .await
+        .expect_status(404);
+    fill.get("/kartel/approvals?page=zero")
+        .await
+        .expect_status(400);
+    fill.get("/kartel/approvals?page=0")
+        .await
+        .expect_status(400);
+    // The other sections are on every page, whatever the proposals' page.
+    let second = fill.get("/kartel/approvals?page=2").await;
+    assert_eq!(count(&second.body), 20);
+    assert!(second.body.contains("id=\"signoffs-waiting\""));
+}

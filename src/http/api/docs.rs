@@ -81,10 +81,6 @@ impl Prose {
             .collect();
         Prose { paragraphs }
     }
-
-    fn is_empty(&self) -> bool {
-        self.paragraphs.is_empty()
-    }
 }
 
 struct Param {
@@ -253,6 +249,6 @@ mod tests {
             shown(&p),
             [vec![(false, "a "), (false, "`"), (false, " b")]]
         );
-        assert!(Prose::of("  \n\n ").is_empty());
+        assert!(Prose::of("  \n\n ").paragraphs.is_empty());
     }
 }

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    Done, Errors, ReturnedRow, form_version, refused, returned_rows, see_other, when, whygo_href,
+    Errors, ReturnedRow, form_version, refused, returned_rows, see_other, when, whygo_href,
 };
 use crate::app::lifecycle::{self, Declined};
 use crate::db::approvals::{self, Managed, OutcomeLine as Outcome, Waiting};
@@ -210,6 +210,16 @@ struct SignWaiting {
     others: usize,
 }
 
+/// Proposals a page of "My approvals" shows: a CEO of thousands sees them
+/// a screenful at a time, with the count of all.
+pub const PROPOSALS_PER_PAGE: usize = 20;
+
+#[derive(serde::Deserialize, Default)]
+pub struct ApprovalsQuery {
+    done: Option<String>,
+    page: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "lifecycle/approvals.html")]
 struct ApprovalsPage {
@@ -217,7 +227,14 @@ struct ApprovalsPage {
     slug: String,
     has_person: bool,
     notice: Option<&'static str>,
+    /// This page's proposals.
     proposals: Vec<Proposal>,
+    /// Every proposal waiting for the viewer.
+    total: usize,
+    page: usize,
+    pages: usize,
+    previous: Option<String>,
+    next: Option<String>,
     signoffs: Vec<SignWaiting>,
     returned: usize,
     /// The viewer's own WhyGOs returned for changes (from what the
@@ -236,8 +253,19 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
 pub async fn list(
     State(state): State<AppState>,
     tenancy: Tenancy,
-    Query(done): Query<Done>,
+    Query(q): Query<ApprovalsQuery>,
 ) -> Result<Response, AppError> {
+    let page = match q.page.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                return Err(AppError::BadRequest(
+                    "page: a whole number from 1".to_owned(),
+                ));
+            }
+        },
+    };
     // Only what the page shows: nobody reports to an account without a
     // person, and nothing waits for its sign-off.
     let waiting = match &tenancy.person {
@@ -247,24 +275,48 @@ pub async fn list(
         }
         None => Waiting::default(),
     };
-    let page = ApprovalsPage::build(&tenancy, &waiting, done.done.as_deref());
+    let page = ApprovalsPage::build(&tenancy, &waiting, q.done.as_deref(), page)
+        .ok_or(AppError::NotFound)?;
     Ok(render(&page)?.into_response())
 }
 
 impl ApprovalsPage {
-    fn build(tenancy: &Tenancy, waiting: &Waiting, done: Option<&str>) -> Self {
+    /// None: there is no such page.
+    fn build(
+        tenancy: &Tenancy,
+        waiting: &Waiting,
+        done: Option<&str>,
+        page: usize,
+    ) -> Option<Self> {
         let me = tenancy.person.as_ref().map(|p| p.key.as_str());
-        let (proposals, returned) = proposals(tenancy, waiting);
-        ApprovalsPage {
+        let (all, returned) = proposals(tenancy, waiting);
+        let total = all.len();
+        let pages = total.div_ceil(PROPOSALS_PER_PAGE).max(1);
+        if page > pages {
+            return None;
+        }
+        let proposals = all
+            .into_iter()
+            .skip((page - 1) * PROPOSALS_PER_PAGE)
+            .take(PROPOSALS_PER_PAGE)
+            .collect();
+        let slug = &tenancy.tenant.slug;
+        let link = |n: usize| format!("/{slug}/approvals?page={n}#proposals");
+        Some(ApprovalsPage {
             chrome: tenancy.chrome(),
-            slug: tenancy.tenant.slug.clone(),
+            slug: slug.clone(),
             has_person: me.is_some(),
             notice: notice(done),
             proposals,
+            total,
+            page,
+            pages,
+            previous: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
             signoffs: me.map_or_else(Vec::new, |me| waiting_signoffs(tenancy, waiting, me)),
             returned,
             mine_returned: returned_rows(tenancy),
-        }
+        })
     }
 }
 
