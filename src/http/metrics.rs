@@ -17,7 +17,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -42,6 +43,8 @@ pub struct Metrics {
     latency: HistogramVec,
     pool_size: IntGauge,
     pool_idle: IntGauge,
+    jobs: IntGaugeVec,
+    jobs_waited: Gauge,
     /// Handed to the plan cache, which times every report build.
     pub report_build: Histogram,
 }
@@ -95,6 +98,19 @@ impl Metrics {
                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
             ]),
         )?;
+        let jobs = IntGaugeVec::new(
+            Opts::new(
+                "whygo_jobs",
+                "Background jobs not done (queued, running, failed), by kind and state, sampled at scrape time",
+            ),
+            &["kind", "state"],
+        )?;
+        let jobs_waited = Gauge::new(
+            "whygo_jobs_oldest_due_seconds",
+            "How long the oldest due job has waited to run, sampled at scrape time",
+        )?;
+        registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(jobs_waited.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool_size.clone()))?;
@@ -106,6 +122,8 @@ impl Metrics {
             latency,
             pool_size,
             pool_idle,
+            jobs,
+            jobs_waited,
             report_build,
         })
     }
@@ -160,6 +178,18 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     m.pool_size.set(i64::from(state.pool.size()));
     m.pool_idle
         .set(i64::try_from(state.pool.num_idle()).unwrap_or(i64::MAX));
+    match crate::jobs::stats(&state.pool, chrono::Utc::now()).await {
+        Ok((counts, waited)) => {
+            m.jobs.reset();
+            for (kind, job_state, n) in counts {
+                m.jobs
+                    .with_label_values(&[kind.as_str(), job_state.as_str()])
+                    .set(n);
+            }
+            m.jobs_waited.set(waited);
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read the job queue for /metrics"),
+    }
     match TextEncoder::new().encode_to_string(&m.registry.gather()) {
         Ok(text) => (
             [(

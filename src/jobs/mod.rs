@@ -18,5 +18,7 @@ mod queue;
 mod runner;
 
 pub use backoff::retry_delay;
-pub use queue::{Job, JobState, NewJob, Stored, claim, enqueue, finish, list_for_tenant, prune};
+pub use queue::{
+    Job, JobState, NewJob, Stored, claim, enqueue, finish, list_for_tenant, prune, stats,
+};
 pub use runner::{JobError, RunSummary, Runner, period_start};

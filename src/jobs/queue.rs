@@ -216,3 +216,26 @@ pub async fn prune(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> sqlx::Resu
             .await?;
     Ok(done.rows_affected())
 }
+
+/// The queue at a glance, for `/metrics`: unfinished and failed jobs by kind
+/// and state, and how long the oldest due job has waited (seconds; a worker
+/// that stopped shows here first).
+pub async fn stats(
+    db: impl PgExecutor<'_> + Copy,
+    now: DateTime<Utc>,
+) -> sqlx::Result<(Vec<(String, String, i64)>, f64)> {
+    let counts = sqlx::query_as(
+        "select kind, state, count(*) from jobs where state <> 'done'
+         group by kind, state order by kind, state",
+    )
+    .fetch_all(db)
+    .await?;
+    let waited: Option<f64> = sqlx::query_scalar(
+        "select extract(epoch from $1 - min(run_at))::float8 from jobs
+         where state = 'queued' and run_at <= $1",
+    )
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok((counts, waited.unwrap_or(0.0).max(0.0)))
+}

@@ -474,6 +474,18 @@ async fn metrics_need_the_token_and_count_requests_by_route_not_path() {
     res.expect_status(401);
     assert_eq!(res.headers["www-authenticate"], "Bearer");
 
+    // A job waiting since a minute ago, and one that failed.
+    let due = chrono::Utc::now() - chrono::Duration::seconds(60);
+    whygo::jobs::enqueue(
+        &db.app_pool,
+        &whygo::jobs::NewJob::new(None, "email.send", serde_json::json!({})).at(due),
+    )
+    .await
+    .unwrap();
+    sqlx::query("insert into jobs (id, kind, run_at, state) values (gen_random_uuid(), 'webhook.deliver', now(), 'failed')")
+        .execute(&db.pool)
+        .await
+        .unwrap();
     let mut scraper = Client::new(router);
     scraper.headers.push((
         "authorization".to_owned(),
@@ -509,4 +521,18 @@ async fn metrics_need_the_token_and_count_requests_by_route_not_path() {
         .and_then(|n| n.trim().parse().ok())
         .expect("a count of report builds");
     assert!(builds >= 1, "the pages built a report: {body}");
+    assert!(
+        body.contains("whygo_jobs{kind=\"email.send\",state=\"queued\"} 1"),
+        "{body}"
+    );
+    assert!(
+        body.contains("whygo_jobs{kind=\"webhook.deliver\",state=\"failed\"} 1"),
+        "{body}"
+    );
+    let waited: f64 = body
+        .lines()
+        .find_map(|l| l.strip_prefix("whygo_jobs_oldest_due_seconds "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the oldest due job's wait");
+    assert!((59.0..600.0).contains(&waited), "{waited}");
 }
