@@ -88,6 +88,31 @@ fn proposals(body: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Every page of `who`'s approvals, joined: the list is paged (20 a page),
+/// so the pages are followed through their "next" links.
+async fn approvals_pages(db: &TestDb, who: &str) -> String {
+    let mut client = signed_in(db, who).await;
+    let mut path = "/kartel/approvals".to_owned();
+    let mut all = String::new();
+    for _ in 0..100 {
+        let page = client.get(&path).await;
+        page.expect_status(200);
+        all.push_str(&page.body);
+        let next = page
+            .body
+            .split("\" rel=\"next\"")
+            .next()
+            .filter(|before| before.len() < page.body.len())
+            .and_then(|before| before.rsplit("href=\"").next())
+            .map(|href| href.replace("&amp;", "&"));
+        match next {
+            Some(href) => path = href,
+            None => return all,
+        }
+    }
+    panic!("{who}'s approvals: more than 100 pages");
+}
+
 /// What the permission table says `who` may approve: the submitted
 /// individual WhyGOs of the plan whose owner they manage.
 async fn approvable(db: &TestDb, who: &str) -> BTreeSet<String> {
@@ -126,23 +151,18 @@ async fn my_approvals_lists_exactly_what_the_permission_table_lets_me_approve() 
     grow(&big).await;
     for db in [&small, &big] {
         for who in ["kevin", "luke", "wayan", "fill", "trent", "zac"] {
-            let page = signed_in(db, who).await.get("/kartel/approvals").await;
-            page.expect_status(200);
+            let pages = approvals_pages(db, who).await;
             assert_eq!(
-                proposals(&page.body),
+                proposals(&pages),
                 approvable(db, who).await,
                 "{who}'s approvals"
             );
         }
     }
     // Wayan manages all 300, 150 of them through another extra person.
-    let wayan = signed_in(&big, "wayan")
-        .await
-        .get("/kartel/approvals")
-        .await;
-    assert_eq!(proposals(&wayan.body).len(), EXTRA);
+    let wayan = approvals_pages(&big, "wayan").await;
+    assert_eq!(proposals(&wayan).len(), EXTRA);
     let one = wayan
-        .body
         .split("id=\"proposal-extra151-1\"")
         .nth(1)
         .and_then(|s| s.split("</article>").next())
@@ -158,8 +178,8 @@ async fn my_approvals_lists_exactly_what_the_permission_table_lets_me_approve() 
         assert!(one.contains(shown), "{shown} in {one}");
     }
     // Luke (above Wayan) sees them too; Fill (elsewhere) does not.
-    let luke = signed_in(&big, "luke").await.get("/kartel/approvals").await;
-    assert!(proposals(&luke.body).contains("extra300-1"));
+    let luke = approvals_pages(&big, "luke").await;
+    assert!(proposals(&luke).contains("extra300-1"));
     let fill = signed_in(&big, "fill").await.get("/kartel/approvals").await;
     assert!(!fill.body.contains("extra"));
 }
