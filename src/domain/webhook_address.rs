@@ -16,14 +16,17 @@ use url::{Host, Url};
 pub const MAX_LEN: usize = 2000;
 
 /// Says which addresses are accepted, for the form's hint.
-pub const RULE: &str = "https:// to a public address; http:// only to localhost, 127.0.0.1 or [::1] (for testing)";
+pub const RULE: &str =
+    "https:// to a public address; http:// only to localhost, 127.0.0.1 or [::1] (for testing)";
 
 /// Reads an endpoint's address: the address as it will be stored, or the
 /// sentence to show next to the field.
 pub fn check(text: &str) -> Result<Url, String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("Enter the address to send events to, e.g. https://example.com/hooks/whygo.".to_owned());
+        return Err(
+            "Enter the address to send events to, e.g. https://example.com/hooks/whygo.".to_owned(),
+        );
     }
     if text.chars().count() > MAX_LEN {
         return Err(format!("Keep the address to {MAX_LEN} characters."));
@@ -36,9 +39,9 @@ pub fn check(text: &str) -> Result<Url, String> {
         // The address is shown on the admin pages and in the audit log.
         return Err("Leave the user name and password out of the address: whygo signs every event instead, and the receiver checks the signature.".to_owned());
     }
-    let host = url
-        .host()
-        .ok_or_else(|| "The address needs a host name, e.g. https://example.com/hooks.".to_owned())?;
+    let host = url.host().ok_or_else(|| {
+        "The address needs a host name, e.g. https://example.com/hooks.".to_owned()
+    })?;
     match url.scheme() {
         "https" => {
             if is_local_name(&host) {
@@ -146,28 +149,49 @@ mod tests {
     use super::*;
 
     fn ok(s: &str) -> String {
-        check(s).map(|u| u.to_string()).unwrap_or_else(|e| panic!("{s}: {e}"))
+        check(s)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
     }
 
     #[test]
     fn https_to_a_public_host_is_accepted_as_typed() {
-        assert_eq!(ok(" https://example.com/hooks/whygo "), "https://example.com/hooks/whygo");
-        assert_eq!(ok("https://8.8.8.8:8443/x?y=1"), "https://8.8.8.8:8443/x?y=1");
+        assert_eq!(
+            ok(" https://example.com/hooks/whygo "),
+            "https://example.com/hooks/whygo"
+        );
+        assert_eq!(
+            ok("https://8.8.8.8:8443/x?y=1"),
+            "https://8.8.8.8:8443/x?y=1"
+        );
     }
 
     #[test]
     fn http_is_accepted_only_to_this_machine() {
-        for s in ["http://localhost:9000/hook", "http://127.0.0.1:41234/", "http://[::1]:8080/x"] {
+        for s in [
+            "http://localhost:9000/hook",
+            "http://127.0.0.1:41234/",
+            "http://[::1]:8080/x",
+        ] {
             ok(s);
         }
-        for s in ["http://example.com/hook", "http://10.0.0.5/hook", "http://127.0.0.2/"] {
+        for s in [
+            "http://example.com/hook",
+            "http://10.0.0.5/hook",
+            "http://127.0.0.2/",
+        ] {
             assert!(check(s).is_err_and(|e| e.contains("https://")), "{s}");
         }
     }
 
     #[test]
     fn other_schemes_are_refused() {
-        for s in ["ftp://example.com/x", "file:///etc/passwd", "javascript:alert(1)", "gopher://x"] {
+        for s in [
+            "ftp://example.com/x",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "gopher://x",
+        ] {
             assert!(check(s).is_err(), "{s}");
         }
     }
@@ -214,8 +238,14 @@ mod tests {
         let outside: IpAddr = "93.184.216.34".parse().expect("ip");
         assert!(may_connect(&local, lo));
         assert!(!may_connect(&local, private));
-        assert!(!may_connect(&public, lo), "a public name resolving to loopback");
-        assert!(!may_connect(&public, private), "a public name resolving to a private address");
+        assert!(
+            !may_connect(&public, lo),
+            "a public name resolving to loopback"
+        );
+        assert!(
+            !may_connect(&public, private),
+            "a public name resolving to a private address"
+        );
         assert!(may_connect(&public, outside));
     }
 }

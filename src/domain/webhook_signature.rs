@@ -59,7 +59,8 @@ impl Secret {
         if !(MIN_BYTES..=MAX_BYTES).contains(&key.len()) {
             return Err(SecretError::Length(key.len()));
         }
-        let mac = <Hmac<Sha256>>::new_from_slice(key).map_err(|_| SecretError::Length(key.len()))?;
+        let mac =
+            <Hmac<Sha256>>::new_from_slice(key).map_err(|_| SecretError::Length(key.len()))?;
         Ok(Secret {
             key: key.to_vec(),
             mac,
@@ -123,14 +124,24 @@ mod tests {
             s.sign(ID, TS, BODY),
             "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
         );
-        assert!(s.verify(ID, TS, BODY, "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="));
+        assert!(s.verify(
+            ID,
+            TS,
+            BODY,
+            "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
+        ));
     }
 
     #[test]
     fn a_changed_body_id_timestamp_or_secret_does_not_verify() {
         let s = Secret::parse(SECRET).expect("valid secret");
         let sig = s.sign(ID, TS, BODY);
-        assert!(!s.verify(ID, TS, br#"{"email":"x@example.com","username":"test_user"}"#, &sig));
+        assert!(!s.verify(
+            ID,
+            TS,
+            br#"{"email":"x@example.com","username":"test_user"}"#,
+            &sig
+        ));
         assert!(!s.verify("msg_other", TS, BODY, &sig));
         assert!(!s.verify(ID, TS + 1, BODY, &sig));
         let other = Secret::from_bytes(&[7; 32]).expect("valid");
@@ -155,7 +166,10 @@ mod tests {
 
     #[test]
     fn a_secret_needs_its_prefix_base64_and_24_to_64_bytes() {
-        assert_eq!(Secret::parse("C2FVsBQIhrscChlQIMV+b5sSYspob7oD"), Err(SecretError::Prefix));
+        assert_eq!(
+            Secret::parse("C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
+            Err(SecretError::Prefix)
+        );
         assert_eq!(Secret::parse("whsec_not base64!"), Err(SecretError::Base64));
         assert_eq!(Secret::from_bytes(&[0; 23]), Err(SecretError::Length(23)));
         assert_eq!(Secret::from_bytes(&[0; 65]), Err(SecretError::Length(65)));
