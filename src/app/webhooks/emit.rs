@@ -6,7 +6,7 @@
 //! An organization without an enabled endpoint wanting the event pays one
 //! small read ([`crate::db::webhooks::subscriptions`]) and writes nothing.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -26,15 +26,17 @@ pub fn organization(actor: &Actor) -> Value {
     json!({"slug": actor.tenant.slug, "name": actor.tenant.name})
 }
 
-/// Queues one delivery of `event` to `endpoint`. `unique`: the job's key
-/// (an event's first delivery to an endpoint is queued once, however often
-/// it is asked for); None for a redelivery or a test.
+/// Queues one delivery of `event` to `endpoint`, due now (the database's
+/// clock) or `at`. `unique`: the job's key (an event's first delivery to an
+/// endpoint is queued once, however often it is asked for); None for a
+/// redelivery or a test.
 pub async fn enqueue_delivery(
     conn: &mut PgConnection,
     tenant: Uuid,
     event: Uuid,
     endpoint: Uuid,
     unique: Option<String>,
+    at: Option<DateTime<Utc>>,
 ) -> sqlx::Result<()> {
     let mut job = NewJob::new(
         tenant,
@@ -44,6 +46,9 @@ pub async fn enqueue_delivery(
     .attempts(MAX_ATTEMPTS);
     if let Some(key) = unique {
         job = job.unique(key);
+    }
+    if let Some(at) = at {
+        job = job.at(at);
     }
     jobs::enqueue(&mut *conn, &job).await?;
     Ok(())
@@ -73,28 +78,49 @@ impl Subscriptions {
     }
 }
 
-/// Writes an event of type `t` about `data` with a delivery job for every
-/// endpoint wanting it; nothing when none does, or when `unique_key` was used
-/// by an earlier event of the tenant. The event's id, if written.
+/// An event to write: its type, what it is about, and, for one found by a
+/// scan, the scan's time (when it happened and its deliveries are due;
+/// None: now) and the key that makes it happen once.
+pub struct Event<'a> {
+    pub event_type: EventType,
+    pub data: Value,
+    pub at: Option<DateTime<Utc>>,
+    pub unique_key: Option<&'a str>,
+}
+
+impl Event<'_> {
+    pub fn now(event_type: EventType, data: Value) -> Event<'static> {
+        Event {
+            event_type,
+            data,
+            at: None,
+            unique_key: None,
+        }
+    }
+}
+
+/// Writes an event with a delivery job for every endpoint wanting it;
+/// nothing when none does, or when its unique key was used by an earlier
+/// event of the tenant. The event's id, if written.
 pub async fn emit(
     conn: &mut PgConnection,
     tenant: Uuid,
     subs: &Subscriptions,
-    t: EventType,
-    data: Value,
-    unique_key: Option<&str>,
+    e: Event<'_>,
 ) -> sqlx::Result<Option<Uuid>> {
+    let t = e.event_type;
     let endpoints = subs.endpoints(t);
     if endpoints.is_empty() {
         return Ok(None);
     }
     let id = Uuid::now_v7();
-    let payload = body(t.as_str(), Utc::now(), data);
-    if !store::insert_event(conn, tenant, id, t.as_str(), &payload, unique_key).await? {
+    let payload = body(t.as_str(), e.at.unwrap_or_else(Utc::now), e.data);
+    if !store::insert_event(conn, tenant, id, t.as_str(), &payload, e.unique_key).await? {
         return Ok(None);
     }
     for endpoint in endpoints {
-        enqueue_delivery(conn, tenant, id, endpoint, Some(format!("{id}:{endpoint}"))).await?;
+        let key = format!("{id}:{endpoint}");
+        enqueue_delivery(conn, tenant, id, endpoint, Some(key), e.at).await?;
     }
     Ok(Some(id))
 }
@@ -159,7 +185,7 @@ pub async fn actuals_added(
                 "source": source.as_str(),
                 "pace": pace(&preview.eval),
             }));
-            emit(conn, tenant, &subs, EventType::ActualAdded, data, None).await?;
+            emit(conn, tenant, &subs, Event::now(EventType::ActualAdded, data)).await?;
         }
         let before = desk.current(slot);
         if moved && before.status != preview.eval.status {
@@ -170,15 +196,8 @@ pub async fn actuals_added(
                 "before": pace(&before),
                 "after": pace(&preview.eval),
             }));
-            emit(
-                conn,
-                tenant,
-                &subs,
-                EventType::OutcomeStatusChanged,
-                data,
-                None,
-            )
-            .await?;
+            let e = Event::now(EventType::OutcomeStatusChanged, data);
+            emit(conn, tenant, &subs, e).await?;
         }
     }
     Ok(())
@@ -235,14 +254,10 @@ pub async fn whygo_approved(
     });
     // Once per version: a retried request that approves nothing new adds nothing.
     let key = format!("whygo.approved:{}:{}", w.id, w.version);
-    emit(
-        conn,
-        tenant,
-        &subs,
-        EventType::WhygoApproved,
-        data,
-        Some(&key),
-    )
-    .await?;
+    let e = Event {
+        unique_key: Some(&key),
+        ..Event::now(EventType::WhygoApproved, data)
+    };
+    emit(conn, tenant, &subs, e).await?;
     Ok(())
 }

@@ -349,7 +349,7 @@ pub async fn send_test(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Uuid, R
     });
     let payload = body(TEST_TYPE, chrono::Utc::now(), data);
     store::insert_event(&mut tx, tenant, event, TEST_TYPE, &payload, None).await?;
-    emit::enqueue_delivery(&mut tx, tenant, event, endpoint.id, None).await?;
+    emit::enqueue_delivery(&mut tx, tenant, event, endpoint.id, None, None).await?;
     audit::record(
         &mut *tx,
         tenant,
@@ -377,7 +377,7 @@ pub async fn redeliver(pool: &PgPool, actor: &Actor, id: Uuid, event: Uuid) -> R
     if !store::was_sent(&mut tx, tenant, id, event).await? {
         return Err(Refused::NotFound);
     }
-    emit::enqueue_delivery(&mut tx, tenant, event, endpoint.id, None).await?;
+    emit::enqueue_delivery(&mut tx, tenant, event, endpoint.id, None, None).await?;
     audit::record(
         &mut *tx,
         tenant,

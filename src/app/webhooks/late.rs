@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Webhooks;
-use super::emit::{Subscriptions, emit};
+use super::emit::{Event, Subscriptions, emit};
 use crate::db::{self, webhooks as store};
 use crate::domain::operations::{Clock, EngagementStatus, Standing, span_words};
 use crate::domain::webhook_events::EventType;
@@ -105,17 +105,13 @@ impl Webhooks {
                 "link": format!("/{slug}/engagements/{}", row.key),
             });
             let key = format!("handoff.late:{id}");
-            if emit(
-                &mut tx,
-                tenant,
-                &subs,
-                EventType::HandoffLate,
+            let e = Event {
+                event_type: EventType::HandoffLate,
                 data,
-                Some(&key),
-            )
-            .await?
-            .is_some()
-            {
+                at: Some(now),
+                unique_key: Some(&key),
+            };
+            if emit(&mut tx, tenant, &subs, e).await?.is_some() {
                 emitted += 1;
             }
         }

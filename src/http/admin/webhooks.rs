@@ -253,11 +253,10 @@ struct AttemptView {
 
 impl AttemptView {
     fn of(d: &DeliveryRow) -> AttemptView {
-        let result = match (d.status, d.error.is_empty()) {
-            (Some(s), _) if d.delivered => format!("{s} delivered"),
-            (Some(s), true) => format!("{s}"),
-            (Some(s), false) => format!("{s}: {}", d.error),
-            (None, _) => d.error.clone(),
+        let result = match d.status {
+            Some(s) if d.delivered => format!("{s} delivered"),
+            Some(s) if d.error.is_empty() => format!("answered {s}"),
+            _ => d.error.clone(),
         };
         AttemptView {
             at: when(d.at),
