@@ -350,3 +350,47 @@ async fn a_late_handoff_is_sent_once_however_many_scans_see_it() {
         "one scan a period"
     );
 }
+
+/// A department WhyGO comes into force with its last required sign-off:
+/// one `whygo.approved`, none for the sign-offs before it.
+#[tokio::test]
+async fn the_last_sign_off_of_a_department_whygo_is_sent_as_its_approval() {
+    let db = demo_db().await;
+    let receiver = Receiver::start(false).await;
+    let (runner, clock) = runner(&db);
+    let mut zac = signed_in(&db, "zac").await;
+    let (_, secret) = add_endpoint(&mut zac, &receiver.url, &["whygo.approved"]).await;
+    // As a workbook declaring it `submitted` loads it: waiting for the CEO,
+    // the President and Ben, the head of Sales.
+    sqlx::query(
+        "update whygos set status = 'submitted', plan_approved_version = null where key = 'sales-1'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("sales-1 submitted");
+    let version: i32 = sqlx::query_scalar("select version from whygos where key = 'sales-1'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("sales-1");
+    let v = version.to_string();
+    for (who, last) in [("kevin", false), ("luke", false), ("ben", true)] {
+        let mut c = signed_in(&db, who).await;
+        c.get("/kartel/whygos/sales-1").await.expect_status(200);
+        c.post("/kartel/whygos/sales-1/signoff", &[("version", v.as_str())])
+            .await
+            .expect_status(303);
+        let events = count(&db, "select count(*) from webhook_events").await;
+        assert_eq!(events, i64::from(last), "after {who}'s sign-off");
+    }
+    clock.catch_up();
+    run(&runner, &clock).await;
+    let got = receiver.received();
+    assert_eq!(got.len(), 1);
+    verify(&secret, &got[0].headers, &got[0].body).expect("verifies");
+    let d = got[0].json()["data"].clone();
+    assert_eq!(d["whygo"]["key"], "sales-1");
+    assert_eq!(d["whygo"]["level"], "department");
+    assert_eq!(d["whygo"]["version"], version);
+    assert_eq!(d["how"], "signed off");
+    assert_eq!(d["approved_by"]["key"], "ben");
+}

@@ -34,7 +34,7 @@ pub const SCAN_LATE: &str = "webhooks.scan_late";
 pub const SCAN_PERIOD: Duration = Duration::from_secs(300);
 /// Attempts of a delivery: the first, then retries after 5 s, 5 min, 30 min,
 /// 2 h, 5 h, 10 h and 10 h (the queue's schedule, `jobs::retry_delay`, which
-/// is the specification's): a receiver may be down for a day and a half.
+/// is the specification's): a receiver may be down for 27 hours and still get it.
 pub const MAX_ATTEMPTS: i32 = 8;
 
 /// The clock deliveries stamp (`webhook-timestamp`) and scans judge by:
