@@ -149,9 +149,7 @@ mod tests {
     use super::*;
 
     fn ok(s: &str) -> String {
-        check(s)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|e| panic!("{s}: {e}"))
+        check(s).map_or_else(|e| panic!("{s}: {e}"), |u| u.to_string())
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::common::{demo_db, signed_in};
 use crate::webhooks_receiver::{
-    Receiver, add_endpoint, count, deliveries_in, run, runner, verify,
+    Received, Receiver, add_endpoint, count, deliveries_in, run, runner, verify,
 };
 
 const AS_OF: &str = "2026-11-21";
@@ -73,14 +73,17 @@ async fn a_check_in_is_delivered_signed_and_retried_after_a_failure_with_the_sam
     assert_eq!(summary.retried, 2, "{summary:?}");
     let first = receiver.received();
     assert_eq!(first.len(), 2);
-    let mut types: Vec<String> = first.iter().map(|r| r.event_type()).collect();
+    let mut types: Vec<String> = first.iter().map(Received::event_type).collect();
     types.sort();
     assert_eq!(types, ["actual.added", "outcome.status_changed"]);
     for r in &first {
         assert_eq!(r.status, 500);
         assert_eq!(r.header("content-type"), "application/json");
         assert!(r.header("webhook-id").starts_with("msg_"));
-        assert_eq!(r.header("webhook-timestamp"), first_at.timestamp().to_string());
+        assert_eq!(
+            r.header("webhook-timestamp"),
+            first_at.timestamp().to_string()
+        );
         assert!(r.header("webhook-signature").starts_with("v1,"));
         verify(&secret, &r.headers, &r.body)
             .unwrap_or_else(|e| panic!("the official library verifies it: {e}"));
@@ -99,11 +102,15 @@ async fn a_check_in_is_delivered_signed_and_retried_after_a_failure_with_the_sam
         first
             .iter()
             .find(|r| r.event_type() == t)
-            .map(|r| r.json())
+            .map(Received::json)
             .expect("that event")
     };
     let added = body("actual.added");
-    assert!(added["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        added["timestamp"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
     let d = &added["data"];
     assert_eq!(d["organization"]["slug"], "kartel");
     assert_eq!(d["outcome"]["key"], "prod-margin");
@@ -123,7 +130,11 @@ async fn a_check_in_is_delivered_signed_and_retried_after_a_failure_with_the_sam
     assert_eq!(d["before"]["actual"], "47%");
     assert_eq!(d["after"]["status"], "+");
     assert_eq!(d["after"]["actual"], "50%");
-    assert!(d["after"]["explanation"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(
+        d["after"]["explanation"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
 
     // Not yet due: the first retry waits 5 s.
     clock.advance(2);
@@ -144,8 +155,14 @@ async fn a_check_in_is_delivered_signed_and_retried_after_a_failure_with_the_sam
             .find(|r| r.header("webhook-id") == again.header("webhook-id"))
             .expect("the retry carries the first attempt's webhook-id");
         assert_eq!(again.body, before.body, "the same message");
-        assert_eq!(again.header("webhook-timestamp"), retry_at.timestamp().to_string());
-        assert_ne!(again.header("webhook-signature"), before.header("webhook-signature"));
+        assert_eq!(
+            again.header("webhook-timestamp"),
+            retry_at.timestamp().to_string()
+        );
+        assert_ne!(
+            again.header("webhook-signature"),
+            before.header("webhook-signature")
+        );
         verify(&secret, &again.headers, &again.body).expect("the retry verifies");
     }
     clock.advance(3600);
@@ -159,12 +176,19 @@ async fn a_check_in_is_delivered_signed_and_retried_after_a_failure_with_the_sam
     assert_eq!(log.matches("answered 500").count(), 2, "{log}");
     assert_eq!(log.matches("204 delivered").count(), 2, "{log}");
     for r in &first {
-        assert_eq!(log.matches(r.header("webhook-id")).count(), 2, "both attempts name the event");
+        assert_eq!(
+            log.matches(r.header("webhook-id")).count(),
+            2,
+            "both attempts name the event"
+        );
     }
     let next = (first_at + chrono::Duration::seconds(5))
         .format("%-d %b %Y, %H:%M:%S UTC")
         .to_string();
-    assert!(log.contains(&next), "the failed attempts name their retry: {next}\n{log}");
+    assert!(
+        log.contains(&next),
+        "the failed attempts name their retry: {next}\n{log}"
+    );
     assert!(log.contains("(4 in all)"));
 
     // A value that keeps the pace sends actual.added only.
@@ -205,7 +229,10 @@ async fn values_posted_through_the_api_are_sent_one_event_each() {
         .match_indices("whygo_")
         .find_map(|(at, _)| {
             let t = res.body.get(at..at + 70)?;
-            t[6..].bytes().all(|b| b.is_ascii_hexdigit()).then(|| t.to_owned())
+            t[6..]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit())
+                .then(|| t.to_owned())
         })
         .expect("the page shows the token");
     let app = crate::common::app(&db);
@@ -241,7 +268,10 @@ async fn values_posted_through_the_api_are_sent_one_event_each() {
         })
         .collect();
     outcomes.sort();
-    assert_eq!(outcomes, ["prod-case-studies", "prod-margin", "prod-on-time"]);
+    assert_eq!(
+        outcomes,
+        ["prod-case-studies", "prod-margin", "prod-on-time"]
+    );
 }
 
 #[tokio::test]
@@ -286,7 +316,10 @@ async fn an_approval_is_sent_once() {
     assert_eq!(d["whygo"]["key"], "trent-1");
     assert_eq!(d["whygo"]["level"], "individual");
     assert_eq!(d["whygo"]["person"], "trent");
-    assert_eq!(d["whygo"]["title"], "Workflow Engineer Playbook and Batch Tooling");
+    assert_eq!(
+        d["whygo"]["title"],
+        "Workflow Engineer Playbook and Batch Tooling"
+    );
     assert_eq!(d["approved_by"]["key"], "fill");
     assert_eq!(d["how"], "approved");
     assert_eq!(d["link"], "/kartel/whygos/trent-1");
@@ -306,7 +339,11 @@ async fn a_late_handoff_is_sent_once_however_many_scans_see_it() {
         .with_timezone(&chrono::Utc);
     clock.set(when);
     run(&runner, &clock).await;
-    let events = count(&db, "select count(*) from webhook_events where type = 'handoff.late'").await;
+    let events = count(
+        &db,
+        "select count(*) from webhook_events where type = 'handoff.late'",
+    )
+    .await;
     assert!(events > 0, "the demo has late handoffs on 21 November");
     let got = receiver.received();
     assert_eq!(usize::try_from(events).ok(), Some(got.len()));
@@ -320,12 +357,16 @@ async fn a_late_handoff_is_sent_once_however_many_scans_see_it() {
         let ts: i64 = r.header("webhook-timestamp").parse().expect("timestamp");
         assert_eq!(ts, when.timestamp());
         assert_eq!(
-            hook.sign(r.header("webhook-id"), ts, &r.body).expect("sign"),
+            hook.sign(r.header("webhook-id"), ts, &r.body)
+                .expect("sign"),
             r.header("webhook-signature")
         );
         let d = r.json()["data"].clone();
         assert_eq!(r.event_type(), "handoff.late");
-        assert!(seen.insert((d["engagement"]["key"].clone(), d["handoff"]["type"].clone())), "once per handoff");
+        assert!(
+            seen.insert((d["engagement"]["key"].clone(), d["handoff"]["type"].clone())),
+            "once per handoff"
+        );
         assert!(d["late_by"].as_str().is_some_and(|s| !s.is_empty()));
         // The engagement's page says it is late, as of that day.
         let link = d["link"].as_str().expect("link");
@@ -340,12 +381,20 @@ async fn a_late_handoff_is_sent_once_however_many_scans_see_it() {
     clock.advance(301);
     run(&runner, &clock).await;
     assert_eq!(
-        count(&db, "select count(*) from webhook_events where type = 'handoff.late'").await,
+        count(
+            &db,
+            "select count(*) from webhook_events where type = 'handoff.late'"
+        )
+        .await,
         events
     );
     assert_eq!(receiver.received().len(), got.len());
     assert_eq!(
-        count(&db, "select count(*) from jobs where kind = 'webhooks.scan_late' and state = 'done'").await,
+        count(
+            &db,
+            "select count(*) from jobs where kind = 'webhooks.scan_late' and state = 'done'"
+        )
+        .await,
         3,
         "one scan a period"
     );

@@ -7,9 +7,7 @@
 use uuid::Uuid;
 
 use crate::common::{demo_db, load_acme, signed_in};
-use crate::webhooks_receiver::{
-    Receiver, add_endpoint, count, deliveries_in, run, runner, verify,
-};
+use crate::webhooks_receiver::{Receiver, add_endpoint, count, deliveries_in, run, runner, verify};
 
 async fn audit_text(db: &crate::common::TestDb) -> String {
     sqlx::query_scalar(
@@ -27,15 +25,53 @@ async fn a_bad_endpoint_form_says_why_next_to_the_field_keeps_what_was_typed_and
     let mut zac = signed_in(&db, "zac").await;
     let form = zac.get("/kartel/admin/webhooks/new").await;
     form.expect_status(200);
-    assert!(form.body.contains("http:// only to localhost, 127.0.0.1 or [::1] (for testing)"));
+    assert!(
+        form.body
+            .contains("http:// only to localhost, 127.0.0.1 or [::1] (for testing)")
+    );
     for (url, events, field, says) in [
-        ("ftp://example.com/hook", vec!["actual.added"], "url-error", "are not accepted"),
-        ("http://example.com/hook", vec!["actual.added"], "url-error", "Use https://"),
-        ("https://10.1.2.3/hook", vec!["actual.added"], "url-error", "private"),
-        ("https://169.254.169.254/latest", vec!["actual.added"], "url-error", "private"),
-        ("https://user:pw@example.com/", vec!["actual.added"], "url-error", "password"),
-        ("https://example.com/hook", vec![], "events-error", "at least one"),
-        ("https://example.com/hook", vec!["user.deleted"], "events-error", "from the list"),
+        (
+            "ftp://example.com/hook",
+            vec!["actual.added"],
+            "url-error",
+            "are not accepted",
+        ),
+        (
+            "http://example.com/hook",
+            vec!["actual.added"],
+            "url-error",
+            "Use https://",
+        ),
+        (
+            "https://10.1.2.3/hook",
+            vec!["actual.added"],
+            "url-error",
+            "private",
+        ),
+        (
+            "https://169.254.169.254/latest",
+            vec!["actual.added"],
+            "url-error",
+            "private",
+        ),
+        (
+            "https://user:pw@example.com/",
+            vec!["actual.added"],
+            "url-error",
+            "password",
+        ),
+        (
+            "https://example.com/hook",
+            vec![],
+            "events-error",
+            "at least one",
+        ),
+        (
+            "https://example.com/hook",
+            vec!["user.deleted"],
+            "events-error",
+            "from the list",
+        ),
     ] {
         let mut fields = vec![("url", url), ("description", "Typed <b>here</b>")];
         fields.extend(events.iter().map(|e| ("events", *e)));
@@ -46,14 +82,24 @@ async fn a_bad_endpoint_form_says_why_next_to_the_field_keeps_what_was_typed_and
             .find(&format!("id=\"{field}\""))
             .unwrap_or_else(|| panic!("{url}: a message at {field}:\n{}", res.body));
         assert!(res.body[at..].contains(says), "{url}: {says}");
-        assert!(res.body.contains("Typed &#60;b&#62;here&#60;/b&#62;"), "typed text kept, escaped");
+        assert!(
+            res.body.contains("Typed &#60;b&#62;here&#60;/b&#62;"),
+            "typed text kept, escaped"
+        );
         if field == "url-error" {
             assert!(res.body.contains("aria-invalid=\"true\""));
         }
     }
-    assert_eq!(count(&db, "select count(*) from webhook_endpoints").await, 0);
     assert_eq!(
-        count(&db, "select count(*) from audit_log where entity = 'webhook endpoint'").await,
+        count(&db, "select count(*) from webhook_endpoints").await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "select count(*) from audit_log where entity = 'webhook endpoint'"
+        )
+        .await,
         0
     );
 }
@@ -65,9 +111,13 @@ async fn the_secret_is_shown_once_never_on_pages_or_in_the_audit_log_and_every_c
     let (runner, clock) = runner(&db);
     let mut zac = signed_in(&db, "zac").await;
     let home = zac.get("/kartel/admin").await;
-    assert!(home.body.contains("href=\"/kartel/admin/webhooks\""), "linked from the admin home");
+    assert!(
+        home.body.contains("href=\"/kartel/admin/webhooks\""),
+        "linked from the admin home"
+    );
 
-    let (id, secret) = add_endpoint(&mut zac, &receiver.url, &["actual.added", "handoff.late"]).await;
+    let (id, secret) =
+        add_endpoint(&mut zac, &receiver.url, &["actual.added", "handoff.late"]).await;
     assert!(secret.starts_with("whsec_"));
     let stored: String = sqlx::query_scalar("select secret from webhook_endpoints")
         .fetch_one(&db.pool)
@@ -78,10 +128,16 @@ async fn the_secret_is_shown_once_never_on_pages_or_in_the_audit_log_and_every_c
     list.expect_status(200);
     assert!(list.body.contains(&receiver.url));
     assert!(list.body.contains("actual.added, handoff.late"));
-    assert!(!list.body.contains(&secret[6..]), "the list never shows the secret");
+    assert!(
+        !list.body.contains(&secret[6..]),
+        "the list never shows the secret"
+    );
     let page = zac.get(&format!("/kartel/admin/webhooks/{id}")).await;
     page.expect_status(200);
-    assert!(!page.body.contains(&secret[6..]), "nor does the endpoint's page");
+    assert!(
+        !page.body.contains(&secret[6..]),
+        "nor does the endpoint's page"
+    );
 
     // Edit: the form holds what is stored; saving a change is audited.
     let edit = zac.get(&format!("/kartel/admin/webhooks/{id}/edit")).await;
@@ -111,13 +167,21 @@ async fn the_secret_is_shown_once_never_on_pages_or_in_the_audit_log_and_every_c
     // Rotate: a new secret, shown once, signs from now on.
     let page = zac.get(&format!("/kartel/admin/webhooks/{id}")).await;
     page.expect_status(200);
-    let rotated = zac.post(&format!("/kartel/admin/webhooks/{id}/rotate"), &[]).await;
+    let rotated = zac
+        .post(&format!("/kartel/admin/webhooks/{id}/rotate"), &[])
+        .await;
     rotated.expect_status(200);
     assert_eq!(
-        rotated.headers.get("cache-control").and_then(|v| v.to_str().ok()),
+        rotated
+            .headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
         Some("no-store")
     );
-    let at = rotated.body.find("whsec_").expect("the new secret is shown");
+    let at = rotated
+        .body
+        .find("whsec_")
+        .expect("the new secret is shown");
     let new_secret: String = rotated.body[at..]
         .chars()
         .take_while(|c| *c != '<')
@@ -136,30 +200,61 @@ async fn the_secret_is_shown_once_never_on_pages_or_in_the_audit_log_and_every_c
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].event_type(), "webhook.test");
     verify(&new_secret, &got[0].headers, &got[0].body).expect("signed with the new secret");
-    assert!(verify(&secret, &got[0].headers, &got[0].body).is_err(), "not the old one");
+    assert!(
+        verify(&secret, &got[0].headers, &got[0].body).is_err(),
+        "not the old one"
+    );
 
     // Disable, enable, delete.
     for (path, done) in [("disable", "disabled"), ("enable", "enabled")] {
-        let res = zac.post(&format!("/kartel/admin/webhooks/{id}/{path}"), &[]).await;
+        let res = zac
+            .post(&format!("/kartel/admin/webhooks/{id}/{path}"), &[])
+            .await;
         res.expect_status(303);
-        assert!(res.location.as_deref().is_some_and(|l| l.ends_with(&format!("done={done}"))));
+        assert!(
+            res.location
+                .as_deref()
+                .is_some_and(|l| l.ends_with(&format!("done={done}")))
+        );
     }
-    let res = zac.post(&format!("/kartel/admin/webhooks/{id}/delete"), &[]).await;
+    let res = zac
+        .post(&format!("/kartel/admin/webhooks/{id}/delete"), &[])
+        .await;
     res.expect_status(303);
     zac.get(&format!("/kartel/admin/webhooks/{id}"))
         .await
         .expect_status(404);
-    assert_eq!(count(&db, "select count(*) from webhook_endpoints").await, 0);
-    assert_eq!(count(&db, "select count(*) from webhook_deliveries").await, 0, "its log with it");
+    assert_eq!(
+        count(&db, "select count(*) from webhook_endpoints").await,
+        0
+    );
+    assert_eq!(
+        count(&db, "select count(*) from webhook_deliveries").await,
+        0,
+        "its log with it"
+    );
 
     let audit = audit_text(&db).await;
-    for action in ["create", "update", "rotate secret", "send test event", "disable", "enable", "delete"] {
+    for action in [
+        "create",
+        "update",
+        "rotate secret",
+        "send test event",
+        "disable",
+        "enable",
+        "delete",
+    ] {
         assert!(
-            audit.lines().any(|l| l.starts_with(&format!("{action} webhook endpoint"))),
+            audit
+                .lines()
+                .any(|l| l.starts_with(&format!("{action} webhook endpoint"))),
             "{action} is audited:\n{audit}"
         );
     }
-    assert!(audit.contains("\"secret\": \"set\"") && audit.contains("\"secret\": \"rotated\""), "{audit}");
+    assert!(
+        audit.contains("\"secret\": \"set\"") && audit.contains("\"secret\": \"rotated\""),
+        "{audit}"
+    );
     for s in [&secret, &new_secret] {
         assert!(!audit.contains(&s[6..]), "no secret in the audit log");
     }
@@ -180,7 +275,11 @@ async fn a_disabled_endpoint_stops_its_queued_deliveries_and_a_redelivery_sends_
         .expect_status(303);
 
     clock.catch_up();
-    assert_eq!(run(&runner, &clock).await.retried, 1, "the first attempt fails");
+    assert_eq!(
+        run(&runner, &clock).await.retried,
+        1,
+        "the first attempt fails"
+    );
     zac.get(&format!("/kartel/admin/webhooks/{id}")).await;
     zac.post(&format!("/kartel/admin/webhooks/{id}/disable"), &[])
         .await
@@ -191,7 +290,11 @@ async fn a_disabled_endpoint_stops_its_queued_deliveries_and_a_redelivery_sends_
     assert_eq!(deliveries_in(&db, "done").await, 1, "the retry stops");
     assert_eq!(deliveries_in(&db, "queued").await, 0);
     let page = zac.get(&format!("/kartel/admin/webhooks/{id}")).await;
-    assert!(page.body.contains("not sent: the endpoint is disabled"), "{}", page.body);
+    assert!(
+        page.body.contains("not sent: the endpoint is disabled"),
+        "{}",
+        page.body
+    );
 
     // Enabled again, the admin redelivers the event: the same webhook-id.
     zac.post(&format!("/kartel/admin/webhooks/{id}/enable"), &[])
@@ -231,7 +334,12 @@ async fn a_disabled_endpoint_stops_its_queued_deliveries_and_a_redelivery_sends_
 async fn webhook_pages_are_for_admins_only() {
     let db = demo_db().await;
     let mut zac = signed_in(&db, "zac").await;
-    let (id, _) = add_endpoint(&mut zac, "https://hooks.example.com/whygo", &["actual.added"]).await;
+    let (id, _) = add_endpoint(
+        &mut zac,
+        "https://hooks.example.com/whygo",
+        &["actual.added"],
+    )
+    .await;
     let mut kevin = signed_in(&db, "kevin").await;
     for path in [
         "/kartel/admin/webhooks".to_owned(),
@@ -244,10 +352,15 @@ async fn webhook_pages_are_for_admins_only() {
     }
     kevin.get("/kartel").await.expect_status(200);
     for action in ["disable", "rotate", "delete", "test"] {
-        let res = kevin.post(&format!("/kartel/admin/webhooks/{id}/{action}"), &[]).await;
+        let res = kevin
+            .post(&format!("/kartel/admin/webhooks/{id}/{action}"), &[])
+            .await;
         assert_eq!(res.status.as_u16(), 403, "{action}");
     }
-    assert_eq!(count(&db, "select count(*) from webhook_endpoints where enabled").await, 1);
+    assert_eq!(
+        count(&db, "select count(*) from webhook_endpoints where enabled").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -291,7 +404,11 @@ async fn another_organizations_endpoints_are_404_and_never_receive_this_ones_eve
     let list = zac.get("/kartel/admin/webhooks").await;
     assert!(!list.body.contains(&theirs.url));
     assert_eq!(
-        count(&db, "select count(*) from webhook_endpoints where enabled and secret_rotated_at is null").await,
+        count(
+            &db,
+            "select count(*) from webhook_endpoints where enabled and secret_rotated_at is null"
+        )
+        .await,
         2,
         "Acme's endpoint is as it was"
     );
@@ -306,5 +423,8 @@ async fn another_organizations_endpoints_are_404_and_never_receive_this_ones_eve
     clock.catch_up();
     run(&runner, &clock).await;
     assert_eq!(ours.received().len(), 1);
-    assert!(theirs.received().is_empty(), "Acme receives nothing of Kartel's");
+    assert!(
+        theirs.received().is_empty(),
+        "Acme receives nothing of Kartel's"
+    );
 }

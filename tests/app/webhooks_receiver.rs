@@ -96,7 +96,9 @@ impl Receiver {
             .route("/hook", post(hook))
             .with_state(log.clone());
         tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("the receiver serves");
+            axum::serve(listener, app)
+                .await
+                .expect("the receiver serves");
         });
         Receiver {
             url: format!("http://127.0.0.1:{}/hook", addr.port()),

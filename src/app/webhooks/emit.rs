@@ -185,7 +185,13 @@ pub async fn actuals_added(
                 "source": source.as_str(),
                 "pace": pace(&preview.eval),
             }));
-            emit(conn, tenant, &subs, Event::now(EventType::ActualAdded, data)).await?;
+            emit(
+                conn,
+                tenant,
+                &subs,
+                Event::now(EventType::ActualAdded, data),
+            )
+            .await?;
         }
         let before = desk.current(slot);
         if moved && before.status != preview.eval.status {
