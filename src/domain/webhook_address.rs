@@ -93,14 +93,16 @@ fn is_this_machine(host: &Host<&str>) -> bool {
     }
 }
 
-/// Whether a delivery to `url` may connect to `ip` (one its host name
-/// resolved to): any public address, and loopback only for an `http://`
-/// address to this machine.
-pub fn may_connect(url: &Url, ip: IpAddr) -> bool {
-    if is_public(ip) {
-        return true;
+/// Whether a delivery may connect to `ip`, an address the host name `host`
+/// resolved to: a public address, or loopback for the name `localhost` (the
+/// one name an `http://` address to this machine may use; `https://` to it is
+/// refused by [`check`]). A public name pointed at the inside is refused.
+pub fn may_resolve_to(host: &str, ip: IpAddr) -> bool {
+    if host.trim_end_matches('.').eq_ignore_ascii_case("localhost") {
+        ip.is_loopback()
+    } else {
+        is_public(ip)
     }
-    url.scheme() == "http" && url.host().is_some_and(|h| is_this_machine(&h)) && ip.is_loopback()
 }
 
 /// An address on the public internet: not private, loopback, link-local,
@@ -228,22 +230,25 @@ mod tests {
     }
 
     #[test]
-    fn a_delivery_connects_to_loopback_only_for_an_http_address_to_this_machine() {
-        let local = Url::parse("http://localhost:9000/").expect("url");
-        let public = Url::parse("https://hooks.example.com/").expect("url");
+    fn a_name_may_resolve_to_loopback_only_if_it_is_localhost() {
         let lo: IpAddr = "127.0.0.1".parse().expect("ip");
+        let lo6: IpAddr = "::1".parse().expect("ip");
         let private: IpAddr = "10.0.0.7".parse().expect("ip");
         let outside: IpAddr = "93.184.216.34".parse().expect("ip");
-        assert!(may_connect(&local, lo));
-        assert!(!may_connect(&local, private));
+        assert!(may_resolve_to("localhost", lo));
+        assert!(may_resolve_to("LOCALHOST.", lo6));
         assert!(
-            !may_connect(&public, lo),
-            "a public name resolving to loopback"
+            !may_resolve_to("localhost", outside),
+            "localhost is this machine"
         );
         assert!(
-            !may_connect(&public, private),
-            "a public name resolving to a private address"
+            !may_resolve_to("hooks.example.com", lo),
+            "a public name pointed at loopback"
         );
-        assert!(may_connect(&public, outside));
+        assert!(
+            !may_resolve_to("hooks.example.com", private),
+            "or at a private address"
+        );
+        assert!(may_resolve_to("hooks.example.com", outside));
     }
 }

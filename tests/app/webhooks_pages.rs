@@ -428,3 +428,70 @@ async fn another_organizations_endpoints_are_404_and_never_receive_this_ones_eve
         "Acme receives nothing of Kartel's"
     );
 }
+
+/// A receiver that is not there is retried and says why; an address that
+/// is no longer allowed (written around the form) is never connected to.
+#[tokio::test]
+async fn an_unreachable_receiver_is_retried_and_a_forbidden_address_is_never_sent_to() {
+    let db = demo_db().await;
+    let (runner, clock) = runner(&db);
+    // A port nobody listens on any more.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("address").port()
+    };
+    let mut zac = signed_in(&db, "zac").await;
+    let (down, _) = add_endpoint(
+        &mut zac,
+        &format!("http://127.0.0.1:{closed}/hook"),
+        &["actual.added"],
+    )
+    .await;
+    let (inside, _) =
+        add_endpoint(&mut zac, "https://hooks.example.com/x", &["actual.added"]).await;
+    sqlx::query("update webhook_endpoints set url = 'https://10.0.0.5/hook' where id = $1::uuid")
+        .bind(&inside)
+        .execute(&db.pool)
+        .await
+        .expect("an address the form refuses");
+    let mut wayan = signed_in(&db, "wayan").await;
+    wayan.get("/kartel/checkin").await.expect_status(200);
+    wayan
+        .post("/kartel/checkin", &[("value-4-prod-margin", "50%")])
+        .await
+        .expect_status(303);
+    let at = clock.catch_up();
+    assert_eq!(run(&runner, &clock).await.retried, 1, "the unreachable one");
+    let rows: Vec<(
+        String,
+        Option<i16>,
+        String,
+        bool,
+        Option<chrono::DateTime<chrono::Utc>>,
+    )> = sqlx::query_as(
+        "select e.url, d.status, d.error, d.delivered, d.next_retry_at
+             from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
+             order by e.url",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("attempts");
+    assert_eq!(rows.len(), 2);
+    let (_, status, error, delivered, next) = &rows[0];
+    assert!(rows[0].0.starts_with("http://127.0.0.1"));
+    assert_eq!((*status, *delivered), (None, false));
+    assert!(error.starts_with("could not connect"), "{error}");
+    assert_eq!(
+        next.map(|t| t.timestamp_micros()),
+        Some((at + chrono::Duration::seconds(5)).timestamp_micros()),
+        "retried after 5 s"
+    );
+    let (_, status, error, delivered, next) = &rows[1];
+    assert_eq!((*status, *delivered, *next), (None, false, None));
+    assert!(
+        error.starts_with("not sent: 10.0.0.5 is a private"),
+        "{error}"
+    );
+    let page = zac.get(&format!("/kartel/admin/webhooks/{down}")).await;
+    assert!(page.body.contains("could not connect"), "the log says why");
+}

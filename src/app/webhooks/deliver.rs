@@ -62,14 +62,9 @@ impl reqwest::dns::Resolve for PublicOnly {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let local = host.trim_end_matches('.').eq_ignore_ascii_case("localhost");
-            let refused = addrs.iter().find(|a| {
-                if local {
-                    !a.ip().is_loopback()
-                } else {
-                    !webhook_address::is_public(a.ip())
-                }
-            });
+            let refused = addrs
+                .iter()
+                .find(|a| !webhook_address::may_resolve_to(&host, a.ip()));
             if let Some(a) = refused {
                 return Err(format!(
                     "{host} resolves to {}, a private or reserved address: not sent",
@@ -246,7 +241,9 @@ impl Webhooks {
         if attempt.delivered {
             return Ok(());
         }
-        let message = format!("{}: {}", target.url, answer.error);
+        // The endpoint's id, not its address: an address may hold a
+        // capability (a token in its path), and this message is logged.
+        let message = format!("webhook endpoint {endpoint}: {}", answer.error);
         Err(match answer.retry_after {
             Some(d) => JobError::RetryAfter(d, message),
             None => JobError::Retry(message),
