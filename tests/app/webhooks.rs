@@ -443,3 +443,22 @@ async fn the_last_sign_off_of_a_department_whygo_is_sent_as_its_approval() {
     assert_eq!(d["how"], "signed off");
     assert_eq!(d["approved_by"]["key"], "ben");
 }
+
+/// `whygo serve`'s worker (`server::job_runner`) runs the webhook jobs.
+#[tokio::test]
+async fn the_servers_worker_delivers_webhooks() {
+    let db = demo_db().await;
+    let receiver = Receiver::start(false).await;
+    let mut zac = signed_in(&db, "zac").await;
+    let (_, secret) = add_endpoint(&mut zac, &receiver.url, &["actual.added"]).await;
+    check_in_margin(&db, "50%").await;
+    let worker = whygo::server::job_runner(&db.app_pool);
+    worker
+        .run_due(chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .expect("run");
+    let got = receiver.received();
+    assert_eq!(got.len(), 1);
+    verify(&secret, &got[0].headers, &got[0].body).expect("verifies");
+    assert_eq!(got[0].event_type(), "actual.added");
+}
