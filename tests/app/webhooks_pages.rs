@@ -429,6 +429,15 @@ async fn another_organizations_endpoints_are_404_and_never_receive_this_ones_eve
     );
 }
 
+/// (address, status, error, delivered, next retry) of an attempt.
+type Attempt = (
+    String,
+    Option<i16>,
+    String,
+    bool,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
 /// A receiver that is not there is retried and says why; an address that
 /// is no longer allowed (written around the form) is never connected to.
 #[tokio::test]
@@ -462,13 +471,7 @@ async fn an_unreachable_receiver_is_retried_and_a_forbidden_address_is_never_sen
         .expect_status(303);
     let at = clock.catch_up();
     assert_eq!(run(&runner, &clock).await.retried, 1, "the unreachable one");
-    let rows: Vec<(
-        String,
-        Option<i16>,
-        String,
-        bool,
-        Option<chrono::DateTime<chrono::Utc>>,
-    )> = sqlx::query_as(
+    let rows: Vec<Attempt> = sqlx::query_as(
         "select e.url, d.status, d.error, d.delivered, d.next_retry_at
              from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
              order by e.url",
