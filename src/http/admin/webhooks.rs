@@ -33,6 +33,11 @@ fn when(t: DateTime<Utc>) -> String {
     t.format("%-d %b %Y, %H:%M:%S UTC").to_string()
 }
 
+/// A time in the delivery log, whose header says UTC.
+fn short(t: DateTime<Utc>) -> String {
+    t.format("%-d %b %Y, %H:%M:%S").to_string()
+}
+
 fn parse_id(id: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(id).map_err(|_| AppError::NotFound)
 }
@@ -186,7 +191,7 @@ pub async fn create(
                 issued.endpoint,
                 1,
                 Some(issued.secret),
-                Some("Endpoint added. Copy its signing secret now: it is shown only this once."),
+                Some("Endpoint added."),
             )
             .await?;
             Ok(no_store((StatusCode::CREATED, html).into_response()))
@@ -253,13 +258,18 @@ struct AttemptView {
 
 impl AttemptView {
     fn of(d: &DeliveryRow) -> AttemptView {
+        // "answered 500 Internal Server Error" as stored; the column says
+        // the rest.
         let result = match d.status {
             Some(s) if d.delivered => format!("{s} delivered"),
-            Some(s) if d.error.is_empty() => format!("answered {s}"),
-            _ => d.error.clone(),
+            Some(s) => d
+                .error
+                .strip_prefix("answered ")
+                .map_or_else(|| s.to_string(), str::to_owned),
+            None => d.error.clone(),
         };
         AttemptView {
-            at: when(d.at),
+            at: short(d.at),
             event_type: d.event_type.clone(),
             event: message_id(d.event_id),
             event_id: d.event_id.simple().to_string(),
@@ -267,7 +277,7 @@ impl AttemptView {
             result,
             delivered: d.delivered,
             duration: format!("{} ms", d.duration_ms),
-            next_retry: d.next_retry_at.map_or_else(|| "—".to_owned(), when),
+            next_retry: d.next_retry_at.map_or_else(|| "—".to_owned(), short),
         }
     }
 }
@@ -394,7 +404,7 @@ pub async fn rotate(
         id,
         1,
         Some(issued.secret),
-        Some("Secret rotated: deliveries from now on are signed with the new one. Copy it now: it is shown only this once."),
+        Some("Secret rotated: deliveries from now on, retries included, are signed with the new one."),
     )
     .await?;
     Ok(no_store(html.into_response()))
