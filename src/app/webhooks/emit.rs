@@ -193,8 +193,11 @@ pub async fn actuals_added(
             )
             .await?;
         }
+        if !moved {
+            continue;
+        }
         let before = desk.current(slot);
-        if moved && before.status != preview.eval.status {
+        if before.status != preview.eval.status {
             let data = common(json!({
                 "as_of": desk.as_of,
                 "value": preview.stored,
