@@ -88,7 +88,14 @@ const JOB_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The worker with every kind of job this server runs.
 pub fn job_runner(pool: &sqlx::PgPool) -> crate::jobs::Runner {
-    crate::jobs::Runner::new(pool.clone()).prune_daily()
+    let runner = crate::jobs::Runner::new(pool.clone()).prune_daily();
+    match crate::app::webhooks::Webhooks::new(pool.clone()) {
+        Ok(webhooks) => crate::app::webhooks::register(runner, webhooks),
+        Err(e) => {
+            tracing::error!(error = %e, "no HTTP client for webhooks: none will be delivered");
+            runner
+        }
+    }
 }
 
 /// The demo's sign-ins: one of each kind of user. The password is public (it

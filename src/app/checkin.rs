@@ -502,6 +502,14 @@ pub async fn record(
     )
     .await?
     .ok_or(Refused::NotFound)?;
+    super::webhooks::emit::actuals_added(
+        &mut tx,
+        actor,
+        &desk,
+        &judged.states,
+        db::checkin::Source::Web,
+    )
+    .await?;
     if let Some(token) = &typed.submission {
         let n = i32::try_from(saved).unwrap_or(i32::MAX);
         db::checkin::settle_submission(&mut tx, actor.tenant.id, token, n).await?;
@@ -747,6 +755,8 @@ pub async fn record_entries(
     )
     .await?
     .ok_or(Refused::NotFound)?;
+    super::webhooks::emit::actuals_added(&mut tx, actor, &desk, &states, db::checkin::Source::Api)
+        .await?;
     let answer = render(&saved);
     if let Some(claim) = idempotency {
         db::api_tokens::settle_key(

@@ -21,6 +21,7 @@ pub mod operations;
 pub mod pages;
 pub mod plan;
 pub mod supervise;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

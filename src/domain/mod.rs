@@ -14,5 +14,8 @@ pub mod report;
 pub mod rollup;
 pub mod target;
 pub mod target_rules;
+pub mod webhook_address;
+pub mod webhook_events;
+pub mod webhook_signature;
 pub mod whygo_rules;
 pub mod workbook;

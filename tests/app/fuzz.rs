@@ -169,6 +169,8 @@ fn get_routes() -> Vec<&'static str> {
         "/kartel/whygos/generative-2/deliverables/00000000-0000-0000-0000-000000000000/edit",
         "/healthz",
         "/metrics",
+        "/kartel/admin/webhooks/00000000000000000000000000000000",
+        "/kartel/admin/webhooks/00000000000000000000000000000000/edit",
     ]);
     v
 }
@@ -441,6 +443,54 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
             "zac",
             "/kartel/admin/api-tokens/00000000000000000000000000000000/revoke",
             &[],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/webhooks/new",
+            &[
+                ("url", "https://hooks.example.com/whygo"),
+                ("description", "CRM sync"),
+                ("events", "actual.added"),
+            ],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/webhooks/00000000000000000000000000000000/edit",
+            &[
+                ("url", "https://hooks.example.com/whygo"),
+                ("description", "CRM sync"),
+                ("events", "actual.added"),
+            ],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/webhooks/00000000000000000000000000000000/enable",
+            &[],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/webhooks/00000000000000000000000000000000/disable",
+            &[],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/webhooks/00000000000000000000000000000000/rotate",
+            &[],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/webhooks/00000000000000000000000000000000/delete",
+            &[],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/webhooks/00000000000000000000000000000000/test",
+            &[],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/webhooks/00000000000000000000000000000000/redeliver",
+            &[("event", "00000000000000000000000000000000")],
         ),
         form("zac", &format!("{member}/role"), &[("role", "member")]),
         form("zac", &format!("{member}/reset"), &[]),
@@ -770,6 +820,14 @@ fn the_fuzzed_routes_cover_every_route_in_the_routers_source() {
         "/kartel/api-tokens/i/revoke",
         "/kartel/admin/api-tokens",
         "/kartel/admin/api-tokens/i/revoke",
+        "/kartel/admin/webhooks/new",
+        "/kartel/admin/webhooks/i/edit",
+        "/kartel/admin/webhooks/i/enable",
+        "/kartel/admin/webhooks/i/disable",
+        "/kartel/admin/webhooks/i/rotate",
+        "/kartel/admin/webhooks/i/delete",
+        "/kartel/admin/webhooks/i/test",
+        "/kartel/admin/webhooks/i/redeliver",
     ];
     let gets = get_routes();
     let mut missing = Vec::new();

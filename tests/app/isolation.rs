@@ -410,6 +410,67 @@ fn routes(
             "/{tenant}/admin/api-tokens/{id}/revoke",
             format!("/{slug}/admin/api-tokens/{account}/revoke"),
         ),
+        // Webhooks; a Kartel id in the endpoint's place.
+        (
+            "GET",
+            "/{tenant}/admin/webhooks",
+            format!("/{slug}/admin/webhooks"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/webhooks/new",
+            format!("/{slug}/admin/webhooks/new"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/webhooks/new",
+            format!("/{slug}/admin/webhooks/new"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/webhooks/{id}",
+            format!("/{slug}/admin/webhooks/{account}"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/webhooks/{id}/edit",
+            format!("/{slug}/admin/webhooks/{account}/edit"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/webhooks/{id}/edit",
+            format!("/{slug}/admin/webhooks/{account}/edit"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/webhooks/{id}/enable",
+            format!("/{slug}/admin/webhooks/{account}/enable"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/webhooks/{id}/disable",
+            format!("/{slug}/admin/webhooks/{account}/disable"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/webhooks/{id}/rotate",
+            format!("/{slug}/admin/webhooks/{account}/rotate"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/webhooks/{id}/delete",
+            format!("/{slug}/admin/webhooks/{account}/delete"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/webhooks/{id}/test",
+            format!("/{slug}/admin/webhooks/{account}/test"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/webhooks/{id}/redeliver",
+            format!("/{slug}/admin/webhooks/{account}/redeliver"),
+        ),
         (
             "GET",
             "/{tenant}/admin/audit.csv",

@@ -35,4 +35,7 @@ mod schema;
 mod security;
 mod serve;
 mod visibility;
+mod webhooks;
+mod webhooks_pages;
+mod webhooks_receiver;
 mod workbook_export;

@@ -131,6 +131,8 @@ pub(crate) const GET_ROUTES: &[&str] = &[
     "/kartel/admin/audit",
     "/kartel/api-tokens",
     "/kartel/admin/api-tokens",
+    "/kartel/admin/webhooks",
+    "/kartel/admin/webhooks/new",
     "/api/docs",
     "/api/v1/openapi.json",
     "/kartel/admin/audit.csv",

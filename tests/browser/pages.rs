@@ -23,6 +23,8 @@ struct Keys {
     engagement: String,
     invite: String,
     reset: String,
+    /// A webhook endpoint with a delivery in its log (the demo has none).
+    webhook: String,
 }
 
 async fn keys(db: &common::TestDb) -> Keys {
@@ -43,7 +45,28 @@ async fn keys(db: &common::TestDb) -> Keys {
         .await
         .expect("a demo engagement");
     let (_, invite, reset) = common::one_time_links(db, "trent@kartel.example").await;
+    let webhook = uuid::Uuid::now_v7();
+    let event = uuid::Uuid::now_v7();
+    for sql in [
+        "insert into webhook_endpoints (tenant_id, id, url, description, events, secret)
+         select id, $1, 'https://hooks.example.com/whygo', 'CRM sync', array['actual.added', 'handoff.late'],
+                'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD' from tenants where slug = 'kartel'",
+        "insert into webhook_events (tenant_id, id, type, payload)
+         select id, $2, 'actual.added', '{}' from tenants where slug = 'kartel'",
+        "insert into webhook_deliveries (tenant_id, id, endpoint_id, event_id, attempt, at, duration_ms,
+                                         status, error, delivered, next_retry_at)
+         select id, gen_random_uuid(), $1, $2, 1, now(), 48, 500, 'answered 500 Internal Server Error',
+                false, now() + interval '5 seconds' from tenants where slug = 'kartel'",
+    ] {
+        sqlx::query(sql)
+            .bind(webhook)
+            .bind(event)
+            .execute(&db.pool)
+            .await
+            .expect("a webhook endpoint with a delivery");
+    }
     Keys {
+        webhook: webhook.simple().to_string(),
         dependency: dependency.to_string(),
         deliverable: (deliverable.0, deliverable.1.to_string()),
         engagement,
@@ -103,6 +126,10 @@ fn paths_of(pattern: &str, k: &Keys) -> Vec<String> {
         }
         "/{tenant}/admin/handoffs/{key}" => {
             vec!["/kartel/admin/handoffs/sales-to-production".into()]
+        }
+        "/{tenant}/admin/webhooks/{id}" => vec![format!("/kartel/admin/webhooks/{}", k.webhook)],
+        "/{tenant}/admin/webhooks/{id}/edit" => {
+            vec![format!("/kartel/admin/webhooks/{}/edit", k.webhook)]
         }
         "/{tenant}/invite/{token}" => vec![format!("/kartel/invite/{}", k.invite)],
         "/{tenant}/reset/{token}" => vec![format!("/kartel/reset/{}", k.reset)],

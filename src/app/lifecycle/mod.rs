@@ -12,6 +12,7 @@ pub mod edit;
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 
+use super::webhooks::emit as webhooks;
 use super::{Actor, Refused};
 use crate::db::lifecycle::{self as store, Event, Locked};
 use crate::db::{self, audit};
@@ -292,6 +293,9 @@ pub async fn decide(
         }));
     }
     record_move(&mut tx, actor, &w, t, to, comment).await?;
+    if t == Transition::Approve {
+        webhooks::whygo_approved(&mut tx, actor, &w, webhooks::Approved::ByManager).await?;
+    }
     tx.commit().await?;
     Ok(Ok(match t {
         Transition::Approve => Done::Approved,
@@ -353,6 +357,7 @@ pub async fn sign(
         version: w.version,
     });
     let after = SignState::new(&required, &now_signed, w.plan_approved, w.version);
+    let came_into_force = after.frozen() && !was.frozen();
     if after.frozen() {
         // In force: keep what this version says, for later amendments.
         if let Some(s) = store::snapshot(&mut tx, tenant, w.id).await? {
@@ -364,7 +369,7 @@ pub async fn sign(
         from: Some(w.status),
         to: w.status,
         version: w.version,
-        comment: if after.frozen() && !was.frozen() {
+        comment: if came_into_force {
             "Every required signer has signed this version: it is in force."
         } else {
             ""
@@ -387,6 +392,9 @@ pub async fn sign(
         },
     )
     .await?;
+    if came_into_force {
+        webhooks::whygo_approved(&mut tx, actor, &w, webhooks::Approved::SignedOff).await?;
+    }
     tx.commit().await?;
     Ok(Ok(Done::Signed))
 }

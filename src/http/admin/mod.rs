@@ -1,5 +1,5 @@
 //! The admin area of an organization: people, departments, members and
-//! roles, settings, the audit log, the workbook download; and creating
+//! roles, settings, webhooks, the audit log, the workbook download; and creating
 //! organizations.
 //!
 //! Every tenant route takes [`Tenancy`](super::Tenancy); pages ask the
@@ -19,6 +19,7 @@ mod members;
 mod people;
 mod settings;
 mod tenants;
+mod webhooks;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -90,6 +91,37 @@ pub fn router() -> Router<AppState> {
         .route("/{tenant}/admin/audit", get(audit::log))
         .route("/{tenant}/admin/audit.csv", get(audit::log_csv))
         .route("/{tenant}/admin/export", get(export::download))
+        .route("/{tenant}/admin/webhooks", get(webhooks::list))
+        .route(
+            "/{tenant}/admin/webhooks/new",
+            get(webhooks::new_form).post(webhooks::create),
+        )
+        .route("/{tenant}/admin/webhooks/{id}", get(webhooks::show))
+        .route(
+            "/{tenant}/admin/webhooks/{id}/edit",
+            get(webhooks::edit_form).post(webhooks::update),
+        )
+        .route(
+            "/{tenant}/admin/webhooks/{id}/enable",
+            post(webhooks::enable),
+        )
+        .route(
+            "/{tenant}/admin/webhooks/{id}/disable",
+            post(webhooks::disable),
+        )
+        .route(
+            "/{tenant}/admin/webhooks/{id}/rotate",
+            post(webhooks::rotate),
+        )
+        .route(
+            "/{tenant}/admin/webhooks/{id}/delete",
+            post(webhooks::delete),
+        )
+        .route("/{tenant}/admin/webhooks/{id}/test", post(webhooks::test))
+        .route(
+            "/{tenant}/admin/webhooks/{id}/redeliver",
+            post(webhooks::redeliver),
+        )
         .route(
             "/admin/tenants/new",
             get(tenants::new_form).post(tenants::create),
