@@ -10,6 +10,7 @@ pub mod operations;
 pub mod pacing;
 pub mod permissions;
 pub mod plan;
+pub mod reminders;
 pub mod report;
 pub mod rollup;
 pub mod target;
