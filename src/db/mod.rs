@@ -15,6 +15,7 @@ pub mod embedded;
 pub mod export;
 pub mod handoff_types;
 pub mod lifecycle;
+pub mod notifications;
 pub mod links;
 pub mod load;
 pub mod operations;
