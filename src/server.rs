@@ -22,6 +22,8 @@ pub struct ServeOptions {
     pub demo: bool,
     /// Run the job queue's worker in the background (see [`crate::jobs`]).
     pub run_jobs: bool,
+    /// Email: the SMTP server, the sender, the links' address.
+    pub mail: crate::notify::MailSettings,
     pub settings: crate::http::Settings,
 }
 
@@ -53,11 +55,20 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         database.close().await;
         return Err(e);
     }
+    let mailer = match opts.mail.mailer(&format!("http://{local}")) {
+        Ok(m) => m,
+        Err(e) => {
+            database.close().await;
+            return Err(anyhow::anyhow!(e));
+        }
+    };
     let mut settings = opts.settings;
     settings.db_health = database.health();
+    settings.mail = mailer.info().clone();
     let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
+    let notifier = crate::notify::Notifier::new(database.pool.clone(), mailer);
     let worker = opts.run_jobs.then(|| {
-        job_runner(&database.pool).spawn(JOB_POLL, async {
+        crate::notify::register(job_runner(&database.pool), notifier).spawn(JOB_POLL, async {
             let _ = jobs_stopped.await;
         })
     });

@@ -50,6 +50,41 @@ impl MailInfo {
     }
 }
 
+/// The email settings of `whygo serve` (flags or environment).
+#[derive(Clone, Debug, Default)]
+pub struct MailSettings {
+    pub smtp_url: Option<String>,
+    pub from: Option<String>,
+    pub public_url: Option<String>,
+}
+
+impl MailSettings {
+    /// The mailer (`listening`: the links' address when no public URL is
+    /// set), and the one line of the log saying whether email is on.
+    pub fn mailer(&self, listening: &str) -> Result<Mailer, String> {
+        let public_url = self
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .unwrap_or(listening);
+        let mailer = Mailer::new(self.smtp_url.as_deref(), self.from.as_deref(), public_url)?;
+        let info = mailer.info();
+        match &info.server {
+            Some(server) => tracing::info!(
+                smtp = %server,
+                from = %info.from,
+                links = %info.public_url,
+                "email is on: reminders, escalations and digests are sent"
+            ),
+            None => tracing::info!(
+                "email is off (no WHYGO_SMTP_URL): no reminder, escalation or digest is sent"
+            ),
+        }
+        Ok(mailer)
+    }
+}
+
 /// The mailer: the SMTP transport when email is on.
 #[derive(Clone)]
 pub struct Mailer {

@@ -27,7 +27,7 @@ use crate::db;
 use crate::db::audit::{self, Who};
 use crate::jobs::{Job, JobError, Runner};
 
-pub use mail::{MailInfo, Mailer, Outgoing, SendError};
+pub use mail::{MailInfo, MailSettings, Mailer, Outgoing, SendError};
 pub use scan::ScanSummary;
 
 /// The periodic scan's job kind.
@@ -85,12 +85,7 @@ impl Notifier {
     /// The periodic job: the scan at its period's start, the instant every
     /// server agrees on (tests drive it through the runner's clock).
     async fn scan_job(&self, job: &Job) -> Result<(), JobError> {
-        let now = job
-            .payload
-            .get("period_start")
-            .and_then(serde_json::Value::as_str)
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map_or_else(Utc::now, |d| d.with_timezone(&Utc));
+        let now = crate::jobs::period_start(job).unwrap_or_else(Utc::now);
         match self.scan(now).await {
             Ok(s) => {
                 if s.queued > 0 {
