@@ -109,7 +109,7 @@ pub fn check(input: &SettingsInput) -> Result<NotificationSettings, FieldErrors>
             errors.add(
                 "escalate_head_days",
                 format!(
-                    "The department head is told after the manager: enter more days than the manager's ({m})."
+                    "The department head is told after the manager: enter more days than the manager’s ({m})."
                 ),
             );
         }

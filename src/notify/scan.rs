@@ -154,7 +154,8 @@ async fn scan_tenant(
         }
         if let Some((week, level)) = due.escalate {
             let snoozed = store::snoozes(&mut tx, tenant.id, week).await?;
-            drafts.extend(escalation_mails(&cx, &plan, week, level, &snoozed)?);
+            let reminded = reminded(pool, tenant, week).await?;
+            drafts.extend(escalation_mails(&cx, &plan, week, level, &snoozed, &reminded)?);
         }
     }
     if let Some(day) = due.digest {
@@ -188,7 +189,11 @@ async fn scan_tenant(
         })?;
         let job = NewJob::new(tenant.id, SEND, payload)
             .at(now)
-            .unique(format!("notify:{}:{}:{}:{}", tenant.id, d.recipient, d.week, d.kind))
+            .unique(if d.kind == "checkin" {
+                reminder_key(tenant, &d.recipient, d.week)
+            } else {
+                format!("notify:{}:{}:{}:{}", tenant.id, d.recipient, d.week, d.kind)
+            })
             .attempts(SEND_ATTEMPTS);
         if jobs::enqueue(&mut *tx, &job).await?.is_some() {
             queued += 1;
@@ -224,14 +229,39 @@ fn reminders(
     Ok(out)
 }
 
+/// The key of a check-in reminder's job.
+fn reminder_key(tenant: &TenantRow, person: &str, week: NaiveDate) -> String {
+    format!("notify:{}:{person}:{week}:checkin", tenant.id)
+}
+
+/// The people whose reminder of `week` was queued (sent, or being sent).
+async fn reminded(pool: &PgPool, tenant: &TenantRow, week: NaiveDate) -> sqlx::Result<HashSet<String>> {
+    let pattern = reminder_key(tenant, "%", week);
+    let keys: Vec<String> = sqlx::query_scalar(
+        "select split_part(unique_key, ':', 3) from jobs
+         where kind = $1 and tenant_id = $2 and unique_key like $3",
+    )
+    .bind(SEND)
+    .bind(tenant.id)
+    .bind(pattern)
+    .fetch_all(pool)
+    .await?;
+    Ok(keys.into_iter().collect())
+}
+
+/// The escalations of `week`: only of people who were reminded of it (a
+/// week reminded under another schedule, or before email was on, is not
+/// escalated), and the snoozes.
 fn escalation_mails(
     cx: &Context<'_>,
     plan: &Plan,
     week: NaiveDate,
     level: Escalation,
     snoozed: &BTreeMap<String, String>,
+    reminded: &HashSet<String>,
 ) -> anyhow::Result<Vec<Draft>> {
-    let due = checkins_due(plan, week, cx.today);
+    let mut due = checkins_due(plan, week, cx.today);
+    due.retain(|person, _| reminded.contains(person) || snoozed.contains_key(person));
     // The head's step comes with the manager's, for a scan that missed it.
     let levels: &[Escalation] = match level {
         Escalation::Manager => &[Escalation::Manager],
