@@ -38,6 +38,11 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", opts.addr))?;
     let local = listener.local_addr()?;
+    // A bad email setting is reported before the database is started too.
+    let mailer = opts
+        .mail
+        .mailer(&format!("http://{local}"))
+        .map_err(|e| anyhow::anyhow!(e))?;
     let mut database = Database::open(&opts.location).await?;
 
     let mut demo_slug = None;
@@ -55,13 +60,6 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         database.close().await;
         return Err(e);
     }
-    let mailer = match opts.mail.mailer(&format!("http://{local}")) {
-        Ok(m) => m,
-        Err(e) => {
-            database.close().await;
-            return Err(anyhow::anyhow!(e));
-        }
-    };
     let mut settings = opts.settings;
     settings.db_health = database.health();
     settings.mail = mailer.info().clone();

@@ -797,3 +797,51 @@ async fn notification_settings_are_checked_saved_and_audited() {
         .await
         .expect_status(403);
 }
+
+/// `whygo serve` with an SMTP URL holding a password: the log says email is
+/// on and through which server, never the password; a URL that does not
+/// read stops it at once, naming the variable and not the password.
+#[test]
+fn serve_logs_whether_email_is_on_without_the_password() {
+    use std::io::Read as _;
+    let data = data_dir("whygo-mail-");
+    let sink = Sink::start();
+    let url = format!("smtp://mailer:hunter2-secret@127.0.0.1:{}", sink.port);
+    let (mut child, addr) = crate::serve::start_serve_logged(
+        data.path(),
+        &[
+            ("WHYGO_SMTP_URL", url.as_str()),
+            ("WHYGO_MAIL_FROM", "whygo <whygo@kartel.example>"),
+            ("WHYGO_PUBLIC_URL", "https://whygo.example"),
+        ],
+    );
+    assert!(!addr.is_empty());
+    // SAFETY: sending SIGTERM to our own child process.
+    let pid = i32::try_from(child.0.id()).expect("pid");
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    crate::serve::wait_exit(&mut child, std::time::Duration::from_secs(60), "whygo stops");
+    let mut log = String::new();
+    child
+        .0
+        .stderr
+        .take()
+        .expect("the log")
+        .read_to_string(&mut log)
+        .expect("read the log");
+    assert!(log.contains("email is on"), "{log}");
+    assert!(log.contains("smtp://mailer:***@127.0.0.1"), "{log}");
+    assert!(log.contains("https://whygo.example"), "{log}");
+    assert!(!log.contains("hunter2"), "the password in the log: {log}");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_whygo"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .env("WHYGO_DATA_DIR", data.path())
+        .env("WHYGO_SMTP_URL", "smtp//mailer:hunter2-secret@nowhere")
+        .output()
+        .expect("run whygo serve");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("WHYGO_SMTP_URL"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
