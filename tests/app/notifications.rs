@@ -845,3 +845,65 @@ fn serve_logs_whether_email_is_on_without_the_password() {
     assert!(err.contains("WHYGO_SMTP_URL"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+/// A WhyGO returned for changes reminds its owner, and a sign-off waiting
+/// reminds its signers, on the reminder day, once a week.
+#[tokio::test]
+async fn returned_whygos_and_waiting_sign_offs_are_reminded_on_the_reminder_day() {
+    let db = demo_db().await;
+    // Fill returns Trent's proposal, as the approvals page does.
+    let mut fill = signed_in_on(&db, "fill", "2026-11-18").await;
+    fill.get("/kartel/whygos/trent-1").await.expect_status(200);
+    let version: i32 = sqlx::query_scalar("select version from whygos where key = 'trent-1'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("version");
+    let comment = "Name the three workflows & who reviews each.";
+    fill.post(
+        "/kartel/whygos/trent-1/return",
+        &[("version", &version.to_string()), ("comment", comment)],
+    )
+    .await
+    .expect_status(303);
+    // A new version of Production's first WhyGO, not signed yet: its
+    // signers (Kevin, Luke and Wayan, its head) are waited for.
+    sqlx::query("update whygos set version = version + 1 where key = 'production-1'")
+        .execute(&db.pool)
+        .await
+        .expect("a new version");
+
+    let sink = Sink::start();
+    let r = runner(&db, sink.port);
+    run(&r, THURSDAY).await;
+    let mails = sink.messages();
+    let returned: Vec<&Mail> = to(&mails, "trent")
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Returned"))
+        .collect();
+    assert_eq!(returned.len(), 1, "{:?}", to(&mails, "trent"));
+    let m = returned[0];
+    assert_eq!(
+        m.subject,
+        "Returned for changes: #1 Workflow Engineer Playbook and Batch Tooling"
+    );
+    assert!(m.text.contains(comment), "{}", m.text);
+    assert!(m.html.contains("Name the three workflows &#38; who reviews each."));
+    assert!(m.text.contains("Returned by Fill Isgro"), "{}", m.text);
+    assert!(m.html.contains("https://whygo.example/kartel/whygos/trent-1"));
+    // No approval waits for Fill any more.
+    assert!(!to(&mails, "fill").iter().any(|m| m.subject.contains("approval")));
+    for who in ["kevin", "luke", "wayan"] {
+        let waiting: Vec<&Mail> = to(&mails, who)
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Waiting for you"))
+            .collect();
+        assert_eq!(waiting.len(), 1, "{who}");
+        assert_eq!(waiting[0].subject, "Waiting for you: 1 sign-off");
+        assert!(waiting[0].text.contains("a department WhyGO"));
+        assert!(waiting[0].html.contains("https://whygo.example/kartel/whygos/production-1"));
+        assert!(waiting[0].text.contains("https://whygo.example/kartel/approvals"));
+    }
+    // Once a week.
+    run(&r, "2026-11-20T09:00:00Z").await;
+    assert_eq!(sink.messages().len(), mails.len());
+}
