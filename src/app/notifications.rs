@@ -10,7 +10,7 @@ use super::{Actor, FieldErrors, Refused};
 use crate::db::notifications::{self as store, NotificationSettings};
 use crate::db::{self, audit};
 use crate::domain::permissions::{Action, Org};
-use crate::domain::reminders::{DigestRecipients, weekday_from_number, week_of};
+use crate::domain::reminders::{DigestRecipients, week_of, weekday_from_number};
 
 const ACTION: Action<'static> = Action::ManageSettings;
 
@@ -127,21 +127,25 @@ pub fn check(input: &SettingsInput) -> Result<NotificationSettings, FieldErrors>
         "Enter an hour from 0 to 23 (UTC).",
     );
     match (checkin, lead, manager, head, digest, to, hour) {
-        (Some(checkin), Some(lead), Some(manager), Some(head), Some(digest), Some(to), Some(hour))
-            if errors.is_empty() =>
-        {
-            Ok(NotificationSettings {
-                reminders_enabled: input.reminders_enabled.is_some(),
-                checkin_weekday: checkin,
-                reminder_lead_days: lead,
-                escalate_manager_days: manager,
-                escalate_head_days: head,
-                digest_enabled: input.digest_enabled.is_some(),
-                digest_weekday: digest,
-                digest_recipients: to.as_str().to_owned(),
-                send_hour: hour,
-            })
-        }
+        (
+            Some(checkin),
+            Some(lead),
+            Some(manager),
+            Some(head),
+            Some(digest),
+            Some(to),
+            Some(hour),
+        ) if errors.is_empty() => Ok(NotificationSettings {
+            reminders_enabled: input.reminders_enabled.is_some(),
+            checkin_weekday: checkin,
+            reminder_lead_days: lead,
+            escalate_manager_days: manager,
+            escalate_head_days: head,
+            digest_enabled: input.digest_enabled.is_some(),
+            digest_weekday: digest,
+            digest_recipients: to.as_str().to_owned(),
+            send_hour: hour,
+        }),
         _ => Err(errors),
     }
 }
@@ -215,11 +219,12 @@ pub async fn outbox(pool: &PgPool, actor: &Actor) -> Result<Outbox, Refused> {
     let mut tx = db::begin_tenant(pool, actor.tenant.id).await?;
     let sent = store::sent(&mut tx, actor.tenant.id, OUTBOX).await?;
     tx.commit().await?;
-    let pending = crate::jobs::list_for_tenant(pool, actor.tenant.id, Some(crate::notify::SEND), OUTBOX)
-        .await?
-        .into_iter()
-        .filter(|j| j.state == "queued" || j.state == "running")
-        .collect();
+    let pending =
+        crate::jobs::list_for_tenant(pool, actor.tenant.id, Some(crate::notify::SEND), OUTBOX)
+            .await?
+            .into_iter()
+            .filter(|j| j.state == "queued" || j.state == "running")
+            .collect();
     Ok(Outbox { sent, pending })
 }
 
@@ -244,7 +249,9 @@ pub async fn snooze_state(
         return Ok(None);
     };
     let mut tx = db::begin_tenant(pool, actor.tenant.id).await?;
-    let schedule = store::settings(&mut tx, actor.tenant.id, false).await?.schedule();
+    let schedule = store::settings(&mut tx, actor.tenant.id, false)
+        .await?
+        .schedule();
     let week = week_of(today, schedule.checkin_day);
     let reason = store::snooze_of(&mut tx, actor.tenant.id, person.id, week).await?;
     tx.commit().await?;
@@ -314,7 +321,10 @@ mod tests {
 
     #[test]
     fn the_defaults_are_valid_and_read_back() {
-        assert_eq!(check(&input()).expect("valid"), NotificationSettings::default());
+        assert_eq!(
+            check(&input()).expect("valid"),
+            NotificationSettings::default()
+        );
     }
 
     #[test]
@@ -326,7 +336,13 @@ mod tests {
         f.send_hour = "24".into();
         f.digest_recipients = "everyone".into();
         let e = check(&f).expect_err("invalid");
-        for field in ["checkin_weekday", "reminder_lead_days", "escalate_manager_days", "send_hour", "digest_recipients"] {
+        for field in [
+            "checkin_weekday",
+            "reminder_lead_days",
+            "escalate_manager_days",
+            "send_hour",
+            "digest_recipients",
+        ] {
             assert!(e.has(field), "{field}");
         }
         assert!(!e.has("escalate_head_days"));
@@ -338,7 +354,10 @@ mod tests {
         f.escalate_manager_days = "3".into();
         f.escalate_head_days = "3".into();
         let e = check(&f).expect_err("invalid");
-        assert!(e.get("escalate_head_days").is_some_and(|m| m.contains("more days")));
+        assert!(
+            e.get("escalate_head_days")
+                .is_some_and(|m| m.contains("more days"))
+        );
     }
 
     #[test]

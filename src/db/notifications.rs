@@ -75,7 +75,10 @@ impl NotificationSettings {
             manager_after: unsigned(self.escalate_manager_days),
             head_after: unsigned(self.escalate_head_days),
             digest: if self.digest_enabled {
-                Some(weekday_from_number(unsigned(self.digest_weekday)).unwrap_or(chrono::Weekday::Mon))
+                Some(
+                    weekday_from_number(unsigned(self.digest_weekday))
+                        .unwrap_or(chrono::Weekday::Mon),
+                )
             } else {
                 None
             },

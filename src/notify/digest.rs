@@ -154,7 +154,8 @@ impl DigestMail {
         let week_ago = input.day - Duration::days(7);
         let before = report::build_for(plan, week_ago, r.quarter);
         let fy = plan.tenant.fiscal_year();
-        let (escalations, escalations_more) = first(r.escalations.iter().map(ListLine::of).collect());
+        let (escalations, escalations_more) =
+            first(r.escalations.iter().map(ListLine::of).collect());
         let (needs_attention, needs_attention_more) =
             first(r.needs_attention.iter().map(ListLine::of).collect());
         let (missing, missing_more) = first(r.missing.iter().map(ListLine::of).collect());
@@ -200,7 +201,10 @@ impl DigestMail {
             missing_more,
             handoffs,
             handoffs_more,
-            sync: format!("{}/{}/sync?as_of={}", input.base, plan.tenant.slug, input.day),
+            sync: format!(
+                "{}/{}/sync?as_of={}",
+                input.base, plan.tenant.slug, input.day
+            ),
             footer,
         }
     }
@@ -224,8 +228,16 @@ impl DigestMail {
                 self.missing.len() + self.missing_more,
                 plural(self.missing.len() + self.missing_more)
             ),
-            html: DigestHtml { m: self, f: &self.footer }.render()?,
-            text: DigestText { m: self, f: &self.footer }.render()?,
+            html: DigestHtml {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
+            text: DigestText {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
         })
     }
 }
@@ -240,7 +252,10 @@ fn quarter_words(plan: &Plan, r: &Report, q: Quarter) -> String {
         format!("FY{}/{:02}", start.year(), (start.year() + 1) % 100)
     };
     if r.quarter_judged {
-        format!("{q} {fy}, {:.0}% through the quarter", r.quarter_fraction * 100.0)
+        format!(
+            "{q} {fy}, {:.0}% through the quarter",
+            r.quarter_fraction * 100.0
+        )
     } else {
         format!("{q} {fy}, not started yet")
     }

@@ -158,12 +158,16 @@ impl Mailer {
     /// Builds and sends one message: a plain-text and an HTML part.
     pub async fn send(&self, m: &Outgoing) -> Result<(), SendError> {
         let Some((transport, from)) = &self.transport else {
-            return Err(SendError::Permanent("email is off (no WHYGO_SMTP_URL)".to_owned()));
+            return Err(SendError::Permanent(
+                "email is off (no WHYGO_SMTP_URL)".to_owned(),
+            ));
         };
         let to: Mailbox = format!("{} <{}>", quoted_name(&m.to_name), m.to)
             .parse()
             .or_else(|_| m.to.parse())
-            .map_err(|e| SendError::Permanent(format!("{:?} is not an email address: {e}", m.to)))?;
+            .map_err(|e| {
+                SendError::Permanent(format!("{:?} is not an email address: {e}", m.to))
+            })?;
         let message = Message::builder()
             .from(from.clone())
             .to(to)
@@ -237,16 +241,31 @@ mod tests {
         let off = Mailer::new(None, None, "http://x/").expect("off");
         assert!(!off.enabled());
         assert_eq!(off.info().public_url, "http://x");
-        assert!(!Mailer::new(Some("  "), None, "http://x").expect("off").enabled());
+        assert!(
+            !Mailer::new(Some("  "), None, "http://x")
+                .expect("off")
+                .enabled()
+        );
         let bad = Mailer::new(Some("ftp://u:hunter2@host"), None, "http://x").expect_err("bad");
         assert!(!bad.contains("hunter2"), "{bad}");
-        let from = Mailer::new(Some("smtp://127.0.0.1:2525"), Some("not an address"), "http://x")
-            .expect_err("bad from");
+        let from = Mailer::new(
+            Some("smtp://127.0.0.1:2525"),
+            Some("not an address"),
+            "http://x",
+        )
+        .expect_err("bad from");
         assert!(from.contains("WHYGO_MAIL_FROM"), "{from}");
-        let on = Mailer::new(Some("smtp://u:pw@127.0.0.1:2525"), Some("whygo <w@example.com>"), "http://x")
-            .expect("on");
+        let on = Mailer::new(
+            Some("smtp://u:pw@127.0.0.1:2525"),
+            Some("whygo <w@example.com>"),
+            "http://x",
+        )
+        .expect("on");
         assert!(on.enabled());
-        assert_eq!(on.info().server.as_deref(), Some("smtp://u:***@127.0.0.1:2525"));
+        assert_eq!(
+            on.info().server.as_deref(),
+            Some("smtp://u:***@127.0.0.1:2525")
+        );
         assert!(!format!("{on:?}").contains("pw@"));
     }
 

@@ -115,13 +115,17 @@ impl Reminder {
     pub fn render(&self) -> askama::Result<Rendered> {
         let n = self.outcomes.len();
         Ok(Rendered {
-            subject: format!(
-                "Check-in due {}: {n} outcome{}",
-                self.day,
-                plural(n)
-            ),
-            html: ReminderHtml { m: self, f: &self.footer }.render()?,
-            text: ReminderText { m: self, f: &self.footer }.render()?,
+            subject: format!("Check-in due {}: {n} outcome{}", self.day, plural(n)),
+            html: ReminderHtml {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
+            text: ReminderText {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
         })
     }
 }
@@ -203,8 +207,16 @@ impl EscalationMail {
         };
         Ok(Rendered {
             subject,
-            html: EscalationHtml { m: self, f: &self.footer }.render()?,
-            text: EscalationText { m: self, f: &self.footer }.render()?,
+            html: EscalationHtml {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
+            text: EscalationText {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
         })
     }
 
@@ -258,8 +270,16 @@ impl ReturnedMail {
         };
         Ok(Rendered {
             subject,
-            html: ReturnedHtml { m: self, f: &self.footer }.render()?,
-            text: ReturnedText { m: self, f: &self.footer }.render()?,
+            html: ReturnedHtml {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
+            text: ReturnedText {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
         })
     }
 }
@@ -309,8 +329,16 @@ impl WaitingMail {
         }
         Ok(Rendered {
             subject: format!("Waiting for you: {}", parts.join(", ")),
-            html: WaitingHtml { m: self, f: &self.footer }.render()?,
-            text: WaitingText { m: self, f: &self.footer }.render()?,
+            html: WaitingHtml {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
+            text: WaitingText {
+                m: self,
+                f: &self.footer,
+            }
+            .render()?,
         })
     }
 }
@@ -350,9 +378,16 @@ mod tests {
         };
         let r = m.render().expect("renders");
         assert_eq!(r.subject, "Check-in due Friday 20 November: 1 outcome");
-        assert!(r.html.contains("Revenue &#38; &#60;margin&#62;"), "{}", r.html);
+        assert!(
+            r.html.contains("Revenue &#38; &#60;margin&#62;"),
+            "{}",
+            r.html
+        );
         assert!(!r.html.contains("<script>"));
-        assert!(r.html.contains("href=\"https://whygo.example/acme/checkin\""));
+        assert!(
+            r.html
+                .contains("href=\"https://whygo.example/acme/checkin\"")
+        );
         assert!(r.text.contains("Revenue & <margin>"), "{}", r.text);
         assert!(r.text.contains("https://whygo.example/acme/checkin"));
         assert!(!r.html.contains("<style"), "inline styles only");
@@ -375,7 +410,10 @@ mod tests {
             footer: footer(),
         };
         let r = m.render().expect("renders");
-        assert_eq!(r.subject, "Snoozed check-in of the week of Friday 20 November: Jo");
+        assert_eq!(
+            r.subject,
+            "Snoozed check-in of the week of Friday 20 November: Jo"
+        );
         assert!(r.text.contains("on leave"));
         assert!(r.html.contains("on leave"));
     }

@@ -89,7 +89,11 @@ impl Notifier {
         match self.scan(now).await {
             Ok(s) => {
                 if s.queued > 0 {
-                    tracing::info!(queued = s.queued, tenants = s.tenants, "notifications queued");
+                    tracing::info!(
+                        queued = s.queued,
+                        tenants = s.tenants,
+                        "notifications queued"
+                    );
                 }
                 Ok(())
             }

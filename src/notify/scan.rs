@@ -31,7 +31,11 @@ pub struct ScanSummary {
     pub queued: usize,
 }
 
-pub async fn scan(pool: &PgPool, mailer: &Mailer, now: DateTime<Utc>) -> anyhow::Result<ScanSummary> {
+pub async fn scan(
+    pool: &PgPool,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ScanSummary> {
     let mut summary = ScanSummary::default();
     if !mailer.enabled() {
         return Ok(summary);
@@ -46,7 +50,11 @@ pub async fn scan(pool: &PgPool, mailer: &Mailer, now: DateTime<Utc>) -> anyhow:
             }
             Err(e) => {
                 // One organization's trouble does not hold the others up.
-                tracing::error!(tenant = tenant.slug, error = format!("{e:#}"), "notification scan failed");
+                tracing::error!(
+                    tenant = tenant.slug,
+                    error = format!("{e:#}"),
+                    "notification scan failed"
+                );
                 failed.push(tenant.slug);
             }
         }
@@ -95,7 +103,13 @@ impl Context<'_> {
     }
 
     /// A message to the person `key`, when they have an address.
-    fn to_person(&self, key: &str, kind: &'static str, week: NaiveDate, rendered: Rendered) -> Option<Draft> {
+    fn to_person(
+        &self,
+        key: &str,
+        kind: &'static str,
+        week: NaiveDate,
+        rendered: Rendered,
+    ) -> Option<Draft> {
         let c = self.person(key)?;
         let to = c.email.clone()?;
         Some(Draft {
@@ -109,7 +123,8 @@ impl Context<'_> {
     }
 
     fn name(&self, key: &str) -> String {
-        self.person(key).map_or_else(|| key.to_owned(), |c| c.name.clone())
+        self.person(key)
+            .map_or_else(|| key.to_owned(), |c| c.name.clone())
     }
 }
 
@@ -155,12 +170,15 @@ async fn scan_tenant(
         if let Some((week, level)) = due.escalate {
             let snoozed = store::snoozes(&mut tx, tenant.id, week).await?;
             let reminded = reminded(pool, tenant, week).await?;
-            drafts.extend(escalation_mails(&cx, &plan, week, level, &snoozed, &reminded)?);
+            drafts.extend(escalation_mails(
+                &cx, &plan, week, level, &snoozed, &reminded,
+            )?);
         }
     }
     if let Some(day) = due.digest {
         let plan = db::plan::load_in(&mut tx, tenant, day, Scope::Org).await?;
-        let records_as_of = (start_of_day(day) + Duration::days(1) - Duration::seconds(1)).min(Utc::now());
+        let records_as_of =
+            (start_of_day(day) + Duration::days(1) - Duration::seconds(1)).min(Utc::now());
         let loaded = db::operations::load(&mut tx, tenant.id, records_as_of).await?;
         let input = DigestInput {
             plan: &plan,
@@ -235,7 +253,11 @@ fn reminder_key(tenant: &TenantRow, person: &str, week: NaiveDate) -> String {
 }
 
 /// The people whose reminder of `week` was queued (sent, or being sent).
-async fn reminded(pool: &PgPool, tenant: &TenantRow, week: NaiveDate) -> sqlx::Result<HashSet<String>> {
+async fn reminded(
+    pool: &PgPool,
+    tenant: &TenantRow,
+    week: NaiveDate,
+) -> sqlx::Result<HashSet<String>> {
     let pattern = reminder_key(tenant, "%", week);
     let keys: Vec<String> = sqlx::query_scalar(
         "select split_part(unique_key, ':', 3) from jobs
@@ -341,7 +363,9 @@ fn returned_mails(
         let mail = ReturnedMail {
             name: cx.name(person),
             whygos,
-            footer: cx.footer("You receive this weekly while a WhyGO of yours waits for your changes.".to_owned()),
+            footer: cx.footer(
+                "You receive this weekly while a WhyGO of yours waits for your changes.".to_owned(),
+            ),
         };
         out.extend(cx.to_person(person, "returned", week, mail.render()?));
     }
@@ -356,15 +380,19 @@ fn waiting_mails(
 ) -> anyhow::Result<Vec<Draft>> {
     let mut by_person: BTreeMap<&str, (Vec<WaitingLine>, Vec<WaitingLine>)> = BTreeMap::new();
     for a in approvals {
-        by_person.entry(&a.approver).or_default().0.push(WaitingLine {
-            title: title(a.number, &a.title),
-            href: cx.link(&format!("/whygos/{}", a.key)),
-            about: format!(
-                "proposed by {} on {}",
-                a.person,
-                a.submitted.date_naive().format("%-d %B")
-            ),
-        });
+        by_person
+            .entry(&a.approver)
+            .or_default()
+            .0
+            .push(WaitingLine {
+                title: title(a.number, &a.title),
+                href: cx.link(&format!("/whygos/{}", a.key)),
+                about: format!(
+                    "proposed by {} on {}",
+                    a.person,
+                    a.submitted.date_naive().format("%-d %B")
+                ),
+            });
     }
     for s in signoffs {
         let level = Level::parse(&s.level).map_or("", Level::as_str);

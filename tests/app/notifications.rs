@@ -127,13 +127,17 @@ fn read_messages(dir: &Path) -> Vec<Mail> {
     files
         .iter()
         .map(|p| {
-            let v: Value =
-                serde_json::from_str(&std::fs::read_to_string(p).expect("a message")).expect("json");
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(p).expect("a message"))
+                .expect("json");
             let s = |k: &str| v[k].as_str().unwrap_or_default().replace("\r\n", "\n");
             Mail {
                 rcpt: v["rcpt_to"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 to: s("to"),
                 subject: s("subject"),
@@ -148,7 +152,10 @@ fn read_messages(dir: &Path) -> Vec<Mail> {
 /// The messages to `who` (a demo person key).
 fn to<'a>(mails: &'a [Mail], who: &str) -> Vec<&'a Mail> {
     let address = format!("{who}@kartel.example");
-    mails.iter().filter(|m| m.rcpt == [address.clone()]).collect()
+    mails
+        .iter()
+        .filter(|m| m.rcpt == [address.clone()])
+        .collect()
 }
 
 fn notifier(db: &TestDb, port: u16) -> Notifier {
@@ -189,7 +196,11 @@ async fn trent_checks_in(db: &TestDb, day: &str) {
     page.expect_status(200);
     let marker = "name=\"submission\" value=\"";
     let from = page.body.find(marker).expect("a submission token") + marker.len();
-    let token = page.body[from..].split('"').next().unwrap_or_default().to_owned();
+    let token = page.body[from..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let value = format!("value-4-{key}");
     let note = format!("note-4-{key}");
     let saved = trent
@@ -198,7 +209,10 @@ async fn trent_checks_in(db: &TestDb, day: &str) {
             &[
                 ("submission", token.as_str()),
                 (value.as_str(), "1"),
-                (note.as_str(), "Batch tooling slipped behind the playbook; back on it this week."),
+                (
+                    note.as_str(),
+                    "Batch tooling slipped behind the playbook; back on it this week.",
+                ),
                 ("action", "save"),
             ],
         )
@@ -231,32 +245,56 @@ async fn a_reminder_goes_out_the_day_before_the_check_in_day_with_the_outcomes_a
     let trent = to(&mails, "trent");
     assert_eq!(trent.len(), 1, "{trent:?}");
     let m = trent[0];
-    assert!(m.to.contains("Trent Hunter") && m.to.contains("<trent@kartel.example>"), "{}", m.to);
+    assert!(
+        m.to.contains("Trent Hunter") && m.to.contains("<trent@kartel.example>"),
+        "{}",
+        m.to
+    );
     assert_eq!(m.subject, "Check-in due Friday 20 November: 1 outcome");
     assert_eq!(m.content_type, "multipart/alternative");
     let outcome = "Kartel Labs: Team-built tools (optimize role + Pod 2 onboarding)";
     for part in [&m.text, &m.html] {
         assert!(part.contains(outcome), "{part}");
-        assert!(part.contains("https://whygo.example/kartel/checkin"), "{part}");
+        assert!(
+            part.contains("https://whygo.example/kartel/checkin"),
+            "{part}"
+        );
         assert!(part.contains("[-] off pace"), "the status in words: {part}");
     }
-    assert!(m.html.contains("href=\"https://whygo.example/kartel/checkin\""));
+    assert!(
+        m.html
+            .contains("href=\"https://whygo.example/kartel/checkin\"")
+    );
     assert!(m.html.starts_with("<!DOCTYPE html>"));
 
     // Wayan owns seven outcomes with nothing entered this week.
     let wayan = to(&mails, "wayan");
     assert_eq!(wayan.len(), 1);
-    assert_eq!(wayan[0].subject, "Check-in due Friday 20 November: 7 outcomes");
+    assert_eq!(
+        wayan[0].subject,
+        "Check-in due Friday 20 November: 7 outcomes"
+    );
     assert!(wayan[0].text.contains("Production Margin"));
     // Kevin owns no outcome: no reminder. Fill has Trent's proposal to approve.
     assert!(to(&mails, "kevin").is_empty());
     let fill = to(&mails, "fill");
-    let waiting: Vec<&&Mail> = fill.iter().filter(|m| m.subject.starts_with("Waiting")).collect();
+    let waiting: Vec<&&Mail> = fill
+        .iter()
+        .filter(|m| m.subject.starts_with("Waiting"))
+        .collect();
     assert_eq!(waiting.len(), 1, "{fill:?}");
     assert_eq!(waiting[0].subject, "Waiting for you: 1 approval");
-    assert!(waiting[0].text.contains("Workflow Engineer Playbook and Batch Tooling"));
+    assert!(
+        waiting[0]
+            .text
+            .contains("Workflow Engineer Playbook and Batch Tooling")
+    );
     assert!(waiting[0].text.contains("proposed by Trent Hunter"));
-    assert!(waiting[0].html.contains("https://whygo.example/kartel/whygos/trent-1"));
+    assert!(
+        waiting[0]
+            .html
+            .contains("https://whygo.example/kartel/whygos/trent-1")
+    );
 
     // Each message sent is in the audit log: recipient, kind, subject.
     assert_eq!(audit_count(&db, "email", "send").await, mails.len() as i64);
@@ -268,14 +306,20 @@ async fn a_reminder_goes_out_the_day_before_the_check_in_day_with_the_outcomes_a
     .expect("Trent's message in the audit log");
     assert_eq!(key, "trent@kartel.example");
     assert_eq!(after["kind"], "checkin");
-    assert_eq!(after["subject"], "Check-in due Friday 20 November: 1 outcome");
+    assert_eq!(
+        after["subject"],
+        "Check-in due Friday 20 November: 1 outcome"
+    );
     assert!(after.get("html").is_none() && after.get("text").is_none());
 
     // The admin page lists it.
     let mut zac = signed_in_on(&db, "zac", "2026-11-19").await;
     let page = zac.get("/kartel/admin/notifications").await;
     page.expect_status(200);
-    assert!(page.body.contains("Check-in due Friday 20 November: 1 outcome"));
+    assert!(
+        page.body
+            .contains("Check-in due Friday 20 November: 1 outcome")
+    );
 
     // Later the same day, and the next day: not again.
     run(&r, "2026-11-19T17:00:00Z").await;
@@ -307,20 +351,33 @@ async fn a_missed_check_in_goes_to_the_manager_then_to_the_department_head() {
         .filter(|m| m.subject.starts_with("Missed"))
         .collect();
     assert_eq!(ahmed.len(), 1, "{:?}", to(&mails, "ahmed"));
-    assert_eq!(ahmed[0].subject, "Missed check-in of Friday 20 November: Trent Hunter");
+    assert_eq!(
+        ahmed[0].subject,
+        "Missed check-in of Friday 20 November: Trent Hunter"
+    );
     for part in [&ahmed[0].text, &ahmed[0].html] {
         assert!(part.contains("Trent Hunter"));
         assert!(part.contains("Kartel Labs: Team-built tools"));
         assert!(part.contains("https://whygo.example/kartel/people/trent"));
     }
-    assert!(ahmed[0].text.contains("still missing 1 day after the check-in day"), "{}", ahmed[0].text);
+    assert!(
+        ahmed[0]
+            .text
+            .contains("still missing 1 day after the check-in day"),
+        "{}",
+        ahmed[0].text
+    );
     // Fill hears of his own reports, not (yet) of Trent.
     let fill_saturday: Vec<&Mail> = to(&mails, "fill")
         .into_iter()
         .filter(|m| m.subject.starts_with("Missed"))
         .collect();
     assert_eq!(fill_saturday.len(), 1);
-    assert!(!fill_saturday[0].text.contains("Trent"), "{}", fill_saturday[0].text);
+    assert!(
+        !fill_saturday[0].text.contains("Trent"),
+        "{}",
+        fill_saturday[0].text
+    );
     assert!(fill_saturday[0].subject.contains("Sean Geisterfer"));
 
     // Sunday: nothing new.
@@ -337,21 +394,32 @@ async fn a_missed_check_in_goes_to_the_manager_then_to_the_department_head() {
         .iter()
         .filter(|m| m.subject.starts_with("Still no check-in"))
         .collect();
-    let fill: Vec<&&Mail> = heads.iter().filter(|m| m.rcpt == ["fill@kartel.example"]).collect();
+    let fill: Vec<&&Mail> = heads
+        .iter()
+        .filter(|m| m.rcpt == ["fill@kartel.example"])
+        .collect();
     assert_eq!(fill.len(), 1, "{heads:?}");
-    assert!(fill[0].subject.starts_with("Still no check-in 3 days after Friday 20 November: "));
+    assert!(
+        fill[0]
+            .subject
+            .starts_with("Still no check-in 3 days after Friday 20 November: ")
+    );
     assert!(fill[0].subject.contains("Trent Hunter"));
-    assert!(fill[0].text.contains("As head of Generative"), "{}", fill[0].text);
+    assert!(
+        fill[0].text.contains("As head of Generative"),
+        "{}",
+        fill[0].text
+    );
     assert!(fill[0].html.contains("Kartel Labs: Team-built tools"));
     assert_eq!(
-        to(&mails, "ahmed").iter().filter(|m| m.subject.contains("Trent")).count(),
+        to(&mails, "ahmed")
+            .iter()
+            .filter(|m| m.subject.contains("Trent"))
+            .count(),
         1,
         "the manager is told once"
     );
-    assert_eq!(
-        audit_count(&db, "email", "send").await,
-        mails.len() as i64
-    );
+    assert_eq!(audit_count(&db, "email", "send").await, mails.len() as i64);
 }
 
 #[tokio::test]
@@ -375,7 +443,11 @@ async fn a_check_in_stops_the_escalation() {
     // Others still missed it (Luke hears of Fill, the head of Platform of
     // his people), none of those who own the outcome Trent checked in.
     assert!(escalations.len() >= 2, "{escalations:?}");
-    assert!(escalations.iter().any(|m| m.rcpt == ["luke@kartel.example"]));
+    assert!(
+        escalations
+            .iter()
+            .any(|m| m.rcpt == ["luke@kartel.example"])
+    );
     for m in &escalations {
         for name in ["Trent", "Sean Geisterfer", "Ahmed Yakout"] {
             assert!(!m.subject.contains(name), "{}", m.subject);
@@ -383,7 +455,9 @@ async fn a_check_in_stops_the_escalation() {
         }
     }
     assert!(
-        to(&mails, "fill").iter().all(|m| !m.subject.starts_with("Missed")),
+        to(&mails, "fill")
+            .iter()
+            .all(|m| !m.subject.starts_with("Missed")),
         "none of Fill's reports is missing"
     );
     assert_eq!(to(&mails, "trent").len(), 1, "nothing more to Trent");
@@ -395,11 +469,16 @@ async fn a_snoozed_week_sends_no_reminder_and_the_manager_gets_the_reason() {
     let mut trent = signed_in_on(&db, "trent", "2026-11-18").await;
     let page = trent.get("/kartel/checkin").await;
     page.expect_status(200);
-    assert!(page.body.contains("Snooze this week’s reminders"), "the form");
+    assert!(
+        page.body.contains("Snooze this week’s reminders"),
+        "the form"
+    );
     assert!(page.body.contains("check-in day Friday 20 November"));
 
     // A reason is required: 422, the message next to the field, nothing written.
-    let empty = trent.post("/kartel/checkin/snooze", &[("reason", "   ")]).await;
+    let empty = trent
+        .post("/kartel/checkin/snooze", &[("reason", "   ")])
+        .await;
     empty.expect_status(422);
     assert!(empty.body.contains("id=\"snooze-error\""));
     assert!(empty.body.contains("Say why"));
@@ -411,7 +490,10 @@ async fn a_snoozed_week_sends_no_reminder_and_the_manager_gets_the_reason() {
         .expect_status(422);
 
     let done = trent
-        .post("/kartel/checkin/snooze", &[("reason", "On leave until 27 November")])
+        .post(
+            "/kartel/checkin/snooze",
+            &[("reason", "On leave until 27 November")],
+        )
         .await;
     done.expect_status(303);
     assert_eq!(done.location.as_deref(), Some("/kartel/checkin?snoozed=1"));
@@ -439,7 +521,10 @@ async fn a_snoozed_week_sends_no_reminder_and_the_manager_gets_the_reason() {
     let r = runner(&db, sink.port);
     run(&r, THURSDAY).await;
     assert!(to(&sink.messages(), "trent").is_empty(), "no reminder");
-    assert!(!to(&sink.messages(), "sean").is_empty(), "the others are reminded");
+    assert!(
+        !to(&sink.messages(), "sean").is_empty(),
+        "the others are reminded"
+    );
 
     run(&r, SATURDAY).await;
     let mails = sink.messages();
@@ -448,14 +533,26 @@ async fn a_snoozed_week_sends_no_reminder_and_the_manager_gets_the_reason() {
         .filter(|m| m.subject.starts_with("Missed"))
         .collect();
     assert_eq!(fill.len(), 1);
-    assert!(!fill[0].subject.contains("Trent"), "not escalated: {}", fill[0].subject);
+    assert!(
+        !fill[0].subject.contains("Trent"),
+        "not escalated: {}",
+        fill[0].subject
+    );
     for part in [&fill[0].text, &fill[0].html] {
         assert!(part.contains("Snoozed this week"), "{part}");
         assert!(part.contains("On leave until 27 November"), "{part}");
     }
     run(&r, MONDAY).await;
-    for m in sink.messages().iter().filter(|m| m.subject.starts_with("Still")) {
-        assert!(!m.text.contains("Trent"), "the head is not told: {}", m.text);
+    for m in sink
+        .messages()
+        .iter()
+        .filter(|m| m.subject.starts_with("Still"))
+    {
+        assert!(
+            !m.text.contains("Trent"),
+            "the head is not told: {}",
+            m.text
+        );
     }
 }
 
@@ -565,7 +662,11 @@ async fn the_digest_goes_to_leaders_with_the_sync_pages_figures() {
         .collect();
     let mut to_whom: Vec<String> = digests.iter().map(|m| m.rcpt.join(",")).collect();
     to_whom.sort();
-    assert_eq!(to_whom, ["kevin@kartel.example", "luke@kartel.example"], "leaders");
+    assert_eq!(
+        to_whom,
+        ["kevin@kartel.example", "luke@kartel.example"],
+        "leaders"
+    );
     let d = digests[0];
 
     // The sync page of the same day, and the report it is built from.
@@ -577,9 +678,10 @@ async fn the_digest_goes_to_leaders_with_the_sync_pages_figures() {
         .expect("tenant")
         .expect("kartel");
     let day = "2026-11-23".parse().expect("date");
-    let plan = whygo::db::plan::load_scoped(&db.app_pool, &tenant, day, whygo::db::plan::Scope::Org)
-        .await
-        .expect("plan");
+    let plan =
+        whygo::db::plan::load_scoped(&db.app_pool, &tenant, day, whygo::db::plan::Scope::Org)
+            .await
+            .expect("plan");
     let report = whygo::domain::report::build(&plan, day);
 
     assert!(
@@ -594,7 +696,11 @@ async fn the_digest_goes_to_leaders_with_the_sync_pages_figures() {
     let c = &report.company;
     let line = format!(
         "Company KPIs: {} {} ([+] {} · [~] {} · [-] {} · needs check-in {})",
-        if c.status.is_scored() { format!("{} {}", c.status.chip(), c.status.word()) } else { c.status.chip().to_owned() },
+        if c.status.is_scored() {
+            format!("{} {}", c.status.chip(), c.status.word())
+        } else {
+            c.status.chip().to_owned()
+        },
         whygo::domain::report::percent(c.credit),
         c.counts.on_pace,
         c.counts.slightly_off,
@@ -602,20 +708,43 @@ async fn the_digest_goes_to_leaders_with_the_sync_pages_figures() {
         c.counts.missing
     );
     assert!(d.text.contains(&line), "{line}\n{}", d.text);
-    assert!(sync.body.contains(&whygo::domain::report::percent(c.credit)));
+    assert!(
+        sync.body
+            .contains(&whygo::domain::report::percent(c.credit))
+    );
     for dept in &report.departments {
-        assert!(d.text.contains(&format!("- {}: ", dept.name)), "{}", dept.name);
+        assert!(
+            d.text.contains(&format!("- {}: ", dept.name)),
+            "{}",
+            dept.name
+        );
         assert!(d.html.contains(&html_escape(&dept.name)), "{}", dept.name);
     }
     assert!(!report.escalations.is_empty());
     for a in &report.escalations {
-        assert!(sync.body.contains(&html_escape(&a.outcome_name)), "sync: {}", a.outcome_name);
-        assert!(d.text.contains(&a.outcome_name), "digest: {}", a.outcome_name);
-        assert!(d.html.contains(&html_escape(&a.outcome_name)), "digest html: {}", a.outcome_name);
+        assert!(
+            sync.body.contains(&html_escape(&a.outcome_name)),
+            "sync: {}",
+            a.outcome_name
+        );
+        assert!(
+            d.text.contains(&a.outcome_name),
+            "digest: {}",
+            a.outcome_name
+        );
+        assert!(
+            d.html.contains(&html_escape(&a.outcome_name)),
+            "digest html: {}",
+            a.outcome_name
+        );
     }
     for a in &report.missing {
         assert!(sync.body.contains(&html_escape(&a.outcome_name)));
-        assert!(d.text.contains(&a.outcome_name), "missing: {}", a.outcome_name);
+        assert!(
+            d.text.contains(&a.outcome_name),
+            "missing: {}",
+            a.outcome_name
+        );
     }
     // Late handoffs: each engagement the sync page lists as late.
     let late = sync
@@ -634,13 +763,19 @@ async fn the_digest_goes_to_leaders_with_the_sync_pages_figures() {
         assert!(d.html.contains(n), "late handoff {n}");
         assert!(d.text.contains(&unescape(n)), "late handoff {n}");
     }
-    assert!(d.text.contains("https://whygo.example/kartel/sync?as_of=2026-11-23"));
+    assert!(
+        d.text
+            .contains("https://whygo.example/kartel/sync?as_of=2026-11-23")
+    );
     assert!(d.html.contains("[-] off pace"), "status in words");
 
     // Not twice the same Monday; heads too once the settings say so.
     run(&r, "2026-11-23T15:00:00Z").await;
     assert_eq!(
-        sink.messages().iter().filter(|m| m.subject.starts_with("Weekly digest")).count(),
+        sink.messages()
+            .iter()
+            .filter(|m| m.subject.starts_with("Weekly digest"))
+            .count(),
         2
     );
     sqlx::query(
@@ -658,7 +793,10 @@ async fn the_digest_goes_to_leaders_with_the_sync_pages_figures() {
         .map(|m| m.rcpt.join(","))
         .collect();
     for who in ["kevin", "luke", "wayan", "fill", "ben", "niels"] {
-        assert!(next.contains(&format!("{who}@kartel.example")), "{who}: {next:?}");
+        assert!(
+            next.contains(&format!("{who}@kartel.example")),
+            "{who}: {next:?}"
+        );
     }
     assert!(!next.contains(&"trent@kartel.example".to_owned()));
 }
@@ -672,7 +810,11 @@ fn html_escape(s: &str) -> String {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&#38;", "&").replace("&#60;", "<").replace("&#62;", ">").replace("&#39;", "'").replace("&#34;", "\"")
+    s.replace("&#38;", "&")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#39;", "'")
+        .replace("&#34;", "\"")
 }
 
 #[tokio::test]
@@ -681,8 +823,15 @@ async fn notification_settings_are_checked_saved_and_audited() {
     let mut zac = signed_in(&db, "zac").await;
     let page = zac.get("/kartel/admin/notifications").await;
     page.expect_status(200);
-    assert!(page.body.contains("<option value=\"5\" selected>Friday</option>"), "check-in on Friday");
-    assert!(page.body.contains("name=\"escalate_head_days\" value=\"3\""));
+    assert!(
+        page.body
+            .contains("<option value=\"5\" selected>Friday</option>"),
+        "check-in on Friday"
+    );
+    assert!(
+        page.body
+            .contains("name=\"escalate_head_days\" value=\"3\"")
+    );
     let home = zac.get("/kartel/admin").await;
     assert!(home.body.contains("href=\"/kartel/admin/notifications\""));
 
@@ -712,7 +861,10 @@ async fn notification_settings_are_checked_saved_and_audited() {
     ] {
         assert!(bad.body.contains(&format!("id=\"{id}\"")), "{id}");
     }
-    assert!(bad.body.contains("value=\"seven\""), "what was typed is kept");
+    assert!(
+        bad.body.contains("value=\"seven\""),
+        "what was typed is kept"
+    );
     assert!(bad.body.contains("enter more days than the manager’s (4)"));
     assert_eq!(audit_count(&db, "notification_settings", "update").await, 0);
     let stored: i64 = sqlx::query_scalar("select count(*) from notification_settings")
@@ -752,7 +904,10 @@ async fn notification_settings_are_checked_saved_and_audited() {
     assert_eq!(after["digest_enabled"], false);
     let page = zac.get("/kartel/admin/notifications?done=saved").await;
     assert!(page.body.contains("Notification settings saved."));
-    assert!(page.body.contains("<option value=\"3\" selected>Wednesday</option>"));
+    assert!(
+        page.body
+            .contains("<option value=\"3\" selected>Wednesday</option>")
+    );
 
     // The same again: nothing to save, nothing audited.
     zac.post(
@@ -777,7 +932,12 @@ async fn notification_settings_are_checked_saved_and_audited() {
     let sink = Sink::start();
     let r = runner(&db, sink.port);
     run(&r, "2026-11-24T09:00:00Z").await;
-    assert!(!sink.messages().iter().any(|m| m.subject.starts_with("Check-in due")));
+    assert!(
+        !sink
+            .messages()
+            .iter()
+            .any(|m| m.subject.starts_with("Check-in due"))
+    );
     run(&r, "2026-11-25T06:59:00Z").await;
     assert!(to(&sink.messages(), "trent").is_empty(), "not before 07:00");
     run(&r, "2026-11-25T07:00:00Z").await;
@@ -787,11 +947,19 @@ async fn notification_settings_are_checked_saved_and_audited() {
         "Check-in due Wednesday 25 November: 1 outcome"
     );
     run(&r, "2026-11-27T09:00:00Z").await;
-    assert!(!sink.messages().iter().any(|m| m.subject.starts_with("Weekly digest")));
+    assert!(
+        !sink
+            .messages()
+            .iter()
+            .any(|m| m.subject.starts_with("Weekly digest"))
+    );
 
     // Members may not see or change them.
     let mut trent = signed_in(&db, "trent").await;
-    trent.get("/kartel/admin/notifications").await.expect_status(403);
+    trent
+        .get("/kartel/admin/notifications")
+        .await
+        .expect_status(403);
     trent
         .post("/kartel/admin/notifications", &[("checkin_weekday", "1")])
         .await
@@ -819,7 +987,11 @@ fn serve_logs_whether_email_is_on_without_the_password() {
     // SAFETY: sending SIGTERM to our own child process.
     let pid = i32::try_from(child.0.id()).expect("pid");
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    crate::serve::wait_exit(&mut child, std::time::Duration::from_secs(60), "whygo stops");
+    crate::serve::wait_exit(
+        &mut child,
+        std::time::Duration::from_secs(60),
+        "whygo stops",
+    );
     let mut log = String::new();
     child
         .0
@@ -887,11 +1059,21 @@ async fn returned_whygos_and_waiting_sign_offs_are_reminded_on_the_reminder_day(
         "Returned for changes: #1 Workflow Engineer Playbook and Batch Tooling"
     );
     assert!(m.text.contains(comment), "{}", m.text);
-    assert!(m.html.contains("Name the three workflows &#38; who reviews each."));
+    assert!(
+        m.html
+            .contains("Name the three workflows &#38; who reviews each.")
+    );
     assert!(m.text.contains("Returned by Fill Isgro"), "{}", m.text);
-    assert!(m.html.contains("https://whygo.example/kartel/whygos/trent-1"));
+    assert!(
+        m.html
+            .contains("https://whygo.example/kartel/whygos/trent-1")
+    );
     // No approval waits for Fill any more.
-    assert!(!to(&mails, "fill").iter().any(|m| m.subject.contains("approval")));
+    assert!(
+        !to(&mails, "fill")
+            .iter()
+            .any(|m| m.subject.contains("approval"))
+    );
     for who in ["kevin", "luke", "wayan"] {
         let waiting: Vec<&Mail> = to(&mails, who)
             .into_iter()
@@ -900,8 +1082,16 @@ async fn returned_whygos_and_waiting_sign_offs_are_reminded_on_the_reminder_day(
         assert_eq!(waiting.len(), 1, "{who}");
         assert_eq!(waiting[0].subject, "Waiting for you: 1 sign-off");
         assert!(waiting[0].text.contains("a department WhyGO"));
-        assert!(waiting[0].html.contains("https://whygo.example/kartel/whygos/production-1"));
-        assert!(waiting[0].text.contains("https://whygo.example/kartel/approvals"));
+        assert!(
+            waiting[0]
+                .html
+                .contains("https://whygo.example/kartel/whygos/production-1")
+        );
+        assert!(
+            waiting[0]
+                .text
+                .contains("https://whygo.example/kartel/approvals")
+        );
     }
     // Once a week.
     run(&r, "2026-11-20T09:00:00Z").await;

@@ -209,10 +209,7 @@ pub(crate) fn start_serve_env(
 
 /// [`start_serve_env`] logging at info level to a pipe the caller reads
 /// (read it after the server stops, or it may fill).
-pub(crate) fn start_serve_logged(
-    data: &std::path::Path,
-    env: &[(&str, &str)],
-) -> (Killed, String) {
+pub(crate) fn start_serve_logged(data: &std::path::Path, env: &[(&str, &str)]) -> (Killed, String) {
     let mut child = Killed(
         Command::new(env!("CARGO_BIN_EXE_whygo"))
             .args(["serve", "--addr", "127.0.0.1:0", "--jobs", "false"])

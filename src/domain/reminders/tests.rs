@@ -111,7 +111,10 @@ fn a_week_is_named_by_its_check_in_day_and_starts_six_days_before() {
     let fri = date("2026-11-20");
     assert_eq!(week_of(date("2026-11-14"), Weekday::Fri), fri);
     assert_eq!(week_of(fri, Weekday::Fri), fri);
-    assert_eq!(week_of(date("2026-11-21"), Weekday::Fri), date("2026-11-27"));
+    assert_eq!(
+        week_of(date("2026-11-21"), Weekday::Fri),
+        date("2026-11-27")
+    );
     assert_eq!(week_start(fri), date("2026-11-14"));
     assert_eq!(last_before(fri, Weekday::Fri), date("2026-11-13"));
     assert_eq!(last_before(date("2026-11-21"), Weekday::Fri), fri);
@@ -123,25 +126,51 @@ fn the_reminder_goes_from_the_lead_day_to_the_check_in_day() {
     let fri = date("2026-11-20");
     assert_eq!(due_today(&s, date("2026-11-18"), 9).remind, None);
     assert_eq!(due_today(&s, date("2026-11-19"), 9).remind, Some(fri));
-    assert_eq!(due_today(&s, fri, 9).remind, Some(fri), "a late scan catches up");
-    assert_eq!(due_today(&s, date("2026-11-19"), 7), DueToday::default(), "before the send hour");
+    assert_eq!(
+        due_today(&s, fri, 9).remind,
+        Some(fri),
+        "a late scan catches up"
+    );
+    assert_eq!(
+        due_today(&s, date("2026-11-19"), 7),
+        DueToday::default(),
+        "before the send hour"
+    );
 }
 
 #[test]
 fn escalations_go_to_the_manager_then_the_head_until_the_next_check_in_day() {
     let s = Schedule::default();
     let fri = date("2026-11-20");
-    assert_eq!(due_today(&s, fri, 9).escalate, Some((date("2026-11-13"), Escalation::Head)));
-    assert_eq!(due_today(&s, date("2026-11-21"), 9).escalate, Some((fri, Escalation::Manager)));
-    assert_eq!(due_today(&s, date("2026-11-22"), 9).escalate, Some((fri, Escalation::Manager)));
-    assert_eq!(due_today(&s, date("2026-11-23"), 9).escalate, Some((fri, Escalation::Head)));
-    assert_eq!(due_today(&s, date("2026-11-26"), 9).escalate, Some((fri, Escalation::Head)));
+    assert_eq!(
+        due_today(&s, fri, 9).escalate,
+        Some((date("2026-11-13"), Escalation::Head))
+    );
+    assert_eq!(
+        due_today(&s, date("2026-11-21"), 9).escalate,
+        Some((fri, Escalation::Manager))
+    );
+    assert_eq!(
+        due_today(&s, date("2026-11-22"), 9).escalate,
+        Some((fri, Escalation::Manager))
+    );
+    assert_eq!(
+        due_today(&s, date("2026-11-23"), 9).escalate,
+        Some((fri, Escalation::Head))
+    );
+    assert_eq!(
+        due_today(&s, date("2026-11-26"), 9).escalate,
+        Some((fri, Escalation::Head))
+    );
 }
 
 #[test]
 fn the_digest_goes_on_its_day_and_reminders_can_be_off() {
     let mut s = Schedule::default();
-    assert_eq!(due_today(&s, date("2026-11-23"), 9).digest, Some(date("2026-11-23")));
+    assert_eq!(
+        due_today(&s, date("2026-11-23"), 9).digest,
+        Some(date("2026-11-23"))
+    );
     assert_eq!(due_today(&s, date("2026-11-24"), 9).digest, None);
     s.reminders = false;
     let due = due_today(&s, date("2026-11-23"), 9);
@@ -167,7 +196,11 @@ fn an_outcome_is_due_for_each_owner_until_an_actual_is_entered_in_the_week() {
             .map(|v| v.iter().map(|o| o.outcome.clone()).collect())
             .unwrap_or_default()
     };
-    assert_eq!(names("ivy"), ["a"], "b has an actual this week (Monday 16th)");
+    assert_eq!(
+        names("ivy"),
+        ["a"],
+        "b has an actual this week (Monday 16th)"
+    );
     assert_eq!(names("jo"), ["a"]);
     assert_eq!(due["ivy"][0].quarter, Quarter::Q4);
     assert_eq!(due["ivy"][0].last.as_deref(), Some("100"));
@@ -181,11 +214,18 @@ fn drafts_computed_and_unscored_outcomes_are_never_due() {
         quarters: vec![],
     });
     let p = plan(vec![
-        whygo("draft", Approval::Draft, vec![outcome("d", &["ivy"], T, &[])]),
+        whygo(
+            "draft",
+            Approval::Draft,
+            vec![outcome("d", &["ivy"], T, &[])],
+        ),
         whygo(
             "ops-1",
             Approval::Approved,
-            vec![computed, outcome("tbd", &["ivy"], ["TBD", "TBD", "TBD", "TBD"], &[])],
+            vec![
+                computed,
+                outcome("tbd", &["ivy"], ["TBD", "TBD", "TBD", "TBD"], &[]),
+            ],
         ),
     ]);
     assert!(checkins_due(&p, date("2026-11-20"), date("2026-11-19")).is_empty());
@@ -219,7 +259,13 @@ fn escalations_name_the_missing_to_their_manager_and_the_snoozed_with_their_reas
     let max = &to_managers["max"];
     assert_eq!(max.missed.len(), 1);
     assert_eq!(max.missed[0].person, "ivy");
-    assert_eq!(max.snoozed, [Snoozed { person: "jo".into(), reason: "on leave".into() }]);
+    assert_eq!(
+        max.snoozed,
+        [Snoozed {
+            person: "jo".into(),
+            reason: "on leave".into()
+        }]
+    );
     assert_eq!(to_managers["hal"].missed[0].person, "max");
 
     // The head hears of everyone in the department but themselves, and of

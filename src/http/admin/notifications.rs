@@ -173,5 +173,7 @@ pub async fn save(
         }
     };
     let slug = &tenancy.tenant.slug;
-    Ok(see_other(&format!("/{slug}/admin/notifications?done={done}")))
+    Ok(see_other(&format!(
+        "/{slug}/admin/notifications?done={done}"
+    )))
 }

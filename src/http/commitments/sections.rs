@@ -139,7 +139,10 @@ fn handoff_lines(plan: &Plan, loaded: &Loaded, day: NaiveDate, period: Period) -
     late_handoffs(plan, &loaded.records(), loaded.as_of, day, period)
         .into_iter()
         .map(|h| HandoffLine {
-            href: format!("/{slug}/engagements/{}#handoff-{}", h.engagement_key, h.handoff_key),
+            href: format!(
+                "/{slug}/engagements/{}#handoff-{}",
+                h.engagement_key, h.handoff_key
+            ),
             engagement: h.engagement,
             client: h.client,
             handoff: h.handoff,
