@@ -8,5 +8,6 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod jobs;
+pub mod notify;
 pub mod server;
 pub mod telemetry;

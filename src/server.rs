@@ -22,6 +22,8 @@ pub struct ServeOptions {
     pub demo: bool,
     /// Run the job queue's worker in the background (see [`crate::jobs`]).
     pub run_jobs: bool,
+    /// Email: the SMTP server, the sender, the links' address.
+    pub mail: crate::notify::MailSettings,
     pub settings: crate::http::Settings,
 }
 
@@ -36,6 +38,11 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", opts.addr))?;
     let local = listener.local_addr()?;
+    // A bad email setting is reported before the database is started too.
+    let mailer = opts
+        .mail
+        .mailer(&format!("http://{local}"))
+        .map_err(|e| anyhow::anyhow!(e))?;
     let mut database = Database::open(&opts.location).await?;
 
     let mut demo_slug = None;
@@ -55,9 +62,11 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     }
     let mut settings = opts.settings;
     settings.db_health = database.health();
+    settings.mail = mailer.info().clone();
     let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
+    let notifier = crate::notify::Notifier::new(database.pool.clone(), mailer);
     let worker = opts.run_jobs.then(|| {
-        job_runner(&database.pool).spawn(JOB_POLL, async {
+        crate::notify::register(job_runner(&database.pool), notifier).spawn(JOB_POLL, async {
             let _ = jobs_stopped.await;
         })
     });

@@ -15,6 +15,7 @@ pub mod checkin;
 pub mod comments;
 pub mod commitments;
 pub mod lifecycle;
+pub mod notifications;
 pub mod operations;
 pub mod webhooks;
 

@@ -152,6 +152,19 @@ struct ServeArgs {
     /// this server. Several servers may all run them: each job runs once.
     #[arg(long, env = "WHYGO_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
     jobs: bool,
+    /// The SMTP server reminders and digests are sent through:
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:password@host:465` (TLS), `smtp://host:25` (plain, a
+    /// local relay). Without it email is off.
+    #[arg(long, env = "WHYGO_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of whygo's email, e.g. `whygo <whygo@example.com>`.
+    #[arg(long, env = "WHYGO_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// The address people open whygo at, for the links in email, e.g.
+    /// `https://whygo.example.com`; default: http:// and the listening address.
+    #[arg(long, env = "WHYGO_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -265,6 +278,11 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                 location: db_args.location(),
                 demo: args.demo,
                 run_jobs: args.jobs,
+                mail: crate::notify::MailSettings {
+                    smtp_url: args.smtp_url,
+                    from: args.mail_from,
+                    public_url: args.public_url,
+                },
                 settings: crate::http::Settings {
                     static_dir: args
                         .static_dir
@@ -292,6 +310,8 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                         .metrics_token
                         .filter(|t| !t.is_empty())
                         .map(crate::http::metrics::MetricsToken),
+                    // Set by the server once the mailer is made.
+                    mail: crate::notify::MailInfo::default(),
                 },
             })
             .await?;

@@ -17,6 +17,7 @@ pub mod handoff_types;
 pub mod lifecycle;
 pub mod links;
 pub mod load;
+pub mod notifications;
 pub mod operations;
 pub mod pages;
 pub mod plan;

@@ -20,7 +20,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,7 @@ use super::params::{Form, PageQuery, Query};
 use super::view::{Chip, Chrome, approval_label};
 use super::{AppError, AppState, Tenancy};
 use crate::app::checkin::{self, Desk, Judged, Recorded, RowState, Typed};
+use crate::app::notifications::{self, Snoozed};
 use crate::app::{Actor, Refused};
 use crate::domain::checkin::{LATE_ENTRY_DAYS, NoteRule, Preview, last_entry_day};
 use crate::domain::pacing::Status;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{tenant}/checkin", get(show).post(submit))
         .route("/{tenant}/checkin/preview", get(preview_json))
+        .route("/{tenant}/checkin/snooze", post(snooze))
 }
 
 // ---------------------------------------------------------------------------
@@ -129,12 +131,36 @@ struct CheckinPage {
     sections: Vec<Section>,
     /// How numbers are written (the same words the refusals use).
     number_forms: &'static str,
+    /// The form snoozing this week's reminders (on the page as opened,
+    /// not on a check-in shown again).
+    snooze: Option<SnoozeView>,
+}
+
+/// The snooze form: the week it covers, its snooze if any, what was typed.
+struct SnoozeView {
+    /// "Friday 27 November".
+    week_long: String,
+    reason: Option<String>,
+    typed: String,
+    error: Option<String>,
+}
+
+impl SnoozeView {
+    fn of(s: notifications::Snooze) -> SnoozeView {
+        SnoozeView {
+            week_long: s.week.format("%A %-d %B").to_string(),
+            typed: s.reason.clone().unwrap_or_default(),
+            reason: s.reason,
+            error: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct CheckinQuery {
     pub as_of: Option<String>,
     pub saved: Option<String>,
+    pub snoozed: Option<String>,
 }
 
 /// The as-of date, and the query string that carries it when it was given.
@@ -173,6 +199,7 @@ struct PageInput<'a> {
     saved: Option<String>,
     previewing: bool,
     errors: Vec<String>,
+    snooze: Option<SnoozeView>,
 }
 
 fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
@@ -184,6 +211,7 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
         saved,
         previewing,
         errors,
+        snooze,
     } = input;
     let slug = tenancy.tenant.slug.clone();
     let invalid = !errors.is_empty() || states.iter().any(RowState::has_error);
@@ -356,6 +384,7 @@ fn page(input: PageInput<'_>) -> Result<Html<String>, AppError> {
         invalid,
         sections,
         number_forms: NUMBER_FORMS,
+        snooze,
     })
 }
 
@@ -368,23 +397,82 @@ fn saved_message(saved: Option<&str>) -> Option<String> {
         })
 }
 
+/// The page's notice: a check-in saved, or the week snoozed.
+fn notice(q: &CheckinQuery) -> Option<String> {
+    saved_message(q.saved.as_deref()).or_else(|| {
+        q.snoozed
+            .is_some()
+            .then(|| "This week’s reminders are snoozed: your manager sees your reason instead of a missed check-in.".to_owned())
+    })
+}
+
 async fn show(
     State(state): State<AppState>,
     tenancy: Tenancy,
     Query(q): Query<CheckinQuery>,
 ) -> Result<Response, AppError> {
     let when = as_of(&q, state.settings.today());
-    let desk = checkin::desk(&state.pool, &tenancy.acting(), when.date, &[]).await?;
+    let actor = tenancy.acting();
+    let desk = checkin::desk(&state.pool, &actor, when.date, &[]).await?;
+    let snooze = notifications::snooze_state(&state.pool, &actor, state.settings.today())
+        .await?
+        .map(SnoozeView::of);
     Ok(page(PageInput {
         tenancy: &tenancy,
         desk: &desk,
         when: &when,
         states: Vec::new(),
-        saved: saved_message(q.saved.as_deref()),
+        saved: notice(&q),
         previewing: false,
         errors: Vec::new(),
+        snooze,
     })?
     .into_response())
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SnoozeForm {
+    pub reason: String,
+}
+
+/// Snoozes this week's reminders (see [`notifications::snooze`]): back to
+/// the check-in with a notice, or the page again with the message (422).
+async fn snooze(
+    State(state): State<AppState>,
+    tenancy: Tenancy,
+    Form(form): Form<SnoozeForm>,
+) -> Result<Response, AppError> {
+    let actor = tenancy.acting();
+    let today = state.settings.today();
+    match notifications::snooze(&state.pool, &actor, today, &form.reason).await? {
+        Snoozed::Done(_) => {
+            let to = format!("/{}/checkin?snoozed=1", tenancy.tenant.slug);
+            Ok(Redirect::to(&to).into_response())
+        }
+        Snoozed::Invalid(message) => {
+            let when = as_of(&CheckinQuery::default(), today);
+            let desk = checkin::desk(&state.pool, &actor, when.date, &[]).await?;
+            let snooze = notifications::snooze_state(&state.pool, &actor, today)
+                .await?
+                .map(|s| SnoozeView {
+                    typed: form.reason.clone(),
+                    error: Some(message),
+                    ..SnoozeView::of(s)
+                });
+            let html = page(PageInput {
+                tenancy: &tenancy,
+                desk: &desk,
+                when: &when,
+                states: Vec::new(),
+                saved: None,
+                previewing: false,
+                errors: Vec::new(),
+                snooze,
+            })?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+    }
 }
 
 async fn submit(
@@ -443,6 +531,7 @@ fn form_again(
         saved: None,
         previewing,
         errors: judged.errors,
+        snooze: None,
     })?;
     let status = if previewing {
         StatusCode::OK
@@ -530,7 +619,7 @@ async fn preview_json(
     let when = as_of(
         &CheckinQuery {
             as_of: q.as_of.clone(),
-            saved: None,
+            ..CheckinQuery::default()
         },
         state.settings.today(),
     );

@@ -15,10 +15,9 @@ use super::params::{self, PageQuery, Query, When};
 use super::view::{Chrome, Pace, WhyGoCard};
 use super::{AppError, AppState, Tenancy};
 use crate::db::plan::Scope;
-use crate::domain::calendar::Quarter;
-use crate::domain::pacing::Status;
 use crate::domain::plan::{Level, Plan};
 use crate::domain::report::{self, Attention, Report};
+use crate::domain::sync::{NewActual, StatusChange, new_actuals, status_changes};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -500,24 +499,6 @@ fn first<T>(mut items: Vec<T>, n: usize) -> (Vec<T>, usize) {
     (items, more)
 }
 
-struct StatusChange {
-    whygo: String,
-    outcome: String,
-    before: Status,
-    after: Status,
-    better: bool,
-}
-
-struct NewActual {
-    whygo: String,
-    outcome: String,
-    quarter: Quarter,
-    value: String,
-    by: String,
-    date: String,
-    note: String,
-}
-
 /// The weekly leadership sync: what is off pace, what changed in the seven
 /// days before the as-of date, and who has not checked in.
 async fn sync(
@@ -587,70 +568,4 @@ impl SyncPage {
             markdown_href: format!("/{slug}/sync.md{}", PageQuery::carry(when)),
         }
     }
-}
-
-/// The outcomes of WhyGOs in force whose status in the report's quarter is
-/// not what it was a week before (`before`).
-fn status_changes(r: &Report, before: &Report) -> Vec<StatusChange> {
-    let rank = |s: Status| match s {
-        Status::OnPace => 3,
-        Status::SlightlyOff => 2,
-        Status::OffPace => 1,
-        Status::Missing | Status::NotScored => 0,
-    };
-    let mut changes = Vec::new();
-    for (now_w, then_w) in r.whygos.iter().zip(&before.whygos) {
-        for (now_o, then_o) in now_w.outcomes.iter().zip(&then_w.outcomes) {
-            let i = r.quarter.index();
-            let (Some(a), Some(b)) = (now_o.quarters.get(i), then_o.quarters.get(i)) else {
-                continue;
-            };
-            if a.status != b.status && now_w.approval.in_force() {
-                changes.push(StatusChange {
-                    whygo: now_w.title.clone(),
-                    outcome: now_o.name.clone(),
-                    before: b.status,
-                    after: a.status,
-                    better: rank(a.status) > rank(b.status),
-                });
-            }
-        }
-    }
-    changes
-}
-
-/// Actuals of WhyGOs in force dated after `week_ago` up to `as_of`, newest
-/// first. Computed outcomes' values are not entered by anyone: not listed.
-fn new_actuals(plan: &Plan, week_ago: NaiveDate, as_of: NaiveDate) -> Vec<NewActual> {
-    let mut entered: Vec<_> = plan
-        .whygos
-        .iter()
-        .filter(|w| w.in_force())
-        .flat_map(|w| w.outcomes.iter().map(move |o| (w, o)))
-        .filter(|(_, o)| !o.is_computed())
-        .flat_map(|(w, o)| {
-            o.actuals
-                .iter()
-                .filter(|a| a.date > week_ago && a.date <= as_of)
-                .map(move |a| (w, o, a))
-        })
-        .collect();
-    // Newest first, by the date (and the order of entry), not by its text.
-    entered.sort_by_key(|(_, _, a)| std::cmp::Reverse((a.date, a.seq)));
-    entered
-        .into_iter()
-        .map(|(w, o, a)| NewActual {
-            whygo: w.title.clone(),
-            outcome: o.name.clone(),
-            quarter: a.quarter,
-            value: a.value.clone(),
-            by: a
-                .by
-                .as_deref()
-                .map(|k| plan.person_name(k).to_owned())
-                .unwrap_or_default(),
-            date: a.date.format("%a %-d %b").to_string(),
-            note: a.note.clone(),
-        })
-        .collect()
 }

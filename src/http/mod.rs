@@ -91,6 +91,9 @@ pub struct Settings {
     pub api_rate_limit: u32,
     /// The bearer token `/metrics` asks for; None: `/metrics` is off (404).
     pub metrics_token: Option<metrics::MetricsToken>,
+    /// Whether email is on, and through which server (no password), for
+    /// the admin's notification settings.
+    pub mail: crate::notify::MailInfo,
 }
 
 impl Settings {
@@ -110,6 +113,7 @@ impl Settings {
             read_concurrency: read_gate::default_bound(),
             api_rate_limit: DEFAULT_API_RATE_LIMIT,
             metrics_token: None,
+            mail: crate::notify::MailInfo::default(),
         }
     }
 

@@ -303,6 +303,24 @@ async fn every_admin_action(db: &TestDb) -> Vec<Case> {
             "",
             "select not exists (select 1 from webhook_endpoints where url = 'https://hooks.example.com/kartel')",
         ),
+        get("/kartel/admin/notifications", "Check-in day"),
+        post(
+            "/kartel/admin/notifications",
+            &[
+                ("reminders_enabled", "on"),
+                ("checkin_weekday", "4"),
+                ("reminder_lead_days", "2"),
+                ("escalate_manager_days", "1"),
+                ("escalate_head_days", "2"),
+                ("digest_weekday", "1"),
+                ("digest_recipients", "leaders_and_heads"),
+                ("send_hour", "9"),
+            ],
+            "",
+            "select exists (select 1 from notification_settings s join tenants t on t.id = s.tenant_id
+                            where t.slug = 'kartel' and s.checkin_weekday = 4 and not s.digest_enabled
+                              and s.digest_recipients = 'leaders_and_heads' and s.send_hour = 9)",
+        ),
         get("/kartel/admin/audit", "Audit log"),
         get(
             "/kartel/admin/audit.csv",

@@ -273,6 +273,11 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
             "/kartel/checkin",
             &[("value-4-prod-active-clients", "19"), ("action", "preview")],
         ),
+        form(
+            "trent",
+            "/kartel/checkin/snooze",
+            &[("reason", "On leave this week")],
+        ),
         form("trent", "/kartel/whygos/new", whygo),
         form("kevin", "/kartel/whygos/company-1/edit", &edit),
         form(
@@ -505,6 +510,21 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
                 ("slightly_off", "0.8"),
                 ("carry_days", "14"),
                 ("max_individual_whygos", "3"),
+            ],
+        ),
+        form(
+            "zac",
+            "/kartel/admin/notifications",
+            &[
+                ("reminders_enabled", "on"),
+                ("checkin_weekday", "5"),
+                ("reminder_lead_days", "1"),
+                ("escalate_manager_days", "1"),
+                ("escalate_head_days", "3"),
+                ("digest_enabled", "on"),
+                ("digest_weekday", "1"),
+                ("digest_recipients", "leaders"),
+                ("send_hour", "8"),
             ],
         ),
         form(
@@ -811,6 +831,8 @@ fn the_fuzzed_routes_cover_every_route_in_the_routers_source() {
         "/kartel/admin/members/a/reset",
         "/kartel/admin/members/a/remove",
         "/kartel/admin/settings",
+        "/kartel/admin/notifications",
+        "/kartel/checkin/snooze",
         "/admin/tenants/new",
         "/account/password",
         "/login",

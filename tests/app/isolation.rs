@@ -101,6 +101,11 @@ fn routes(
         ("GET", "/{tenant}/checkin", format!("/{slug}/checkin")),
         ("POST", "/{tenant}/checkin", format!("/{slug}/checkin")),
         (
+            "POST",
+            "/{tenant}/checkin/snooze",
+            format!("/{slug}/checkin/snooze"),
+        ),
+        (
             "GET",
             "/{tenant}/checkin/preview",
             format!("/{slug}/checkin/preview?outcome=prod-active-clients&quarter=4&value=1"),
@@ -377,6 +382,16 @@ fn routes(
             "POST",
             "/{tenant}/admin/settings",
             format!("/{slug}/admin/settings"),
+        ),
+        (
+            "GET",
+            "/{tenant}/admin/notifications",
+            format!("/{slug}/admin/notifications"),
+        ),
+        (
+            "POST",
+            "/{tenant}/admin/notifications",
+            format!("/{slug}/admin/notifications"),
         ),
         (
             "GET",

@@ -26,6 +26,7 @@ mod jobs;
 mod lifecycle;
 mod lists;
 mod load;
+mod notifications;
 mod operations;
 mod operations_pages;
 mod pacing_docs;

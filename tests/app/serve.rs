@@ -207,6 +207,35 @@ pub(crate) fn start_serve_env(
     (child, addr)
 }
 
+/// [`start_serve_env`] logging at info level to a pipe the caller reads
+/// (read it after the server stops, or it may fill).
+pub(crate) fn start_serve_logged(data: &std::path::Path, env: &[(&str, &str)]) -> (Killed, String) {
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_whygo"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--jobs", "false"])
+            .envs(env.iter().copied())
+            .env_remove("DATABASE_URL")
+            .env("WHYGO_DATA_DIR", data)
+            .env("RUST_LOG", "whygo=info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start whygo serve"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("whygo is listening on http://")
+                .map(|a| a.trim_end_matches('/').to_owned())
+        })
+        .expect("whygo prints its address");
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr)
+}
+
 /// Waits for the child to exit, failing after `limit`.
 pub(crate) fn wait_exit(
     child: &mut Killed,

@@ -16,6 +16,7 @@ mod export;
 mod handoff_types;
 mod home;
 mod members;
+mod notifications;
 mod people;
 mod settings;
 mod tenants;
@@ -87,6 +88,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/{tenant}/admin/settings",
             get(settings::form).post(settings::save),
+        )
+        .route(
+            "/{tenant}/admin/notifications",
+            get(notifications::form).post(notifications::save),
         )
         .route("/{tenant}/admin/audit", get(audit::log))
         .route("/{tenant}/admin/audit.csv", get(audit::log_csv))

@@ -8,9 +8,10 @@ use crate::db::commitments::{DeliverableRow, DependencyRow};
 use crate::db::operations::Loaded;
 use crate::domain::calendar::{FiscalYear, Quarter};
 use crate::domain::operations::figures::Period;
-use crate::domain::operations::{EngagementPhase, Instant, Standing, start_of_day};
+use crate::domain::operations::{Instant, start_of_day};
 use crate::domain::permissions::{Action, Org};
 use crate::domain::plan::Plan;
+use crate::domain::sync::late_handoffs;
 use crate::http::{AppError, AppState, Tenancy};
 
 // ---------------------------------------------------------------------------
@@ -132,46 +133,23 @@ fn end_of(day: NaiveDate) -> Instant {
 }
 
 /// The handoffs the sync lists as of the end of `day` (`loaded`'s instant):
-/// late ones (past their SLA, not accepted) of engagements not lost, and
-/// those breached (accepted late, incomplete or answered late) with their
-/// acceptance in `period`.
+/// [`crate::domain::sync::late_handoffs`], linked to their engagements.
 fn handoff_lines(plan: &Plan, loaded: &Loaded, day: NaiveDate, period: Period) -> Vec<HandoffLine> {
     let slug = &plan.tenant.slug;
-    let department = |k: &str| {
-        plan.department(k)
-            .map_or_else(|| k.to_owned(), |d| d.name.clone())
-    };
-    let records = loaded.records();
-    let mut lines = Vec::new();
-    for e in &loaded.engagements {
-        if e.phase_on(day) == EngagementPhase::Lost {
-            continue;
-        }
-        for (t, s) in records.board_row(e, loaded.as_of) {
-            let Some(s) = s else { continue };
-            let label = match s.standing {
-                Standing::Late { .. } => "late",
-                Standing::Breached if s.accepted_at.is_some_and(|at| period.contains(at)) => {
-                    "breached"
-                }
-                _ => continue,
-            };
-            lines.push(HandoffLine {
-                href: format!("/{slug}/engagements/{}#handoff-{}", e.key, t.key),
-                engagement: e.name.clone(),
-                client: e.client.clone(),
-                handoff: format!(
-                    "{} {} → {}",
-                    t.label(),
-                    department(&t.from),
-                    department(&t.to)
-                ),
-                label,
-                words: s.words(),
-            });
-        }
-    }
-    lines
+    late_handoffs(plan, &loaded.records(), loaded.as_of, day, period)
+        .into_iter()
+        .map(|h| HandoffLine {
+            href: format!(
+                "/{slug}/engagements/{}#handoff-{}",
+                h.engagement_key, h.handoff_key
+            ),
+            engagement: h.engagement,
+            client: h.client,
+            handoff: h.handoff,
+            label: h.label,
+            words: h.words,
+        })
+        .collect()
 }
 
 /// Late handoffs (past their SLA, not accepted, of engagements not lost)
