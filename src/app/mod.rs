@@ -16,6 +16,7 @@ pub mod comments;
 pub mod commitments;
 pub mod lifecycle;
 pub mod operations;
+pub mod sso;
 
 use uuid::Uuid;
 

@@ -20,6 +20,7 @@ pub mod load;
 pub mod operations;
 pub mod pages;
 pub mod plan;
+pub mod sso;
 pub mod supervise;
 
 use std::path::{Path, PathBuf};

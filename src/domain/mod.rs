@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod plan;
 pub mod report;
 pub mod rollup;
+pub mod sso;
 pub mod target;
 pub mod target_rules;
 pub mod whygo_rules;
