@@ -395,13 +395,14 @@ pub async fn complete(
     browser: Option<&str>,
     cb: &Callback,
 ) -> Result<Result<SignedIn, Denied>, Refused> {
-    let attempt_id = match accounts::admit_attempt(pool, &limit_key(tenant), address, limits).await? {
-        Ok(id) => id,
-        Err(r) => {
-            tracing::warn!(refusal = ?r, "single sign-on refused after repeated failures");
-            return Ok(Err(Denied::Limited(r)));
-        }
-    };
+    let attempt_id =
+        match accounts::admit_attempt(pool, &limit_key(tenant), address, limits).await? {
+            Ok(id) => id,
+            Err(r) => {
+                tracing::warn!(refusal = ?r, "single sign-on refused after repeated failures");
+                return Ok(Err(Denied::Limited(r)));
+            }
+        };
     let outcome = finish(pool, tenant, browser, cb).await;
     // Failed checks stay counted; what the provider vouched for and a
     // person's own cancel are no guessing.
@@ -434,11 +435,13 @@ async fn finish(
     let attempt = store::take_attempt(&mut *tx, tenant.id, state).await?;
     tx.commit().await?;
     let Some(attempt) = attempt else {
-        tracing::warn!("single sign-on callback with a state this organization never issued, or used");
+        tracing::warn!(
+            "single sign-on callback with a state this organization never issued, or used"
+        );
         return Ok(Err(Denied::UnknownState));
     };
-    let same_browser = browser
-        .is_some_and(|b| token::constant_time_eq(&token::sha256(b), &attempt.browser_hash));
+    let same_browser =
+        browser.is_some_and(|b| token::constant_time_eq(&token::sha256(b), &attempt.browser_hash));
     if !same_browser {
         tracing::warn!("single sign-on callback from another browser than the one that started it");
         return Ok(Err(Denied::UnknownState));
@@ -456,7 +459,13 @@ async fn finish(
         return refuse(pool, tenant, None, Denied::ProviderSaid(code)).await;
     }
     let Some(code) = cb.code.as_deref().filter(|c| !c.is_empty()) else {
-        return refuse(pool, tenant, None, Denied::TokensRefused("no code".to_owned())).await;
+        return refuse(
+            pool,
+            tenant,
+            None,
+            Denied::TokensRefused("no code".to_owned()),
+        )
+        .await;
     };
     let mut tx = db::begin_tenant(pool, tenant.id).await?;
     let settings = store::settings(&mut tx, tenant.id, false).await?;
@@ -542,7 +551,8 @@ async fn finish(
         account: Some(account),
         label: &email,
     };
-    let after = json!({"via": "single sign-on", "issuer": settings.issuer, "subject": verified.subject});
+    let after =
+        json!({"via": "single sign-on", "issuer": settings.issuer, "subject": verified.subject});
     audit::record(
         &mut *tx,
         tenant.id,
@@ -602,7 +612,10 @@ async fn refuse(
 
 /// The organization whose single sign-on `account` must use instead of its
 /// password, with its button's words.
-pub async fn required_for(pool: &PgPool, account: Uuid) -> Result<Option<(String, String)>, Refused> {
+pub async fn required_for(
+    pool: &PgPool,
+    account: Uuid,
+) -> Result<Option<(String, String)>, Refused> {
     Ok(store::sso_only_for(pool, account)
         .await?
         .map(|c| (c.slug, rules::button_label(&c.provider_name, &c.name))))

@@ -80,7 +80,9 @@ impl Problem {
             Problem::Document(_) => format!(
                 "{document} is not an OpenID Connect discovery document. Check the issuer URL."
             ),
-            Problem::Invalid(why) => format!("The provider's discovery document is not usable: {why}."),
+            Problem::Invalid(why) => {
+                format!("The provider's discovery document is not usable: {why}.")
+            }
         }
     }
 }
@@ -251,8 +253,12 @@ pub async fn exchange(
         RequestTokenError::Request(openidconnect::HttpClientError::Reqwest(r)) => {
             Failure::Provider(Problem::Unreachable(cause(&r)))
         }
-        RequestTokenError::Request(other) => Failure::Provider(Problem::Unreachable(other.to_string())),
-        RequestTokenError::Parse(p, _) => Failure::Exchange(format!("answer does not read at {}", p.path())),
+        RequestTokenError::Request(other) => {
+            Failure::Provider(Problem::Unreachable(other.to_string()))
+        }
+        RequestTokenError::Parse(p, _) => {
+            Failure::Exchange(format!("answer does not read at {}", p.path()))
+        }
         RequestTokenError::Other(why) => Failure::Exchange(why),
     })?;
     let id_token = tokens.id_token().ok_or(Failure::NoIdToken)?;
@@ -335,7 +341,9 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_provider_is_a_problem_with_a_sentence_not_a_panic() {
         // Port 9 (discard) on this machine: nothing listens there.
-        let e = discover("http://127.0.0.1:9").await.expect_err("nothing there");
+        let e = discover("http://127.0.0.1:9")
+            .await
+            .expect_err("nothing there");
         assert!(matches!(e, Problem::Unreachable(_)), "{e:?}");
         assert!(e.sentence("http://127.0.0.1:9").contains("could not reach"));
     }

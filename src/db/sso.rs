@@ -39,7 +39,8 @@ pub struct Write<'a> {
     pub jit_membership: bool,
 }
 
-const STORED: &str = "select enabled, provider_name, issuer, client_id, sso_only, jit_membership, secret_changed_at
+const STORED: &str =
+    "select enabled, provider_name, issuer, client_id, sso_only, jit_membership, secret_changed_at
      from sso_settings where tenant_id = $1";
 
 /// The tenant's settings, in a tenant transaction; `lock` takes the row for
@@ -54,10 +55,7 @@ pub async fn settings(
     } else {
         STORED.to_owned()
     };
-    sqlx::query_as(&sql)
-        .bind(tenant)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(&sql).bind(tenant).fetch_optional(conn).await
 }
 
 /// Writes the settings: a new row needs the secret (the caller checked).
@@ -240,11 +238,13 @@ pub async fn create_passwordless_account(
     name: &str,
 ) -> sqlx::Result<Uuid> {
     let id = Uuid::now_v7();
-    sqlx::query("insert into accounts (id, email, name, installation_admin) values ($1, $2, $3, false)")
-        .bind(id)
-        .bind(email.trim())
-        .bind(name.trim())
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "insert into accounts (id, email, name, installation_admin) values ($1, $2, $3, false)",
+    )
+    .bind(id)
+    .bind(email.trim())
+    .bind(name.trim())
+    .execute(db)
+    .await?;
     Ok(id)
 }

@@ -311,10 +311,7 @@ mod tests {
                 email: None,
                 email_verified: true,
             };
-            assert_eq!(
-                decide(&none, None, jit),
-                Decision::Refuse(Refusal::NoEmail)
-            );
+            assert_eq!(decide(&none, None, jit), Decision::Refuse(Refusal::NoEmail));
         }
     }
 

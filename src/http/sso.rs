@@ -394,6 +394,11 @@ async fn callback(
     Query(cb): Query<Callback>,
 ) -> Result<Response, AppError> {
     let tenant = tenant(&state, &slug).await?;
+    // An organization without single sign-on has no callback: the same 404
+    // as any unknown address, and nothing counted or written.
+    if service::offered(&state.pool, &tenant).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
     let browser = jar.get(BROWSER_COOKIE).map(|c| c.value().to_owned());
     let done = service::complete(
         &state.pool,
@@ -448,7 +453,11 @@ mod tests {
     #[test]
     fn the_callbacks_code_and_state_never_reach_the_log() {
         assert_eq!(
-            loggable_query("/kartel/sso/callback", Some("code=abc&state=def&iss=http%3A%2F%2Fx")).as_deref(),
+            loggable_query(
+                "/kartel/sso/callback",
+                Some("code=abc&state=def&iss=http%3A%2F%2Fx")
+            )
+            .as_deref(),
             Some("code=[redacted]&state=[redacted]&iss=http%3A%2F%2Fx")
         );
         assert_eq!(

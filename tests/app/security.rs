@@ -128,6 +128,7 @@ pub(crate) const GET_ROUTES: &[&str] = &[
     "/kartel/admin/handoffs/sales-to-production",
     "/kartel/admin/members",
     "/kartel/admin/settings",
+    "/kartel/admin/sso",
     "/kartel/admin/audit",
     "/kartel/api-tokens",
     "/kartel/admin/api-tokens",

@@ -3,6 +3,11 @@
 //
 //   node tests/oidc/provider.js PORT REDIRECT_URI [REDIRECT_URI...]
 //
+// By default it follows OpenID Connect Core 5.4 to the letter: with the code
+// flow, the claims of the email and profile scopes come from the userinfo
+// endpoint, not in the ID token. OIDC_EMAIL_IN_ID_TOKEN=1 puts them in the
+// ID token too, as many providers do.
+//
 // PORT 0 picks a free port. When it listens, it prints one line,
 // `ready http://127.0.0.1:PORT` (the issuer), so the test waits for that line
 // rather than sleeping. It stops when its standard input closes (the test
@@ -27,6 +32,7 @@ const accounts = {
   kevin: { email: 'kevin@kartel.example', email_verified: true, name: 'Kevin Reilly' },
   zac: { email: 'zac@kartel.example', email_verified: true, name: 'Zac Bagley' },
   unverified: { email: 'wayan@kartel.example', email_verified: false, name: 'Not Wayan' },
+  'wayan-verified': { email: 'wayan@kartel.example', email_verified: true, name: 'Wayan Palmieri' },
   newcomer: { email: 'newcomer@kartel.example', email_verified: true, name: 'Nina Newcomer' },
   ann: { email: 'ann@acme.example', email_verified: true, name: 'Ann Acme' },
 };
@@ -82,6 +88,7 @@ server.listen(Number(portArg), '127.0.0.1', () => {
       await grant.save();
       return grant;
     },
+    conformIdTokenClaims: process.env.OIDC_EMAIL_IN_ID_TOKEN !== '1',
     cookies: { keys: ['whygo-oidc-test-provider-cookie-key'] },
   });
   server.on('request', provider.callback());
