@@ -61,11 +61,14 @@ create table sso_attempts (
     pkce_verifier text not null,
     redirect_uri text not null,
     next text not null default '/',
+    -- where it was started from: a bound on the attempts one address may
+    -- leave pending (each costs a row and a request to the provider)
+    address text not null default '',
     created_at timestamptz not null default now(),
     expires_at timestamptz not null,
     primary key (tenant_id, state_hash)
 );
-create index sso_attempts_expires_idx on sso_attempts (expires_at);
+create index sso_attempts_address_idx on sso_attempts (tenant_id, address, expires_at);
 alter table sso_attempts enable row level security;
 create policy tenant_isolation on sso_attempts
     using (tenant_id = nullif(current_setting('whygo.tenant_id', true), '')::uuid);

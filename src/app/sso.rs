@@ -265,6 +265,9 @@ pub enum NotStarted {
     /// The organization offers no single sign-on (none set, or turned off).
     #[error("no single sign-on")]
     NotOffered,
+    /// Too many sign-ins from this address are pending already.
+    #[error("too many pending sign-ins")]
+    TooMany,
     /// The provider's discovery document could not be read.
     #[error(transparent)]
     Provider(#[from] Problem),
@@ -287,42 +290,57 @@ pub async fn offered(pool: &PgPool, tenant: &TenantRow) -> Result<Option<String>
         .map(|s| rules::button_label(&s.provider_name, &tenant.name)))
 }
 
+/// Where a sign-in starts: the provider's way back, where to go after, the
+/// `browser` cookie's value it is bound to, and the client's address.
+pub struct Start<'a> {
+    pub redirect_uri: &'a str,
+    pub next: &'a str,
+    pub browser: &'a str,
+    pub address: &'a str,
+}
+
 /// Starts a sign-in: keeps the attempt (state, nonce, PKCE verifier, bound
-/// to the `browser` cookie's value) and returns the provider's address to
-/// send the person to.
-#[tracing::instrument(skip_all, fields(tenant = %tenant.slug))]
+/// to the browser) and returns the provider's address to send the person to.
+#[tracing::instrument(skip_all, fields(tenant = %tenant.slug, address = %start.address))]
 pub async fn begin(
     pool: &PgPool,
     tenant: &TenantRow,
-    redirect_uri: &str,
-    next: &str,
-    browser: &str,
+    start: &Start<'_>,
 ) -> Result<String, NotStarted> {
-    let settings = {
+    let (settings, pending) = {
         let mut tx = db::begin_tenant(pool, tenant.id).await?;
         let s = store::settings(&mut tx, tenant.id, false).await?;
+        let pending = store::pending_from(&mut tx, tenant.id, start.address).await?;
         tx.commit().await?;
-        s
+        (s, pending)
     };
     let Some(settings) = settings.filter(|s| s.enabled) else {
         return Err(NotStarted::NotOffered);
     };
+    if pending >= store::MAX_PENDING_PER_ADDRESS {
+        tracing::warn!(
+            pending,
+            "single sign-on refused: too many pending from this address"
+        );
+        return Err(NotStarted::TooMany);
+    }
     let provider = Provider {
         issuer: settings.issuer,
         client_id: settings.client_id,
     };
-    let auth = oidc::authorize(&provider, redirect_uri).await?;
+    let auth = oidc::authorize(&provider, start.redirect_uri).await?;
     let mut tx = db::begin_tenant(pool, tenant.id).await?;
     store::insert_attempt(
         &mut tx,
         tenant.id,
         &NewAttempt {
             state: &auth.state,
-            browser,
+            browser: start.browser,
             nonce: &auth.nonce,
             pkce_verifier: &auth.pkce_verifier,
-            redirect_uri,
-            next,
+            redirect_uri: start.redirect_uri,
+            next: start.next,
+            address: start.address,
         },
     )
     .await?;

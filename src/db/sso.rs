@@ -13,6 +13,10 @@ use crate::auth::token;
 
 /// How long a sign-in may take at the provider before it must start again.
 pub const ATTEMPT_MINUTES: i64 = 10;
+/// The most sign-ins one address may leave pending at one organization: a
+/// whole office behind one address signs in well below it (a finished
+/// sign-in is no longer pending), a flood of starts stops at it.
+pub const MAX_PENDING_PER_ADDRESS: i64 = 100;
 
 /// An organization's provider as stored, without its secret (a row exists
 /// only once a secret was given).
@@ -141,6 +145,22 @@ pub struct NewAttempt<'a> {
     pub pkce_verifier: &'a str,
     pub redirect_uri: &'a str,
     pub next: &'a str,
+    pub address: &'a str,
+}
+
+/// How many sign-ins started from `address` are still pending at the tenant.
+pub async fn pending_from(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    address: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from sso_attempts where tenant_id = $1 and address = $2 and expires_at > now()",
+    )
+    .bind(tenant)
+    .bind(address)
+    .fetch_one(conn)
+    .await
 }
 
 /// Keeps a sign-in leaving for the provider, in a tenant transaction.
@@ -155,8 +175,8 @@ pub async fn insert_attempt(
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "insert into sso_attempts (tenant_id, state_hash, browser_hash, nonce, pkce_verifier, redirect_uri, next, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "insert into sso_attempts (tenant_id, state_hash, browser_hash, nonce, pkce_verifier, redirect_uri, next, address, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(tenant)
     .bind(token::sha256(a.state))
@@ -165,6 +185,7 @@ pub async fn insert_attempt(
     .bind(a.pkce_verifier)
     .bind(a.redirect_uri)
     .bind(a.next)
+    .bind(a.address)
     .bind(Utc::now() + Duration::minutes(ATTEMPT_MINUTES))
     .execute(conn)
     .await?;

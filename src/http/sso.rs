@@ -233,6 +233,7 @@ struct StartForm {
 async fn start(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<StartForm>,
@@ -247,7 +248,18 @@ async fn start(
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(|| token::random_hex(32));
     let redirect = redirect_uri(&headers, state.settings.secure_cookies, &slug);
-    match service::begin(&state.pool, &tenant, &redirect, &next, &browser).await {
+    let begun = service::begin(
+        &state.pool,
+        &tenant,
+        &service::Start {
+            redirect_uri: &redirect,
+            next: &next,
+            browser: &browser,
+            address: &address,
+        },
+    )
+    .await;
+    match begun {
         Ok(url) => {
             let mut c = Cookie::new(BROWSER_COOKIE, browser);
             c.set_http_only(true);
@@ -258,6 +270,15 @@ async fn start(
             Ok((jar.add(c), Redirect::to(&url)).into_response())
         }
         Err(NotStarted::NotOffered) => Err(AppError::NotFound),
+        Err(NotStarted::TooMany) => Ok(refused_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-ins under way",
+            format!(
+                "Too many sign-ins from your network are waiting for the provider. Finish one, or wait {} minutes and try again.",
+                crate::db::sso::ATTEMPT_MINUTES
+            ),
+            &slug,
+        )?),
         Err(NotStarted::Provider(problem)) => {
             tracing::warn!(%problem, "single sign-on could not start");
             Ok(refused_page(

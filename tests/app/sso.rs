@@ -746,3 +746,70 @@ async fn the_admin_form_checks_the_issuer_and_the_provider_before_saving() {
     assert!(!v.get("/login").await.body.contains("/sso/start"));
     v.get("/kartel/sso").await.expect_status(404);
 }
+
+#[tokio::test]
+async fn failed_callbacks_and_pending_starts_are_limited_per_address() {
+    let db = demo_db().await;
+    // The provider is never reached in this test: settings as stored.
+    let kartel: uuid::Uuid = sqlx::query_scalar("select id from tenants where slug = 'kartel'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("kartel");
+    sqlx::query(
+        "insert into sso_settings (tenant_id, enabled, issuer, client_id, client_secret) values ($1, true, 'http://127.0.0.1:9', 'whygo', 'x')",
+    )
+    .bind(kartel)
+    .execute(&db.pool)
+    .await
+    .expect("settings");
+    let mut c = visitor(&db);
+    // Five forged callbacks from one address, as five wrong passwords...
+    for i in 0..5 {
+        let res = c
+            .get(&format!("/kartel/sso/callback?code=c&state=forged-{i}"))
+            .await;
+        res.expect_status(400);
+    }
+    // ...and the sixth is not even looked at.
+    let res = c.get("/kartel/sso/callback?code=c&state=forged-6").await;
+    res.expect_status(429);
+    assert!(res.body.contains("Too many"), "{}", res.body);
+
+    // A flood of starts stops at the bound of pending sign-ins per address
+    // (the tests' requests come from "unknown").
+    sqlx::query(
+        "insert into sso_attempts (tenant_id, state_hash, browser_hash, nonce, pkce_verifier, redirect_uri, address, expires_at)
+         select $1, sha256(g::text::bytea), '\\x00', 'n', 'v', 'r', 'unknown', now() + interval '5 minutes'
+         from generate_series(1, $2) g",
+    )
+    .bind(kartel)
+    .bind(i32::try_from(whygo::db::sso::MAX_PENDING_PER_ADDRESS).expect("small"))
+    .execute(&db.pool)
+    .await
+    .expect("pending attempts");
+    c.get("/kartel/sso").await.expect_status(200);
+    let res = c.post("/kartel/sso/start", &[("next", "/kartel")]).await;
+    res.expect_status(429);
+    assert!(
+        res.body.contains("Too many sign-ins under way"),
+        "{}",
+        res.body
+    );
+}
+
+#[tokio::test]
+async fn an_answer_naming_another_issuer_is_refused() {
+    let db = demo_db().await;
+    let provider = Provider::start(&["kartel"]).await;
+    kartel_sso(&db, &provider, Setup::default()).await;
+    let mut c = visitor(&db);
+    let callback = through_provider(&mut c, &provider, "kartel", "trent").await;
+    // RFC 9207: the provider names itself in `iss`; a mix-up shows there.
+    let iss = param(&callback, "iss");
+    let res = c
+        .get(&callback.replace(iss, "https%3A%2F%2Fevil.example"))
+        .await;
+    res.expect_status(400);
+    assert!(res.body.contains("another provider"), "{}", res.body);
+    assert_eq!(c.cookie, None);
+}
