@@ -40,7 +40,7 @@ impl PasswordErrors {
 }
 
 /// Why a sign-in did not sign anyone in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NotSignedIn {
     /// The email or the password was left empty.
     Missing,
@@ -48,6 +48,10 @@ pub enum NotSignedIn {
     Limited(accounts::Refusal),
     /// No account with that email and password.
     Mismatch,
+    /// The right password, but the account's organization signs in with
+    /// single sign-on only: its slug and its button's words
+    /// ([`super::sso::required_for`]).
+    SsoOnly { slug: String, label: String },
 }
 
 /// Checks an email and password, within the sign-in limits: the attempt is
@@ -85,6 +89,12 @@ pub async fn sign_in(
     match account.filter(|_| ok) {
         Some(account) => {
             accounts::finish_attempt(pool, attempt).await?;
+            // Said only to whoever knows the password, so a guesser learns
+            // nothing of the account's organization.
+            if let Some((slug, label)) = super::sso::required_for(pool, account.id).await? {
+                tracing::info!(account = %account.id, "password refused: the organization signs in with SSO only");
+                return Ok(Err(NotSignedIn::SsoOnly { slug, label }));
+            }
             tracing::info!(account = %account.id, "signed in");
             Ok(Ok(account.id))
         }

@@ -17,6 +17,7 @@ pub mod commitments;
 pub mod lifecycle;
 pub mod notifications;
 pub mod operations;
+pub mod sso;
 pub mod webhooks;
 
 use uuid::Uuid;

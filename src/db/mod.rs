@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod operations;
 pub mod pages;
 pub mod plan;
+pub mod sso;
 pub mod supervise;
 pub mod webhooks;
 

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod reminders;
 pub mod report;
 pub mod rollup;
+pub mod sso;
 pub mod sync;
 pub mod target;
 pub mod target_rules;

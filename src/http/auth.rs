@@ -72,7 +72,7 @@ pub fn encode_next(next: &str) -> String {
 /// control character, any backslash, or a second leading slash sends the
 /// person to the default page instead. What is left is also a valid header
 /// value, so the redirect can never fail.
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
@@ -133,6 +133,8 @@ struct LoginPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// The organizations that sign in with single sign-on (see [`super::sso`]).
+    sso: Vec<super::sso::Button>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +167,7 @@ async fn login_form(
             ..Chrome::default()
         },
         email: String::new(),
+        sso: super::sso::buttons(&state, &next).await?,
         next,
         error: None,
     };
@@ -214,6 +217,7 @@ async fn login(
             ..Chrome::default()
         },
         email: form.email,
+        sso: super::sso::buttons(&state, &next).await?,
         next,
         error: Some(error),
     };
@@ -232,12 +236,19 @@ fn not_signed_in(why: NotSignedIn) -> (String, StatusCode) {
             "That email and password do not match an account.".to_owned(),
             StatusCode::UNAUTHORIZED,
         ),
+        NotSignedIn::SsoOnly { label, .. } => (
+            format!(
+                "Your organization signs in with single sign-on only, not with a password: use “{label}” below."
+            ),
+            StatusCode::FORBIDDEN,
+        ),
     }
 }
 
 /// Signs `account` in with a new session id (whatever id the visitor had
-/// before, which an attacker may have planted, is dropped) and goes to `to`.
-async fn start_session(
+/// before, which an attacker may have planted, is dropped) and goes to `to`:
+/// after a password, an invitation, or single sign-on ([`super::sso`]).
+pub(super) async fn start_session(
     state: &AppState,
     current: Option<&accounts::Session>,
     headers: &HeaderMap,

@@ -30,6 +30,7 @@ mod people;
 pub mod read_gate;
 mod report_json;
 pub mod session;
+mod sso;
 mod tokens;
 mod view;
 mod whygos;
@@ -207,6 +208,7 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         .merge(operations::router())
         .merge(commitments::router())
         .merge(tokens::router())
+        .merge(sso::router())
         .merge(api::router())
         .route("/metrics", axum::routing::get(metrics::metrics))
         .nest_service("/static", ServeDir::new(settings.static_dir))
@@ -259,13 +261,14 @@ pub fn app(pool: PgPool, settings: Settings) -> Router {
         // fills these in, so each log line of a handler carries them.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                // The path without one-time link secrets (the query string
-                // carries none).
+                // The path without one-time link secrets, the query string
+                // without a sign-in's code and state.
+                let query = sso::loggable_query(req.uri().path(), req.uri().query());
                 tracing::info_span!(
                     "request",
                     method = %req.method(),
                     path = %session::loggable_path(req.uri().path()),
-                    query = req.uri().query(),
+                    query = query.as_deref(),
                     request_id = req
                         .headers()
                         .get(REQUEST_ID)

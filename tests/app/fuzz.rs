@@ -164,6 +164,9 @@ fn get_routes() -> Vec<&'static str> {
         "/kartel/engagements/handoffs",
         "/kartel/invite/no-such-token",
         "/kartel/reset/no-such-token",
+        // No single sign-on in the demo: both answer 404.
+        "/kartel/sso",
+        "/kartel/sso/callback?code=c&state=s",
         "/kartel/engagements/no-such-engagement",
         "/kartel/dependencies/00000000-0000-0000-0000-000000000000/edit",
         "/kartel/whygos/generative-2/deliverables/00000000-0000-0000-0000-000000000000/edit",
@@ -512,6 +515,18 @@ async fn post_forms(db: &TestDb) -> Vec<Form> {
                 ("max_individual_whygos", "3"),
             ],
         ),
+        // Single sign-on left off, so saving reads no provider.
+        form(
+            "zac",
+            "/kartel/admin/sso",
+            &[
+                ("provider_name", "Okta"),
+                ("issuer", "https://id.example"),
+                ("client_id", "whygo"),
+                ("client_secret", "a secret"),
+            ],
+        ),
+        form("", "/kartel/sso/start", &[("next", "/kartel")]),
         form(
             "zac",
             "/kartel/admin/notifications",
@@ -833,6 +848,8 @@ fn the_fuzzed_routes_cover_every_route_in_the_routers_source() {
         "/kartel/admin/settings",
         "/kartel/admin/notifications",
         "/kartel/checkin/snooze",
+        "/kartel/admin/sso",
+        "/kartel/sso/start",
         "/admin/tenants/new",
         "/account/password",
         "/login",

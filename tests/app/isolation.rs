@@ -398,6 +398,17 @@ fn routes(
             "/{tenant}/admin/audit",
             format!("/{slug}/admin/audit"),
         ),
+        ("GET", "/{tenant}/admin/sso", format!("/{slug}/admin/sso")),
+        ("POST", "/{tenant}/admin/sso", format!("/{slug}/admin/sso")),
+        // Single sign-on's public pages answer 404 while the organization
+        // offers none (tests/app/sso.rs checks them with it on).
+        ("GET", "/{tenant}/sso", format!("/{slug}/sso")),
+        ("POST", "/{tenant}/sso/start", format!("/{slug}/sso/start")),
+        (
+            "GET",
+            "/{tenant}/sso/callback",
+            format!("/{slug}/sso/callback?code=c&state=s"),
+        ),
         ("GET", "/{tenant}/api-tokens", format!("/{slug}/api-tokens")),
         (
             "POST",

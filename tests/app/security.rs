@@ -129,6 +129,7 @@ pub(crate) const GET_ROUTES: &[&str] = &[
     "/kartel/admin/members",
     "/kartel/admin/settings",
     "/kartel/admin/notifications",
+    "/kartel/admin/sso",
     "/kartel/admin/audit",
     "/kartel/api-tokens",
     "/kartel/admin/api-tokens",

@@ -77,6 +77,9 @@ fn routes() -> Vec<String> {
         // One-time link pages read no plan; listed so every route is tried.
         "/kartel/invite/no-such-token",
         "/kartel/reset/no-such-token",
+        // Single sign-on's pages read no plan either (404 without SSO).
+        "/kartel/sso",
+        "/kartel/sso/callback",
     ]
     .iter()
     .map(|r| {
