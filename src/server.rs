@@ -64,9 +64,8 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     settings.db_health = database.health();
     settings.mail = mailer.info().clone();
     let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
-    let notifier = crate::notify::Notifier::new(database.pool.clone(), mailer);
     let worker = opts.run_jobs.then(|| {
-        crate::notify::register(job_runner(&database.pool), notifier).spawn(JOB_POLL, async {
+        job_runner(&database.pool, mailer).spawn(JOB_POLL, async {
             let _ = jobs_stopped.await;
         })
     });
@@ -95,11 +94,19 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
 /// couple of seconds of its change; an idle poll is one indexed query.
 const JOB_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The worker with every kind of job this server runs.
-pub fn job_runner(pool: &sqlx::PgPool) -> crate::jobs::Runner {
+/// The worker with every kind of job this server runs: reminders,
+/// escalations and digests sent through `mailer`, webhook deliveries and
+/// the late-handoff scan (their links made absolute with the mailer's public
+/// address), and the pruning of old jobs.
+pub fn job_runner(pool: &sqlx::PgPool, mailer: crate::notify::Mailer) -> crate::jobs::Runner {
+    let public_url = mailer.info().public_url.clone();
     let runner = crate::jobs::Runner::new(pool.clone()).prune_daily();
+    let runner =
+        crate::notify::register(runner, crate::notify::Notifier::new(pool.clone(), mailer));
     match crate::app::webhooks::Webhooks::new(pool.clone()) {
-        Ok(webhooks) => crate::app::webhooks::register(runner, webhooks),
+        Ok(webhooks) => {
+            crate::app::webhooks::register(runner, webhooks.with_base_url(Some(public_url)))
+        }
         Err(e) => {
             tracing::error!(error = %e, "no HTTP client for webhooks: none will be delivered");
             runner

@@ -387,3 +387,34 @@ async fn finished_jobs_are_pruned_after_thirty_days_only() {
     assert!(!exists(id).await, "32 days after: pruned");
     assert!(exists(pending).await, "a job not yet run is never pruned");
 }
+
+#[tokio::test]
+async fn the_background_worker_runs_jobs_as_they_come_and_stops_when_told() {
+    let db = TestDb::new().await;
+    let (runner, seen) = recording(&db, "count", Duration::ZERO);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = runner.spawn(Duration::from_millis(50), async {
+        let _ = stopped.await;
+    });
+    for n in 1..=3 {
+        jobs::enqueue(&db.app_pool, &NewJob::new(None, "count", json!({ "n": n })))
+            .await
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !seen.lock().unwrap().contains(&n) {
+            assert!(std::time::Instant::now() < deadline, "job {n} never ran");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), worker)
+        .await
+        .expect("the worker stops")
+        .expect("without panicking");
+    // Stopped: a new job waits for the next worker.
+    jobs::enqueue(&db.app_pool, &NewJob::new(None, "count", json!({ "n": 4 })))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(*seen.lock().unwrap(), [1, 2, 3]);
+}

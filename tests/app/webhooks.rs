@@ -444,7 +444,8 @@ async fn the_last_sign_off_of_a_department_whygo_is_sent_as_its_approval() {
     assert_eq!(d["approved_by"]["key"], "ben");
 }
 
-/// `whygo serve`'s worker (`server::job_runner`) runs the webhook jobs.
+/// `whygo serve`'s worker (`server::job_runner`) runs the webhook jobs, with
+/// links on the server's public address.
 #[tokio::test]
 async fn the_servers_worker_delivers_webhooks() {
     let db = demo_db().await;
@@ -452,7 +453,10 @@ async fn the_servers_worker_delivers_webhooks() {
     let mut zac = signed_in(&db, "zac").await;
     let (_, secret) = add_endpoint(&mut zac, &receiver.url, &["actual.added"]).await;
     check_in_margin(&db, "50%").await;
-    let worker = whygo::server::job_runner(&db.app_pool);
+    let worker = whygo::server::job_runner(
+        &db.app_pool,
+        whygo::notify::Mailer::off("https://whygo.example/"),
+    );
     worker
         .run_due(chrono::Utc::now() + chrono::Duration::seconds(1))
         .await
@@ -461,4 +465,10 @@ async fn the_servers_worker_delivers_webhooks() {
     assert_eq!(got.len(), 1);
     verify(&secret, &got[0].headers, &got[0].body).expect("verifies");
     assert_eq!(got[0].event_type(), "actual.added");
+    let body: serde_json::Value = serde_json::from_slice(&got[0].body).expect("JSON");
+    let link = body["data"]["link"].as_str().unwrap_or_default();
+    assert!(
+        link.starts_with("https://whygo.example/kartel/whygos/"),
+        "{body}"
+    );
 }
