@@ -161,8 +161,10 @@ struct ServeArgs {
     /// The sender of whygo's email, e.g. `whygo <whygo@example.com>`.
     #[arg(long, env = "WHYGO_MAIL_FROM")]
     mail_from: Option<String>,
-    /// The address people open whygo at, for the links in email, e.g.
-    /// `https://whygo.example.com`; default: http:// and the listening address.
+    /// The address people open whygo at, for the links in email and
+    /// webhooks and the single sign-on's redirect address, e.g.
+    /// `https://whygo.example.com`; default: for links, http:// and the
+    /// listening address; for sign-on, the address each request came to.
     #[arg(long, env = "WHYGO_PUBLIC_URL")]
     public_url: Option<String>,
 }
@@ -281,7 +283,7 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                 mail: crate::notify::MailSettings {
                     smtp_url: args.smtp_url,
                     from: args.mail_from,
-                    public_url: args.public_url,
+                    public_url: args.public_url.clone(),
                 },
                 settings: crate::http::Settings {
                     static_dir: args
@@ -312,6 +314,11 @@ async fn run(command: Command, db_args: DbArgs) -> anyhow::Result<ExitCode> {
                         .map(crate::http::metrics::MetricsToken),
                     // Set by the server once the mailer is made.
                     mail: crate::notify::MailInfo::default(),
+                    public_url: args
+                        .public_url
+                        .as_deref()
+                        .map(|u| u.trim().trim_end_matches('/').to_owned())
+                        .filter(|u| !u.is_empty()),
                 },
             })
             .await?;

@@ -95,6 +95,10 @@ pub struct Settings {
     /// Whether email is on, and through which server (no password), for
     /// the admin's notification settings.
     pub mail: crate::notify::MailInfo,
+    /// The address people open whygo at (`--public-url`), when set: the
+    /// single sign-on's redirect address is built on it rather than on the
+    /// request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -115,6 +119,7 @@ impl Settings {
             api_rate_limit: DEFAULT_API_RATE_LIMIT,
             metrics_token: None,
             mail: crate::notify::MailInfo::default(),
+            public_url: None,
         }
     }
 

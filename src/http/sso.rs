@@ -40,10 +40,14 @@ pub fn router() -> Router<AppState> {
         .route("/{tenant}/sso/callback", get(callback))
 }
 
-/// The address the provider sends people back to: this server as the
-/// request reached it (scheme from `X-Forwarded-Proto` or `--secure-cookies`,
-/// host from `Host`), so what the admin page shows is what the sign-in sends.
-pub fn redirect_uri(headers: &HeaderMap, secure: bool, slug: &str) -> String {
+/// The address the provider sends people back to: under the public address
+/// when one is set (`--public-url`), else this server as the request reached
+/// it (scheme from `X-Forwarded-Proto` or `--secure-cookies`, host from
+/// `Host`), so what the admin page shows is what the sign-in sends.
+pub fn redirect_uri(headers: &HeaderMap, secure: bool, public: Option<&str>, slug: &str) -> String {
+    if let Some(public) = public {
+        return format!("{}/{slug}/sso/callback", public.trim_end_matches('/'));
+    }
     let scheme = if session::is_https(headers, secure) {
         "https"
     } else {
@@ -96,7 +100,12 @@ async fn settings_form(
     let slug = tenancy.tenant.slug.clone();
     let page = SettingsPage {
         chrome: tenancy.chrome(),
-        redirect_uri: redirect_uri(&headers, state.settings.secure_cookies, &slug),
+        redirect_uri: redirect_uri(
+            &headers,
+            state.settings.secure_cookies,
+            state.settings.public_url.as_deref(),
+            &slug,
+        ),
         slug,
         form: SsoInput::of(stored.as_ref()),
         secret_set: stored.is_some(),
@@ -121,7 +130,12 @@ async fn save(
             let stored = service::settings(&state.pool, &actor).await?;
             let page = SettingsPage {
                 chrome: tenancy.chrome(),
-                redirect_uri: redirect_uri(&headers, state.settings.secure_cookies, &slug),
+                redirect_uri: redirect_uri(
+                    &headers,
+                    state.settings.secure_cookies,
+                    state.settings.public_url.as_deref(),
+                    &slug,
+                ),
                 slug,
                 form: input.without_secret(),
                 secret_set: stored.is_some(),
@@ -247,7 +261,12 @@ async fn start(
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(|| token::random_hex(32));
-    let redirect = redirect_uri(&headers, state.settings.secure_cookies, &slug);
+    let redirect = redirect_uri(
+        &headers,
+        state.settings.secure_cookies,
+        state.settings.public_url.as_deref(),
+        &slug,
+    );
     let begun = service::begin(
         &state.pool,
         &tenant,
@@ -494,15 +513,20 @@ mod tests {
         h.insert("host", "whygo.example:8443".parse().expect("header"));
         h.insert("x-forwarded-proto", "https".parse().expect("header"));
         assert_eq!(
-            redirect_uri(&h, false, "kartel"),
+            redirect_uri(&h, false, None, "kartel"),
             "https://whygo.example:8443/kartel/sso/callback"
         );
         h.insert("host", "evil.example/path?".parse().expect("header"));
         h.remove("x-forwarded-proto");
         assert_eq!(
-            redirect_uri(&h, false, "kartel"),
+            redirect_uri(&h, false, None, "kartel"),
             "http://localhost/kartel/sso/callback",
             "a host that is no host name is not used"
+        );
+        assert_eq!(
+            redirect_uri(&h, false, Some("https://goals.example.com/"), "kartel"),
+            "https://goals.example.com/kartel/sso/callback",
+            "the public address, when set, whatever the request says"
         );
     }
 }
