@@ -190,6 +190,33 @@ async fn a_check_in_is_delivered_signed_and_retried_after_a_failure_with_the_sam
         "the failed attempts name their retry: {next}\n{log}"
     );
     assert!(log.contains("(4 in all)"));
+    // The audit log has each message sent, once (not the failed attempts
+    // that were retried), and no secret.
+    let sent: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "select actor, after from audit_log where entity = 'webhook' and action = 'send' order by seq",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("audit");
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    for (actor, after) in &sent {
+        assert_eq!(actor, "whygo webhooks");
+        assert_eq!(after["attempt"], 2);
+        assert_eq!(after["status"], 204);
+        assert!(
+            first
+                .iter()
+                .any(|r| r.header("webhook-id") == after["webhook_id"]),
+            "{after}"
+        );
+    }
+    let failed: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where entity = 'webhook' and action = 'fail'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("audit");
+    assert_eq!(failed, 0, "retried attempts are not audited as failures");
 
     // A value that keeps the pace sends actual.added only.
     check_in_margin(&db, "51%").await;

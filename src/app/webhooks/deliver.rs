@@ -26,6 +26,9 @@ use crate::domain::webhook_events::message_id;
 use crate::domain::webhook_signature::Secret;
 use crate::jobs::{self, Job, JobError};
 
+/// Who the audit log says sent a webhook.
+pub const SENDER: &str = "whygo webhooks";
+
 /// The most a receiver may take to accept the connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most a whole attempt may take, answer included.
@@ -186,7 +189,9 @@ impl Webhooks {
                 // Nothing to retry: the endpoint must change first (enable
                 // it, fix its address, rotate its secret), then redeliver.
                 attempt.error = &why;
-                self.log(tenant, &attempt).await.map_err(retry)?;
+                self.log(tenant, &attempt, &event.event_type)
+                    .await
+                    .map_err(retry)?;
                 tracing::info!(%tenant, %endpoint, event = %event_id, why, "webhook not sent");
                 return Ok(());
             }
@@ -232,7 +237,9 @@ impl Webhooks {
             .unwrap_or_else(|| jobs::retry_delay(job.attempt));
         attempt.next_retry_at =
             (!attempt.delivered && job.attempt < job.max_attempts).then(|| later(at, delay));
-        self.log(tenant, &attempt).await.map_err(retry)?;
+        self.log(tenant, &attempt, &event.event_type)
+            .await
+            .map_err(retry)?;
         tracing::info!(
             %tenant, %endpoint, event = %event_id, webhook_id = id, attempt = job.attempt,
             status = answer.status, delivered = attempt.delivered, duration_ms = attempt.duration_ms,
@@ -278,9 +285,34 @@ impl Webhooks {
         payload
     }
 
-    async fn log(&self, tenant: Uuid, attempt: &Attempt<'_>) -> sqlx::Result<()> {
+    /// Writes the attempt to the delivery log; its end (delivered, not
+    /// sent, given up) goes to the audit log too, as every message whygo
+    /// sends does. Attempts that will be retried are in the delivery log only.
+    async fn log(&self, tenant: Uuid, attempt: &Attempt<'_>, event_type: &str) -> sqlx::Result<()> {
         let mut tx = db::begin_tenant(&self.pool, tenant).await?;
         store::insert_attempt(&mut tx, tenant, attempt).await?;
+        if attempt.delivered || attempt.next_retry_at.is_none() {
+            db::audit::record(
+                &mut *tx,
+                tenant,
+                db::audit::Who {
+                    account: None,
+                    label: SENDER,
+                },
+                if attempt.delivered { "send" } else { "fail" },
+                "webhook",
+                &attempt.endpoint.to_string(),
+                None,
+                Some(serde_json::json!({
+                    "event": event_type,
+                    "webhook_id": message_id(attempt.event),
+                    "attempt": attempt.attempt,
+                    "status": attempt.status,
+                    "error": (!attempt.error.is_empty()).then_some(attempt.error),
+                })),
+            )
+            .await?;
+        }
         tx.commit().await
     }
 }
