@@ -381,17 +381,7 @@ async fn escalations(
     Query(q): Query<PageQuery>,
     Query(list): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let page = match list.page.as_deref().map(str::trim) {
-        None | Some("") => 1,
-        Some(text) => match text.parse::<usize>() {
-            Ok(n) if n >= 1 => n,
-            _ => {
-                return Err(AppError::BadRequest(
-                    "page: a whole number from 1".to_owned(),
-                ));
-            }
-        },
-    };
+    let page = params::page_number(list.page.as_deref())?;
     let (plan, r, when) = params::load(&state, &tenancy, &q, Scope::Org).await?;
     let department = match list.department.as_deref().filter(|k| !k.is_empty()) {
         None => None,

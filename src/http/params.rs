@@ -38,6 +38,19 @@ pub enum DateError {
 }
 
 /// A YYYY-MM-DD date within the years whygo handles.
+/// A list's `?page=` (from 1; none or empty: the first), or 400.
+pub fn page_number(text: Option<&str>) -> Result<usize, AppError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(1),
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(AppError::BadRequest(
+                "page: a whole number from 1".to_owned(),
+            )),
+        },
+    }
+}
+
 pub fn read_date(s: &str) -> Result<NaiveDate, DateError> {
     use chrono::Datelike as _;
     let date =

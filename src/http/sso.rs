@@ -85,6 +85,33 @@ struct SettingsPage {
     notice: Option<&'static str>,
 }
 
+impl SettingsPage {
+    /// The page of `form`, with the redirect address this request shows.
+    fn new(
+        state: &AppState,
+        tenancy: &Tenancy,
+        headers: &HeaderMap,
+        form: SsoInput,
+        secret_set: bool,
+    ) -> SettingsPage {
+        let slug = tenancy.tenant.slug.clone();
+        SettingsPage {
+            chrome: tenancy.chrome(),
+            redirect_uri: redirect_uri(
+                headers,
+                state.settings.secure_cookies,
+                state.settings.public_url.as_deref(),
+                &slug,
+            ),
+            slug,
+            form,
+            secret_set,
+            errors: FieldErrors::default(),
+            notice: None,
+        }
+    }
+}
+
 async fn settings_form(
     State(state): State<AppState>,
     tenancy: Tenancy,
@@ -97,20 +124,15 @@ async fn settings_form(
         Some("unchanged") => Some("Nothing to save: nothing changed."),
         _ => None,
     };
-    let slug = tenancy.tenant.slug.clone();
     let page = SettingsPage {
-        chrome: tenancy.chrome(),
-        redirect_uri: redirect_uri(
-            &headers,
-            state.settings.secure_cookies,
-            state.settings.public_url.as_deref(),
-            &slug,
-        ),
-        slug,
-        form: SsoInput::of(stored.as_ref()),
-        secret_set: stored.is_some(),
-        errors: FieldErrors::default(),
         notice,
+        ..SettingsPage::new(
+            &state,
+            &tenancy,
+            &headers,
+            SsoInput::of(stored.as_ref()),
+            stored.is_some(),
+        )
     };
     Ok(render(&page)?.into_response())
 }
@@ -129,18 +151,14 @@ async fn save(
         Saved::Invalid(errors) => {
             let stored = service::settings(&state.pool, &actor).await?;
             let page = SettingsPage {
-                chrome: tenancy.chrome(),
-                redirect_uri: redirect_uri(
-                    &headers,
-                    state.settings.secure_cookies,
-                    state.settings.public_url.as_deref(),
-                    &slug,
-                ),
-                slug,
-                form: input.without_secret(),
-                secret_set: stored.is_some(),
                 errors,
-                notice: None,
+                ..SettingsPage::new(
+                    &state,
+                    &tenancy,
+                    &headers,
+                    input.without_secret(),
+                    stored.is_some(),
+                )
             };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }

@@ -255,17 +255,7 @@ pub async fn list(
     tenancy: Tenancy,
     Query(q): Query<ApprovalsQuery>,
 ) -> Result<Response, AppError> {
-    let page = match q.page.as_deref().map(str::trim) {
-        None | Some("") => 1,
-        Some(text) => match text.parse::<usize>() {
-            Ok(n) if n >= 1 => n,
-            _ => {
-                return Err(AppError::BadRequest(
-                    "page: a whole number from 1".to_owned(),
-                ));
-            }
-        },
-    };
+    let page = crate::http::params::page_number(q.page.as_deref())?;
     // Only what the page shows: nobody reports to an account without a
     // person, and nothing waits for its sign-off.
     let waiting = match &tenancy.person {
